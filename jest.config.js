@@ -1,0 +1,13 @@
+/** Tests run on the TypeScript sources of every package; packages import each other by name. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', {tsconfig: {module: 'commonjs', target: 'ES2019', esModuleInterop: true}, isolatedModules: true}],
+  },
+  moduleNameMapper: {
+    '^@tfjs-blocksparse/([^/]+)$': '<rootDir>/packages/$1/src',
+  },
+  testTimeout: 120000,
+};

@@ -1,0 +1,59 @@
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {convTaps} from './conv_taps';
+import {float32Values} from './cpu_util';
+
+/** Each output pixel's block column sums over that column's kept blocks and the taps inside the input. */
+export function blockSparseConv2D(args: {
+  inputs: BlockSparseConv2DInputs,
+  backend: MathBackendCPU,
+  attrs: BlockSparseConv2DAttrs
+}): TensorInfo {
+  const {inputs: {x, w}, backend, attrs} = args;
+  const {layout} = attrs;
+  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const xv = float32Values(backend, x);
+  const wv = float32Values(backend, w);
+  const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
+  const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
+  const bs2 = bs * bs;
+  const taps = info.filterHeight * info.filterWidth;
+  const {start, tap, pixel} = convTaps(info);
+  const {ptr, block, other} = layout.byColumn();
+  const out = new Float32Array(batchSize * outHeight * outWidth * cout);
+  const acc = new Float32Array(bs);
+  for (let b = 0; b < batchSize; b++) {
+    const xImage = b * inHeight * inWidth;
+    for (let p = 0; p < outHeight * outWidth; p++) {
+      const outBase = (b * outHeight * outWidth + p) * cout;
+      for (let c = 0; c < layout.colBlocks; c++) {
+        acc.fill(0);
+        for (let e = ptr[c]; e < ptr[c + 1]; e++) {
+          const blockBase = block[e] * taps;
+          const xChannel = other[e] * bs;
+          for (let t = start[p]; t < start[p + 1]; t++) {
+            const xBase = (xImage + pixel[t]) * cin + xChannel;
+            const wBase = (blockBase + tap[t]) * bs2;
+            for (let k = 0; k < bs; k++) {
+              const xk = xv[xBase + k];
+              const wRow = wBase + k * bs;
+              for (let j = 0; j < bs; j++) {
+                acc[j] += xk * wv[wRow + j];
+              }
+            }
+          }
+        }
+        out.set(acc, outBase + c * bs);
+      }
+    }
+  }
+  return backend.makeTensorInfo([batchSize, outHeight, outWidth, cout], 'float32', out);
+}
+
+export const blockSparseConv2DConfig: KernelConfig = {
+  kernelName: BlockSparseConv2D,
+  backendName: 'cpu',
+  kernelFunc: blockSparseConv2D as unknown as KernelFunc
+};

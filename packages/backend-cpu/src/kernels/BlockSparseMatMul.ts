@@ -1,0 +1,63 @@
+import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {float32Values} from './cpu_util';
+
+/**
+ * y = x·W walks, for each output block column, only that column's kept
+ * blocks; y = x·Wᵀ walks each input block row's kept blocks. A row of bs
+ * outputs is accumulated locally and written once.
+ */
+export function blockSparseMatMul(args: {
+  inputs: BlockSparseMatMulInputs,
+  backend: MathBackendCPU,
+  attrs: BlockSparseMatMulAttrs
+}): TensorInfo {
+  const {inputs: {x, w}, backend, attrs: {layout, transposeW}} = args;
+  const xv = float32Values(backend, x);
+  const wv = float32Values(backend, w);
+  const [rows, inSize] = x.shape;
+  const bs = layout.blockSize;
+  const bs2 = bs * bs;
+  const outSize = transposeW ? layout.inputSize : layout.outputSize;
+  const out = new Float32Array(rows * outSize);
+  const acc = new Float32Array(bs);
+  const {ptr, block, other} = transposeW ? layout.byRow() : layout.byColumn();
+  const segments = ptr.length - 1;
+  for (let s = 0; s < segments; s++) {
+    for (let m = 0; m < rows; m++) {
+      acc.fill(0);
+      for (let e = ptr[s]; e < ptr[s + 1]; e++) {
+        const wBase = block[e] * bs2;
+        const xBase = m * inSize + other[e] * bs;
+        if (transposeW) {
+          for (let i = 0; i < bs; i++) {
+            const wRow = wBase + i * bs;
+            let sum = 0;
+            for (let j = 0; j < bs; j++) {
+              sum += wv[wRow + j] * xv[xBase + j];
+            }
+            acc[i] += sum;
+          }
+        } else {
+          for (let k = 0; k < bs; k++) {
+            const xk = xv[xBase + k];
+            const wRow = wBase + k * bs;
+            for (let j = 0; j < bs; j++) {
+              acc[j] += xk * wv[wRow + j];
+            }
+          }
+        }
+      }
+      out.set(acc, m * outSize + s * bs);
+    }
+  }
+  return backend.makeTensorInfo([rows, outSize], 'float32', out);
+}
+
+export const blockSparseMatMulConfig: KernelConfig = {
+  kernelName: BlockSparseMatMul,
+  backendName: 'cpu',
+  kernelFunc: blockSparseMatMul as unknown as KernelFunc
+};

@@ -1,0 +1,59 @@
+/**
+ * Kernel names and their inputs and attributes, in the style of
+ * tfjs-core/src/kernel_names.ts. A backend serves an op by registering a
+ * kernel under the name with tf.registerKernel.
+ *
+ * Kernels see 2-D matrices for the matmul family (the op flattens leading
+ * batch dims) and NHWC tensors for the conv family. The layout travels as
+ * an attribute object, so every backend can cache its tables per layout.
+ */
+import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
+
+import type {BlockLayout} from './layout/block_layout';
+
+export type Conv2DPad = 'same'|'valid'|number;
+
+/** y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ. */
+export const BlockSparseMatMul = 'BlockSparseMatMul';
+export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo};
+export interface BlockSparseMatMulAttrs {
+  layout: BlockLayout;
+  transposeW: boolean;
+}
+
+/** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */
+export const BlockSparseMatMulGradW = 'BlockSparseMatMulGradW';
+export type BlockSparseMatMulGradWInputs = {x: TensorInfo, dy: TensorInfo};
+export interface BlockSparseMatMulGradWAttrs {
+  layout: BlockLayout;
+}
+
+export interface BlockSparseConv2DAttrs {
+  layout: BlockLayout;
+  strides: [number, number];
+  pad: Conv2DPad;
+  dilations: [number, number];
+}
+
+/** y [b, oh, ow, Cout] from x [b, h, w, Cin] and w [nnz, kh, kw, bs, bs]. */
+export const BlockSparseConv2D = 'BlockSparseConv2D';
+export type BlockSparseConv2DInputs = {x: TensorInfo, w: TensorInfo};
+
+/** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w. */
+export const BlockSparseConv2DBackpropInput = 'BlockSparseConv2DBackpropInput';
+export type BlockSparseConv2DBackpropInputInputs = {dy: TensorInfo, w: TensorInfo};
+export interface BlockSparseConv2DBackpropInputAttrs extends BlockSparseConv2DAttrs {
+  inputShape: [number, number, number, number];
+}
+
+/** dW [nnz, kh, kw, bs, bs] from x and dy: the kept blocks only. */
+export const BlockSparseConv2DBackpropFilter = 'BlockSparseConv2DBackpropFilter';
+export type BlockSparseConv2DBackpropFilterInputs = {x: TensorInfo, dy: TensorInfo};
+export interface BlockSparseConv2DBackpropFilterAttrs extends BlockSparseConv2DAttrs {
+  filterSize: [number, number];
+}
+
+/** Attributes are plain objects to tfjs; the layout rides along uncopied. */
+export function asAttrs(attrs: object): NamedAttrMap {
+  return attrs as unknown as NamedAttrMap;
+}

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, Conv2DPad} from '../kernel_names';
+import type {BlockLayout} from '../layout/block_layout';
+import {checkLayout} from '../layout/packing';
+
+import {checkFloatTensor, checkPackedWeight, pairOf} from './checks';
+
+/**
+ * 2-D convolution, NHWC, whose filter is block-sparse over channels: the
+ * layout's grid is (Cin / bs) x (Cout / bs) and `w` packs each kept block's
+ * filter as [nnz, kh, kw, bs, bs]. Equal to tf.conv2d with the dense filter
+ * [kh, kw, Cin, Cout] that is zero outside the kept blocks.
+ */
+function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
+    x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1,
+    pad: Conv2DPad = 'valid', dilations: number|[number, number] = 1): T {
+  const caller = 'blockSparseConv2d';
+  checkLayout(layout, caller);
+  checkFloatTensor(x, 'x', caller);
+  checkPackedWeight(w, layout, 2, caller);
+  if (x.rank !== 4 && x.rank !== 3) {
+    throw new Error(`${caller}: x must be [batch, h, w, Cin] or [h, w, Cin], got [${x.shape}]`);
+  }
+  const x4 = (x.rank === 3 ? tf.expandDims(x, 0) : x) as tf.Tensor4D;
+  if (x4.shape[3] !== layout.inputSize) {
+    throw new Error(
+        `${caller}: x has ${x4.shape[3]} input channels; the layout needs ` +
+        `Cin = ${layout.inputSize} (${layout.rowBlocks} blocks of ${layout.blockSize})`);
+  }
+  const attrs = conv2DAttrs(layout, strides, pad, dilations, caller);
+  const [kh, kw] = w.shape.slice(1, 3) as [number, number];
+  conv2DInfo(x4.shape, kh, kw, attrs, caller);
+  const y = tf.engine().runKernel(BlockSparseConv2D, {x: x4, w}, asAttrs(attrs)) as tf.Tensor4D;
+  return (x.rank === 3 ? tf.squeeze(y, [0]) : y) as T;
+}
+
+export const blockSparseConv2d = tf.op({blockSparseConv2d_});
+
+export function conv2DAttrs(
+    layout: BlockLayout, strides: number|[number, number], pad: Conv2DPad,
+    dilations: number|[number, number], caller: string): BlockSparseConv2DAttrs {
+  const s = pairOf(strides, 'strides', caller);
+  const d = pairOf(dilations, 'dilations', caller);
+  if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
+    throw new Error(
+        `${caller}: strides and dilations cannot both be > 1 (as in tf.conv2d), ` +
+        `got strides [${s}] and dilations [${d}]`);
+  }
+  if (pad !== 'same' && pad !== 'valid' && !(Number.isInteger(pad) && pad >= 0)) {
+    throw new Error(
+        `${caller}: pad must be 'same', 'valid' or a non-negative integer, got ${JSON.stringify(pad)}`);
+  }
+  return {layout, strides: s, pad, dilations: d};
+}
+
+/**
+ * tfjs's conv geometry (output size, padding) for the dense filter that the
+ * layout stands for; shared by every backend's kernels.
+ */
+export function conv2DInfo(
+    xShape: number[], kh: number, kw: number, attrs: BlockSparseConv2DAttrs,
+    caller = 'blockSparseConv2d'): tf.backend_util.Conv2DInfo {
+  const {layout, strides, pad, dilations} = attrs;
+  const info = tf.backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number],
+      [kh, kw, layout.inputSize, layout.outputSize], strides, dilations, pad);
+  if (info.outHeight <= 0 || info.outWidth <= 0) {
+    throw new Error(
+        `${caller}: a ${kh}x${kw} filter (dilations [${dilations}]) with pad ` +
+        `${JSON.stringify(pad)} does not fit the input [${xShape}]`);
+  }
+  return info;
+}

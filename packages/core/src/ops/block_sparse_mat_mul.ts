@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs} from '../kernel_names';
+import type {BlockLayout} from '../layout/block_layout';
+import {checkLayout} from '../layout/packing';
+
+import {checkFloatTensor, checkPackedWeight} from './checks';
+
+export interface BlockSparseMatMulOptions {
+  /** Multiply by Wᵀ [N, K] instead of W [K, N]. */
+  transposeW?: boolean;
+}
+
+/**
+ * x [..., K] · W [K, N] → [..., N], where W is block-sparse: `w` holds the
+ * kept blocks packed as [nnz, bs, bs] in the layout's order. Equal to
+ * tf.matMul(x, densify(w, layout)), at a cost proportional to the layout's
+ * density. With transposeW, x [..., N] · Wᵀ → [..., K].
+ */
+function blockSparseMatMul_(
+    x: tf.Tensor, w: tf.Tensor, layout: BlockLayout,
+    options: BlockSparseMatMulOptions = {}): tf.Tensor {
+  const caller = 'blockSparseMatMul';
+  checkLayout(layout, caller);
+  checkFloatTensor(x, 'x', caller);
+  checkPackedWeight(w, layout, 0, caller);
+  const transposeW = options.transposeW === true;
+  const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] :
+                                         [layout.inputSize, layout.outputSize];
+  if (x.rank < 1 || x.shape[x.rank - 1] !== inSize) {
+    throw new Error(
+        `${caller}: x must be [..., ${inSize}] to match the layout's ` +
+        `${transposeW ? 'output' : 'input'} size (${layout.rowBlocks}x` +
+        `${layout.colBlocks} blocks of ${layout.blockSize}), got [${x.shape}]`);
+  }
+  const outer = x.shape.slice(0, -1);
+  const rows = outer.reduce((a, b) => a * b, 1);
+  const attrs: BlockSparseMatMulAttrs = {layout, transposeW};
+  const y = tf.engine().runKernel(
+                BlockSparseMatMul, {x: tf.reshape(x, [rows, inSize]), w},
+                asAttrs(attrs)) as tf.Tensor;
+  return tf.reshape(y, [...outer, outSize]);
+}
+
+/**
+ * The kept blocks of xᵀ · dy, packed [nnz, bs, bs]: the weight gradient of
+ * blockSparseMatMul, never forming a dense [K, N] matrix. x is [..., K],
+ * dy [..., N] with the same leading dims.
+ */
+function blockSparseMatMulGradW_(
+    x: tf.Tensor, dy: tf.Tensor, layout: BlockLayout): tf.Tensor {
+  const caller = 'blockSparseMatMulGradW';
+  checkLayout(layout, caller);
+  checkFloatTensor(x, 'x', caller);
+  checkFloatTensor(dy, 'dy', caller);
+  const {inputSize, outputSize} = layout;
+  const outer = x.shape.slice(0, -1);
+  if (x.rank < 1 || x.shape[x.rank - 1] !== inputSize || dy.rank !== x.rank ||
+      dy.shape[dy.rank - 1] !== outputSize ||
+      !outer.every((d, i) => d === dy.shape[i])) {
+    throw new Error(
+        `${caller}: x must be [..., ${inputSize}] and dy [..., ${outputSize}] ` +
+        `with the same leading dims, got x [${x.shape}] and dy [${dy.shape}]`);
+  }
+  const rows = outer.reduce((a, b) => a * b, 1);
+  const attrs: BlockSparseMatMulGradWAttrs = {layout};
+  return tf.engine().runKernel(
+             BlockSparseMatMulGradW, {
+               x: tf.reshape(x, [rows, inputSize]),
+               dy: tf.reshape(dy, [rows, outputSize])
+             },
+             asAttrs(attrs)) as tf.Tensor;
+}
+
+export const blockSparseMatMul = tf.op({blockSparseMatMul_});
+export const blockSparseMatMulGradW = tf.op({blockSparseMatMulGradW_});

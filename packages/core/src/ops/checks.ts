@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import type {BlockLayout} from '../layout/block_layout';
+
+export function checkFloatTensor(value: unknown, name: string, caller: string):
+    asserts value is tf.Tensor {
+  if (!(value instanceof tf.Tensor)) {
+    throw new Error(`${caller}: ${name} must be a tf.Tensor, got ${typeof value}`);
+  }
+  if (value.dtype !== 'float32') {
+    throw new Error(`${caller}: ${name} must be float32, got ${value.dtype}`);
+  }
+}
+
+/** Packed weight [nnz, ...spatial, bs, bs], spatial given or read off. */
+export function checkPackedWeight(
+    w: unknown, layout: BlockLayout, spatialRank: number, caller: string):
+    asserts w is tf.Tensor {
+  checkFloatTensor(w, 'w', caller);
+  const bs = layout.blockSize;
+  const rank = spatialRank + 3;
+  if (w.rank !== rank || w.shape[0] !== layout.nnz ||
+      w.shape[rank - 2] !== bs || w.shape[rank - 1] !== bs) {
+    const spatial = spatialRank === 0 ? '' : ' kh, kw,';
+    throw new Error(
+        `${caller}: packed weight w must be [nnz=${layout.nnz},${spatial} ` +
+        `${bs}, ${bs}] for this layout (one ${bs}x${bs} tile per kept ` +
+        `block), got [${w.shape}]`);
+  }
+}
+
+export function pairOf(value: number|[number, number], name: string, caller: string):
+    [number, number] {
+  const pair: [number, number] = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(pair) || pair.length !== 2 ||
+      !pair.every(v => Number.isInteger(v) && v > 0)) {
+    throw new Error(
+        `${caller}: ${name} must be a positive integer or a pair of them, ` +
+        `got ${JSON.stringify(value)}`);
+  }
+  return pair;
+}

@@ -1,0 +1,36 @@
+// Rollup bundles for one package, as tfjs ships them: a CommonJS build for
+// Node's require, an ES module bundle and a UMD bundle that extends the
+// global `tfbs` (each package adds to it, as tfjs packages add to `tf`).
+// The bundles start from tsc's ES module output in dist/.
+import {nodeResolve} from '@rollup/plugin-node-resolve';
+
+const globals = {
+  '@tensorflow/tfjs-core': 'tf',
+  '@tensorflow/tfjs-backend-cpu': 'tf',
+  '@tensorflow/tfjs-backend-webgl': 'tf',
+  '@tensorflow/tfjs-backend-webgpu': 'tf',
+  '@tensorflow/tfjs-layers': 'tf',
+  '@tfjs-blocksparse/core': 'tfbs',
+  '@tfjs-blocksparse/backend-cpu': 'tfbs',
+  '@tfjs-blocksparse/backend-webgl': 'tfbs',
+  '@tfjs-blocksparse/backend-webgpu': 'tfbs',
+  '@tfjs-blocksparse/layers': 'tfbs',
+};
+
+const external = id => Object.keys(globals).some(name => id === name || id.startsWith(name + '/'));
+
+export function packageBundles(fileBase) {
+  return {
+    input: 'dist/index.js',
+    external,
+    plugins: [nodeResolve()],
+    onwarn(warning, warn) {
+      if (warning.code !== 'THIS_IS_UNDEFINED') warn(warning);
+    },
+    output: [
+      {file: `dist/${fileBase}.node.js`, format: 'cjs', sourcemap: true},
+      {file: `dist/${fileBase}.esm.js`, format: 'es', sourcemap: true},
+      {file: `dist/${fileBase}.js`, format: 'umd', name: 'tfbs', extend: true, globals, sourcemap: true},
+    ],
+  };
+}
