@@ -4,10 +4,13 @@ module.exports = {
   roots: ['<rootDir>/packages'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', {tsconfig: {module: 'commonjs', target: 'ES2019', esModuleInterop: true}, isolatedModules: true}],
+    '^.+\\.ts$': ['ts-jest', {
+      tsconfig: {module: 'commonjs', target: 'ES2019', esModuleInterop: true, isolatedModules: true},
+    }],
   },
   moduleNameMapper: {
+    '^@tfjs-blocksparse/test-util/jest/(.*)$': '<rootDir>/packages/test-util/jest/$1',
     '^@tfjs-blocksparse/([^/]+)$': '<rootDir>/packages/$1/src',
   },
-  testTimeout: 120000,
+  testTimeout: 300000,
 };

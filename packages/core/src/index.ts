@@ -3,6 +3,7 @@ import './register_all_gradients';
 export {BlockLayout, BlockLayoutJSON, BlockTable, isBlockLayout} from './layout/block_layout';
 export {bandedLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
 export {densify, sparsify} from './layout/packing';
+export {seededRandom} from './layout/seeded_random';
 export * from './kernel_names';
 export {blockSparseMatMul, blockSparseMatMulGradW, BlockSparseMatMulOptions} from './ops/block_sparse_mat_mul';
 export {blockSparseConv2d, conv2DInfo} from './ops/block_sparse_conv2d';

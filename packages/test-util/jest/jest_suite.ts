@@ -1,0 +1,84 @@
+/// <reference types="jest" />
+import {conv2dCases, describeCase, matMulCases} from '../src/cases';
+import type {SuiteOptions, SuiteResults} from '../src/suite';
+
+/** fp32 against fp32 dense tfjs on the same backend. */
+export const RELATIVE_TOLERANCE = 1e-4;
+
+/**
+ * Jest assertions over a backend's SuiteResults. `results` is read when the
+ * tests run, so it may be filled in a beforeAll (in jest, from a child
+ * process or from a browser page).
+ */
+export function describeSuiteResults(
+    label: string, options: SuiteOptions, results: () => SuiteResults,
+    tolerance = RELATIVE_TOLERANCE) {
+  describe(label, () => {
+    const check = (kind: 'matMul'|'conv2d', index: number, caseText: string) => {
+      const r = results()[kind][index];
+      if ('error' in r) {
+        throw new Error(`${caseText} threw: ${r.error}`);
+      }
+      expect({case: caseText, ...r}).toEqual({
+        case: caseText,
+        forward: expect.any(Number),
+        dx: expect.any(Number),
+        dw: expect.any(Number)
+      });
+      for (const part of ['forward', 'dx', 'dw'] as const) {
+        if (!(r[part] <= tolerance)) {
+          throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${caseText}`);
+        }
+      }
+    };
+
+    describe('blockSparseMatMul matches tf.matMul with the densified weight (y, dx, dW)', () => {
+      const cases = matMulCases(options.matMulCases);
+      test.each(cases.map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
+        check('matMul', i as number, text as string);
+      });
+    });
+
+    describe('blockSparseConv2d matches tf.conv2d with the densified filter (y, dx, dW)', () => {
+      const cases = conv2dCases(options.conv2dCases);
+      test.each(cases.map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
+        check('conv2d', i as number, text as string);
+      });
+    });
+
+    test('gradients match central finite differences', () => {
+      const fd = results().finiteDifference;
+      if ('error' in fd) {
+        throw new Error(fd.error);
+      }
+      expect(fd.matMul).toBeLessThan(1e-3);
+      expect(fd.conv2d).toBeLessThan(1e-3);
+    });
+
+    test('bad input throws a clear error and leaks no tensor', () => {
+      const bad = results().badInputs;
+      expect(bad.length).toBeGreaterThan(15);
+      for (const b of bad) {
+        expect({name: b.name, thrown: b.thrown, leaked: b.leakedTensors}).toEqual({
+          name: b.name,
+          thrown: expect.stringMatching(new RegExp(b.expected)),
+          leaked: 0
+        });
+      }
+    });
+
+    test('repeated forward and backward calls leak no tensors or bytes', () => {
+      const {leaks} = results();
+      expect(leaks.tensorsAfter).toBe(leaks.tensorsBefore);
+      expect(leaks.bytesAfter).toBe(leaks.bytesBefore);
+    });
+
+    test('an optimizer trains through both ops', () => {
+      const t = results().training;
+      if ('error' in t) {
+        throw new Error(t.error);
+      }
+      expect(t.finalLoss).toBeLessThan(0.5 * t.initialLoss);
+    });
+  });
+}

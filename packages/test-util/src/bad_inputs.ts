@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout} from '@tfjs-blocksparse/core';
+
+export interface BadInputCase {
+  name: string;
+  /** Makes the inputs and returns the call that must throw. */
+  prepare: () => () => unknown;
+  /** What the error must say. */
+  message: RegExp;
+}
+
+/**
+ * Calls that must throw a clear error before any kernel runs. Inputs are
+ * made before the call, so a test can count the tensors the call leaves.
+ */
+/** Makes the arguments first, so that only the call itself is counted for leaks. */
+function withInputs<A extends unknown[]>(op: (...args: A) => unknown, args: () => [...A]) {
+  return () => {
+    const made = args();
+    return () => op(...made);
+  };
+}
+
+export function badInputCases(): BadInputCase[] {
+  const layout = () => randomLayout({inputSize: 32, outputSize: 16, blockSize: 8, density: 0.5});
+  const w = (l: BlockLayout) => tf.zeros([l.nnz, 8, 8]);
+  const wc = (l: BlockLayout) => tf.zeros([l.nnz, 3, 3, 8, 8]);
+  return [
+    {
+      name: 'scalar x',
+      prepare: withInputs(blockSparseMatMul, () => [tf.scalar(1), w(layout()), layout()]),
+      message: /x must be \[\.\.\., 32\]/
+    },
+    {
+      name: 'x width not matching the layout',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 24]), w(layout()), layout()]),
+      message: /x must be \[\.\.\., 32\].*got \[4,24\]/
+    },
+    {
+      name: 'transposed product with x of the input width',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {transposeW: true}]),
+      message: /x must be \[\.\.\., 16\]/
+    },
+    {
+      name: 'packed weight with a block too many',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([layout().nnz + 1, 8, 8]), layout()]),
+      message: /packed weight w must be \[nnz=4, 8, 8\]/
+    },
+    {
+      name: 'packed weight with another block size',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([4, 4, 4]), layout()]),
+      message: /packed weight w must be/
+    },
+    {
+      name: 'int32 x',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32], 'int32'), w(layout()), layout()]),
+      message: /x must be float32, got int32/
+    },
+    {
+      name: 'int32 w',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([4, 8, 8], 'int32'), layout()]),
+      message: /w must be float32/
+    },
+    {
+      name: 'layout that is not a BlockLayout',
+      prepare: withInputs(blockSparseMatMul, () => [
+          tf.zeros([4, 32]), tf.zeros([4, 8, 8]),
+          {blockSize: 8, rowBlocks: 4, colBlocks: 2} as unknown as BlockLayout]),
+      message: /layout must be a BlockLayout, got Object/
+    },
+    {
+      name: 'block size not dividing the weight',
+      prepare: () => () => randomLayout({inputSize: 30, outputSize: 16, blockSize: 8, density: 0.5}),
+      message: /block size 8 must divide both dimensions of the dense weight \[30, 16\]/
+    },
+    {
+      name: 'density above 1',
+      prepare: () => () => randomLayout({inputSize: 32, outputSize: 16, blockSize: 8, density: 1.5}),
+      message: /density must be a number in \[0, 1\], got 1.5/
+    },
+    {
+      name: 'block outside the grid',
+      prepare: () => () => new BlockLayout(8, 2, 2, [[0, 0], [2, 1]]),
+      message: /block 1 at \(2, 1\) is outside the 2x2 block grid/
+    },
+    {
+      name: 'duplicate block',
+      prepare: () => () => new BlockLayout(8, 2, 2, [[1, 1], [0, 1], [1, 1]] as Array<[number, number]>),
+      message: /block \(1, 1\) is listed twice/
+    },
+    {
+      name: 'zero block size',
+      prepare: () => () => new BlockLayout(0, 2, 2, []),
+      message: /blockSize must be a positive integer, got 0/
+    },
+    {
+      name: 'layout JSON without blocks',
+      prepare: () => () => BlockLayout.fromJSON({blockSize: 8, rowBlocks: 2, colBlocks: 2} as never),
+      message: /fromJSON: expected/
+    },
+    {
+      name: 'weight gradient with mismatched rows',
+      prepare: withInputs(blockSparseMatMulGradW, () => [tf.zeros([4, 32]), tf.zeros([5, 16]), layout()]),
+      message: /same leading dims, got x \[4,32\] and dy \[5,16\]/
+    },
+    {
+      name: 'conv with a rank-2 input',
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([5, 32]) as unknown as tf.Tensor3D, wc(layout()), layout()]),
+      message: /x must be \[batch, h, w, Cin\]/
+    },
+    {
+      name: 'conv with the wrong input channels',
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 16]) as tf.Tensor4D, wc(layout()), layout()]),
+      message: /x has 16 input channels; the layout needs Cin = 32/
+    },
+    {
+      name: 'conv with a matmul-shaped weight',
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, w(layout()), layout()]),
+      message: /packed weight w must be \[nnz=4, kh, kw, 8, 8\]/
+    },
+    {
+      name: 'conv with stride 0',
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 0]),
+      message: /strides must be a positive integer/
+    },
+    {
+      name: 'conv with strides and dilations both above 1',
+      prepare: withInputs(blockSparseConv2d, () => [
+          tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 2, 'same' as const, 2]),
+      message: /strides and dilations cannot both be > 1/
+    },
+    {
+      name: 'conv with an unknown padding',
+      prepare: withInputs(blockSparseConv2d, () => [
+          tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'full' as 'same']),
+      message: /pad must be 'same', 'valid' or a non-negative integer, got "full"/
+    },
+    {
+      name: 'conv filter larger than the input',
+      prepare: withInputs(blockSparseConv2d, () => [
+          tf.zeros([1, 2, 2, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'valid' as const]),
+      message: /does not fit the input/
+    }
+  ];
+}

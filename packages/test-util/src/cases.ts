@@ -1,0 +1,92 @@
+import {seededRandom} from '@tfjs-blocksparse/core';
+
+export type LayoutKind = 'random'|'smallWorld'|'banded'|'magnitude'|'empty'|'single';
+
+export interface LayoutCase {
+  kind: LayoutKind;
+  blockSize: number;
+  rowBlocks: number;
+  colBlocks: number;
+  density: number;
+  seed: number;
+}
+
+export interface MatMulCase extends LayoutCase {
+  /** Leading dims of x: [] for a vector, [M], [B, M], ... */
+  batchShape: number[];
+  transposeW: boolean;
+}
+
+export interface Conv2DCase extends LayoutCase {
+  batch: number;
+  height: number;
+  width: number;
+  filterSize: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  pad: 'same'|'valid'|number;
+}
+
+const BLOCK_SIZES = [4, 8, 16, 32];
+const DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
+const KINDS: LayoutKind[] = ['random', 'smallWorld', 'banded', 'magnitude', 'empty', 'single'];
+
+/**
+ * Reproducible random matmul cases covering block sizes 4..32, every layout
+ * generator, densities from no block and one block up to dense, and batch
+ * ranks 0..3. Sizes stay small enough for software GPUs.
+ */
+export function matMulCases(count: number, seed = 1): MatMulCase[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+  return Array.from({length: count}, (_, i) => {
+    const blockSize = BLOCK_SIZES[i % BLOCK_SIZES.length];
+    const maxBlocks = blockSize >= 32 ? 4 : blockSize >= 16 ? 6 : 8;
+    const batchRank = pick([0, 1, 1, 1, 2, 3]);
+    const batchShape = Array.from(
+        {length: batchRank}, (_, d) => d === batchRank - 1 ? 1 + Math.floor(random() * 9) :
+                                                             1 + Math.floor(random() * 3));
+    return {
+      kind: KINDS[Math.floor(i / BLOCK_SIZES.length) % KINDS.length],
+      blockSize,
+      rowBlocks: 1 + Math.floor(random() * maxBlocks),
+      colBlocks: 1 + Math.floor(random() * maxBlocks),
+      density: pick(DENSITIES),
+      seed: Math.floor(random() * 1e6),
+      batchShape,
+      transposeW: random() < 0.25
+    };
+  });
+}
+
+/** Reproducible random conv cases: padding modes, strides, dilations, filter sizes. */
+export function conv2dCases(count: number, seed = 2): Conv2DCase[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+  return Array.from({length: count}, (_, i) => {
+    const blockSize = BLOCK_SIZES[i % BLOCK_SIZES.length];
+    const maxBlocks = blockSize >= 16 ? 3 : 4;
+    const dilated = random() < 0.2;
+    const strides: [number, number] = dilated ? [1, 1] : [pick([1, 1, 2]), pick([1, 2])];
+    const dilations: [number, number] = dilated ? [pick([1, 2]), 2] : [1, 1];
+    return {
+      kind: KINDS[Math.floor(i / BLOCK_SIZES.length) % KINDS.length],
+      blockSize,
+      rowBlocks: 1 + Math.floor(random() * maxBlocks),
+      colBlocks: 1 + Math.floor(random() * maxBlocks),
+      density: pick(DENSITIES),
+      seed: Math.floor(random() * 1e6),
+      batch: 1 + Math.floor(random() * 2),
+      height: 5 + Math.floor(random() * 5),
+      width: 5 + Math.floor(random() * 5),
+      filterSize: [pick([1, 2, 3]), pick([1, 3])],
+      strides,
+      dilations,
+      pad: pick<'same'|'valid'|number>(['same', 'valid', 'same', 1])
+    };
+  });
+}
+
+export function describeCase(c: MatMulCase|Conv2DCase): string {
+  return JSON.stringify(c);
+}

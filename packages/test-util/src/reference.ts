@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A dilated filter [kh, kw, Cin, Cout] spread out with zeros to
+ * [(kh-1)dh+1, (kw-1)dw+1, Cin, Cout]: convolving with it undilated equals
+ * the dilated conv, and unlike tf.conv2d's dilated path it has gradients.
+ */
+export function spreadFilter(filter: tf.Tensor4D, dilations: [number, number]): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [dh, dw] = dilations;
+  const eh = (kh - 1) * dh + 1;
+  const ew = (kw - 1) * dw + 1;
+  const slots = new Int32Array(eh * ew);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      slots[i * dh * ew + j * dw] = i * kw + j + 1;
+    }
+  }
+  return tf.tidy(() => {
+    const taps = tf.concat([tf.zeros([1, cin, cout]), tf.reshape(filter, [kh * kw, cin, cout])]);
+    return tf.reshape(tf.gather(taps, tf.tensor1d(slots, 'int32')), [eh, ew, cin, cout]);
+  });
+}
+
+/** max |actual - expected| / max(max |expected|, 1e-3), read on the host. */
+export function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
+  if (actual.shape.length !== expected.shape.length ||
+      actual.shape.some((d, i) => d !== expected.shape[i])) {
+    throw new Error(`shape [${actual.shape}] differs from reference [${expected.shape}]`);
+  }
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let diff = 0;
+  let scale = 1e-3;
+  for (let i = 0; i < e.length; i++) {
+    const d = Math.abs(a[i] - e[i]);
+    // NaN must fail, so it is never swallowed by Math.max.
+    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(e[i]));
+  }
+  return diff / scale;
+}

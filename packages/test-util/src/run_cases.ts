@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {blockSparseConv2d, blockSparseMatMul, densify} from '@tfjs-blocksparse/core';
+
+import type {Conv2DCase, MatMulCase} from './cases';
+import {layoutFor} from './layouts';
+import {seededValues} from './random';
+import {relativeError, spreadFilter} from './reference';
+import {scoped} from './scoped';
+
+/** Relative errors of the block-sparse op against dense tfjs on the same backend. */
+export interface CaseErrors {
+  forward: number;
+  dx: number;
+  dw: number;
+}
+
+function tensorFrom(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+/**
+ * Forward and both gradients of a scalar loss sum(r ⊙ y), for the
+ * block-sparse op and for the dense reference with the densified weight.
+ */
+function compare(
+    x: tf.Tensor, w: tf.Tensor, cotangent: (y: tf.Tensor) => tf.Tensor,
+    sparse: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
+    dense: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): CaseErrors {
+  return scoped(() => {
+    const y = sparse(x, w);
+    const yRef = dense(x, w);
+    const r = cotangent(yRef);
+    const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), r));
+    const [dx, dw] = tf.grads(loss(sparse))([x, w]);
+    const [dxRef, dwRef] = tf.grads(loss(dense))([x, w]);
+    return {
+      forward: relativeError(y, yRef),
+      dx: relativeError(dx, dxRef),
+      dw: relativeError(dw, dwRef)
+    };
+  });
+}
+
+export function runMatMulCase(c: MatMulCase): CaseErrors {
+  const layout = layoutFor(c);
+  const bs = layout.blockSize;
+  const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
+  return scoped(() => {
+    const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
+    const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
+    const dense = (a: tf.Tensor, b: tf.Tensor) => {
+      const a2 = tf.reshape(a, [-1, inSize]) as tf.Tensor2D;
+      const y = tf.matMul(a2, densify(b, layout) as tf.Tensor2D, false, c.transposeW);
+      return tf.reshape(y, [...c.batchShape, y.shape[1] as number]);
+    };
+    return compare(
+        x, w, y => tensorFrom(y.shape, c.seed + 3),
+        (a, b) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW}), dense);
+  });
+}
+
+export function runConv2DCase(c: Conv2DCase): CaseErrors {
+  const layout = layoutFor(c);
+  const bs = layout.blockSize;
+  const [kh, kw] = c.filterSize;
+  return scoped(() => {
+    const x = tensorFrom([c.batch, c.height, c.width, layout.inputSize], c.seed + 1) as tf.Tensor4D;
+    const w = tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2);
+    const dense = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(
+        a as tf.Tensor4D, spreadFilter(densify(b, layout) as tf.Tensor4D, c.dilations),
+        c.strides, c.pad);
+    return compare(
+        x, w, y => tensorFrom(y.shape, c.seed + 3),
+        (a, b) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations),
+        dense);
+  });
+}

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {blockSparseConv2d, blockSparseMatMul, randomLayout} from '@tfjs-blocksparse/core';
+
+import {badInputCases} from './bad_inputs';
+import {conv2dCases, matMulCases} from './cases';
+import {finiteDifferenceGaps} from './finite_difference';
+import {seededValues} from './random';
+import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
+import {scoped} from './scoped';
+
+/**
+ * The shared suite that every backend runs on itself, with plain-data
+ * results, so that it can run in jest, in a Node child process (Dawn) or
+ * in a browser page, and be asserted by the same jest code.
+ */
+export interface SuiteOptions {
+  matMulCases: number;
+  conv2dCases: number;
+  finiteDifferenceSamples: number;
+  leakIterations: number;
+  trainingSteps: number;
+}
+
+export const FULL_SUITE: SuiteOptions = {
+  matMulCases: 240,
+  conv2dCases: 200,
+  finiteDifferenceSamples: 12,
+  leakIterations: 20,
+  trainingSteps: 30
+};
+
+export type CaseResult = CaseErrors|{error: string};
+
+export interface BadInputResult {
+  name: string;
+  /** The error message, or null when the call did not throw. */
+  thrown: string|null;
+  expected: string;
+  leakedTensors: number;
+}
+
+export interface SuiteResults {
+  backend: string;
+  matMul: CaseResult[];
+  conv2d: CaseResult[];
+  finiteDifference: {matMul: number, conv2d: number}|{error: string};
+  badInputs: BadInputResult[];
+  /** Tensor and byte counts after a warm-up call, and after many more. */
+  leaks: {tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number};
+  training: {initialLoss: number, finalLoss: number}|{error: string};
+}
+
+function guarded<T>(fn: () => T): T|{error: string} {
+  try {
+    return fn();
+  } catch (e) {
+    return {error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)};
+  }
+}
+
+function forwardAndBackward() {
+  scoped(() => {
+    const layout = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 4});
+    const x = tf.tensor(seededValues(4 * 32, 1), [4, 32]);
+    const w = tf.tensor(seededValues(layout.nnz * 64, 2), [layout.nnz, 8, 8]);
+    const xc = tf.tensor(seededValues(2 * 6 * 6 * 32, 3), [2, 6, 6, 32]) as tf.Tensor4D;
+    const wc = tf.tensor(seededValues(layout.nnz * 9 * 64, 4), [layout.nnz, 3, 3, 8, 8]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.add(
+        tf.sum(tf.square(blockSparseMatMul(a, b, layout))),
+        tf.sum(tf.square(blockSparseConv2d(c as tf.Tensor4D, d, layout, 2, 'same')))));
+    tf.dispose(grads([x, w, xc, wc]));
+  });
+}
+
+/**
+ * A tiny regression model y = conv(x)·W fitted with Adam through both
+ * block-sparse ops, from seeded data whose targets a sparse model can fit.
+ */
+function train(steps: number) {
+  return scoped(() => {
+    const convLayout = randomLayout({inputSize: 8, outputSize: 16, blockSize: 4, density: 0.5, seed: 5});
+    const layout = randomLayout({inputSize: 4 * 4 * 16, outputSize: 8, blockSize: 8, density: 0.5, seed: 6});
+    const x = tf.tensor(seededValues(16 * 8 * 8 * 8, 7), [16, 8, 8, 8]) as tf.Tensor4D;
+    const target = tf.tensor(seededValues(16 * 8, 8), [16, 8]);
+    const wc = tf.variable(tf.mul(tf.tensor(seededValues(convLayout.nnz * 9 * 16, 9), [convLayout.nnz, 3, 3, 4, 4]), 0.3));
+    const w = tf.variable(tf.mul(tf.tensor(seededValues(layout.nnz * 64, 10), [layout.nnz, 8, 8]), 0.1));
+    const optimizer = tf.train.adam(0.01);
+    const loss = () => {
+      const h = tf.relu(blockSparseConv2d(x, wc, convLayout, 2, 'same'));
+      const y = blockSparseMatMul(tf.reshape(h, [16, -1]), w, layout);
+      return tf.mean(tf.square(tf.sub(y, target))) as tf.Scalar;
+    };
+    const initialLoss = loss().dataSync()[0];
+    for (let i = 0; i < steps; i++) {
+      tf.dispose(optimizer.minimize(loss) ?? undefined);
+    }
+    const finalLoss = loss().dataSync()[0];
+    optimizer.dispose();
+    tf.dispose([wc, w]);
+    return {initialLoss, finalLoss};
+  });
+}
+
+export function runSuite(options: SuiteOptions): SuiteResults {
+  const badInputs = badInputCases().map(c => scoped(() => {
+    const call = c.prepare();
+    const before = tf.memory().numTensors;
+    let thrown: string|null = null;
+    try {
+      tf.dispose(call() as tf.Tensor);
+    } catch (e) {
+      thrown = e instanceof Error ? e.message : String(e);
+    }
+    return {
+      name: c.name,
+      thrown,
+      expected: c.message.source,
+      leakedTensors: tf.memory().numTensors - before
+    };
+  }));
+
+  forwardAndBackward();
+  const memoryBefore = tf.memory();
+  for (let i = 0; i < options.leakIterations; i++) {
+    forwardAndBackward();
+  }
+  const memoryAfter = tf.memory();
+
+  return {
+    backend: tf.getBackend(),
+    matMul: matMulCases(options.matMulCases).map(c => guarded(() => runMatMulCase(c))),
+    conv2d: conv2dCases(options.conv2dCases).map(c => guarded(() => runConv2DCase(c))),
+    finiteDifference: guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
+    badInputs,
+    leaks: {
+      tensorsBefore: memoryBefore.numTensors,
+      tensorsAfter: memoryAfter.numTensors,
+      bytesBefore: memoryBefore.numBytes,
+      bytesAfter: memoryAfter.numBytes
+    },
+    training: guarded(() => train(options.trainingSteps))
+  };
+}
