@@ -10,7 +10,7 @@ let results: SuiteResults;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  results = runSuite(FULL_SUITE);
+  results = await runSuite(FULL_SUITE);
 });
 
 test('the suite ran on cpu', () => {

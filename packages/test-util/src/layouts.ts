@@ -3,7 +3,7 @@ import {bandedLayout, BlockLayout, magnitudeLayout, randomLayout, smallWorldLayo
 
 import type {LayoutCase} from './cases';
 import {seededValues} from './random';
-import {scoped} from './scoped';
+import {scopedSync} from './scoped';
 
 export function layoutFor(c: LayoutCase): BlockLayout {
   const spec = {
@@ -21,7 +21,7 @@ export function layoutFor(c: LayoutCase): BlockLayout {
     case 'banded':
       return bandedLayout(spec);
     case 'magnitude':
-      return scoped(() => magnitudeLayout(
+      return scopedSync(() => magnitudeLayout(
           tf.tensor2d(seededValues(spec.inputSize * spec.outputSize, c.seed),
                       [spec.inputSize, spec.outputSize]),
           c.blockSize, c.density));

@@ -22,14 +22,16 @@ export function spreadFilter(filter: tf.Tensor4D, dilations: [number, number]): 
   });
 }
 
-/** max |actual - expected| / max(max |expected|, 1e-3), read on the host. */
-export function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
+/**
+ * max |actual - expected| / max(max |expected|, 1e-3), read on the host
+ * asynchronously (WebGPU in Node has no synchronous read).
+ */
+export async function relativeError(actual: tf.Tensor, expected: tf.Tensor): Promise<number> {
   if (actual.shape.length !== expected.shape.length ||
       actual.shape.some((d, i) => d !== expected.shape[i])) {
     throw new Error(`shape [${actual.shape}] differs from reference [${expected.shape}]`);
   }
-  const a = actual.dataSync();
-  const e = expected.dataSync();
+  const [a, e] = await Promise.all([actual.data(), expected.data()]);
   let diff = 0;
   let scale = 1e-3;
   for (let i = 0; i < e.length; i++) {

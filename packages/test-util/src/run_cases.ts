@@ -22,11 +22,11 @@ function tensorFrom(shape: number[], seed: number): tf.Tensor {
  * Forward and both gradients of a scalar loss sum(r ⊙ y), for the
  * block-sparse op and for the dense reference with the densified weight.
  */
-function compare(
+async function compare(
     x: tf.Tensor, w: tf.Tensor, cotangent: (y: tf.Tensor) => tf.Tensor,
     sparse: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
-    dense: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): CaseErrors {
-  return scoped(() => {
+    dense: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): Promise<CaseErrors> {
+  return scoped(async () => {
     const y = sparse(x, w);
     const yRef = dense(x, w);
     const r = cotangent(yRef);
@@ -34,14 +34,14 @@ function compare(
     const [dx, dw] = tf.grads(loss(sparse))([x, w]);
     const [dxRef, dwRef] = tf.grads(loss(dense))([x, w]);
     return {
-      forward: relativeError(y, yRef),
-      dx: relativeError(dx, dxRef),
-      dw: relativeError(dw, dwRef)
+      forward: await relativeError(y, yRef),
+      dx: await relativeError(dx, dxRef),
+      dw: await relativeError(dw, dwRef)
     };
   });
 }
 
-export function runMatMulCase(c: MatMulCase): CaseErrors {
+export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
@@ -59,7 +59,7 @@ export function runMatMulCase(c: MatMulCase): CaseErrors {
   });
 }
 
-export function runConv2DCase(c: Conv2DCase): CaseErrors {
+export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const [kh, kw] = c.filterSize;

@@ -6,7 +6,7 @@ import {conv2dCases, matMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {seededValues} from './random';
 import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
-import {scoped} from './scoped';
+import {scoped, scopedSync} from './scoped';
 
 /**
  * The shared suite that every backend runs on itself, with plain-data
@@ -50,16 +50,16 @@ export interface SuiteResults {
   training: {initialLoss: number, finalLoss: number}|{error: string};
 }
 
-function guarded<T>(fn: () => T): T|{error: string} {
+async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
   try {
-    return fn();
+    return await fn();
   } catch (e) {
     return {error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)};
   }
 }
 
 function forwardAndBackward() {
-  scoped(() => {
+  scopedSync(() => {
     const layout = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 4});
     const x = tf.tensor(seededValues(4 * 32, 1), [4, 32]);
     const w = tf.tensor(seededValues(layout.nnz * 64, 2), [layout.nnz, 8, 8]);
@@ -77,7 +77,7 @@ function forwardAndBackward() {
  * block-sparse ops, from seeded data whose targets a sparse model can fit.
  */
 function train(steps: number) {
-  return scoped(() => {
+  return scoped(async () => {
     const convLayout = randomLayout({inputSize: 8, outputSize: 16, blockSize: 4, density: 0.5, seed: 5});
     const layout = randomLayout({inputSize: 4 * 4 * 16, outputSize: 8, blockSize: 8, density: 0.5, seed: 6});
     const x = tf.tensor(seededValues(16 * 8 * 8 * 8, 7), [16, 8, 8, 8]) as tf.Tensor4D;
@@ -90,19 +90,19 @@ function train(steps: number) {
       const y = blockSparseMatMul(tf.reshape(h, [16, -1]), w, layout);
       return tf.mean(tf.square(tf.sub(y, target))) as tf.Scalar;
     };
-    const initialLoss = loss().dataSync()[0];
+    const initialLoss = (await loss().data())[0];
     for (let i = 0; i < steps; i++) {
       tf.dispose(optimizer.minimize(loss) ?? undefined);
     }
-    const finalLoss = loss().dataSync()[0];
+    const finalLoss = (await loss().data())[0];
     optimizer.dispose();
     tf.dispose([wc, w]);
     return {initialLoss, finalLoss};
   });
 }
 
-export function runSuite(options: SuiteOptions): SuiteResults {
-  const badInputs = badInputCases().map(c => scoped(() => {
+export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
+  const badInputs = badInputCases().map(c => scopedSync(() => {
     const call = c.prepare();
     const before = tf.memory().numTensors;
     let thrown: string|null = null;
@@ -126,11 +126,19 @@ export function runSuite(options: SuiteOptions): SuiteResults {
   }
   const memoryAfter = tf.memory();
 
+  const matMul: CaseResult[] = [];
+  for (const c of matMulCases(options.matMulCases)) {
+    matMul.push(await guarded(() => runMatMulCase(c)));
+  }
+  const conv2d: CaseResult[] = [];
+  for (const c of conv2dCases(options.conv2dCases)) {
+    conv2d.push(await guarded(() => runConv2DCase(c)));
+  }
   return {
     backend: tf.getBackend(),
-    matMul: matMulCases(options.matMulCases).map(c => guarded(() => runMatMulCase(c))),
-    conv2d: conv2dCases(options.conv2dCases).map(c => guarded(() => runConv2DCase(c))),
-    finiteDifference: guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
+    matMul,
+    conv2d,
+    finiteDifference: await guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
     badInputs,
     leaks: {
       tensorsBefore: memoryBefore.numTensors,
@@ -138,6 +146,6 @@ export function runSuite(options: SuiteOptions): SuiteResults {
       bytesBefore: memoryBefore.numBytes,
       bytesAfter: memoryAfter.numBytes
     },
-    training: guarded(() => train(options.trainingSteps))
+    training: await guarded(() => train(options.trainingSteps))
   };
 }

@@ -1,0 +1,39 @@
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+
+import {BlockSparseConv2DProgram} from '../block_sparse_product_webgpu';
+import {layoutTable} from '../layout_tables';
+import {convUniformData} from '../operand_readers';
+
+import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
+
+export function blockSparseConv2D(args: {
+  inputs: BlockSparseConv2DInputs,
+  backend: WebGPUBackend,
+  attrs: BlockSparseConv2DAttrs
+}): TensorInfo {
+  const {inputs: {x, w}, backend, attrs} = args;
+  const {layout} = attrs;
+  checkBlockSize(layout, BlockSparseConv2D);
+  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
+  if (layout.nnz === 0) {
+    return zeros(backend, outShape);
+  }
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const program = new BlockSparseConv2DProgram(outShape, rows, layout.colBlocks, layout.blockSize, false);
+  checkDispatch(backend, program.dispatch, BlockSparseConv2D);
+  return backend.runWebGPUProgram(program, [x, w, layoutTable(backend, layout, 'byColumn')], 'float32', [
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]},
+    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [info.filterHeight * info.filterWidth]},
+    {type: 'int32', data: [layout.outputSize]}, {type: 'int32', data: [layout.inputSize]},
+    ...convUniformData(info)
+  ]);
+}
+
+export const blockSparseConv2DConfig: KernelConfig = {
+  kernelName: BlockSparseConv2D,
+  backendName: 'webgpu',
+  kernelFunc: blockSparseConv2D as unknown as KernelFunc
+};

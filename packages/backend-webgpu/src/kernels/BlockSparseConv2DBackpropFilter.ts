@@ -1,0 +1,36 @@
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+
+import {BlockSparseConv2DDerFilterProgram} from '../block_sparse_weight_grad_webgpu';
+import {layoutTable} from '../layout_tables';
+import {convUniformData} from '../operand_readers';
+
+import {checkBlockSize, checkDispatch} from './webgpu_util';
+
+export function blockSparseConv2DBackpropFilter(args: {
+  inputs: BlockSparseConv2DBackpropFilterInputs,
+  backend: WebGPUBackend,
+  attrs: BlockSparseConv2DBackpropFilterAttrs
+}): TensorInfo {
+  const {inputs: {x, dy}, backend, attrs} = args;
+  const {layout, filterSize: [kh, kw]} = attrs;
+  checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
+  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const bs = layout.blockSize;
+  const taps = kh * kw;
+  const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, bs);
+  checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropFilter);
+  return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
+    {type: 'int32', data: [info.batchSize * info.outHeight * info.outWidth]},
+    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},
+    {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]},
+    ...convUniformData(info)
+  ]);
+}
+
+export const blockSparseConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: BlockSparseConv2DBackpropFilter,
+  backendName: 'webgpu',
+  kernelFunc: blockSparseConv2DBackpropFilter as unknown as KernelFunc
+};

@@ -1,0 +1,31 @@
+import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
+
+import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu';
+import {layoutTable} from '../layout_tables';
+
+import {checkBlockSize, checkDispatch} from './webgpu_util';
+
+export function blockSparseMatMulGradW(args: {
+  inputs: BlockSparseMatMulGradWInputs,
+  backend: WebGPUBackend,
+  attrs: BlockSparseMatMulGradWAttrs
+}): TensorInfo {
+  const {inputs: {x, dy}, backend, attrs: {layout}} = args;
+  checkBlockSize(layout, BlockSparseMatMulGradW);
+  const bs = layout.blockSize;
+  const rows = x.shape[0];
+  const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, bs);
+  checkDispatch(backend, program.dispatch, BlockSparseMatMulGradW);
+  return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
+    {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]}
+  ]);
+}
+
+export const blockSparseMatMulGradWConfig: KernelConfig = {
+  kernelName: BlockSparseMatMulGradW,
+  backendName: 'webgpu',
+  kernelFunc: blockSparseMatMulGradW as unknown as KernelFunc
+};

@@ -1,0 +1,44 @@
+// The benchmark table (text and markdown) and an SVG plot of speedup against density.
+
+export function formatTable(rows, title) {
+  const lines = [`${title}`, '', '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s |',
+    '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${r.denseMs.toFixed(1)} | ${r.sparseMs.toFixed(1)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Speedup against 1/density on log-log axes, one line per (op, mode, block size), with the ideal y = 1/d. */
+export function speedupPlot(rows, title) {
+  const width = 720, height = 420, left = 60, right = 220, top = 40, bottom = 50;
+  const maxSpeed = Math.max(16, ...rows.map(r => r.speedup));
+  const x = inv => left + (Math.log2(inv) / 4) * (width - left - right);
+  const y = s => top + (1 - Math.log2(Math.max(s, 0.125)) / Math.log2(maxSpeed) * 0.875 - 0.125) * (height - top - bottom);
+  const groups = new Map();
+  for (const r of rows) {
+    const key = `${r.op} ${r.mode} bs${r.blockSize}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="20" font-size="14">${title}</text>`,
+    `<polyline fill="none" stroke="#000" stroke-dasharray="4 3" points="${[1, 2, 4, 8, 16].map(i => `${x(i)},${y(i)}`).join(' ')}"/>`,
+    `<text x="${x(16) + 4}" y="${y(16)}">ideal 1/density</text>`];
+  for (const i of [1, 2, 4, 8, 16]) {
+    parts.push(`<text x="${x(i) - 8}" y="${height - bottom + 18}">1/${i}</text>`);
+  }
+  for (const s of [0.25, 0.5, 1, 2, 4, 8, 16]) {
+    if (s <= maxSpeed) parts.push(`<text x="10" y="${y(s) + 4}">${s}x</text><line x1="${left}" x2="${width - right}" y1="${y(s)}" y2="${y(s)}" stroke="#eee"/>`);
+  }
+  parts.push(`<text x="${left + 120}" y="${height - 10}">density (log scale)</text>`);
+  [...groups.entries()].forEach(([key, rs], i) => {
+    const color = colors[i % colors.length];
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${rs.map(r => `${x(1 / r.density)},${y(r.speedup)}`).join(' ')}"/>`);
+    parts.push(`<text x="${width - right + 10}" y="${top + 14 * i}" fill="${color}">${key}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
