@@ -1,6 +1,7 @@
 // Rollup bundles for one package, as tfjs ships them: a CommonJS build for
 // Node's require, an ES module bundle and a UMD bundle that extends the
 // global `tfbs` (each package adds to it, as tfjs packages add to `tf`).
+// The private test-util package gets a global of its own.
 // The bundles start from tsc's ES module output in dist/.
 import {nodeResolve} from '@rollup/plugin-node-resolve';
 
@@ -19,7 +20,7 @@ const globals = {
 
 const external = id => Object.keys(globals).some(name => id === name || id.startsWith(name + '/'));
 
-export function packageBundles(fileBase) {
+export function packageBundles(fileBase, globalName = 'tfbs') {
   return {
     input: 'dist/index.js',
     external,
@@ -30,7 +31,7 @@ export function packageBundles(fileBase) {
     output: [
       {file: `dist/${fileBase}.node.js`, format: 'cjs', sourcemap: true},
       {file: `dist/${fileBase}.esm.js`, format: 'es', sourcemap: true},
-      {file: `dist/${fileBase}.js`, format: 'umd', name: 'tfbs', extend: true, globals, sourcemap: true},
+      {file: `dist/${fileBase}.js`, format: 'umd', name: globalName, extend: true, globals, sourcemap: true},
     ],
   };
 }

@@ -1,3 +1,3 @@
 import {packageBundles} from '../../scripts/rollup_package.mjs';
 
-export default packageBundles('tfjs-blocksparse-test-util');
+export default packageBundles('tfjs-blocksparse-test-util', 'tfbsTestUtil');

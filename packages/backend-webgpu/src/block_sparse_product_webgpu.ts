@@ -2,19 +2,15 @@ import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
 
-/** Largest block size whose tiles fit WebGPU's guaranteed 16 KiB of workgroup memory. */
-export const MAX_BLOCK_SIZE = 32;
-
 /**
- * Register tiling of a [tileM, bs] output tile: each thread keeps rm x rn
- * accumulators; about 64 threads per workgroup.
+ * Register tiling of a [tileM, bs] output tile: each thread keeps RM rows
+ * of one vec4 of columns; about 64 threads per workgroup.
  */
 export function productTiling(bs: number) {
-  const rn = bs % 4 === 0 ? 4 : bs % 2 === 0 ? 2 : 1;
-  const threadsN = bs / rn;
+  const threadsN = bs / 4;
   const threadsM = Math.max(1, Math.floor(64 / threadsN));
   const rm = 4;
-  return {rm, rn, threadsN, threadsM, tileM: threadsM * rm};
+  return {rm, threadsN, threadsM, tileM: threadsM * rm};
 }
 
 /**
@@ -22,20 +18,26 @@ export function productTiling(bs: number) {
  * computes rows t·tileM.. of output block column s. It walks only the kept
  * blocks of that column through the layout table (and, for convs, the
  * filter taps), staging a [tileM, bs] operand tile and the [bs, bs] weight
- * tile in workgroup memory and accumulating in registers.
+ * tile in workgroup memory as vec4s and accumulating in registers.
  */
 function productSource(bs: number, transposeW: boolean, readOperand: string): string {
-  const {rm, rn, threadsN, threadsM, tileM} = productTiling(bs);
-  const threads = threadsN * threadsM;
-  const loadW = transposeW ? 'wTile[i] = w[wBase + (i % BS) * BS + i / BS];' : 'wTile[i] = w[wBase + i];';
+  const {rm, threadsN, threadsM, tileM} = productTiling(bs);
+  // Wᵀ's tile row k, columns n..n+3, is column k of W's rows n..n+3.
+  const loadW = transposeW ? `
+          let k = i / BS4;
+          let n = (i % BS4) * 4;
+          let at = wBase + n * BS + k;
+          wTile[i] = vec4<f32>(w[at / 4][at % 4], w[(at + BS) / 4][(at + BS) % 4],
+                               w[(at + 2 * BS) / 4][(at + 2 * BS) % 4], w[(at + 3 * BS) / 4][(at + 3 * BS) % 4]);` :
+                                 'wTile[i] = w[wBase / 4 + i];';
   return `
   const BS = ${bs};
+  const BS4 = ${bs / 4};
   const RM = ${rm};
-  const RN = ${rn};
   const TILE_M = ${tileM};
-  const THREADS = ${threads};
-  var<workgroup> aTile : array<f32, ${tileM * bs}>;
-  var<workgroup> wTile : array<f32, ${bs * bs}>;
+  const THREADS = ${threadsN * threadsM};
+  var<workgroup> aTile : array<vec4<f32>, ${tileM * bs / 4}>;
+  var<workgroup> wTile : array<vec4<f32>, ${bs * bs / 4}>;
   var<workgroup> segmentStart : i32;
   var<workgroup> segmentEnd : i32;
   ${readOperand}
@@ -55,29 +57,30 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
     let end = workgroupUniformLoad(&segmentEnd);
     let blockOffset = uniforms.segments + 1;
     let otherOffset = blockOffset + uniforms.nnz;
-    var acc : array<array<f32, RN>, RM>;
+    var acc : array<vec4<f32>, RM>;
     for (var e = start; e < end; e++) {
       let blk = table[blockOffset + e];
       let colBase = table[otherOffset + e] * BS;
       for (var tap = 0; tap < uniforms.taps; tap++) {
-        for (var i = local; i < TILE_M * BS; i += THREADS) {
-          aTile[i] = readOperand(rowBase + i / BS, colBase + i % BS, tap);
+        for (var i = local; i < TILE_M * BS4; i += THREADS) {
+          aTile[i] = readOperand(rowBase + i / BS4, colBase + (i % BS4) * 4, tap);
         }
         let wBase = (blk * uniforms.taps + tap) * BS * BS;
-        for (var i = local; i < BS * BS; i += THREADS) {
+        for (var i = local; i < BS * BS4; i += THREADS) {
           ${loadW}
         }
         workgroupBarrier();
-        for (var k = 0; k < BS; k++) {
-          var a : array<f32, RM>;
+        for (var k4 = 0; k4 < BS4; k4++) {
+          let w0 = wTile[(k4 * 4) * BS4 + tn];
+          let w1 = wTile[(k4 * 4 + 1) * BS4 + tn];
+          let w2 = wTile[(k4 * 4 + 2) * BS4 + tn];
+          let w3 = wTile[(k4 * 4 + 3) * BS4 + tn];
           for (var i = 0; i < RM; i++) {
-            a[i] = aTile[(tm * RM + i) * BS + k];
-          }
-          for (var j = 0; j < RN; j++) {
-            let wv = wTile[k * BS + tn * RN + j];
-            for (var i = 0; i < RM; i++) {
-              acc[i][j] = fma(a[i], wv, acc[i][j]);
-            }
+            let a = aTile[(tm * RM + i) * BS4 + k4];
+            acc[i] = fma(vec4<f32>(a.x), w0, acc[i]);
+            acc[i] = fma(vec4<f32>(a.y), w1, acc[i]);
+            acc[i] = fma(vec4<f32>(a.z), w2, acc[i]);
+            acc[i] = fma(vec4<f32>(a.w), w3, acc[i]);
           }
         }
         workgroupBarrier();
@@ -86,9 +89,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
     for (var i = 0; i < RM; i++) {
       let row = rowBase + tm * RM + i;
       if (row < uniforms.rows) {
-        for (var j = 0; j < RN; j++) {
-          result[row * uniforms.outWidth + segment * BS + tn * RN + j] = acc[i][j];
-        }
+        result[(row * uniforms.outWidth + segment * BS) / 4 + tn] = acc[i];
       }
     }
   }`;
@@ -102,6 +103,8 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   dispatchLayout = {x: [1], y: [0]};
   dispatch: [number, number, number];
   abstract variableNames: string[];
+  variableComponents = [4, 4, 1];
+  outputComponent = 4;
   uniforms = PRODUCT_UNIFORMS;
   workgroupSize: [number, number, number];
 

@@ -5,15 +5,12 @@ import {CONV_UNIFORMS, convInputReader, matrixReader} from './operand_readers';
 const CHUNK = 32;
 
 /**
- * Each thread keeps r x r accumulators of the [bs, bs] block, r the
- * smallest divisor of bs that leaves at most 8 x 8 threads.
+ * Threads of a [bs, bs] block: bs/4 across (one vec4 of columns each) and
+ * bs/r down (r rows each), r chosen for about 64 threads.
  */
 export function weightGradTiling(bs: number) {
-  let r = 1;
-  while (bs / r > 8 || bs % r !== 0) {
-    r++;
-  }
-  return {r, threadsSide: bs / r};
+  const r = Math.max(1, bs * bs / 4 / 64);
+  return {r, threadsX: bs / 4, threadsY: bs / r};
 }
 
 /**
@@ -22,14 +19,15 @@ export function weightGradTiling(bs: number) {
  * block], staging CHUNK rows of both operands in workgroup memory.
  */
 function weightGradSource(bs: number, readOperand: string): string {
-  const {r, threadsSide} = weightGradTiling(bs);
+  const {r, threadsX, threadsY} = weightGradTiling(bs);
   return `
   const BS = ${bs};
+  const BS4 = ${bs / 4};
   const R = ${r};
   const CHUNK = ${CHUNK};
-  const THREADS = ${threadsSide * threadsSide};
+  const THREADS = ${threadsX * threadsY};
   var<workgroup> aTile : array<f32, ${CHUNK * bs}>;
-  var<workgroup> gTile : array<f32, ${CHUNK * bs}>;
+  var<workgroup> gTile : array<vec4<f32>, ${CHUNK * bs / 4}>;
   ${readOperand}
 
   ${'fn main()'} {
@@ -41,34 +39,31 @@ function weightGradSource(bs: number, readOperand: string): string {
     let local = i32(localIndex);
     let ty = i32(localId.y);
     let tx = i32(localId.x);
-    var acc : array<array<f32, R>, R>;
+    var acc : array<vec4<f32>, R>;
     for (var m0 = 0; m0 < uniforms.rows; m0 += CHUNK) {
-      for (var i = local; i < CHUNK * BS; i += THREADS) {
-        let m = m0 + i / BS;
-        aTile[i] = readOperand(m, aCol + i % BS, tap);
+      for (var i = local; i < CHUNK * BS4; i += THREADS) {
+        let m = m0 + i / BS4;
+        let a = readOperand(m, aCol + (i % BS4) * 4, tap);
+        aTile[i * 4] = a.x;
+        aTile[i * 4 + 1] = a.y;
+        aTile[i * 4 + 2] = a.z;
+        aTile[i * 4 + 3] = a.w;
         let inRows = m < uniforms.rows;
-        gTile[i] = select(0.0, dy[select(0, m, inRows) * uniforms.gWidth + gCol + i % BS], inRows);
+        gTile[i] = select(vec4<f32>(0.0),
+                          dy[(select(0, m, inRows) * uniforms.gWidth + gCol) / 4 + i % BS4], inRows);
       }
       workgroupBarrier();
       for (var mm = 0; mm < CHUNK; mm++) {
-        var g : array<f32, R>;
-        for (var b = 0; b < R; b++) {
-          g[b] = gTile[mm * BS + tx * R + b];
-        }
+        let g = gTile[mm * BS4 + tx];
         for (var a = 0; a < R; a++) {
-          let av = aTile[mm * BS + ty * R + a];
-          for (var b = 0; b < R; b++) {
-            acc[a][b] = fma(av, g[b], acc[a][b]);
-          }
+          acc[a] = fma(vec4<f32>(aTile[mm * BS + ty * R + a]), g, acc[a]);
         }
       }
       workgroupBarrier();
     }
     let base = (blk * uniforms.taps + tap) * BS * BS;
     for (var a = 0; a < R; a++) {
-      for (var b = 0; b < R; b++) {
-        result[base + (ty * R + a) * BS + tx * R + b] = acc[a][b];
-      }
+      result[(base + (ty * R + a) * BS) / 4 + tx] = acc[a];
     }
   }`;
 }
@@ -81,13 +76,15 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
   dispatchLayout = {x: [0], y: [1]};
   dispatch: [number, number, number];
   variableNames = ['x', 'dy', 'table'];
+  variableComponents = [4, 4, 1];
+  outputComponent = 4;
   uniforms = WEIGHT_GRAD_UNIFORMS;
   workgroupSize: [number, number, number];
 
   constructor(outputShape: number[], items: number, protected readonly blockSize: number) {
     this.outputShape = outputShape;
-    const {threadsSide} = weightGradTiling(blockSize);
-    this.workgroupSize = [threadsSide, threadsSide, 1];
+    const {threadsX, threadsY} = weightGradTiling(blockSize);
+    this.workgroupSize = [threadsX, threadsY, 1];
     this.dispatch = [items, 1, 1];
     this.shaderKey = `${this.constructor.name}_${blockSize}`;
   }

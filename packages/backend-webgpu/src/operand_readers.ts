@@ -2,8 +2,10 @@
  * WGSL functions that read the dense operand of a block-sparse product
  * through the geometry of the op: plain rows of a matrix, or (implicit
  * GEMM) the input pixel that one filter tap of a convolution sees. Each
- * returns 0 outside the operand, so tiles need no bounds tests of their own.
- * Geometry lives in uniforms, so one compiled shader serves every size.
+ * reads 4 consecutive channels as a vec4 (block sizes are multiples of 4,
+ * so `col` is too) and returns zeros outside the operand, so tiles need no
+ * bounds tests of their own. Geometry lives in uniforms, so one compiled
+ * shader serves every size.
  */
 
 /** Uniform fields for the conv readers: sizes as (height, width) pairs. */
@@ -11,14 +13,14 @@ export const CONV_UNIFORMS =
     'inSize : vec2<i32>, outSize : vec2<i32>, strides : vec2<i32>, pads : vec2<i32>, ' +
     'dilations : vec2<i32>, filterWidth : i32,';
 
-/** row m of a [rows, aWidth] matrix named `name`. */
+/** Row `row` of a [rows, aWidth] matrix named `name`. */
 export function matrixReader(fnName: string, name: string): string {
   return `
-  fn ${fnName}(row : i32, col : i32, tap : i32) -> f32 {
+  fn ${fnName}(row : i32, col : i32, tap : i32) -> vec4<f32> {
     if (row >= uniforms.rows) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
-    return ${name}[row * uniforms.aWidth + col];
+    return ${name}[(row * uniforms.aWidth + col) / 4];
   }`;
 }
 
@@ -28,9 +30,9 @@ export function matrixReader(fnName: string, name: string): string {
  */
 export function convInputReader(fnName: string, name: string): string {
   return `
-  fn ${fnName}(row : i32, col : i32, tap : i32) -> f32 {
+  fn ${fnName}(row : i32, col : i32, tap : i32) -> vec4<f32> {
     if (row >= uniforms.rows) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
     let pixels = uniforms.outSize.x * uniforms.outSize.y;
     let b = row / pixels;
@@ -40,9 +42,9 @@ export function convInputReader(fnName: string, name: string): string {
     let iw = (p % uniforms.outSize.y) * uniforms.strides.y - uniforms.pads.y +
         (tap % uniforms.filterWidth) * uniforms.dilations.y;
     if (ih < 0 || ih >= uniforms.inSize.x || iw < 0 || iw >= uniforms.inSize.y) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
-    return ${name}[((b * uniforms.inSize.x + ih) * uniforms.inSize.y + iw) * uniforms.aWidth + col];
+    return ${name}[(((b * uniforms.inSize.x + ih) * uniforms.inSize.y + iw) * uniforms.aWidth + col) / 4];
   }`;
 }
 
@@ -53,9 +55,9 @@ export function convInputReader(fnName: string, name: string): string {
  */
 export function convOutputGradReader(fnName: string, name: string): string {
   return `
-  fn ${fnName}(row : i32, col : i32, tap : i32) -> f32 {
+  fn ${fnName}(row : i32, col : i32, tap : i32) -> vec4<f32> {
     if (row >= uniforms.rows) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
     let pixels = uniforms.inSize.x * uniforms.inSize.y;
     let b = row / pixels;
@@ -63,14 +65,14 @@ export function convOutputGradReader(fnName: string, name: string): string {
     let h = p / uniforms.inSize.y + uniforms.pads.x - (tap / uniforms.filterWidth) * uniforms.dilations.x;
     let w = p % uniforms.inSize.y + uniforms.pads.y - (tap % uniforms.filterWidth) * uniforms.dilations.y;
     if (h < 0 || w < 0 || h % uniforms.strides.x != 0 || w % uniforms.strides.y != 0) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
     let oh = h / uniforms.strides.x;
     let ow = w / uniforms.strides.y;
     if (oh >= uniforms.outSize.x || ow >= uniforms.outSize.y) {
-      return 0.0;
+      return vec4<f32>(0.0);
     }
-    return ${name}[((b * uniforms.outSize.x + oh) * uniforms.outSize.y + ow) * uniforms.aWidth + col];
+    return ${name}[(((b * uniforms.outSize.x + oh) * uniforms.outSize.y + ow) * uniforms.aWidth + col) / 4];
   }`;
 }
 

@@ -2,15 +2,16 @@ import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {BlockLayout} from '@tfjs-blocksparse/core';
 
-import {MAX_BLOCK_SIZE} from '../block_sparse_product_webgpu';
+/** Largest block size whose tiles fit WebGPU's guaranteed 16 KiB of workgroup memory. */
+const MAX_BLOCK_SIZE = 32;
 
-export type Uniform = {type: string, data: number[]};
-
+/** The WGSL kernels move vec4s, so block sizes are multiples of 4 up to 32. */
 export function checkBlockSize(layout: BlockLayout, kernelName: string) {
-  if (layout.blockSize > MAX_BLOCK_SIZE) {
+  const bs = layout.blockSize;
+  if (bs % 4 !== 0 || bs > MAX_BLOCK_SIZE) {
     throw new Error(
-        `${kernelName} on webgpu: block size ${layout.blockSize} is not supported; ` +
-        `the WGSL kernels take block sizes 1 to ${MAX_BLOCK_SIZE} (tiles must fit 16 KiB of workgroup memory)`);
+        `${kernelName} on webgpu: block size ${bs} is not supported; the WGSL kernels ` +
+        `take multiples of 4 up to ${MAX_BLOCK_SIZE} (4, 8, 12, ..., 32)`);
   }
 }
 

@@ -1,0 +1,60 @@
+import {createReadStream, existsSync, statSync} from 'fs';
+import {createServer, Server} from 'http';
+import {AddressInfo} from 'net';
+import {extname, join, normalize, sep} from 'path';
+import {Browser, chromium, Page} from 'playwright-core';
+
+const ROOT = normalize(join(__dirname, '..', '..', '..'));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.css': 'text/css',
+  '.bin': 'application/octet-stream',
+};
+
+/** Debian's chromium with SwiftShader behind both WebGL (ANGLE) and WebGPU; never a downloaded browser. */
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
+  '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'
+];
+
+/** Serves the repository read-only on 127.0.0.1 (an ephemeral port). */
+export async function serveRepository(): Promise<{server: Server, url: string}> {
+  const server = createServer((req, res) => {
+    const path = normalize(join(ROOT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream'});
+    createReadStream(path).pipe(res);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`};
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({executablePath, args: CHROMIUM_ARGS});
+}
+
+/** Opens a page and fails on any uncaught page error, so nothing is silently skipped. */
+export async function openPage(browser: Browser, url: string): Promise<{page: Page, errors: string[]}> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', e => errors.push(e.message));
+  const response = await page.goto(url);
+  if (response == null || !response.ok()) {
+    throw new Error(`could not load ${url}: ${response?.status()}`);
+  }
+  return {page, errors};
+}
