@@ -1,4 +1,4 @@
-// npm run bench [-- --backend cpu|webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
+// npm run bench [-- --backend cpu,webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}.
 import {mkdirSync, writeFileSync} from 'node:fs';
@@ -17,39 +17,41 @@ const {values: args} = parseArgs({options: {
 
 const require = createRequire(import.meta.url);
 
-async function setUp(backend) {
-  if (backend === 'webgpu') {
-    const {setUpDawn} = await import('./webgpu_node.mjs');
-    await setUpDawn();
-  }
-  const tf = require('@tensorflow/tfjs');
-  const tfbs = require('@tfjs-blocksparse/core');
-  require('@tfjs-blocksparse/backend-cpu');
-  if (backend === 'webgpu') {
-    require('@tensorflow/tfjs-backend-webgpu');
-    require('@tfjs-blocksparse/backend-webgpu');
-  }
+const backends = args.backend.split(',');
+let adapterInfo = null;
+if (backends.includes('webgpu')) {
+  const {setUpDawn} = await import('./webgpu_node.mjs');
+  adapterInfo = await setUpDawn();
+}
+const tf = require('@tensorflow/tfjs');
+const tfbs = require('@tfjs-blocksparse/core');
+require('@tfjs-blocksparse/backend-cpu');
+if (backends.includes('webgpu')) {
+  require('@tensorflow/tfjs-backend-webgpu');
+  require('@tfjs-blocksparse/backend-webgpu');
+}
+
+for (const backend of backends) {
   if (!(await tf.setBackend(backend))) {
     throw new Error(`backend ${backend} could not be initialised`);
   }
-  return {tf, tfbs};
+  const driver = backend === 'webgpu' ?
+      `, Dawn on ${adapterInfo.vendor || '?'} ${adapterInfo.architecture || ''} ${adapterInfo.description || ''} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
+  const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
+  console.log(`Benchmarking on ${machine}${args.quick ? ' (quick sizes)' : ''}`);
+  const rows = await runBenchmarks(tf, tfbs, {
+    quick: args.quick,
+    runs: Number(args.runs),
+    ops: args.ops.split(','),
+    log: r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`),
+  });
+  const title = `Block-sparse vs dense, ${machine}`;
+  mkdirSync('bench-results', {recursive: true});
+  const base = `bench-results/${backend}${args.quick ? '-quick' : ''}`;
+  writeFileSync(`${base}.json`, JSON.stringify({machine, quick: args.quick, date: new Date().toISOString(), rows}, null, 2));
+  writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
+  writeFileSync(`${base}.svg`, speedupPlot(rows, title));
+  console.log('\n' + formatTable(rows, title));
+  console.log(`\nWrote ${base}.json, .md and .svg`);
 }
-
-const {tf, tfbs} = await setUp(args.backend);
-const describeMachine = `${args.backend} backend, tfjs ${tf.version.tfjs}, Node ${process.version}`;
-console.log(`Benchmarking on ${describeMachine}${args.quick ? ' (quick sizes)' : ''}`);
-const rows = await runBenchmarks(tf, tfbs, {
-  quick: args.quick,
-  runs: Number(args.runs),
-  ops: args.ops.split(','),
-  log: r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`),
-});
-const title = `Block-sparse vs dense, ${describeMachine}`;
-mkdirSync('bench-results', {recursive: true});
-const base = `bench-results/${args.backend}${args.quick ? '-quick' : ''}`;
-writeFileSync(`${base}.json`, JSON.stringify({machine: describeMachine, quick: args.quick, date: new Date().toISOString(), rows}, null, 2));
-writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
-writeFileSync(`${base}.svg`, speedupPlot(rows, title));
-console.log('\n' + formatTable(rows, title));
-console.log(`\nWrote ${base}.json, .md and .svg`);
 process.exit(0);

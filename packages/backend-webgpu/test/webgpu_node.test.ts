@@ -13,6 +13,7 @@ import {describeSuiteResults} from '@tfjs-blocksparse/test-util/jest/jest_suite'
  */
 let results: SuiteResults;
 let adapter: Record<string, string>;
+let unsupportedBlockSize: {message: string|null, leaked: number};
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'blocksparse-dawn-'));
@@ -34,11 +35,19 @@ beforeAll(async () => {
   }
   results = out.results;
   adapter = out.adapter;
+  unsupportedBlockSize = out.unsupportedBlockSize;
 }, 1300000);
 
 test('the suite ran on webgpu through a Dawn adapter', () => {
   expect(results.backend).toBe('webgpu');
   expect(adapter).toBeDefined();
+});
+
+test('a block size the WGSL kernels do not take fails clearly and leaks nothing', () => {
+  expect(unsupportedBlockSize).toEqual({
+    message: expect.stringMatching(/BlockSparseMatMul on webgpu: block size 6 is not supported.*multiples of 4 up to 32/),
+    leaked: 0
+  });
 });
 
 describeSuiteResults('webgpu in Node (Dawn)', FULL_SUITE, () => results);
