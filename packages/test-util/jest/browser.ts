@@ -4,6 +4,10 @@ import {AddressInfo} from 'net';
 import {extname, join, normalize, sep} from 'path';
 import {Browser, chromium, Page} from 'playwright-core';
 
+import type {SuiteOptions, SuiteResults} from '../src/suite';
+
+import {describeSuiteResults} from './jest_suite';
+
 const ROOT = normalize(join(__dirname, '..', '..', '..'));
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -57,4 +61,41 @@ export async function openPage(browser: Browser, url: string): Promise<{page: Pa
     throw new Error(`could not load ${url}: ${response?.status()}`);
   }
   return {page, errors};
+}
+
+/**
+ * The shared suite on one backend in headless Chromium, from a localhost
+ * page that loads the built UMD bundles. A backend the browser cannot give
+ * (no WebGPU adapter, lost WebGL context) fails the tests, never skips them.
+ */
+export function describeBrowserSuite(backend: string, options: SuiteOptions) {
+  let server: Server;
+  let browser: Browser;
+  let results: SuiteResults;
+  let pageErrors: string[];
+
+  beforeAll(async () => {
+    let url: string;
+    ({server, url} = await serveRepository());
+    browser = await launchChromium();
+    const {page, errors} = await openPage(browser, `${url}/packages/test-util/browser/suite.html`);
+    pageErrors = errors;
+    results = await page.evaluate(
+        ([name, o]) => (window as unknown as {
+          runBlockSparseSuite: (backend: string, o: SuiteOptions) => Promise<SuiteResults>
+        }).runBlockSparseSuite(name, o),
+        [backend, options] as [string, SuiteOptions]);
+  }, 1800000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  test(`the suite ran on ${backend} in Chromium without page errors`, () => {
+    expect(results.backend).toBe(backend);
+    expect(pageErrors).toEqual([]);
+  });
+
+  describeSuiteResults(`${backend} in headless Chromium`, options, () => results);
 }

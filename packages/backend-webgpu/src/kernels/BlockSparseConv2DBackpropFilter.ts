@@ -1,9 +1,8 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
 
 import {BlockSparseConv2DDerFilterProgram} from '../block_sparse_weight_grad_webgpu';
-import {layoutTable} from '../layout_tables';
 import {convUniformData} from '../operand_readers';
 
 import {checkBlockSize, checkDispatch} from './webgpu_util';

@@ -1,9 +1,8 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
 
 import {BlockSparseConv2DDerInputProgram} from '../block_sparse_product_webgpu';
-import {layoutTable} from '../layout_tables';
 import {convUniformData} from '../operand_readers';
 
 import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';

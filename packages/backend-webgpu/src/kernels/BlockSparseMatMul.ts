@@ -1,9 +1,8 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
 
 import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
-import {layoutTable} from '../layout_tables';
 
 import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
 

@@ -1,9 +1,8 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
+import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, layoutTable} from '@tfjs-blocksparse/core';
 
 import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu';
-import {layoutTable} from '../layout_tables';
 
 import {checkBlockSize, checkDispatch} from './webgpu_util';
 

@@ -1,11 +1,18 @@
-import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
-import type {BlockLayout, BlockTable} from '@tfjs-blocksparse/core';
+import type {DataId, DataType, TensorInfo} from '@tensorflow/tfjs-core';
+
+import type {BlockLayout, BlockTable} from './block_layout';
+
+/** What GPU backends (webgpu, webgl) offer for data that the engine does not track. */
+export interface TableBackend {
+  makeTensorInfo(shape: number[], dtype: DataType, values: Int32Array): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
 
 /**
- * A layout's lookup tables as int32 GPU tensors, built once per layout and
- * backend and reused by every call. They live in the backend, outside the
- * engine's tensor count, and are freed when the layout is garbage collected.
+ * A layout's lookup tables as int32 backend tensors (GPU buffers or
+ * textures), built once per layout and backend and reused by every call.
+ * They live in the backend, outside the engine's tensor count, and are
+ * freed when the layout is garbage collected.
  *
  * Segment tables hold [ptr (segments + 1) | block (nnz) | other (nnz)];
  * the coordinate table holds [rows (nnz) | cols (nnz)].
@@ -14,15 +21,15 @@ export type TableKind = 'byColumn'|'byRow'|'coords';
 
 type LayoutTables = Partial<Record<TableKind, TensorInfo>>;
 
-const cache = new WeakMap<WebGPUBackend, WeakMap<BlockLayout, LayoutTables>>();
-const release = new FinalizationRegistry<{backend: WebGPUBackend, tables: LayoutTables}>(
+const cache = new WeakMap<TableBackend, WeakMap<BlockLayout, LayoutTables>>();
+const release = new FinalizationRegistry<{backend: TableBackend, tables: LayoutTables}>(
     ({backend, tables}) => {
       for (const info of Object.values(tables)) {
         backend.disposeData(info.dataId, true);
       }
     });
 
-export function layoutTable(backend: WebGPUBackend, layout: BlockLayout, kind: TableKind): TensorInfo {
+export function layoutTable(backend: TableBackend, layout: BlockLayout, kind: TableKind): TensorInfo {
   let perLayout = cache.get(backend);
   if (perLayout == null) {
     perLayout = new WeakMap();

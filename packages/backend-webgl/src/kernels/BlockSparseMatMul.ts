@@ -1,0 +1,31 @@
+import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
+
+import {BlockSparseMatMulProgram} from '../block_sparse_product_gpu';
+
+import {zeros} from './webgl_util';
+
+export function blockSparseMatMul(args: {
+  inputs: BlockSparseMatMulInputs,
+  backend: MathBackendWebGL,
+  attrs: BlockSparseMatMulAttrs
+}): TensorInfo {
+  const {inputs: {x, w}, backend, attrs: {layout, transposeW}} = args;
+  const rows = x.shape[0];
+  const outSize = transposeW ? layout.inputSize : layout.outputSize;
+  if (layout.nnz === 0) {
+    return zeros(backend, [rows, outSize]);
+  }
+  const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
+  const program = new BlockSparseMatMulProgram([rows, outSize], layout.blockSize, transposeW);
+  const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
+  return backend.runWebGLProgram(
+      program, [x, w, table], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
+}
+
+export const blockSparseMatMulConfig: KernelConfig = {
+  kernelName: BlockSparseMatMul,
+  backendName: 'webgl',
+  kernelFunc: blockSparseMatMul as unknown as KernelFunc
+};

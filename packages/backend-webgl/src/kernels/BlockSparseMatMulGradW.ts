@@ -1,0 +1,28 @@
+import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, layoutTable} from '@tfjs-blocksparse/core';
+
+import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_gpu';
+
+import {zeros} from './webgl_util';
+
+export function blockSparseMatMulGradW(args: {
+  inputs: BlockSparseMatMulGradWInputs,
+  backend: MathBackendWebGL,
+  attrs: BlockSparseMatMulGradWAttrs
+}): TensorInfo {
+  const {inputs: {x, dy}, backend, attrs: {layout}} = args;
+  const bs = layout.blockSize;
+  if (layout.nnz === 0 || x.shape[0] === 0) {
+    return zeros(backend, [layout.nnz, bs, bs]);
+  }
+  const program = new BlockSparseMatMulGradWProgram(layout.nnz, bs, x.shape[0]);
+  return backend.runWebGLProgram(
+      program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
+}
+
+export const blockSparseMatMulGradWConfig: KernelConfig = {
+  kernelName: BlockSparseMatMulGradW,
+  backendName: 'webgl',
+  kernelFunc: blockSparseMatMulGradW as unknown as KernelFunc
+};

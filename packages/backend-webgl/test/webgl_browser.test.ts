@@ -1,0 +1,11 @@
+import {describeBrowserSuite} from '@tfjs-blocksparse/test-util/jest/browser';
+
+// The shared suite on webgl in headless Chromium (WebGL2 through ANGLE on
+// SwiftShader, float32 textures): at least 100 random cases per op.
+describeBrowserSuite('webgl', {
+  matMulCases: 120,
+  conv2dCases: 100,
+  finiteDifferenceSamples: 12,
+  leakIterations: 10,
+  trainingSteps: 30
+});
