@@ -1,6 +1,8 @@
-// npm run bench [-- --backend cpu,webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
+// npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
-// the same run and writes bench-results/<backend>.{json,md,svg}.
+// the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
+// webgpu run in Node (webgpu through Dawn); browser-* run in headless
+// Chromium from a localhost page.
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
@@ -18,6 +20,29 @@ const {values: args} = parseArgs({options: {
 const require = createRequire(import.meta.url);
 
 const backends = args.backend.split(',');
+const options = {quick: args.quick, runs: Number(args.runs), ops: args.ops.split(',')};
+const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
+
+function writeResults(backend, machine, rows) {
+  const title = `Block-sparse vs dense, ${machine}`;
+  mkdirSync('bench-results', {recursive: true});
+  const base = `bench-results/${backend}${args.quick ? '-quick' : ''}`;
+  writeFileSync(`${base}.json`, JSON.stringify({machine, quick: args.quick, date: new Date().toISOString(), rows}, null, 2));
+  writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
+  writeFileSync(`${base}.svg`, speedupPlot(rows, title));
+  console.log('\n' + formatTable(rows, title));
+  console.log(`\nWrote ${base}.json, .md and .svg`);
+}
+
+for (const backend of backends.filter(b => b.startsWith('browser-'))) {
+  const {runInBrowser} = await import('./bench/browser.mjs');
+  const name = backend.slice('browser-'.length);
+  console.log(`Benchmarking ${name} in headless Chromium${args.quick ? ' (quick sizes)' : ''}`);
+  const {rows, renderer, userAgent} = await runInBrowser(name, options);
+  rows.forEach(logRow);
+  writeResults(backend, `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`, rows);
+}
+
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
   const {setUpDawn} = await import('./webgpu_node.mjs');
@@ -31,7 +56,7 @@ if (backends.includes('webgpu')) {
   require('@tfjs-blocksparse/backend-webgpu');
 }
 
-for (const backend of backends) {
+for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   if (!(await tf.setBackend(backend))) {
     throw new Error(`backend ${backend} could not be initialised`);
   }
@@ -39,19 +64,7 @@ for (const backend of backends) {
       `, Dawn on ${adapterInfo.vendor || '?'} ${adapterInfo.architecture || ''} ${adapterInfo.description || ''} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
   const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   console.log(`Benchmarking on ${machine}${args.quick ? ' (quick sizes)' : ''}`);
-  const rows = await runBenchmarks(tf, tfbs, {
-    quick: args.quick,
-    runs: Number(args.runs),
-    ops: args.ops.split(','),
-    log: r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`),
-  });
-  const title = `Block-sparse vs dense, ${machine}`;
-  mkdirSync('bench-results', {recursive: true});
-  const base = `bench-results/${backend}${args.quick ? '-quick' : ''}`;
-  writeFileSync(`${base}.json`, JSON.stringify({machine, quick: args.quick, date: new Date().toISOString(), rows}, null, 2));
-  writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
-  writeFileSync(`${base}.svg`, speedupPlot(rows, title));
-  console.log('\n' + formatTable(rows, title));
-  console.log(`\nWrote ${base}.json, .md and .svg`);
+  const rows = await runBenchmarks(tf, tfbs, {...options, log: logRow});
+  writeResults(backend, machine, rows);
 }
 process.exit(0);

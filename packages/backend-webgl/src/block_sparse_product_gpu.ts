@@ -13,6 +13,7 @@ const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [
   {name: 'blockOffset', type: 'int'}, {name: 'otherOffset', type: 'int'}
 ];
 
+/** Opens the loop over the kept blocks of the texel's segment (unpacked programs). */
 const SEGMENT_LOOP = `
     int start = int(getTable(segment));
     int end = int(getTable(segment + 1));
@@ -21,27 +22,48 @@ const SEGMENT_LOOP = `
       int blk = int(getTable(blockOffset + e));
       int base = int(getTable(otherOffset + e)) * BS;`;
 
-/** y [rows, N] = x [rows, K]·W, or with transposeW y [rows, K] = x [rows, N]·Wᵀ. */
-export class BlockSparseMatMulProgram implements GPGPUProgram {
+/**
+ * y [rows, N] = x [rows, K]·W, or with transposeW y [rows, K] = x [rows, N]·Wᵀ,
+ * on packed textures like tfjs's own matmul: each texel is a 2x2 patch of
+ * the output, each fetch a 2x2 patch of x or W, so one step of k does 8
+ * multiply-adds for 2 fetches. Needs an even block size so patches never
+ * straddle two blocks.
+ */
+export class BlockSparseMatMulPackedProgram implements GPGPUProgram {
   variableNames = ['x', 'w', 'table'];
   outputShape: number[];
   userCode: string;
   customUniforms = TABLE_UNIFORMS;
+  packedInputs = true;
+  packedOutput = true;
 
   constructor(outputShape: [number, number], bs: number, transposeW: boolean) {
     this.outputShape = outputShape;
+    // A packed 1-D texel holds entries 2i and 2i+1 in x and y.
+    // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped.
     this.userCode = `
   const int BS = ${bs};
+  float getTableAt(int index) {
+    vec4 pair = getTable(index);
+    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
+  }
   void main() {
     ivec2 coords = getOutputCoords();
     int segment = coords.y / BS;
     int j = coords.y - segment * BS;
-    ${SEGMENT_LOOP}
-      for (int k = 0; k < BS; k++) {
-        sum += getX(coords.x, base + k) * ${transposeW ? 'getW(blk, j, k)' : 'getW(blk, k, j)'};
+    int start = int(getTableAt(segment));
+    int end = int(getTableAt(segment + 1));
+    vec4 result = vec4(0.0);
+    for (int e = start; e < end; e++) {
+      int blk = int(getTableAt(blockOffset + e));
+      int base = int(getTableAt(otherOffset + e)) * BS;
+      for (int k = 0; k < BS; k += 2) {
+        vec4 a = getX(coords.x, base + k);
+        vec4 b = ${transposeW ? 'getW(blk, j, k).xzyw' : 'getW(blk, k, j)'};
+        result += a.xxzz * b.xyxy + a.yyww * b.zwzw;
       }
     }
-    setOutput(sum);
+    setOutput(result);
   }`;
   }
 }

@@ -8,25 +8,45 @@ import type {backend_util} from '@tensorflow/tfjs-core';
  */
 const NNZ_UNIFORM: GPGPUProgram['customUniforms'] = [{name: 'nnz', type: 'int'}];
 
-export class BlockSparseMatMulGradWProgram implements GPGPUProgram {
+/**
+ * Packed like the product: texel (i, k, j) is the 2x2 patch k..k+1 x j..j+1
+ * of block i, summed over pairs of rows m, m+1 from 2x2 patches of x and
+ * dy. Needs an even block size.
+ */
+export class BlockSparseMatMulGradWPackedProgram implements GPGPUProgram {
   variableNames = ['x', 'dy', 'table'];
   outputShape: number[];
   userCode: string;
   customUniforms = NNZ_UNIFORM;
+  packedInputs = true;
+  packedOutput = true;
 
   constructor(nnz: number, bs: number, rows: number) {
     this.outputShape = [nnz, bs, bs];
+    // An odd last row pairs with texture padding, which is zeroed.
+    const lastRow = rows % 2 === 0 ? '' : `
+    {
+      vec4 a = getX(${rows - 1}, xCol);
+      vec4 b = getDy(${rows - 1}, dyCol);
+      result += a.xxyy * b.xyxy;
+    }`;
     this.userCode = `
   const int BS = ${bs};
+  float getTableAt(int index) {
+    vec4 pair = getTable(index);
+    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
+  }
   void main() {
     ivec3 coords = getOutputCoords();
-    int xCol = int(getTable(coords.x)) * BS + coords.y;
-    int dyCol = int(getTable(nnz + coords.x)) * BS + coords.z;
-    float sum = 0.0;
-    for (int m = 0; m < ${rows}; m++) {
-      sum += getX(m, xCol) * getDy(m, dyCol);
-    }
-    setOutput(sum);
+    int xCol = int(getTableAt(coords.x)) * BS + coords.y;
+    int dyCol = int(getTableAt(nnz + coords.x)) * BS + coords.z;
+    vec4 result = vec4(0.0);
+    for (int m = 0; m < ${rows - 1}; m += 2) {
+      vec4 a = getX(m, xCol);
+      vec4 b = getDy(m, dyCol);
+      result += a.xxyy * b.xyxy + a.zzww * b.zwzw;
+    }${lastRow}
+    setOutput(result);
   }`;
   }
 }

@@ -7,5 +7,6 @@ describeBrowserSuite('webgl', {
   conv2dCases: 100,
   finiteDifferenceSamples: 12,
   leakIterations: 10,
-  trainingSteps: 30
+  trainingSteps: 30,
+  unsupportedBlockSize: 3
 });

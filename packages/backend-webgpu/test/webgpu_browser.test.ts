@@ -6,5 +6,6 @@ describeBrowserSuite('webgpu', {
   conv2dCases: 40,
   finiteDifferenceSamples: 6,
   leakIterations: 10,
-  trainingSteps: 30
+  trainingSteps: 30,
+  unsupportedBlockSize: 6
 });

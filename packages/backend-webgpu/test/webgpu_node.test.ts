@@ -11,15 +11,16 @@ import {describeSuiteResults} from '@tfjs-blocksparse/test-util/jest/jest_suite'
  * SwiftShader Vulkan driver (or the driver VK_ICD_FILENAMES names), in a
  * child process that loads the built bundles. No adapter is a failure.
  */
+// The WGSL kernels move vec4s: block sizes must be multiples of 4.
+const DAWN_SUITE = {...FULL_SUITE, unsupportedBlockSize: 6};
 let results: SuiteResults;
 let adapter: Record<string, string>;
-let unsupportedBlockSize: {message: string|null, leaked: number};
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'blocksparse-dawn-'));
   const optionsPath = join(dir, 'options.json');
   const outPath = join(dir, 'results.json');
-  writeFileSync(optionsPath, JSON.stringify(FULL_SUITE));
+  writeFileSync(optionsPath, JSON.stringify(DAWN_SUITE));
   const stderr = await new Promise<string>(resolve => {
     execFile(process.execPath, [join(__dirname, 'dawn_suite_runner.mjs'), optionsPath, outPath],
              {timeout: 1200000, maxBuffer: 64 << 20}, (_, __, err) => resolve(err));
@@ -35,7 +36,7 @@ beforeAll(async () => {
   }
   results = out.results;
   adapter = out.adapter;
-  unsupportedBlockSize = out.unsupportedBlockSize;
+
 }, 1300000);
 
 test('the suite ran on webgpu through a Dawn adapter', () => {
@@ -43,11 +44,4 @@ test('the suite ran on webgpu through a Dawn adapter', () => {
   expect(adapter).toBeDefined();
 });
 
-test('a block size the WGSL kernels do not take fails clearly and leaks nothing', () => {
-  expect(unsupportedBlockSize).toEqual({
-    message: expect.stringMatching(/BlockSparseMatMul on webgpu: block size 6 is not supported.*multiples of 4 up to 32/),
-    leaked: 0
-  });
-});
-
-describeSuiteResults('webgpu in Node (Dawn)', FULL_SUITE, () => results);
+describeSuiteResults('webgpu in Node (Dawn)', DAWN_SUITE, () => results);

@@ -73,6 +73,16 @@ export function describeSuiteResults(
       expect(leaks.bytesAfter).toBe(leaks.bytesBefore);
     });
 
+    if (options.unsupportedBlockSize != null) {
+      test(`block size ${options.unsupportedBlockSize} is refused clearly, leaking nothing`, () => {
+        expect(results().unsupportedBlockSize).toEqual({
+          message: expect.stringMatching(
+              new RegExp(`BlockSparseMatMul on ${results().backend}: block size ${options.unsupportedBlockSize} is not supported`)),
+          leakedTensors: 0
+        });
+      });
+    }
+
     test('an optimizer trains through both ops', () => {
       const t = results().training;
       if ('error' in t) {

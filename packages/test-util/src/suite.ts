@@ -19,6 +19,8 @@ export interface SuiteOptions {
   finiteDifferenceSamples: number;
   leakIterations: number;
   trainingSteps: number;
+  /** A block size the backend's kernels refuse, to check that they refuse it clearly. */
+  unsupportedBlockSize?: number;
 }
 
 export const FULL_SUITE: SuiteOptions = {
@@ -48,6 +50,7 @@ export interface SuiteResults {
   /** Tensor and byte counts after a warm-up call, and after many more. */
   leaks: {tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number};
   training: {initialLoss: number, finalLoss: number}|{error: string};
+  unsupportedBlockSize?: {message: string|null, leakedTensors: number};
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
@@ -101,6 +104,22 @@ function train(steps: number) {
   });
 }
 
+function tryUnsupportedBlockSize(bs: number) {
+  return scopedSync(() => {
+    const layout = randomLayout({inputSize: 4 * bs, outputSize: 4 * bs, blockSize: bs, density: 0.5});
+    const x = tf.zeros([2, 4 * bs]);
+    const w = tf.zeros([layout.nnz, bs, bs]);
+    const before = tf.memory().numTensors;
+    let message: string|null = null;
+    try {
+      tf.dispose(blockSparseMatMul(x, w, layout));
+    } catch (e) {
+      message = e instanceof Error ? e.message : String(e);
+    }
+    return {message, leakedTensors: tf.memory().numTensors - before};
+  });
+}
+
 export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   const badInputs = badInputCases().map(c => scopedSync(() => {
     const call = c.prepare();
@@ -146,6 +165,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       bytesBefore: memoryBefore.numBytes,
       bytesAfter: memoryAfter.numBytes
     },
-    training: await guarded(() => train(options.trainingSteps))
+    training: await guarded(() => train(options.trainingSteps)),
+    unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
+                                                                tryUnsupportedBlockSize(options.unsupportedBlockSize)
   };
 }

@@ -2,9 +2,9 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseMatMulProgram} from '../block_sparse_product_gpu';
+import {BlockSparseMatMulPackedProgram} from '../block_sparse_product_gpu';
 
-import {zeros} from './webgl_util';
+import {checkEvenBlockSize, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {
   inputs: BlockSparseMatMulInputs,
@@ -12,13 +12,14 @@ export function blockSparseMatMul(args: {
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
   const {inputs: {x, w}, backend, attrs: {layout, transposeW}} = args;
+  checkEvenBlockSize(layout, BlockSparseMatMul);
   const rows = x.shape[0];
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
   if (layout.nnz === 0) {
     return zeros(backend, [rows, outSize]);
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
-  const program = new BlockSparseMatMulProgram([rows, outSize], layout.blockSize, transposeW);
+  const program = new BlockSparseMatMulPackedProgram([rows, outSize], layout.blockSize, transposeW);
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, [x, w, table], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);

@@ -2,9 +2,9 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_gpu';
+import {BlockSparseMatMulGradWPackedProgram} from '../block_sparse_weight_grad_gpu';
 
-import {zeros} from './webgl_util';
+import {checkEvenBlockSize, zeros} from './webgl_util';
 
 export function blockSparseMatMulGradW(args: {
   inputs: BlockSparseMatMulGradWInputs,
@@ -13,10 +13,11 @@ export function blockSparseMatMulGradW(args: {
 }): TensorInfo {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   const bs = layout.blockSize;
+  checkEvenBlockSize(layout, BlockSparseMatMulGradW);
   if (layout.nnz === 0 || x.shape[0] === 0) {
     return zeros(backend, [layout.nnz, bs, bs]);
   }
-  const program = new BlockSparseMatMulGradWProgram(layout.nnz, bs, x.shape[0]);
+  const program = new BlockSparseMatMulGradWPackedProgram(layout.nnz, bs, x.shape[0]);
   return backend.runWebGLProgram(
       program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
 }
