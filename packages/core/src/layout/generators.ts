@@ -150,7 +150,7 @@ function checkSpec(spec: LayoutSpec, caller: string) {
   try {
     grid = BlockLayout.gridFor(spec.inputSize, spec.outputSize, spec.blockSize);
   } catch (e) {
-    throw new Error(`${caller}: ${(e as Error).message}`);
+    throw new Error(`${caller}: ${(e as Error).message.replace(/^BlockLayout: /, '')}`);
   }
   const nnz = Math.round(density * grid.rowBlocks * grid.colBlocks);
   return {...grid, nnz};

@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {bandedLayout, BlockLayout, BlockLayoutJSON, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
+
+export type LayoutKind = 'random'|'smallWorld'|'banded';
+
+/** How a block-sparse layer gets its layout, shared by every layer here. */
+export interface BlockSparseLayoutArgs {
+  /** Side of the square blocks; must divide the layer's input and output sizes. */
+  blockSize: number;
+  /** Fraction of blocks kept, in [0, 1]. Default 0.25. Ignored with an explicit layout. */
+  density?: number;
+  /** Generator of the layout when none is given. Default 'random'. */
+  layoutKind?: LayoutKind;
+  /** Seed of the generator. Default 0. */
+  seed?: number;
+  /** An explicit layout (or its JSON), which must fit the input and output sizes. */
+  layout?: BlockLayout|BlockLayoutJSON;
+}
+
+const GENERATORS = {random: randomLayout, smallWorld: smallWorldLayout, banded: bandedLayout};
+
+/**
+ * tfjs-layers converts string config values between camelCase and
+ * snake_case on save and load, so 'small_world' must read as 'smallWorld'.
+ */
+function parseKind(kind: string, layer: string): LayoutKind {
+  const camel = kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (!(camel in GENERATORS)) {
+    throw new Error(
+        `${layer}: layoutKind must be one of ${Object.keys(GENERATORS).join(', ')}, got '${kind}'`);
+  }
+  return camel as LayoutKind;
+}
+
+export function checkLayoutArgs(args: BlockSparseLayoutArgs, layer: string) {
+  if (!Number.isInteger(args.blockSize) || args.blockSize <= 0) {
+    throw new Error(`${layer}: blockSize must be a positive integer, got ${args.blockSize}`);
+  }
+  const density = args.density ?? 0.25;
+  if (!(density >= 0 && density <= 1)) {
+    throw new Error(`${layer}: density must be in [0, 1], got ${density}`);
+  }
+  parseKind(args.layoutKind ?? 'random', layer);
+}
+
+/** The layer's layout for a dense [inputSize, outputSize] weight: explicit, or generated. */
+export function resolveLayout(
+    args: BlockSparseLayoutArgs, inputSize: number, outputSize: number, layer: string): BlockLayout {
+  let layout: BlockLayout;
+  if (args.layout != null) {
+    layout = args.layout instanceof BlockLayout ? args.layout : BlockLayout.fromJSON(args.layout);
+  } else {
+    const spec = {inputSize, outputSize, blockSize: args.blockSize, density: args.density ?? 0.25, seed: args.seed ?? 0};
+    try {
+      layout = GENERATORS[parseKind(args.layoutKind ?? 'random', layer)](spec);
+    } catch (e) {
+      throw new Error(`${layer}: ${(e as Error).message}`);
+    }
+  }
+  if (layout.blockSize !== args.blockSize || layout.inputSize !== inputSize ||
+      layout.outputSize !== outputSize) {
+    throw new Error(
+        `${layer}: the layout (block size ${layout.blockSize}, ${layout.inputSize} x ` +
+        `${layout.outputSize}) does not fit blockSize ${args.blockSize} and a ` +
+        `${inputSize} x ${outputSize} weight`);
+  }
+  return layout;
+}
+
+/** Layout arguments as they go into getConfig: the realised layout, as numbers only. */
+export function layoutConfig(args: BlockSparseLayoutArgs, layout: BlockLayout|undefined): tf.serialization.ConfigDict {
+  const config: tf.serialization.ConfigDict = {
+    blockSize: args.blockSize,
+    density: layout?.density ?? args.density ?? 0.25,
+    layoutKind: args.layoutKind ?? 'random',
+    seed: args.seed ?? 0,
+  };
+  const json = layout?.toJSON() ?? (args.layout instanceof BlockLayout ? args.layout.toJSON() : args.layout);
+  if (json != null) {
+    config.layout = json as unknown as tf.serialization.ConfigDict;
+  }
+  return config;
+}
+
+export type Initializer = ReturnType<typeof tfl.initializers.ones>;
+
+// tfjs-layers exports initializer factories but not their base class.
+const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};
+
+/**
+ * Initialises a packed weight as the wrapped initializer would the dense
+ * weight [..., K, N], keeping the kept blocks: a block-sparse layer starts
+ * with the same per-weight scale as its dense twin.
+ */
+export class PackedInitializer extends InitializerBase {
+  static className = 'PackedInitializer';
+
+  constructor(
+      private readonly dense: Initializer, private readonly denseShape: number[],
+      private readonly layout: BlockLayout) {
+    super();
+  }
+
+  apply(): tf.Tensor {
+    return tf.tidy(() => sparsify(this.dense.apply(this.denseShape), this.layout));
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {};
+  }
+}

@@ -1,0 +1,94 @@
+import '@tfjs-blocksparse/backend-cpu';
+
+import * as tf from '@tensorflow/tfjs';
+import {BlockLayout, densify} from '@tfjs-blocksparse/core';
+import {BlockSparseDense, blockSparseDense} from '@tfjs-blocksparse/layers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Saves through tfjs's own IO path (model.json topology + weight data) and loads it back. */
+async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let artifacts: tf.io.ModelArtifacts|undefined;
+  await model.save(tf.io.withSaveHandler(async a => {
+    artifacts = JSON.parse(JSON.stringify({...a, weightData: undefined}));
+    artifacts!.weightData = a.weightData;
+    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+  }));
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+}
+
+function values(t: tf.Tensor|tf.Tensor[]): number[] {
+  return Array.from((t as tf.Tensor).dataSync());
+}
+
+describe('BlockSparseDense', () => {
+  test('equals a dense layer whose kernel is the densified packed kernel', () => {
+    const layer = blockSparseDense({units: 48, blockSize: 8, density: 0.5, seed: 3, activation: 'relu'});
+    const x = tf.randomNormal([5, 32]);
+    const y = layer.apply(x) as tf.Tensor;
+    const [kernel, bias] = layer.getWeights();
+    expect(kernel.shape).toEqual([layer.layout!.nnz, 8, 8]);
+    const reference = tf.relu(tf.add(tf.matMul(x, densify(kernel, layer.layout!) as tf.Tensor2D), bias));
+    expect(tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(layer.countParams()).toBe(layer.layout!.nnz * 64 + 48);
+  });
+
+  test('starts at the dense initializer scale and keeps only the layout blocks', () => {
+    const layer = blockSparseDense({units: 256, blockSize: 16, density: 0.25, kernelInitializer: 'glorotUniform'});
+    layer.apply(tf.zeros([1, 256]));
+    const kernel = layer.getWeights()[0];
+    const limit = Math.sqrt(6 / (256 + 256));
+    const k = kernel.dataSync();
+    expect(Math.max(...Array.from(k, Math.abs))).toBeLessThanOrEqual(limit);
+    expect(tf.moments(kernel).variance.dataSync()[0]).toBeCloseTo(limit * limit / 3, 3);
+  });
+
+  test('trains with model.fit through the block-sparse gradients', async () => {
+    const model = tf.sequential({layers: [
+      blockSparseDense({inputShape: [32], units: 64, blockSize: 8, density: 0.5, activation: 'tanh', layoutKind: 'smallWorld'}),
+      blockSparseDense({units: 8, blockSize: 8, density: 0.5})
+    ]});
+    model.compile({optimizer: tf.train.adam(0.01), loss: 'meanSquaredError'});
+    const x = tf.randomNormal([64, 32], 0, 1, 'float32', 1);
+    const y = tf.randomNormal([64, 8], 0, 1, 'float32', 2);
+    const history = await model.fit(x, y, {epochs: 40, batchSize: 16, verbose: 0});
+    const loss = history.history.loss as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(0.5 * loss[0]);
+  });
+
+  test('save and load restores the layout, weights and predictions exactly (Sequential and functional)', async () => {
+    const input = tf.input({shape: [64]});
+    const hidden = blockSparseDense({units: 32, blockSize: 16, density: 0.5, layoutKind: 'smallWorld', seed: 5, activation: 'relu'}).apply(input) as tf.SymbolicTensor;
+    const functional = tf.model({inputs: input, outputs: tf.layers.dense({units: 4}).apply(hidden) as tf.SymbolicTensor});
+    const sequential = tf.sequential({layers: [
+      blockSparseDense({inputShape: [64], units: 32, blockSize: 8, density: 0.25, layoutKind: 'banded', useBias: false}),
+    ]});
+    const x = tf.randomNormal([3, 64]);
+    for (const model of [functional, sequential]) {
+      const loaded = await roundTrip(model);
+      const original = model.layers.find(l => l instanceof BlockSparseDense) as BlockSparseDense;
+      const restored = loaded.layers.find(l => l instanceof BlockSparseDense) as BlockSparseDense;
+      expect(restored.layout!.equals(original.layout!)).toBe(true);
+      expect(values(loaded.predict(x))).toEqual(values(model.predict(x)));
+    }
+  });
+
+  test('an explicit layout is used as given; one that does not fit names the problem', () => {
+    const layout = new BlockLayout(8, 2, 3, [[0, 0], [1, 2]]);
+    const layer = blockSparseDense({units: 24, blockSize: 8, layout});
+    layer.apply(tf.zeros([1, 16]));
+    expect(layer.layout).toBe(layout);
+    expect(() => blockSparseDense({units: 24, blockSize: 8, layout}).apply(tf.zeros([1, 32])))
+        .toThrow(/BlockSparseDense: the layout \(block size 8, 16 x 24\) does not fit blockSize 8 and a 32 x 24 weight/);
+  });
+
+  test('bad arguments name the problem', () => {
+    expect(() => blockSparseDense({units: 30, blockSize: 8}).apply(tf.zeros([1, 32])))
+        .toThrow(/BlockSparseDense: randomLayout: block size 8 must divide both dimensions of the dense weight \[32, 30\]/);
+    expect(() => blockSparseDense({units: 32, blockSize: 0})).toThrow(/blockSize must be a positive integer, got 0/);
+    expect(() => blockSparseDense({units: 32, blockSize: 8, density: 2})).toThrow(/density must be in \[0, 1\], got 2/);
+    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'})).toThrow(/layoutKind must be one of random, smallWorld, banded, got 'ring'/);
+  });
+});
