@@ -1,2 +1,3 @@
 export {BlockSparseDense, BlockSparseDenseArgs, blockSparseDense} from './block_sparse_dense';
 export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
+export {BlockSparseConv2D, BlockSparseConv2DArgs, blockSparseConv2D} from './block_sparse_conv2d';

@@ -4,24 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import {BlockLayout, densify} from '@tfjs-blocksparse/core';
 import {BlockSparseDense, blockSparseDense} from '@tfjs-blocksparse/layers';
 
+import {roundTrip, values} from './round_trip';
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Saves through tfjs's own IO path (model.json topology + weight data) and loads it back. */
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let artifacts: tf.io.ModelArtifacts|undefined;
-  await model.save(tf.io.withSaveHandler(async a => {
-    artifacts = JSON.parse(JSON.stringify({...a, weightData: undefined}));
-    artifacts!.weightData = a.weightData;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts!));
-}
-
-function values(t: tf.Tensor|tf.Tensor[]): number[] {
-  return Array.from((t as tf.Tensor).dataSync());
-}
 
 describe('BlockSparseDense', () => {
   test('equals a dense layer whose kernel is the densified packed kernel', () => {
