@@ -1,3 +1,4 @@
 export {BlockSparseDense, BlockSparseDenseArgs, blockSparseDense} from './block_sparse_dense';
 export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
 export {BlockSparseConv2D, BlockSparseConv2DArgs, blockSparseConv2D} from './block_sparse_conv2d';
+export {BlockSparseLSTMCell, BlockSparseLSTMCellArgs, blockSparseLSTMCell} from './block_sparse_lstm_cell';

@@ -86,7 +86,7 @@ export function layoutConfig(args: BlockSparseLayoutArgs, layout: BlockLayout|un
 export type Initializer = ReturnType<typeof tfl.initializers.ones>;
 
 // tfjs-layers exports initializer factories but not their base class.
-const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};
+export const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};
 
 /**
  * Initialises a packed weight as the wrapped initializer would the dense
