@@ -1,0 +1,6 @@
+export {accuracy} from './accuracy';
+export {main} from './cli';
+export {loadFrom, saveTo} from './node_io';
+export {maskToPng} from './png';
+export {formatReport} from './report';
+export {LayerReport, sparsifyModel, SparsifyOptions, SparsifyReport} from './sparsify_model';

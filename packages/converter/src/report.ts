@@ -1,0 +1,25 @@
+import type {SparsifyReport} from './sparsify_model';
+
+/** The conversion report as a text table, one row per Dense/Conv2D layer, then totals. */
+export function formatReport(report: SparsifyReport): string {
+  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', 'params', 'bytes', 'note']];
+  for (const l of report.layers) {
+    rows.push([
+      l.name, l.className, `[${l.kernelShape.join(', ')}]`,
+      l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
+      l.converted ? l.normKept!.toFixed(3) : '-', `${l.paramsBefore} -> ${l.paramsAfter}`,
+      `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`, l.converted ? 'block-sparse' : `stays dense: ${l.reason}`
+    ]);
+  }
+  const t = report.totals;
+  rows.push([
+    'total', '', '', `${t.converted} converted`, '', '', `${t.paramsBefore} -> ${t.paramsAfter}`,
+    `${kib(t.bytesBefore)} -> ${kib(t.bytesAfter)}`, `whole model ${report.model.paramsBefore} -> ${report.model.paramsAfter} params`
+  ]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
+  return rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}

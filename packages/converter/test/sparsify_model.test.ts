@@ -1,0 +1,108 @@
+import '@tfjs-blocksparse/backend-cpu';
+
+import * as tf from '@tensorflow/tfjs';
+import {BlockLayout, densify, sparsify} from '@tfjs-blocksparse/core';
+import {accuracy, sparsifyModel} from '@tfjs-blocksparse/converter';
+import {BlockSparseConv2D, BlockSparseDense} from '@tfjs-blocksparse/layers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function convNet(): tf.Sequential {
+  return tf.sequential({layers: [
+    tf.layers.conv2d({inputShape: [8, 8, 8], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv'}),
+    tf.layers.flatten(),
+    tf.layers.dense({units: 32, activation: 'relu', name: 'hidden'}),
+    tf.layers.dense({units: 10, name: 'logits'})
+  ]});
+}
+
+function maxDiff(a: tf.Tensor|tf.Tensor[], b: tf.Tensor|tf.Tensor[]): number {
+  return tf.max(tf.abs(tf.sub(a as tf.Tensor, b as tf.Tensor))).dataSync()[0];
+}
+
+describe('sparsifyModel', () => {
+  test('at density 1 reproduces the dense predictions', async () => {
+    const model = convNet();
+    const x = tf.randomNormal([4, 8, 8, 8]);
+    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 2});
+    expect(report.layers.map(l => [l.name, l.converted])).toEqual([['conv', true], ['hidden', true], ['logits', true]]);
+    expect(sparse.layers[0]).toBeInstanceOf(BlockSparseConv2D);
+    expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
+  });
+
+  test('at density 1/4 equals the dense model with the dropped blocks zeroed, and reports it', async () => {
+    const model = convNet();
+    const {model: sparse, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, exclude: /logits/});
+    const reference = convNet();
+    reference.setWeights(model.getWeights());
+    for (const name of ['conv', 'hidden']) {
+      const layout = (sparse.getLayer(name) as BlockSparseDense|BlockSparseConv2D).layout as BlockLayout;
+      const [kernel, bias] = reference.getLayer(name).getWeights();
+      reference.getLayer(name).setWeights([densify(sparsify(kernel, layout), layout), bias]);
+    }
+    const x = tf.randomNormal([4, 8, 8, 8]);
+    expect(maxDiff(sparse.predict(x), reference.predict(x))).toBeLessThan(1e-4);
+    const hidden = report.layers.find(l => l.name === 'hidden')!;
+    expect(hidden).toMatchObject({
+      converted: true, kernelShape: [1024, 32], blocksKept: 128, blocksTotal: 512, density: 0.25,
+      paramsBefore: 1024 * 32 + 32, paramsAfter: 128 * 64 + 32
+    });
+    // Magnitude keeps the largest blocks: more than a quarter of the norm.
+    expect(hidden.normKept).toBeGreaterThan(0.5);
+    expect(report.layers.find(l => l.name === 'logits')).toMatchObject({converted: false, reason: 'matched by exclude'});
+    expect(report.model.paramsAfter).toBe(sparse.countParams());
+  });
+
+  test('functional and nested models convert; layers the block size does not fit stay dense with a reason', async () => {
+    const inner = tf.sequential({name: 'inner', layers: [tf.layers.dense({inputShape: [16], units: 16, name: 'inner_dense'})]});
+    const input = tf.input({shape: [16]});
+    const a = tf.layers.dense({units: 16, name: 'a'}).apply(input) as tf.SymbolicTensor;
+    const b = inner.apply(a) as tf.SymbolicTensor;
+    const odd = tf.layers.dense({units: 6, name: 'odd'}).apply(b) as tf.SymbolicTensor;
+    const model = tf.model({inputs: input, outputs: odd});
+    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 4});
+    expect(report.layers.map(l => [l.name, l.converted, l.reason])).toEqual([
+      ['a', true, undefined], ['inner_dense', true, undefined],
+      ['odd', false, "block size 4 does not divide the kernel's 16 x 6"]
+    ]);
+    const x = tf.randomNormal([3, 16]);
+    expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-5);
+  });
+
+  test('a trained classifier pruned to density 1/4 and fine-tuned recovers its accuracy', async () => {
+    // Four Gaussian classes in 64 dimensions, seeded.
+    const centers = tf.randomNormal([4, 64], 0, 1, 'float32', 11);
+    const makeData = (n: number, seed: number) => {
+      const labels = tf.tensor1d(Array.from({length: n}, (_, i) => i % 4), 'int32');
+      const x = tf.add(tf.gather(centers, labels), tf.randomNormal([n, 64], 0, 1.5, 'float32', seed));
+      return {x, labels, y: tf.oneHot(labels, 4)};
+    };
+    const train = makeData(512, 12);
+    const test = makeData(256, 13);
+    const model = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
+      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 2})})
+    ]});
+    model.compile({optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy'});
+    await model.fit(train.x, train.y, {epochs: 15, batchSize: 32, verbose: 0, shuffle: false});
+    const denseAccuracy = await accuracy(model, test.x, test.labels);
+    const {model: sparse} = await sparsifyModel(model, {density: 0.25, blockSize: 8, include: /^dense_Dense\d+$/});
+    const prunedAccuracy = await accuracy(sparse, test.x, test.labels);
+    sparse.compile({optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy'});
+    await sparse.fit(train.x, train.y, {epochs: 10, batchSize: 32, verbose: 0, shuffle: false});
+    const sparseAccuracy = await accuracy(sparse, test.x, test.labels);
+    // Measured here (cpu): dense 0.996, pruned to 1/4 by block magnitude 0.930, after 10 epochs of fine-tuning 0.980.
+    expect(denseAccuracy).toBeGreaterThan(0.95);
+    expect(prunedAccuracy).toBeLessThan(denseAccuracy);
+    expect(sparseAccuracy).toBeGreaterThan(denseAccuracy - 0.05);
+  });
+
+  test('bad options name the problem', async () => {
+    const model = convNet();
+    await expect(sparsifyModel(model, {density: 0, blockSize: 8})).rejects.toThrow(/density must be in \(0, 1\], got 0/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 2.5})).rejects.toThrow(/blockSize must be a positive integer, got 2.5/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, layout: 'ring' as 'random'})).rejects.toThrow(/layout must be one of magnitude, random, smallWorld, got 'ring'/);
+  });
+});
