@@ -6,6 +6,7 @@
 import {nodeResolve} from '@rollup/plugin-node-resolve';
 
 const globals = {
+  '@tensorflow/tfjs': 'tf',
   '@tensorflow/tfjs-core': 'tf',
   '@tensorflow/tfjs-backend-cpu': 'tf',
   '@tensorflow/tfjs-backend-webgl': 'tf',
@@ -16,6 +17,7 @@ const globals = {
   '@tfjs-blocksparse/backend-webgl': 'tfbs',
   '@tfjs-blocksparse/backend-webgpu': 'tfbs',
   '@tfjs-blocksparse/layers': 'tfbs',
+  '@tfjs-blocksparse/converter': 'tfbs',
 };
 
 const external = id => Object.keys(globals).some(name => id === name || id.startsWith(name + '/'));

@@ -94,10 +94,11 @@ async function convert(args: string[], output: CliOutput) {
     throw new UsageError(`--layout must be magnitude, random or smallWorld, got ${layout}`);
   }
   const seed = values['seed'] == null ? 0 : numberFlag(values['seed'], 'seed', Number.isInteger, 'an integer');
+  const include = regexFlag(values['include'], 'include');
+  const exclude = regexFlag(values['exclude'], 'exclude');
   const model = await tf.loadLayersModel(loadFrom(modelPath));
   const {model: sparse, report} = await sparsifyModel(model, {
-    density, blockSize, layout, seed, include: regexFlag(values['include'], 'include'),
-    exclude: regexFlag(values['exclude'], 'exclude'),
+    density, blockSize, layout, seed, include, exclude,
     onProgress: (done, total, name) => output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60))
   });
   output.err('\n');
