@@ -8,5 +8,6 @@ describeBrowserSuite('webgl', {
   finiteDifferenceSamples: 12,
   leakIterations: 10,
   trainingSteps: 30,
+  layersEpochs: 15,
   unsupportedBlockSize: 3
 });

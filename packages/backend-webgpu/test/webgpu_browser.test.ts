@@ -7,5 +7,6 @@ describeBrowserSuite('webgpu', {
   finiteDifferenceSamples: 6,
   leakIterations: 10,
   trainingSteps: 30,
+  layersEpochs: 15,
   unsupportedBlockSize: 6
 });

@@ -83,6 +83,15 @@ export function describeSuiteResults(
       });
     }
 
+    test('block-sparse layers train with model.fit and reload with identical predictions', () => {
+      const l = results().layers;
+      if ('error' in l) {
+        throw new Error(l.error);
+      }
+      expect(l.finalLoss).toBeLessThan(0.7 * l.initialLoss);
+      expect(l.reloadDifference).toBe(0);
+    });
+
     test('an optimizer trains through both ops', () => {
       const t = results().training;
       if ('error' in t) {

@@ -4,6 +4,7 @@ import {blockSparseConv2d, blockSparseMatMul, randomLayout} from '@tfjs-blockspa
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, matMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
+import {layersCheck, LayersCheckResult} from './layers_check';
 import {seededValues} from './random';
 import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
 import {scoped, scopedSync} from './scoped';
@@ -19,6 +20,8 @@ export interface SuiteOptions {
   finiteDifferenceSamples: number;
   leakIterations: number;
   trainingSteps: number;
+  /** Epochs of model.fit in the layers check. */
+  layersEpochs: number;
   /** A block size the backend's kernels refuse, to check that they refuse it clearly. */
   unsupportedBlockSize?: number;
 }
@@ -28,7 +31,8 @@ export const FULL_SUITE: SuiteOptions = {
   conv2dCases: 200,
   finiteDifferenceSamples: 12,
   leakIterations: 20,
-  trainingSteps: 30
+  trainingSteps: 30,
+  layersEpochs: 15
 };
 
 export type CaseResult = CaseErrors|{error: string};
@@ -50,6 +54,7 @@ export interface SuiteResults {
   /** Tensor and byte counts after a warm-up call, and after many more. */
   leaks: {tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number};
   training: {initialLoss: number, finalLoss: number}|{error: string};
+  layers: LayersCheckResult|{error: string};
   unsupportedBlockSize?: {message: string|null, leakedTensors: number};
 }
 
@@ -166,6 +171,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       bytesAfter: memoryAfter.numBytes
     },
     training: await guarded(() => train(options.trainingSteps)),
+    layers: await guarded(() => layersCheck(options.layersEpochs)),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
                                                                 tryUnsupportedBlockSize(options.unsupportedBlockSize)
   };
