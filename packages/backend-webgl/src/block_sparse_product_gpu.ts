@@ -13,6 +13,13 @@ const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [
   {name: 'blockOffset', type: 'int'}, {name: 'otherOffset', type: 'int'}
 ];
 
+/** A packed 1-D texel holds entries 2i and 2i+1 of the table in x and y. */
+export const PACKED_TABLE_READER = `
+  float getTableAt(int index) {
+    vec4 pair = getTable(index);
+    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
+  }`;
+
 /** Opens the loop over the kept blocks of the texel's segment (unpacked programs). */
 const SEGMENT_LOOP = `
     int start = int(getTable(segment));
@@ -39,14 +46,10 @@ export class BlockSparseMatMulPackedProgram implements GPGPUProgram {
 
   constructor(outputShape: [number, number], bs: number, transposeW: boolean) {
     this.outputShape = outputShape;
-    // A packed 1-D texel holds entries 2i and 2i+1 in x and y.
     // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped.
     this.userCode = `
   const int BS = ${bs};
-  float getTableAt(int index) {
-    vec4 pair = getTable(index);
-    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
-  }
+  ${PACKED_TABLE_READER}
   void main() {
     ivec2 coords = getOutputCoords();
     int segment = coords.y / BS;

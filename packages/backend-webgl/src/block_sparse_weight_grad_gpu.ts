@@ -1,6 +1,8 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {backend_util} from '@tensorflow/tfjs-core';
 
+import {PACKED_TABLE_READER} from './block_sparse_product_gpu';
+
 /**
  * dW for kept blocks only: texel (i, k, j) of block i sums x[m, row block
  * + k]·dy[m, col block + j] over rows m, the block's coordinates read from
@@ -32,10 +34,7 @@ export class BlockSparseMatMulGradWPackedProgram implements GPGPUProgram {
     }`;
     this.userCode = `
   const int BS = ${bs};
-  float getTableAt(int index) {
-    vec4 pair = getTable(index);
-    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
-  }
+  ${PACKED_TABLE_READER}
   void main() {
     ivec3 coords = getOutputCoords();
     int xCol = int(getTableAt(coords.x)) * BS + coords.y;

@@ -3,6 +3,8 @@ import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import {CONV_UNIFORMS, convInputReader, matrixReader} from './operand_readers';
 
 const CHUNK = 32;
+/** Workgroups along x; more items go on along y, so any count fits the per-dimension limit. */
+const ITEMS_PER_ROW = 32768;
 
 /**
  * Threads of a [bs, bs] block: bs/4 across (one vec4 of columns each) and
@@ -14,7 +16,7 @@ export function weightGradTiling(bs: number) {
 }
 
 /**
- * dW for kept blocks only: workgroup i·taps + t computes the [bs, bs] tile
+ * dW for kept blocks only: workgroup item i·taps + t computes the [bs, bs] tile
  * of block i at tap t as the sum over rows m of x[m, row block]ᵀ·dy[m, col
  * block], staging CHUNK rows of both operands in workgroup memory.
  */
@@ -28,15 +30,23 @@ function weightGradSource(bs: number, readOperand: string): string {
   const THREADS = ${threadsX * threadsY};
   var<workgroup> aTile : array<f32, ${CHUNK * bs}>;
   var<workgroup> gTile : array<vec4<f32>, ${CHUNK * bs / 4}>;
+  var<workgroup> itemShared : i32;
   ${readOperand}
 
   ${'fn main()'} {
-    let item = i32(workgroupId.x);
+    let local = i32(localIndex);
+    if (local == 0) {
+      itemShared = i32(workgroupId.y * numWorkgroups.x + workgroupId.x);
+    }
+    // Uniform, so that workgroups past the last item can leave before the barriers.
+    let item = workgroupUniformLoad(&itemShared);
+    if (item >= uniforms.nnz * uniforms.taps) {
+      return;
+    }
     let blk = item / uniforms.taps;
     let tap = item % uniforms.taps;
     let aCol = table[blk] * BS;
     let gCol = table[uniforms.nnz + blk] * BS;
-    let local = i32(localIndex);
     let ty = i32(localId.y);
     let tx = i32(localId.x);
     var acc : array<vec4<f32>, R>;
@@ -85,7 +95,7 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
     this.outputShape = outputShape;
     const {threadsX, threadsY} = weightGradTiling(blockSize);
     this.workgroupSize = [threadsX, threadsY, 1];
-    this.dispatch = [items, 1, 1];
+    this.dispatch = [Math.min(items, ITEMS_PER_ROW), Math.ceil(items / ITEMS_PER_ROW), 1];
     this.shaderKey = `${this.constructor.name}_${blockSize}`;
   }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, blockSparseConv2d} from '@tfjs-blocksparse/core';
 
-import {BlockSparseLayoutArgs, checkLayoutArgs, Initializer, layoutConfig, PackedInitializer, resolveLayout} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
 
 type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 
@@ -13,13 +13,13 @@ interface ConvInternals {
   strides: [number, number];
   dilationRate: [number, number];
   padding: 'valid'|'same';
-  activation: {apply(x: tf.Tensor): tf.Tensor};
+  activation: Activation;
   kernelInitializer: Initializer;
   biasInitializer: Initializer;
-  kernelRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  biasRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  kernelConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
-  biasConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  kernelConstraint?: Constraint;
+  biasConstraint?: Constraint;
   activityRegularizer: tfl.layers.Layer['activityRegularizer'];
 }
 

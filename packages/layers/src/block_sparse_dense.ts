@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {BlockSparseLayoutArgs, checkLayoutArgs, Initializer, layoutConfig, PackedInitializer, resolveLayout} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
 
 type DenseArgs = Parameters<typeof tfl.layers.dense>[0];
 
@@ -10,13 +10,13 @@ export interface BlockSparseDenseArgs extends DenseArgs, BlockSparseLayoutArgs {
 
 /** What a tfjs Dense layer resolves from its arguments, reused for identical semantics. */
 interface DenseInternals {
-  activation: {apply(x: tf.Tensor): tf.Tensor};
+  activation: Activation;
   kernelInitializer: Initializer;
   biasInitializer: Initializer;
-  kernelRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  biasRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  kernelConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
-  biasConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  kernelConstraint?: Constraint;
+  biasConstraint?: Constraint;
 }
 
 /**

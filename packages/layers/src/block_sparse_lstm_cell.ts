@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, BlockLayoutJSON, blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {BlockSparseLayoutArgs, checkLayoutArgs, Initializer, InitializerBase, layoutConfig, PackedInitializer, resolveLayout} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
 
 type LSTMCellArgs = Parameters<typeof tfl.layers.lstmCell>[0];
 
@@ -18,17 +18,17 @@ export interface BlockSparseLSTMCellArgs extends LSTMCellArgs, Omit<BlockSparseL
 }
 
 interface LSTMInternals {
-  activation: {apply(x: tf.Tensor): tf.Tensor};
-  recurrentActivation: {apply(x: tf.Tensor): tf.Tensor};
+  activation: Activation;
+  recurrentActivation: Activation;
   kernelInitializer: Initializer;
   recurrentInitializer: Initializer;
   biasInitializer: Initializer;
-  kernelRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  recurrentRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  biasRegularizer?: Parameters<tfl.layers.Layer['addWeight']>[4];
-  kernelConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
-  recurrentConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
-  biasConstraint?: Parameters<tfl.layers.Layer['addWeight']>[6];
+  kernelRegularizer?: Regularizer;
+  recurrentRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  kernelConstraint?: Constraint;
+  recurrentConstraint?: Constraint;
+  biasConstraint?: Constraint;
 }
 
 /**
@@ -76,7 +76,7 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
     const d = this.internals;
     const units = this.units;
     const sparse = (name: string, rows: number, cols: number, index: number, init: Initializer,
-                    regularizer: LSTMInternals['kernelRegularizer'], constraint: LSTMInternals['kernelConstraint']) => {
+                    regularizer: Regularizer, constraint: Constraint) => {
       const layout = resolveLayout(
           {...this.args, layout: this.args.layouts?.[name], seed: (this.args.seed ?? 0) + index}, rows, cols,
           `${BlockSparseLSTMCell.className} ${name}`);

@@ -84,6 +84,9 @@ export function layoutConfig(args: BlockSparseLayoutArgs, layout: BlockLayout|un
 }
 
 export type Initializer = ReturnType<typeof tfl.initializers.ones>;
+export type Regularizer = Parameters<tfl.layers.Layer['addWeight']>[4];
+export type Constraint = Parameters<tfl.layers.Layer['addWeight']>[6];
+export type Activation = {apply(x: tf.Tensor): tf.Tensor};
 
 // tfjs-layers exports initializer factories but not their base class.
 export const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};

@@ -83,6 +83,14 @@ export function describeSuiteResults(
       });
     }
 
+    test('dW of a layout with more blocks than one dispatch dimension holds', () => {
+      const e = results().largeGrid;
+      if (typeof e !== 'number') {
+        throw new Error(e.error);
+      }
+      expect(e).toBeLessThanOrEqual(tolerance);
+    });
+
     test('block-sparse layers train with model.fit and reload with identical predictions', () => {
       const l = results().layers;
       if ('error' in l) {

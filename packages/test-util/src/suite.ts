@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {blockSparseConv2d, blockSparseMatMul, randomLayout} from '@tfjs-blocksparse/core';
+import {blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, matMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {seededValues} from './random';
+import {relativeError} from './reference';
 import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
 import {scoped, scopedSync} from './scoped';
 
@@ -54,6 +55,8 @@ export interface SuiteResults {
   /** Tensor and byte counts after a warm-up call, and after many more. */
   leaks: {tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number};
   training: {initialLoss: number, finalLoss: number}|{error: string};
+  /** dW of a layout with more blocks than one GPU dispatch dimension holds (65535). */
+  largeGrid: number|{error: string};
   layers: LayersCheckResult|{error: string};
   unsupportedBlockSize?: {message: string|null, leakedTensors: number};
 }
@@ -106,6 +109,16 @@ function train(steps: number) {
     optimizer.dispose();
     tf.dispose([wc, w]);
     return {initialLoss, finalLoss};
+  });
+}
+
+/** Relative error of dW for 256 x 257 blocks of 4 against the kept blocks of the dense xᵀ·dy. */
+function largeGridError(): Promise<number> {
+  return scoped(async () => {
+    const layout = randomLayout({inputSize: 1024, outputSize: 1028, blockSize: 4, density: 1});
+    const x = tf.tensor(seededValues(3 * 1024, 41), [3, 1024]);
+    const dy = tf.tensor(seededValues(3 * 1028, 42), [3, 1028]);
+    return relativeError(blockSparseMatMulGradW(x, dy, layout), sparsify(tf.matMul(x, dy, true, false), layout));
   });
 }
 
@@ -171,6 +184,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       bytesAfter: memoryAfter.numBytes
     },
     training: await guarded(() => train(options.trainingSteps)),
+    largeGrid: await guarded(largeGridError),
     layers: await guarded(() => layersCheck(options.layersEpochs)),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
                                                                 tryUnsupportedBlockSize(options.unsupportedBlockSize)

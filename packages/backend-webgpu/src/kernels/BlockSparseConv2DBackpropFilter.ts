@@ -5,7 +5,7 @@ import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, B
 import {BlockSparseConv2DDerFilterProgram} from '../block_sparse_weight_grad_webgpu';
 import {convUniformData} from '../operand_readers';
 
-import {checkBlockSize, checkDispatch} from './webgpu_util';
+import {checkBlockSize} from './webgpu_util';
 
 export function blockSparseConv2DBackpropFilter(args: {
   inputs: BlockSparseConv2DBackpropFilterInputs,
@@ -19,7 +19,6 @@ export function blockSparseConv2DBackpropFilter(args: {
   const bs = layout.blockSize;
   const taps = kh * kw;
   const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, bs);
-  checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropFilter);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [info.batchSize * info.outHeight * info.outWidth]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},

@@ -4,7 +4,7 @@ import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGr
 
 import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu';
 
-import {checkBlockSize, checkDispatch} from './webgpu_util';
+import {checkBlockSize} from './webgpu_util';
 
 export function blockSparseMatMulGradW(args: {
   inputs: BlockSparseMatMulGradWInputs,
@@ -16,7 +16,6 @@ export function blockSparseMatMulGradW(args: {
   const bs = layout.blockSize;
   const rows = x.shape[0];
   const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, bs);
-  checkDispatch(backend, program.dispatch, BlockSparseMatMulGradW);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]}
