@@ -11,7 +11,7 @@ import {runBenchmarks} from './bench/cases.mjs';
 import {formatTable, speedupPlot} from './bench/report.mjs';
 
 const {values: args} = parseArgs({options: {
-  backend: {type: 'string', default: 'cpu'},
+  backend: {type: 'string', default: 'cpu,webgpu'},
   quick: {type: 'boolean', default: false},
   runs: {type: 'string', default: '3'},
   ops: {type: 'string', default: 'matMul,conv2d'},
