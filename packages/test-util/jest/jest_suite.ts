@@ -67,10 +67,11 @@ export function describeSuiteResults(
       }
     });
 
-    test('repeated forward and backward calls leak no tensors or bytes', () => {
+    test('repeated forward and backward calls leak no tensors, bytes or GPU memory', () => {
       const {leaks} = results();
       expect(leaks.tensorsAfter).toBe(leaks.tensorsBefore);
       expect(leaks.bytesAfter).toBe(leaks.bytesBefore);
+      expect(leaks.gpuBytesAfter).toBe(leaks.gpuBytesBefore);
     });
 
     if (options.unsupportedBlockSize != null) {

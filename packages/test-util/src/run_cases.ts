@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {blockSparseConv2d, blockSparseMatMul, densify} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, densify, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
 import type {Conv2DCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
@@ -41,11 +41,20 @@ async function compare(
   });
 }
 
+/** Runs a case on its own layout, whose GPU tables are released afterwards. */
+async function withLayout(layout: BlockLayout, run: () => Promise<CaseErrors>): Promise<CaseErrors> {
+  try {
+    return await run();
+  } finally {
+    releaseLayoutTables(layout);
+  }
+}
+
 export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
-  return scoped(() => {
+  return withLayout(layout, () => scoped(() => {
     const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
     const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
     const dense = (a: tf.Tensor, b: tf.Tensor) => {
@@ -56,14 +65,14 @@ export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
     return compare(
         x, w, y => tensorFrom(y.shape, c.seed + 3),
         (a, b) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW}), dense);
-  });
+  }));
 }
 
 export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const [kh, kw] = c.filterSize;
-  return scoped(() => {
+  return withLayout(layout, () => scoped(() => {
     const x = tensorFrom([c.batch, c.height, c.width, layout.inputSize], c.seed + 1) as tf.Tensor4D;
     const w = tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2);
     const dense = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(
@@ -73,5 +82,5 @@ export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {
         x, w, y => tensorFrom(y.shape, c.seed + 3),
         (a, b) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations),
         dense);
-  });
+  }));
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout, sparsify} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, matMulCases} from './cases';
@@ -52,8 +52,14 @@ export interface SuiteResults {
   conv2d: CaseResult[];
   finiteDifference: {matMul: number, conv2d: number}|{error: string};
   badInputs: BadInputResult[];
-  /** Tensor and byte counts after a warm-up call, and after many more. */
-  leaks: {tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number};
+  /**
+   * Tensor and byte counts after a warm-up call, and after many more; on GPU
+   * backends also the bytes of GPU buffers or textures in use.
+   */
+  leaks: {
+    tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number,
+    gpuBytesBefore: number|null, gpuBytesAfter: number|null
+  };
   training: {initialLoss: number, finalLoss: number}|{error: string};
   /** dW of a layout with more blocks than one GPU dispatch dimension holds (65535). */
   largeGrid: number|{error: string};
@@ -69,9 +75,12 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
   }
 }
 
-function forwardAndBackward() {
+function gpuBytes(memory: tf.MemoryInfo): number|null {
+  return (memory as {numBytesInGPU?: number}).numBytesInGPU ?? null;
+}
+
+function forwardAndBackward(layout: BlockLayout) {
   scopedSync(() => {
-    const layout = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 4});
     const x = tf.tensor(seededValues(4 * 32, 1), [4, 32]);
     const w = tf.tensor(seededValues(layout.nnz * 64, 2), [layout.nnz, 8, 8]);
     const xc = tf.tensor(seededValues(2 * 6 * 6 * 32, 3), [2, 6, 6, 32]) as tf.Tensor4D;
@@ -156,10 +165,15 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     };
   }));
 
-  forwardAndBackward();
+  // Layouts are made once and reused, as layers do; short-lived ones are released.
+  const layout = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 4});
+  forwardAndBackward(layout);
   const memoryBefore = tf.memory();
   for (let i = 0; i < options.leakIterations; i++) {
-    forwardAndBackward();
+    forwardAndBackward(layout);
+    const temporary = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 100 + i});
+    forwardAndBackward(temporary);
+    releaseLayoutTables(temporary);
   }
   const memoryAfter = tf.memory();
 
@@ -181,7 +195,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
       tensorsBefore: memoryBefore.numTensors,
       tensorsAfter: memoryAfter.numTensors,
       bytesBefore: memoryBefore.numBytes,
-      bytesAfter: memoryAfter.numBytes
+      bytesAfter: memoryAfter.numBytes,
+      gpuBytesBefore: gpuBytes(memoryBefore),
+      gpuBytesAfter: gpuBytes(memoryAfter)
     },
     training: await guarded(() => train(options.trainingSteps)),
     largeGrid: await guarded(largeGridError),

@@ -11,43 +11,58 @@ export interface TableBackend {
 /**
  * A layout's lookup tables as int32 backend tensors (GPU buffers or
  * textures), built once per layout and backend and reused by every call.
- * They live in the backend, outside the engine's tensor count, and are
- * freed when the layout is garbage collected.
+ * They live in the backend, outside the engine's tensor count, until
+ * releaseLayoutTables(layout) or until the layout is garbage collected:
+ * code that makes short-lived layouts should release them.
  *
  * Segment tables hold [ptr (segments + 1) | block (nnz) | other (nnz)];
  * the coordinate table holds [rows (nnz) | cols (nnz)].
  */
 export type TableKind = 'byColumn'|'byRow'|'coords';
 
-type LayoutTables = Partial<Record<TableKind, TensorInfo>>;
+type LayoutTables = Map<TableBackend, Partial<Record<TableKind, TensorInfo>>>;
 
-const cache = new WeakMap<TableBackend, WeakMap<BlockLayout, LayoutTables>>();
-const release = new FinalizationRegistry<{backend: TableBackend, tables: LayoutTables}>(
-    ({backend, tables}) => {
-      for (const info of Object.values(tables)) {
-        backend.disposeData(info.dataId, true);
-      }
-    });
+const cache = new WeakMap<BlockLayout, LayoutTables>();
+const release = new FinalizationRegistry<LayoutTables>(disposeTables);
+
+function disposeTables(tables: LayoutTables) {
+  tables.forEach((perKind, backend) => {
+    for (const info of Object.values(perKind)) {
+      backend.disposeData(info.dataId, true);
+    }
+  });
+  tables.clear();
+}
 
 export function layoutTable(backend: TableBackend, layout: BlockLayout, kind: TableKind): TensorInfo {
-  let perLayout = cache.get(backend);
-  if (perLayout == null) {
-    perLayout = new WeakMap();
-    cache.set(backend, perLayout);
-  }
-  let tables = perLayout.get(layout);
+  let tables = cache.get(layout);
   if (tables == null) {
-    tables = {};
-    perLayout.set(layout, tables);
-    release.register(layout, {backend, tables});
+    tables = new Map();
+    cache.set(layout, tables);
+    release.register(layout, tables, layout);
   }
-  let info = tables[kind];
+  let perKind = tables.get(backend);
+  if (perKind == null) {
+    perKind = {};
+    tables.set(backend, perKind);
+  }
+  let info = perKind[kind];
   if (info == null) {
     const values = tableValues(layout, kind);
     info = backend.makeTensorInfo([values.length], 'int32', values);
-    tables[kind] = info;
+    perKind[kind] = info;
   }
   return info;
+}
+
+/** Frees the GPU copies of a layout's tables on every backend; later calls rebuild them. */
+export function releaseLayoutTables(layout: BlockLayout): void {
+  const tables = cache.get(layout);
+  if (tables != null) {
+    disposeTables(tables);
+    cache.delete(layout);
+    release.unregister(layout);
+  }
 }
 
 function tableValues(layout: BlockLayout, kind: TableKind): Int32Array {
