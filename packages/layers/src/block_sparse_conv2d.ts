@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, blockSparseConv2d} from '@tfjs-blocksparse/core';
 
-import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
 
 type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 
@@ -57,7 +57,7 @@ export class BlockSparseConv2D extends tfl.layers.Layer {
   }
 
   build(inputShape: tfl.Shape|tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1];
     if (shape.length !== 4 || channels == null) {
       throw new Error(`${BlockSparseConv2D.className}: expected input [batch, h, w, channels] with known channels, got [${shape}]`);
@@ -94,13 +94,12 @@ export class BlockSparseConv2D extends tfl.layers.Layer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    const conv = this.template.getConfig();
     const shared = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias',
                     'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'activityRegularizer',
                     'kernelConstraint', 'biasConstraint'];
     return {
       ...super.getConfig(),
-      ...Object.fromEntries(shared.map(k => [k, conv[k]])),
+      ...mirroredConfig(this.template, shared),
       ...layoutConfig(this.args, this.layout)
     };
   }

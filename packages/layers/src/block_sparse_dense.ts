@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
 
 type DenseArgs = Parameters<typeof tfl.layers.dense>[0];
 
@@ -52,7 +52,7 @@ export class BlockSparseDense extends tfl.layers.Layer {
   }
 
   build(inputShape: tfl.Shape|tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const inputSize = shape[shape.length - 1];
     if (inputSize == null) {
       throw new Error(`${BlockSparseDense.className}: the last input dimension must be known, got [${shape}]`);
@@ -72,7 +72,7 @@ export class BlockSparseDense extends tfl.layers.Layer {
   }
 
   computeOutputShape(inputShape: tfl.Shape|tfl.Shape[]): tfl.Shape {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     return [...shape.slice(0, -1), this.units];
   }
 
@@ -88,12 +88,11 @@ export class BlockSparseDense extends tfl.layers.Layer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    const dense = this.template.getConfig();
     const shared = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer',
                     'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'];
     return {
       ...super.getConfig(),
-      ...Object.fromEntries(shared.map(k => [k, dense[k]])),
+      ...mirroredConfig(this.template, shared),
       ...layoutConfig(this.args, this.layout)
     };
   }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, BlockLayoutJSON, blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, PackedInitializer, resolveLayout, Regularizer} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
 
 type LSTMCellArgs = Parameters<typeof tfl.layers.lstmCell>[0];
 
@@ -68,7 +68,7 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
   }
 
   build(inputShape: tfl.Shape|tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = singleShape(inputShape);
     const inputDim = shape[shape.length - 1];
     if (inputDim == null) {
       throw new Error(`${BlockSparseLSTMCell.className}: the input feature size must be known, got [${shape}]`);
@@ -119,7 +119,6 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    const lstm = this.template.getConfig();
     const shared = ['units', 'activation', 'recurrentActivation', 'useBias', 'kernelInitializer', 'recurrentInitializer',
                     'biasInitializer', 'unitForgetBias', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer',
                     'activityRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint'];
@@ -128,7 +127,7 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
         Object.fromEntries(Object.entries(this.layouts).map(([k, l]) => [k, l.toJSON()])) : this.args.layouts;
     return {
       ...super.getConfig(),
-      ...Object.fromEntries(shared.map(k => [k, lstm[k]])),
+      ...mirroredConfig(this.template, shared),
       ...layoutArgs,
       multiplicative: this.multiplicative,
       ...(layouts == null ? {} : {layouts: layouts as unknown as tf.serialization.ConfigDict})

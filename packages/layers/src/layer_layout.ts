@@ -83,6 +83,17 @@ export function layoutConfig(args: BlockSparseLayoutArgs, layout: BlockLayout|un
   return config;
 }
 
+/** The shape of a layer's (first) input. */
+export function singleShape(inputShape: tfl.Shape|tfl.Shape[]): tfl.Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+}
+
+/** The given entries of the config of the tfjs layer a block-sparse layer mirrors. */
+export function mirroredConfig(template: tfl.layers.Layer, keys: string[]): tf.serialization.ConfigDict {
+  const config = template.getConfig();
+  return Object.fromEntries(keys.map(k => [k, config[k]]));
+}
+
 export type Initializer = ReturnType<typeof tfl.initializers.ones>;
 export type Regularizer = Parameters<tfl.layers.Layer['addWeight']>[4];
 export type Constraint = Parameters<tfl.layers.Layer['addWeight']>[6];

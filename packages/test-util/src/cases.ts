@@ -31,6 +31,18 @@ const BLOCK_SIZES = [4, 8, 16, 32];
 const DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 const KINDS: LayoutKind[] = ['random', 'smallWorld', 'banded', 'magnitude', 'empty', 'single'];
 
+/** Layout fields of case i, drawn from `random` in a fixed order. */
+function layoutCase(random: () => number, i: number, maxBlocks: number): LayoutCase {
+  return {
+    kind: KINDS[Math.floor(i / BLOCK_SIZES.length) % KINDS.length],
+    blockSize: BLOCK_SIZES[i % BLOCK_SIZES.length],
+    rowBlocks: 1 + Math.floor(random() * maxBlocks),
+    colBlocks: 1 + Math.floor(random() * maxBlocks),
+    density: DENSITIES[Math.floor(random() * DENSITIES.length)],
+    seed: Math.floor(random() * 1e6)
+  };
+}
+
 /**
  * Reproducible random matmul cases covering block sizes 4..32, every layout
  * generator, densities from no block and one block up to dense, and batch
@@ -47,12 +59,7 @@ export function matMulCases(count: number, seed = 1): MatMulCase[] {
         {length: batchRank}, (_, d) => d === batchRank - 1 ? 1 + Math.floor(random() * 9) :
                                                              1 + Math.floor(random() * 3));
     return {
-      kind: KINDS[Math.floor(i / BLOCK_SIZES.length) % KINDS.length],
-      blockSize,
-      rowBlocks: 1 + Math.floor(random() * maxBlocks),
-      colBlocks: 1 + Math.floor(random() * maxBlocks),
-      density: pick(DENSITIES),
-      seed: Math.floor(random() * 1e6),
+      ...layoutCase(random, i, maxBlocks),
       batchShape,
       transposeW: random() < 0.25
     };
@@ -70,12 +77,7 @@ export function conv2dCases(count: number, seed = 2): Conv2DCase[] {
     const strides: [number, number] = dilated ? [1, 1] : [pick([1, 1, 2]), pick([1, 2])];
     const dilations: [number, number] = dilated ? [pick([1, 2]), 2] : [1, 1];
     return {
-      kind: KINDS[Math.floor(i / BLOCK_SIZES.length) % KINDS.length],
-      blockSize,
-      rowBlocks: 1 + Math.floor(random() * maxBlocks),
-      colBlocks: 1 + Math.floor(random() * maxBlocks),
-      density: pick(DENSITIES),
-      seed: Math.floor(random() * 1e6),
+      ...layoutCase(random, i, maxBlocks),
       batch: 1 + Math.floor(random() * 2),
       height: 5 + Math.floor(random() * 5),
       width: 5 + Math.floor(random() * 5),
