@@ -1,0 +1,123 @@
+import tf from '@tensorflow/tfjs';
+import core from '@tfjs-blocksparse/core';
+
+import {chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+
+import {loadDigits, PIXELS, SIZE} from './data.mjs';
+import {PixelCNN, VARIANTS} from './model.mjs';
+
+const PAGE_TEST_DIGITS = 200;
+const TRAIN_STEPS = 30;
+const BATCH = 16;
+const SCALE = 4;
+const models = {};
+
+function drawDigits(canvas, images, count, columns) {
+  const rows = Math.ceil(count / columns);
+  canvas.width = columns * (SIZE + 1) * SCALE;
+  canvas.height = rows * (SIZE + 1) * SCALE;
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#d8dde6';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  for (let k = 0; k < count; k++) {
+    const [ox, oy] = [(k % columns) * (SIZE + 1) * SCALE, Math.floor(k / columns) * (SIZE + 1) * SCALE];
+    for (let p = 0; p < PIXELS; p++) {
+      g.fillStyle = images[k * PIXELS + p] ? '#111' : '#fff';
+      g.fillRect(ox + (p % SIZE) * SCALE, oy + Math.floor(p / SIZE) * SCALE, SCALE, SCALE);
+    }
+  }
+}
+
+async function loadModel(variant) {
+  const json = await loadResults(`pretrained/${variant}/weights.json`);
+  const response = await fetch(`pretrained/${variant}/weights.bin`);
+  return PixelCNN.fromArtifacts(json, await response.arrayBuffer());
+}
+
+async function bitsOn(model, images) {
+  const bits = model.bitsPerDimension(images);
+  const value = (await bits.data())[0];
+  bits.dispose();
+  return value;
+}
+
+async function main() {
+  await chooseBackend(document.getElementById('backend'));
+  const {train, test} = await loadDigits();
+  // Every 5th test digit: 20 of each class.
+  const picked = Array.from({length: PAGE_TEST_DIGITS}, (_, i) => i * Math.floor(test.count / PAGE_TEST_DIGITS));
+  const pageTest = new Float32Array(PAGE_TEST_DIGITS * PIXELS);
+  picked.forEach((d, i) => pageTest.set(test.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS));
+  drawDigits(document.getElementById('test-digits'), pageTest.filter((_, i) => Math.floor(i / PIXELS) % 10 === 0), 20, 10);
+  show('data-output', `${train.count} training and ${test.count} test digits; above, 20 of the test digits.`);
+  const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
+
+  const results = await loadResults('pretrained/results.json');
+  const table = document.getElementById('results');
+  for (const variant of Object.keys(VARIANTS)) {
+    models[variant] = await loadModel(variant);
+    const {channels, density} = VARIANTS[variant];
+    const stored = results.variants[variant];
+    const here = await bitsOn(models[variant], testImages);
+    const row = table.insertRow();
+    for (const text of [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4)]) {
+      row.insertCell().textContent = String(text);
+    }
+  }
+  const baseline = table.insertRow();
+  for (const text of ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '']) {
+    baseline.insertCell().textContent = String(text);
+  }
+  models.sparse.layouts.forEach((layout, i) => drawLayout(document.getElementById(`layout-${i}`), layout, `sparse hidden conv ${i + 1}`));
+
+  const random = core.seededRandom(Date.now() % 1e9);
+  document.getElementById('sample').addEventListener('click', async event => {
+    event.target.disabled = true;
+    const variant = document.getElementById('model').value;
+    const canvas = document.getElementById('samples');
+    const start = performance.now();
+    await models[variant].sample(16, random, images => drawDigits(canvas, images, 16, 8));
+    show('sample-output', `16 samples from the ${variant} model in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}`);
+    event.target.disabled = false;
+  });
+
+  const optimizer = tf.train.adam(1e-3);
+  document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
+    const start = performance.now();
+    for (let step = 0; step < TRAIN_STEPS; step++) {
+      const batch = new Float32Array(BATCH * PIXELS);
+      for (let i = 0; i < BATCH; i++) {
+        const d = Math.floor(random() * train.count);
+        batch.set(train.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS);
+      }
+      const x = tf.tensor4d(batch, [BATCH, SIZE, SIZE, 1]);
+      tf.dispose([optimizer.minimize(() => models.sparse.bitsPerDimension(x), true), x]);
+      await tf.nextFrame();
+      progress((step + 1) / TRAIN_STEPS);
+    }
+    const bits = await bitsOn(models.sparse, testImages);
+    show('train-output', `${TRAIN_STEPS} steps of ${BATCH} digits in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
+        `the page's test digits now ${bits.toFixed(4)} bits/pixel`);
+  }));
+
+  document.getElementById('time').addEventListener('click', async event => {
+    event.target.disabled = true;
+    timingRow(document.getElementById('timing'), `conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
+              await timeConvLayer(models.sparse.layouts[0], [BATCH, SIZE, SIZE], 3));
+    event.target.disabled = false;
+  });
+  return pageTest.subarray(0, 8 * PIXELS);
+}
+
+const ready = main();
+exposeOutputs(ready, async () => {
+  const x = tf.tensor4d(await ready, [8, SIZE, SIZE, 1]);
+  const outputs = [];
+  for (const model of Object.values(models)) {
+    const logits = model.logits(x);
+    outputs.push(...await logits.data());
+    logits.dispose();
+  }
+  x.dispose();
+  return outputs;
+});

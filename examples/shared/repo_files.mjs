@@ -1,0 +1,24 @@
+// Data files come from npm packages under node_modules/: read from disk in
+// Node, fetched from the demo server (which serves the repository root) in a
+// page. Paths are relative to the repository root.
+const inBrowser = typeof window !== 'undefined';
+
+export async function readRepoText(path) {
+  if (inBrowser) {
+    const response = await fetch(`/${path}`);
+    if (!response.ok) {
+      throw new Error(`could not fetch /${path} (${response.status}): run \`npm ci\` so that the data package is installed`);
+    }
+    return response.text();
+  }
+  const {readFile} = await import('node:fs/promises');
+  try {
+    return await readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+  } catch (e) {
+    throw new Error(`could not read ${path}: run \`npm ci\` so that the data package is installed (${e.message})`);
+  }
+}
+
+export async function readRepoJSON(path) {
+  return JSON.parse(await readRepoText(path));
+}

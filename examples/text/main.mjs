@@ -1,0 +1,96 @@
+import tf from '@tensorflow/tfjs';
+import core from '@tfjs-blocksparse/core';
+
+import {chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+
+import {ALPHABET, CONTEXT, decode, encode, evenStarts, loadText, normalize, windows} from './data.mjs';
+import {bitsPerCharacter, compile, generate, VARIANTS} from './model.mjs';
+
+const PAGE_WINDOWS = 2000;
+const TRAIN_STEPS = 50;
+const BATCH = 128;
+const models = {};
+
+async function main() {
+  await chooseBackend(document.getElementById('backend'));
+  const {train, heldOut} = await loadText();
+  show('data-output', `${train.length.toLocaleString()} training and ${heldOut.length.toLocaleString()} held-out characters; the held-out part begins:\n` +
+      `"${decode(heldOut.subarray(0, 300))}…"`);
+  const evaluation = windows(heldOut, evenStarts(heldOut, PAGE_WINDOWS));
+
+  const results = await loadResults('pretrained/results.json');
+  const table = document.getElementById('results');
+  for (const variant of Object.keys(VARIANTS)) {
+    models[variant] = await tf.loadLayersModel(`pretrained/${variant}/model.json`);
+    compile(models[variant]);
+    const {units, density} = VARIANTS[variant];
+    const stored = results.variants[variant];
+    const here = await bitsPerCharacter(models[variant], evaluation);
+    const row = table.insertRow();
+    for (const text of [variant, units, density, stored.params, stored.heldOutBitsPerCharacter.toFixed(3), here.toFixed(3)]) {
+      row.insertCell().textContent = String(text);
+    }
+  }
+  for (const name of ['hidden1', 'hidden2']) {
+    drawLayout(document.getElementById(`layout-${name}`), models.sparse.getLayer(name).layout, `sparse ${name}`);
+  }
+
+  const random = core.seededRandom(Date.now() % 1e9);
+  document.getElementById('generate').addEventListener('click', async event => {
+    event.target.disabled = true;
+    const prompt = normalize(document.getElementById('prompt').value);
+    const temperature = Number(document.getElementById('temperature').value);
+    const model = models[document.getElementById('model').value];
+    const out = document.getElementById('generated');
+    out.textContent = prompt;
+    const start = performance.now();
+    let count = 0;
+    for await (const code of generate(model, encode(prompt), 300, temperature, random)) {
+      out.textContent += ALPHABET[code];
+      count++;
+    }
+    out.textContent += `\n\n(${count} characters in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()})`;
+    event.target.disabled = false;
+  });
+
+  document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
+    const model = models.sparse;
+    const start = performance.now();
+    let loss = 0;
+    for (let step = 0; step < TRAIN_STEPS; step++) {
+      const batch = windows(train, Array.from({length: BATCH}, () => Math.floor(random() * (train.length - CONTEXT - 1))));
+      const [x, y] = [tf.tensor2d(batch.x, [BATCH, CONTEXT], 'int32'), tf.oneHot(tf.tensor1d(batch.y, 'int32'), ALPHABET.length)];
+      loss = await model.trainOnBatch(x, y);
+      tf.dispose([x, y]);
+      progress((step + 1) / TRAIN_STEPS);
+    }
+    const bits = await bitsPerCharacter(model, evaluation);
+    show('train-output', `${TRAIN_STEPS} steps of ${BATCH} windows in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
+        `last batch ${(loss / Math.LN2).toFixed(3)} bits/char, held-out windows now ${bits.toFixed(3)} bits/char`);
+  }));
+
+  document.getElementById('time').addEventListener('click', async event => {
+    event.target.disabled = true;
+    const table = document.getElementById('timing');
+    const sparseLayout = models.sparse.getLayer('hidden2').layout;
+    timingRow(table, `640 → 640, density ${sparseLayout.density} (${tf.getBackend()})`, await timeMatMulLayer(sparseLayout, 256));
+    const full = core.BlockLayout.fromMask(Array.from({length: 8}, () => new Array(8).fill(1)), 32);
+    timingRow(table, `256 → 256, density 1 (${tf.getBackend()})`, await timeMatMulLayer(full, 256));
+    core.releaseLayoutTables(full);
+    event.target.disabled = false;
+  });
+  return windows(heldOut, evenStarts(heldOut, 16)).x;
+}
+
+const ready = main();
+exposeOutputs(ready, async () => {
+  const x = tf.tensor2d(await ready, [16, CONTEXT], 'int32');
+  const outputs = [];
+  for (const model of Object.values(models)) {
+    const logits = model.predict(x);
+    outputs.push(...await logits.data());
+    logits.dispose();
+  }
+  x.dispose();
+  return outputs;
+});
