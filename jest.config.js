@@ -1,7 +1,7 @@
 /** Tests run on the TypeScript sources of every package; packages import each other by name. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples'],
   testMatch: ['**/test/**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', {

@@ -13,7 +13,7 @@ import {independentPixelBits, PixelCNN, VARIANTS} from './model.mjs';
 const SEED = 1;
 const BATCH = 16;
 
-const {steps, quick, out, variants} = await setUp(import.meta.url, {steps: 800, quickSteps: 15, variants: Object.keys(VARIANTS)});
+const {steps, quick, out, variants} = await setUp(import.meta.url, {steps: 600, quickSteps: 15, variants: Object.keys(VARIANTS)});
 const {train, test} = await loadDigits();
 const testCount = quick ? 100 : test.count;
 const testImages = tf.tensor4d(Float32Array.from(test.images.subarray(0, testCount * PIXELS)), [testCount, SIZE, SIZE, 1]);
