@@ -1,7 +1,10 @@
 // Rollup bundles for one package, as tfjs ships them: a CommonJS build for
 // Node's require, an ES module bundle and a UMD bundle that extends the
 // global `tfbs` (each package adds to it, as tfjs packages add to `tf`).
-// The private test-util package gets a global of its own.
+// The layer classes go to `tfbs.layers`, as tfjs's go to `tf.layers`: one
+// flat namespace would let the layer class BlockSparseConv2D replace the
+// kernel name BlockSparseConv2D. The private test-util package gets a
+// global of its own.
 // The bundles start from tsc's ES module output in dist/.
 import {nodeResolve} from '@rollup/plugin-node-resolve';
 
@@ -16,7 +19,7 @@ const globals = {
   '@tfjs-blocksparse/backend-cpu': 'tfbs',
   '@tfjs-blocksparse/backend-webgl': 'tfbs',
   '@tfjs-blocksparse/backend-webgpu': 'tfbs',
-  '@tfjs-blocksparse/layers': 'tfbs',
+  '@tfjs-blocksparse/layers': 'tfbs.layers',
   '@tfjs-blocksparse/converter': 'tfbs',
 };
 

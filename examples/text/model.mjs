@@ -35,7 +35,7 @@ export function buildModel(variant, seed) {
 }
 
 export function compile(model) {
-  model.compile({optimizer: tf.train.adam(2e-3), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits)});
+  model.compile({optimizer: tf.train.adam(5e-3), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits)});
 }
 
 /** Mean cross-entropy of the next character in bits, over the given windows. */

@@ -12,7 +12,7 @@ import {bitsPerCharacter, buildModel, VARIANTS} from './model.mjs';
 const SEED = 1;
 const BATCH = 128;
 
-const {steps, quick, out, variants} = await setUp(import.meta.url, {steps: 1000, quickSteps: 15, variants: Object.keys(VARIANTS)});
+const {steps, quick, out, variants} = await setUp(import.meta.url, {steps: 1200, quickSteps: 15, variants: Object.keys(VARIANTS)});
 const {train, heldOut} = await loadText();
 const evaluation = windows(heldOut, evenStarts(heldOut, quick ? 500 : 20000));
 

@@ -1,2 +1,2 @@
-// Import-map target for @tfjs-blocksparse/core and /layers: their UMD bundles extend one global.
+// Import-map target for @tfjs-blocksparse/core: the UMD bundles of core and the backends extend one global.
 export default globalThis.tfbs;

@@ -75,12 +75,15 @@ export function describeSuiteResults(
     });
 
     if (options.unsupportedBlockSize != null) {
-      test(`block size ${options.unsupportedBlockSize} is refused clearly, leaking nothing`, () => {
-        expect(results().unsupportedBlockSize).toEqual({
+      test(`block size ${options.unsupportedBlockSize} is refused clearly by both ops, leaking nothing`, () => {
+        const refused = (op: string, kernel: string) => ({
+          op,
           message: expect.stringMatching(
-              new RegExp(`BlockSparseMatMul on ${results().backend}: block size ${options.unsupportedBlockSize} is not supported`)),
+              new RegExp(`${kernel} on ${results().backend}: block size ${options.unsupportedBlockSize} is not supported`)),
           leakedTensors: 0
         });
+        expect(results().unsupportedBlockSize).toEqual(
+            [refused('blockSparseMatMul', 'BlockSparseMatMul'), refused('blockSparseConv2d', 'BlockSparseConv2D')]);
       });
     }
 

@@ -38,6 +38,13 @@ export const FULL_SUITE: SuiteOptions = {
 
 export type CaseResult = CaseErrors|{error: string};
 
+export interface UnsupportedBlockSizeResult {
+  op: string;
+  /** The error message, or null when the call did not throw. */
+  message: string|null;
+  leakedTensors: number;
+}
+
 export interface BadInputResult {
   name: string;
   /** The error message, or null when the call did not throw. */
@@ -64,7 +71,7 @@ export interface SuiteResults {
   /** dW of a layout with more blocks than one GPU dispatch dimension holds (65535). */
   largeGrid: number|{error: string};
   layers: LayersCheckResult|{error: string};
-  unsupportedBlockSize?: {message: string|null, leakedTensors: number};
+  unsupportedBlockSize?: UnsupportedBlockSizeResult[];
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
@@ -131,19 +138,26 @@ function largeGridError(): Promise<number> {
   });
 }
 
-function tryUnsupportedBlockSize(bs: number) {
+/** Both ops with a block size the backend refuses: the message of each, and tensors left behind. */
+function tryUnsupportedBlockSize(bs: number): UnsupportedBlockSizeResult[] {
   return scopedSync(() => {
     const layout = randomLayout({inputSize: 4 * bs, outputSize: 4 * bs, blockSize: bs, density: 0.5});
-    const x = tf.zeros([2, 4 * bs]);
-    const w = tf.zeros([layout.nnz, bs, bs]);
-    const before = tf.memory().numTensors;
-    let message: string|null = null;
-    try {
-      tf.dispose(blockSparseMatMul(x, w, layout));
-    } catch (e) {
-      message = e instanceof Error ? e.message : String(e);
-    }
-    return {message, leakedTensors: tf.memory().numTensors - before};
+    const [x, w] = [tf.zeros([2, 4 * bs]), tf.zeros([layout.nnz, bs, bs])];
+    const [xc, wc] = [tf.zeros([1, 3, 3, 4 * bs]) as tf.Tensor4D, tf.zeros([layout.nnz, 1, 1, bs, bs])];
+    const calls: Array<[string, () => tf.Tensor]> = [
+      ['blockSparseMatMul', () => blockSparseMatMul(x, w, layout)],
+      ['blockSparseConv2d', () => blockSparseConv2d(xc, wc, layout, 1, 'same')],
+    ];
+    return calls.map(([op, call]) => {
+      const before = tf.memory().numTensors;
+      let message: string|null = null;
+      try {
+        tf.dispose(call());
+      } catch (e) {
+        message = e instanceof Error ? e.message : String(e);
+      }
+      return {op, message, leakedTensors: tf.memory().numTensors - before};
+    });
   });
 }
 

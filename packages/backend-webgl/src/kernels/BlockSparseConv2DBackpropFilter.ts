@@ -2,10 +2,12 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseConv2DDerFilterProgram} from '../block_sparse_weight_grad_gpu';
+import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
+import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {zeros} from './webgl_util';
+import {checkEvenBlockSize, view, zeros} from './webgl_util';
 
+/** dW of the kept blocks, tap by tap: the patches of x against dy, as for a matmul. */
 export function blockSparseConv2DBackpropFilter(args: {
   inputs: BlockSparseConv2DBackpropFilterInputs,
   backend: MathBackendWebGL,
@@ -14,13 +16,21 @@ export function blockSparseConv2DBackpropFilter(args: {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   const bs = layout.blockSize;
-  if (layout.nnz === 0) {
-    return zeros(backend, [0, kh, kw, bs, bs]);
-  }
+  checkEvenBlockSize(layout, BlockSparseConv2DBackpropFilter);
+  const filterShape = [layout.nnz, kh, kw, bs, bs];
   const info = conv2DInfo(x.shape, kh, kw, attrs);
-  const program = new BlockSparseConv2DDerFilterProgram(info, layout.nnz, bs);
-  return backend.runWebGLProgram(
-      program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
+  if (layout.nnz === 0 || info.batchSize * info.outHeight * info.outWidth === 0) {
+    return zeros(backend, filterShape);
+  }
+  const patches = backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
+  const [rows, cols] = patchesShape(info);
+  const program = new BlockSparseWeightGradPackedProgram(
+      layout.nnz, bs, [rows, cols], {count: kh * kw, channels: info.inChannels});
+  const dw = backend.runWebGLProgram(
+      program, [patches, view(dy, [rows, cols, layout.outputSize]), layoutTable(backend, layout, 'coords')], 'float32',
+      [[layout.nnz]]);
+  backend.disposeIntermediateTensorInfo(patches);
+  return view(dw, filterShape);
 }
 
 export const blockSparseConv2DBackpropFilterConfig: KernelConfig = {

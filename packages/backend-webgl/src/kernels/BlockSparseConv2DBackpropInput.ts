@@ -2,10 +2,12 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseConv2DDerInputProgram} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
+import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, view, zeros} from './webgl_util';
 
+/** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
 export function blockSparseConv2DBackpropInput(args: {
   inputs: BlockSparseConv2DBackpropInputInputs,
   backend: MathBackendWebGL,
@@ -13,14 +15,22 @@ export function blockSparseConv2DBackpropInput(args: {
 }): TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
+  checkEvenBlockSize(layout, BlockSparseConv2DBackpropInput);
   if (layout.nnz === 0) {
     return zeros(backend, inputShape);
   }
-  const info = conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
-  const program = new BlockSparseConv2DDerInputProgram(info, layout.blockSize, layout.inputSize);
-  return backend.runWebGLProgram(
-      program, [dy, w, layoutTable(backend, layout, 'byRow')], 'float32',
-      [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+  const [, kh, kw, bs] = w.shape;
+  const info = conv2DInfo(inputShape, kh, kw, attrs);
+  const [rows, cols, patchSize] = patchesShape(info);
+  const program = new BlockSparseProductPackedProgram(
+      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels});
+  const patchesGrad = backend.runWebGLProgram(
+      program,
+      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTable(backend, layout, 'byRow')],
+      'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+  const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
+  backend.disposeIntermediateTensorInfo(patchesGrad);
+  return dx;
 }
 
 export const blockSparseConv2DBackpropInputConfig: KernelConfig = {

@@ -2,7 +2,7 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseMatMulPackedProgram} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 
 import {checkEvenBlockSize, zeros} from './webgl_util';
 
@@ -19,7 +19,7 @@ export function blockSparseMatMul(args: {
     return zeros(backend, [rows, outSize]);
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
-  const program = new BlockSparseMatMulPackedProgram([rows, outSize], layout.blockSize, transposeW);
+  const program = new BlockSparseProductPackedProgram([rows, outSize], layout.blockSize, transposeW);
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, [x, w, table], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);

@@ -2,7 +2,8 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseMatMulGradWPackedProgram} from '../block_sparse_weight_grad_gpu';
+import {ONE_TAP} from '../block_sparse_product_gpu';
+import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 
 import {checkEvenBlockSize, zeros} from './webgl_util';
 
@@ -14,10 +15,11 @@ export function blockSparseMatMulGradW(args: {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   const bs = layout.blockSize;
   checkEvenBlockSize(layout, BlockSparseMatMulGradW);
-  if (layout.nnz === 0 || x.shape[0] === 0) {
+  const rows = x.shape[0];
+  if (layout.nnz === 0 || rows === 0) {
     return zeros(backend, [layout.nnz, bs, bs]);
   }
-  const program = new BlockSparseMatMulGradWPackedProgram(layout.nnz, bs, x.shape[0]);
+  const program = new BlockSparseWeightGradPackedProgram(layout.nnz, bs, [rows], ONE_TAP);
   return backend.runWebGLProgram(
       program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
 }

@@ -7,11 +7,26 @@ export function zeros(backend: MathBackendWebGL, shape: number[]): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1)));
 }
 
-/** The packed matmul programs read 2x2 patches, which must not straddle blocks. */
+/**
+ * The same data seen with another shape of the same size, as tfjs's webgl
+ * reshape does; free when the last two dimensions agree (the backend
+ * repacks otherwise). Not a new reference: pass it on or return it once.
+ */
+export function view(t: TensorInfo, shape: number[]): TensorInfo {
+  return {dataId: t.dataId, shape, dtype: t.dtype};
+}
+
+/** The packed programs read 2x2 patches, which must not straddle blocks. */
 export function checkEvenBlockSize(layout: BlockLayout, kernelName: string) {
   if (layout.blockSize % 2 !== 0) {
     throw new Error(
         `${kernelName} on webgl: block size ${layout.blockSize} is not supported; ` +
         'the packed GLSL kernels take even block sizes');
   }
+}
+
+/** The packed conv filter [nnz, kh, kw, bs, bs] as one tile per block and tap, [nnz, taps, bs, bs] ([nnz, bs, bs] for one tap). */
+export function filterByTap(w: TensorInfo): TensorInfo {
+  const [nnz, kh, kw, bs] = w.shape;
+  return view(w, kh * kw === 1 ? [nnz, bs, bs] : [nnz, kh * kw, bs, bs]);
 }
