@@ -6,7 +6,7 @@
 import {mkdirSync} from 'fs';
 import {Server} from 'http';
 import {join} from 'path';
-import {Browser} from 'playwright-core';
+import {Browser, Page} from 'playwright-core';
 
 import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-util/jest/browser';
 
@@ -34,11 +34,16 @@ afterAll(async () => {
   server?.close();
 });
 
-async function openDemo(example: string, backend: string, extra?: (page: import('playwright-core').Page) => Promise<void>) {
+/** The page's hook (examples/shared/page.mjs exposeOutputs), once the page is ready. */
+async function outputsOf(page: Page): Promise<Outputs> {
+  await page.waitForFunction(() => (window as unknown as {demo?: unknown}).demo != null);
+  return page.evaluate(() => (window as unknown as {demo: {outputs(): Promise<Outputs>}}).demo.outputs());
+}
+
+async function openDemo(example: string, backend: string, extra?: (page: Page) => Promise<void>) {
   const {page, errors} = await openPage(browser, `${url}/examples/${example}/index.html?backend=${backend}`);
   try {
-    await page.waitForFunction(() => (window as unknown as {demo?: unknown}).demo != null);
-    const outputs: Outputs = await page.evaluate(() => (window as unknown as {demo: {outputs(): Promise<Outputs>}}).demo.outputs());
+    const outputs = await outputsOf(page);
     await extra?.(page);
     await page.screenshot({path: join(SCREENSHOTS, `${example}-${backend}.png`), fullPage: true});
     return {outputs, errors};
@@ -76,4 +81,16 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     expect(timing[1]).toMatch(/^[0-9.]+ ms$/);
     expect(timing[2]).toMatch(/^[0-9.]+ ms$/);
   });
+});
+
+test('a backend the browser lacks falls back visibly to the first that starts', async () => {
+  const {page, errors} = await openPage(browser, `${url}/examples/sentiment/index.html?backend=metal`);
+  try {
+    const outputs = await outputsOf(page);
+    expect(outputs.backend).toBe('webgpu');
+    expect(await page.textContent('#backend')).toContain('metal is not available in this browser: running on webgpu.');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
 });
