@@ -110,14 +110,4 @@ async function main() {
 }
 
 const ready = main();
-exposeOutputs(ready, async () => {
-  const x = tf.tensor4d(await ready, [8, SIZE, SIZE, 1]);
-  const outputs = [];
-  for (const model of Object.values(models)) {
-    const logits = model.logits(x);
-    outputs.push(...await logits.data());
-    logits.dispose();
-  }
-  x.dispose();
-  return outputs;
-});
+exposeOutputs(ready, models, input => tf.tensor4d(input, [8, SIZE, SIZE, 1]), (model, x) => model.logits(x));

@@ -68,14 +68,4 @@ async function main() {
 }
 
 const ready = main();
-exposeOutputs(ready, async () => {
-  const x = tf.tensor2d(await ready, [64, FEATURES]);
-  const outputs = [];
-  for (const model of Object.values(models)) {
-    const p = model.predict(x);
-    outputs.push(...await p.data());
-    p.dispose();
-  }
-  x.dispose();
-  return outputs;
-});
+exposeOutputs(ready, models, input => tf.tensor2d(input, [64, FEATURES]), (model, x) => model.predict(x));

@@ -138,17 +138,24 @@ export async function withProgress(button, bar, fn) {
 }
 
 /**
- * The end-to-end test's hook: outputs() gives the models' outputs for a
- * fixed input on the page's backend, to compare with the same page on cpu
- * (a fresh page, not a backend switch: moving weights off webgpu needs a
- * synchronous read).
+ * The end-to-end test's hook: outputs() gives every model's outputs (apply
+ * maps a model and an input tensor to its output) for a fixed input on the
+ * page's backend, to compare with the same page on cpu (a fresh page, not a
+ * backend switch: moving weights off webgpu needs a synchronous read).
  */
-export function exposeOutputs(ready, outputs) {
+export function exposeOutputs(ready, models, makeInput, apply) {
   window.demo = {
     ready,
     async outputs() {
-      await ready;
-      return {backend: tf.getBackend(), values: await outputs()};
+      const x = makeInput(await ready);
+      const values = [];
+      for (const model of Object.values(models)) {
+        const y = apply(model, x);
+        values.push(...await y.data());
+        y.dispose();
+      }
+      x.dispose();
+      return {backend: tf.getBackend(), values};
     },
   };
 }

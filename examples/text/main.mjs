@@ -83,14 +83,4 @@ async function main() {
 }
 
 const ready = main();
-exposeOutputs(ready, async () => {
-  const x = tf.tensor2d(await ready, [16, CONTEXT], 'int32');
-  const outputs = [];
-  for (const model of Object.values(models)) {
-    const logits = model.predict(x);
-    outputs.push(...await logits.data());
-    logits.dispose();
-  }
-  x.dispose();
-  return outputs;
-});
+exposeOutputs(ready, models, input => tf.tensor2d(input, [16, CONTEXT], 'int32'), (model, x) => model.predict(x));
