@@ -1,4 +1,5 @@
 // npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
+//                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
 // webgpu run in Node (webgpu through Dawn); browser-* run in headless
@@ -15,12 +16,26 @@ const {values: args} = parseArgs({options: {
   quick: {type: 'boolean', default: false},
   runs: {type: 'string', default: '3'},
   ops: {type: 'string', default: 'matMul,conv2d'},
+  'block-sizes': {type: 'string', default: '8,16,32'},
+  densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
 }});
 
 const require = createRequire(import.meta.url);
 
 const backends = args.backend.split(',');
-const options = {quick: args.quick, runs: Number(args.runs), ops: args.ops.split(',')};
+const fraction = text => {
+  const [a, b = '1'] = text.split('/');
+  const value = Number(a) / Number(b);
+  if (!(value > 0 && value <= 1)) {
+    console.error(`--densities: ${text} is not a fraction in (0, 1]`);
+    process.exit(2);
+  }
+  return value;
+};
+const options = {
+  quick: args.quick, runs: Number(args.runs), ops: args.ops.split(','),
+  blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
+};
 const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
 function writeResults(backend, machine, rows) {

@@ -37,7 +37,9 @@ export async function medianTime(tf, fn, runs) {
  * Rows of {op, mode, blockSize, density, denseMs, sparseMs, speedup, sparseGflops, denseGflops}
  * for matmul and conv2d, forward and training step (forward + dx + dW).
  */
-export async function runBenchmarks(tf, tfbs, {quick = false, runs = 3, ops = ['matMul', 'conv2d'], log = () => {}} = {}) {
+export async function runBenchmarks(tf, tfbs, {
+  quick = false, runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES, densities = DENSITIES, log = () => {}
+} = {}) {
   const rows = [];
   for (const op of ops) {
     const sizes = op === 'matMul' ? matMulSizes(quick) : conv2dSizes(quick);
@@ -46,8 +48,8 @@ export async function runBenchmarks(tf, tfbs, {quick = false, runs = 3, ops = ['
       const dense = denseCase(tf, op, sizes);
       const denseMs = await medianTime(tf, mode === 'forward' ? dense.forward : dense.train, runs);
       tf.dispose(dense.tensors);
-      for (const blockSize of BLOCK_SIZES) {
-        for (const density of DENSITIES) {
+      for (const blockSize of blockSizes) {
+        for (const density of densities) {
           const sparse = sparseCase(tf, tfbs, op, sizes, blockSize, density);
           const sparseMs = await medianTime(tf, mode === 'forward' ? sparse.forward : sparse.train, runs);
           tf.dispose(sparse.tensors);
