@@ -65,13 +65,21 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     int t = ${col} / ${taps.channels};
     int n = ${col} - t * ${taps.channels};` : `
     int n = ${col};`;
-    const step = transposeW ? `
-        vec4 a = getX(${row}, base + k);
-        vec4 b = ${filterPatch(taps, 'j', 'k')}.xzyw;
-        result += a.xxzz * b.xyxy + a.yyww * b.zwzw;` : `
-        vec4 a = getX(${row}, ${taps.count === 1 ? '' : `t * ${taps.channels} + `}base + k);
-        vec4 b = ${filterPatch(taps, 'k', 'j')};
-        result += a.xxzz * b.xyxy + a.yyww * b.zwzw;`;
+    const step = (k: number) => transposeW ? `
+      {
+        vec4 a = getX(${row}, base + ${k});
+        vec4 b = ${filterPatch(taps, 'j', String(k))}.xzyw;
+        result += a.xxzz * b.xyxy + a.yyww * b.zwzw;
+      }` : `
+      {
+        vec4 a = getX(${row}, ${taps.count === 1 ? '' : `t * ${taps.channels} + `}base + ${k});
+        vec4 b = ${filterPatch(taps, String(k), 'j')};
+        result += a.xxzz * b.xyxy + a.yyww * b.zwzw;
+      }`;
+    // The steps over k are written out: on SwiftShader the loop cost more than
+    // its fetches (K = N = 2048, batch 256, block 32, density 1: forward 0.59x
+    // -> 0.78x of tfjs's matmul, training step 0.65x -> 1.01x).
+    const steps = Array.from({length: bs / 2}, (_, i) => step(2 * i)).join('');
     this.userCode = `
   const int BS = ${bs};
   ${PACKED_TABLE_READER}
@@ -86,7 +94,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
       int blk = int(getTableAt(blockOffset + e));
       int base = int(getTableAt(otherOffset + e)) * BS;
       ${transposeW ? '' : tapLoop}
-      for (int k = 0; k < BS; k += 2) {${step}
+      {${steps}
       }
     }
     setOutput(result);
