@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
@@ -59,15 +59,9 @@ async function main() {
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsOn(models[variant], testImages);
-    const row = table.insertRow();
-    for (const text of [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4)]) {
-      row.insertCell().textContent = String(text);
-    }
+    appendRow(table, [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4)]);
   }
-  const baseline = table.insertRow();
-  for (const text of ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '']) {
-    baseline.insertCell().textContent = String(text);
-  }
+  appendRow(table, ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '']);
   models.sparse.layouts.forEach((layout, i) => drawLayout(document.getElementById(`layout-${i}`), layout, `sparse hidden conv ${i + 1}`));
 
   const random = core.seededRandom(Date.now() % 1e9);

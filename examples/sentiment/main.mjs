@@ -1,6 +1,6 @@
 import tf from '@tensorflow/tfjs';
 
-import {chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {buildVocabulary, featurize, FEATURES, loadCorpus, splitCorpus} from './data.mjs';
 import {compile, evaluate, VARIANTS} from './model.mjs';
@@ -24,10 +24,7 @@ async function main() {
     compile(models[variant]);
     const {units, density} = VARIANTS[variant];
     const here = await evaluate(models[variant], testX, testY);
-    const row = table.insertRow();
-    for (const text of [variant, units, density, results.variants[variant].params, results.variants[variant].testAccuracy.toFixed(3), here.accuracy.toFixed(3)]) {
-      row.insertCell().textContent = String(text);
-    }
+    appendRow(table, [variant, units, density, results.variants[variant].params, results.variants[variant].testAccuracy.toFixed(3), here.accuracy.toFixed(3)]);
   }
   drawLayout(document.getElementById('layout-same-width'), models['sparse-same-width'].getLayer('hidden').layout, 'sparse-same-width hidden');
   drawLayout(document.getElementById('layout-same-params'), models['sparse-same-params'].getLayer('hidden').layout, 'sparse-same-params hidden');

@@ -116,11 +116,15 @@ export async function timeConvLayer(layout, inputShape, kernel) {
   }
 }
 
-export function timingRow(table, label, {sparseMs, denseMs}) {
+export function appendRow(table, cells) {
   const row = table.insertRow();
-  for (const text of [label, `${sparseMs.toFixed(2)} ms`, `${denseMs.toFixed(2)} ms`, `${(denseMs / sparseMs).toFixed(2)}x`]) {
-    row.insertCell().textContent = text;
+  for (const cell of cells) {
+    row.insertCell().textContent = String(cell);
   }
+}
+
+export function timingRow(table, label, {sparseMs, denseMs}) {
+  appendRow(table, [label, `${sparseMs.toFixed(2)} ms`, `${denseMs.toFixed(2)} ms`, `${(denseMs / sparseMs).toFixed(2)}x`]);
 }
 
 /** Runs fn (given a 0..1 progress callback) with the button disabled and a progress bar showing. */

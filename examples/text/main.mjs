@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {ALPHABET, CONTEXT, decode, encode, evenStarts, loadText, normalize, windows} from './data.mjs';
 import {bitsPerCharacter, compile, generate, VARIANTS} from './model.mjs';
@@ -26,10 +26,7 @@ async function main() {
     const {units, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsPerCharacter(models[variant], evaluation);
-    const row = table.insertRow();
-    for (const text of [variant, units, density, stored.params, stored.heldOutBitsPerCharacter.toFixed(3), here.toFixed(3)]) {
-      row.insertCell().textContent = String(text);
-    }
+    appendRow(table, [variant, units, density, stored.params, stored.heldOutBitsPerCharacter.toFixed(3), here.toFixed(3)]);
   }
   for (const name of ['hidden1', 'hidden2']) {
     drawLayout(document.getElementById(`layout-${name}`), models.sparse.getLayer(name).layout, `sparse ${name}`);
