@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
@@ -29,9 +29,9 @@ function drawDigits(canvas, images, count, columns) {
 }
 
 async function loadModel(variant) {
-  const json = await loadResults(`pretrained/${variant}/weights.json`);
-  const response = await fetch(`pretrained/${variant}/weights.bin`);
-  return PixelCNN.fromArtifacts(json, await response.arrayBuffer());
+  return PixelCNN.fromArtifacts(
+      await fetchPretrained(`pretrained/${variant}/weights.json`),
+      await fetchPretrained(`pretrained/${variant}/weights.bin`, 'arrayBuffer'));
 }
 
 async function bitsOn(model, images) {
@@ -52,7 +52,7 @@ async function main() {
   show('data-output', `${train.count} training and ${test.count} test digits; above, 20 of the test digits.`);
   const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
 
-  const results = await loadResults('pretrained/results.json');
+  const results = await fetchPretrained('pretrained/results.json');
   const table = document.getElementById('results');
   for (const variant of Object.keys(VARIANTS)) {
     models[variant] = await loadModel(variant);

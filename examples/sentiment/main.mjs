@@ -1,6 +1,6 @@
 import tf from '@tensorflow/tfjs';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {buildVocabulary, featurize, FEATURES, loadCorpus, splitCorpus} from './data.mjs';
 import {compile, evaluate, VARIANTS} from './model.mjs';
@@ -17,11 +17,10 @@ async function main() {
   show('data-output', `${train.length} training and ${test.length} test sentences, e.g.\n` +
       test.slice(0, 3).map(s => `  ${s.label ? 'positive' : 'negative'} (${s.source}): ${s.text}`).join('\n'));
 
-  const results = await loadResults('pretrained/results.json');
+  const results = await fetchPretrained('pretrained/results.json');
   const table = document.getElementById('results');
+  Object.assign(models, await loadLayersModels(Object.keys(VARIANTS), compile));
   for (const variant of Object.keys(VARIANTS)) {
-    models[variant] = await tf.loadLayersModel(`pretrained/${variant}/model.json`);
-    compile(models[variant]);
     const {units, density} = VARIANTS[variant];
     const here = await evaluate(models[variant], testX, testY);
     appendRow(table, [variant, units, density, results.variants[variant].params, results.variants[variant].testAccuracy.toFixed(3), here.accuracy.toFixed(3)]);
@@ -44,9 +43,11 @@ async function main() {
   document.getElementById('classify').addEventListener('click', classify);
   await classify();
 
-  const trainX = tf.tensor2d(featurize(train.map(s => s.text), vocabulary), [train.length, FEATURES]);
-  const trainY = tf.tensor2d(train.map(s => s.label), [train.length, 1]);
+  // Made on the first fine-tuning, not at start-up: 10 MB the page does not need until then.
+  let trainX, trainY;
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
+    trainX ??= tf.tensor2d(featurize(train.map(s => s.text), vocabulary), [train.length, FEATURES]);
+    trainY ??= tf.tensor2d(train.map(s => s.label), [train.length, 1]);
     const model = models['sparse-same-params'];
     const batches = Math.ceil(train.length / 32);
     const start = performance.now();

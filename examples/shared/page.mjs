@@ -168,10 +168,21 @@ export function show(id, text) {
   document.getElementById(id).textContent = text;
 }
 
-export async function loadResults(url) {
+/** A file the example's train.mjs wrote under pretrained/: parsed JSON, or with as = 'arrayBuffer' the bytes. */
+export async function fetchPretrained(url, as = 'json') {
   const response = await fetch(url);
   if (!response.ok) {
     throw new Error(`could not load ${url} (${response.status}): run the example's train.mjs`);
   }
-  return response.json();
+  return response[as]();
+}
+
+/** Each variant's pretrained LayersModel (pretrained/<variant>/model.json), compiled so that it can be fine-tuned. */
+export async function loadLayersModels(variants, compile) {
+  const models = {};
+  for (const variant of variants) {
+    models[variant] = await tf.loadLayersModel(`pretrained/${variant}/model.json`);
+    compile(models[variant]);
+  }
+  return models;
 }

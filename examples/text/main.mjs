@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, loadResults, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, show, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {ALPHABET, CONTEXT, decode, encode, evenStarts, loadText, normalize, windows} from './data.mjs';
 import {bitsPerCharacter, compile, generate, VARIANTS} from './model.mjs';
@@ -18,11 +18,10 @@ async function main() {
       `"${decode(heldOut.subarray(0, 300))}…"`);
   const evaluation = windows(heldOut, evenStarts(heldOut, PAGE_WINDOWS));
 
-  const results = await loadResults('pretrained/results.json');
+  const results = await fetchPretrained('pretrained/results.json');
   const table = document.getElementById('results');
+  Object.assign(models, await loadLayersModels(Object.keys(VARIANTS), compile));
   for (const variant of Object.keys(VARIANTS)) {
-    models[variant] = await tf.loadLayersModel(`pretrained/${variant}/model.json`);
-    compile(models[variant]);
     const {units, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsPerCharacter(models[variant], evaluation);
