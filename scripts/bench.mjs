@@ -1,4 +1,5 @@
-// npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--quick] [--runs N] [--ops matMul,conv2d]
+// npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--size quick|standard|large] [--quick]
+//                  [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
@@ -8,11 +9,12 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
-import {runBenchmarks} from './bench/cases.mjs';
+import {runBenchmarks, SIZES} from './bench/cases.mjs';
 import {formatTable, speedupPlot} from './bench/report.mjs';
 
 const {values: args} = parseArgs({options: {
   backend: {type: 'string', default: 'cpu,webgpu'},
+  size: {type: 'string', default: 'standard'},
   quick: {type: 'boolean', default: false},
   runs: {type: 'string', default: '3'},
   ops: {type: 'string', default: 'matMul,conv2d'},
@@ -23,6 +25,17 @@ const {values: args} = parseArgs({options: {
 const require = createRequire(import.meta.url);
 
 const backends = args.backend.split(',');
+const size = args.quick ? 'quick' : args.size;
+if (!(size in SIZES)) {
+  console.error(`--size: ${size} is not one of ${Object.keys(SIZES).join(', ')}`);
+  process.exit(2);
+}
+const sizeNote = size === 'standard' ? '' : ` (${size} sizes)`;
+const describeSizes = ops => ops.map(op => {
+  const s = SIZES[size][op];
+  return op === 'matMul' ? `matMul ${s.batch}x${s.inputSize} by ${s.inputSize}x${s.outputSize}`
+                         : `conv2d ${s.batch}x${s.height}x${s.width}x${s.inputSize}, ${s.filter}x${s.filter} to ${s.outputSize}`;
+}).join('; ');
 const fraction = text => {
   const [a, b = '1'] = text.split('/');
   const value = Number(a) / Number(b);
@@ -33,16 +46,16 @@ const fraction = text => {
   return value;
 };
 const options = {
-  quick: args.quick, runs: Number(args.runs), ops: args.ops.split(','),
+  size, runs: Number(args.runs), ops: args.ops.split(','),
   blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
 };
 const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
 function writeResults(backend, machine, rows) {
-  const title = `Block-sparse vs dense, ${machine}`;
+  const title = `Block-sparse vs dense (${describeSizes([...new Set(rows.map(r => r.op))])}), ${machine}`;
   mkdirSync('bench-results', {recursive: true});
-  const base = `bench-results/${backend}${args.quick ? '-quick' : ''}`;
-  writeFileSync(`${base}.json`, JSON.stringify({machine, quick: args.quick, date: new Date().toISOString(), rows}, null, 2));
+  const base = `bench-results/${backend}${size === 'standard' ? '' : `-${size}`}`;
+  writeFileSync(`${base}.json`, JSON.stringify({machine, size, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
   writeFileSync(`${base}.svg`, speedupPlot(rows, title));
   console.log('\n' + formatTable(rows, title));
@@ -52,7 +65,7 @@ function writeResults(backend, machine, rows) {
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser} = await import('./bench/browser.mjs');
   const name = backend.slice('browser-'.length);
-  console.log(`Benchmarking ${name} in headless Chromium${args.quick ? ' (quick sizes)' : ''}`);
+  console.log(`Benchmarking ${name} in headless Chromium${sizeNote}`);
   const {rows, renderer, userAgent} = await runInBrowser(name, options);
   rows.forEach(logRow);
   writeResults(backend, `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`, rows);
@@ -61,7 +74,7 @@ for (const backend of backends.filter(b => b.startsWith('browser-'))) {
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
   const {setUpDawn} = await import('./webgpu_node.mjs');
-  adapterInfo = await setUpDawn();
+  adapterInfo = await setUpDawn({timestamps: true});
 }
 const tf = require('@tensorflow/tfjs');
 const tfbs = require('@tfjs-blocksparse/core');
@@ -76,9 +89,9 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
     throw new Error(`backend ${backend} could not be initialised`);
   }
   const driver = backend === 'webgpu' ?
-      `, Dawn on ${adapterInfo.vendor || '?'} ${adapterInfo.architecture || ''} ${adapterInfo.description || ''} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
+      `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
   const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
-  console.log(`Benchmarking on ${machine}${args.quick ? ' (quick sizes)' : ''}`);
+  console.log(`Benchmarking on ${machine}${sizeNote}`);
   const rows = await runBenchmarks(tf, tfbs, {...options, log: logRow});
   writeResults(backend, machine, rows);
 }

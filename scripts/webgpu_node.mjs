@@ -8,7 +8,11 @@ import {existsSync} from 'node:fs';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export async function setUpDawn() {
+/**
+ * timestamps: turn on Dawn's allow_unsafe_apis toggle, under which the
+ * adapter offers 'timestamp-query' (tfjs then times kernels on the GPU).
+ */
+export async function setUpDawn({timestamps = false} = {}) {
   if (!process.env.VK_ICD_FILENAMES) {
     if (!existsSync(SWIFTSHADER_ICD)) {
       throw new Error(`No Vulkan driver chosen and ${SWIFTSHADER_ICD} is missing: apt-get install chromium, or set VK_ICD_FILENAMES`);
@@ -17,7 +21,7 @@ export async function setUpDawn() {
   }
   const {create, globals} = await import('webgpu');
   Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', {value: {gpu: create([])}, configurable: true, writable: true});
+  Object.defineProperty(globalThis, 'navigator', {value: {gpu: create(timestamps ? ['enable-dawn-features=allow_unsafe_apis'] : [])}, configurable: true, writable: true});
   const adapter = await globalThis.navigator.gpu.requestAdapter();
   if (adapter == null) {
     throw new Error(`Dawn found no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})`);

@@ -4,30 +4,73 @@
 export const DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 export const BLOCK_SIZES = [8, 16, 32];
 
-export function matMulSizes(quick) {
-  return quick ? {batch: 64, inputSize: 512, outputSize: 512} : {batch: 256, inputSize: 2048, outputSize: 2048};
-}
+// quick: seconds on one CPU core; standard: the sizes of the README's tables
+// (SwiftShader and the CPU); large: enough work per call that a real GPU is
+// timed rather than its launch and read-back overheads.
+export const SIZES = {
+  quick: {
+    matMul: {batch: 64, inputSize: 512, outputSize: 512},
+    conv2d: {batch: 1, height: 8, width: 8, inputSize: 128, outputSize: 128, filter: 3},
+  },
+  standard: {
+    matMul: {batch: 256, inputSize: 2048, outputSize: 2048},
+    conv2d: {batch: 4, height: 16, width: 16, inputSize: 256, outputSize: 256, filter: 3},
+  },
+  large: {
+    matMul: {batch: 4096, inputSize: 4096, outputSize: 4096},
+    conv2d: {batch: 16, height: 32, width: 32, inputSize: 512, outputSize: 512, filter: 3},
+  },
+};
 
-export function conv2dSizes(quick) {
-  return quick ? {batch: 1, height: 8, width: 8, inputSize: 128, outputSize: 128, filter: 3}
-               : {batch: 4, height: 16, width: 16, inputSize: 256, outputSize: 256, filter: 3};
-}
+// A sample repeats a call until it lasts this long, so that the one read-back
+// per sample (which waits for the queued GPU work; about 10 ms through Dawn in
+// Node) is small beside the work.
+const MIN_SAMPLE_MS = 200;
+const MAX_CALLS_PER_SAMPLE = 200;
 
-/** Median wall time in ms of fn(), after a warm-up, reading the result back each time so GPU work is counted. */
+/**
+ * Median wall time in ms of one fn() call, after a warm-up. Each sample makes
+ * `calls` calls back to back and reads back the sum of the last call's
+ * outputs, which waits for all of them on a GPU backend.
+ */
 export async function medianTime(tf, fn, runs) {
-  const once = async () => {
+  const sample = async calls => {
     const start = performance.now();
-    const out = fn();
-    const list = Array.isArray(out) ? out : [out];
-    await Promise.all(list.map(t => t.data()));
-    const ms = performance.now() - start;
-    tf.dispose(list);
+    let list = [];
+    for (let i = 0; i < calls; i++) {
+      tf.dispose(list);
+      const out = fn();
+      list = Array.isArray(out) ? out : [out];
+    }
+    const sums = list.map(t => tf.sum(t));
+    await Promise.all(sums.map(s => s.data()));
+    const ms = (performance.now() - start) / calls;
+    tf.dispose([...list, ...sums]);
     return ms;
   };
-  await once();
+  await sample(1);  // compiles the shaders and fills the buffer pools
+  const oneCallMs = await sample(1);
+  const calls = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / oneCallMs)));
   const times = [];
   for (let i = 0; i < runs; i++) {
-    times.push(await once());
+    times.push(await sample(calls));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/**
+ * Median GPU time in ms of one fn() call from timestamp queries, or null
+ * where the backend has none (webgpu has them where the adapter offers
+ * 'timestamp-query'; in Dawn that needs the allow_unsafe_apis toggle).
+ */
+export async function medianKernelTime(tf, fn, runs) {
+  if (tf.getBackend() !== 'webgpu' || !tf.backend().supportTimestampQuery) {
+    return null;
+  }
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    times.push((await tf.time(() => tf.dispose(fn()))).kernelMs);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
@@ -35,30 +78,37 @@ export async function medianTime(tf, fn, runs) {
 
 /**
  * Rows of {op, mode, blockSize, density, denseMs, sparseMs, speedup, sparseGflops, denseGflops}
- * for matmul and conv2d, forward and training step (forward + dx + dW).
+ * (and, with GPU timestamps, denseKernelMs, sparseKernelMs, kernelSpeedup) for matmul and conv2d, forward and training step (forward, then dx and dW
+ * from a given dy, as in backprop through a layer).
  */
 export async function runBenchmarks(tf, tfbs, {
-  quick = false, runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES, densities = DENSITIES, log = () => {}
+  size = 'standard', runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES, densities = DENSITIES, log = () => {}
 } = {}) {
   const rows = [];
   for (const op of ops) {
-    const sizes = op === 'matMul' ? matMulSizes(quick) : conv2dSizes(quick);
+    const sizes = SIZES[size][op];
     for (const mode of ['forward', 'train']) {
       // The dense baseline does not depend on the block size: time it once.
       const dense = denseCase(tf, op, sizes);
-      const denseMs = await medianTime(tf, mode === 'forward' ? dense.forward : dense.train, runs);
+      const denseFn = mode === 'forward' ? dense.forward : dense.train;
+      const denseMs = await medianTime(tf, denseFn, runs);
+      const denseKernelMs = await medianKernelTime(tf, denseFn, runs);
       tf.dispose(dense.tensors);
       for (const blockSize of blockSizes) {
         for (const density of densities) {
           const sparse = sparseCase(tf, tfbs, op, sizes, blockSize, density);
-          const sparseMs = await medianTime(tf, mode === 'forward' ? sparse.forward : sparse.train, runs);
+          const sparseFn = mode === 'forward' ? sparse.forward : sparse.train;
+          const sparseMs = await medianTime(tf, sparseFn, runs);
+          const sparseKernelMs = await medianKernelTime(tf, sparseFn, runs);
           tf.dispose(sparse.tensors);
           const flops = denseFlops(op, sizes) * (mode === 'train' ? 3 : 1);
           const row = {
             op, mode, blockSize, density, nnz: sparse.nnz, denseMs, sparseMs,
             speedup: denseMs / sparseMs,
             denseGflops: flops / denseMs / 1e6,
-            sparseGflops: flops * sparse.keptFraction / sparseMs / 1e6
+            sparseGflops: flops * sparse.keptFraction / sparseMs / 1e6,
+            ...(denseKernelMs != null && sparseKernelMs != null &&
+                {denseKernelMs, sparseKernelMs, kernelSpeedup: denseKernelMs / sparseKernelMs}),
           };
           rows.push(row);
           log(row);
@@ -78,20 +128,28 @@ function inputShape(op, s) {
   return op === 'matMul' ? [s.batch, s.inputSize] : [s.batch, s.height, s.width, s.inputSize];
 }
 
-function denseCase(tf, op, s) {
+function outputShape(op, s) {
+  return op === 'matMul' ? [s.batch, s.outputSize] : [s.batch, s.height, s.width, s.outputSize];
+}
+
+// The training step's dy is made once: a loss such as tf.sum would build its
+// gradient (a tensor of ones as large as the output) on the host every call.
+function timedCase(tf, op, s, w, apply, extra = {}) {
   const x = tf.randomNormal(inputShape(op, s));
+  const dy = tf.randomNormal(outputShape(op, s));
+  const grads = tf.grads(apply);
+  return {...extra, tensors: [x, w, dy], forward: () => apply(x, w), train: () => grads([x, w], dy)};
+}
+
+function denseCase(tf, op, s) {
   const w = tf.randomNormal(op === 'matMul' ? [s.inputSize, s.outputSize] : [s.filter, s.filter, s.inputSize, s.outputSize]);
-  const apply = (a, b) => op === 'matMul' ? tf.matMul(a, b) : tf.conv2d(a, b, 1, 'same');
-  const grads = tf.grads((a, b) => tf.sum(apply(a, b)));
-  return {tensors: [x, w], forward: () => apply(x, w), train: () => grads([x, w])};
+  return timedCase(tf, op, s, w, (a, b) => op === 'matMul' ? tf.matMul(a, b) : tf.conv2d(a, b, 1, 'same'));
 }
 
 function sparseCase(tf, tfbs, op, s, blockSize, density) {
   const layout = tfbs.randomLayout({inputSize: s.inputSize, outputSize: s.outputSize, blockSize, density, seed: 1});
-  const x = tf.randomNormal(inputShape(op, s));
   const spatial = op === 'matMul' ? [] : [s.filter, s.filter];
   const w = tf.randomNormal([layout.nnz, ...spatial, blockSize, blockSize]);
   const apply = (a, b) => op === 'matMul' ? tfbs.blockSparseMatMul(a, b, layout) : tfbs.blockSparseConv2d(a, b, layout, 1, 'same');
-  const grads = tf.grads((a, b) => tf.sum(apply(a, b)));
-  return {tensors: [x, w], nnz: layout.nnz, keptFraction: layout.density, forward: () => apply(x, w), train: () => grads([x, w])};
+  return timedCase(tf, op, s, w, apply, {nnz: layout.nnz, keptFraction: layout.density});
 }

@@ -1,10 +1,16 @@
 // The benchmark table (text and markdown) and an SVG plot of speedup against density.
 
+/** Wall-clock columns always; GPU kernel-time columns where the rows have them. */
 export function formatTable(rows, title) {
-  const lines = [`${title}`, '', '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s |',
-    '|---|---|---|---|---|---|---|---|---|---|'];
+  const kernels = rows.every(r => r.kernelSpeedup != null);
+  const ms = v => v.toFixed(v < 10 ? 2 : 1);
+  const lines = [`${title}`, '',
+    '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s |' +
+        (kernels ? ' dense GPU ms | sparse GPU ms | GPU-time speedup |' : ''),
+    '|---|---|---|---|---|---|---|---|---|---|' + (kernels ? '---|---|---|' : '')];
   for (const r of rows) {
-    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${r.denseMs.toFixed(1)} | ${r.sparseMs.toFixed(1)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} |`);
+    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.sparseMs)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} |` +
+        (kernels ? ` ${ms(r.denseKernelMs)} | ${ms(r.sparseKernelMs)} | ${r.kernelSpeedup.toFixed(2)}x |` : ''));
   }
   return lines.join('\n');
 }

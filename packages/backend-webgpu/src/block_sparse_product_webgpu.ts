@@ -1,6 +1,7 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
+import {stridedLoop} from './strided_loop';
 
 /**
  * Register tiling of a [tileM, bs] output tile: each thread keeps RM rows
@@ -35,7 +36,6 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
   const BS4 = ${bs / 4};
   const RM = ${rm};
   const TILE_M = ${tileM};
-  const THREADS = ${threadsN * threadsM};
   var<workgroup> aTile : array<vec4<f32>, ${tileM * bs / 4}>;
   var<workgroup> wTile : array<vec4<f32>, ${bs * bs / 4}>;
   var<workgroup> segmentStart : i32;
@@ -62,13 +62,10 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
       let blk = table[blockOffset + e];
       let colBase = table[otherOffset + e] * BS;
       for (var tap = 0; tap < uniforms.taps; tap++) {
-        for (var i = local; i < TILE_M * BS4; i += THREADS) {
-          aTile[i] = readOperand(rowBase + i / BS4, colBase + (i % BS4) * 4, tap);
-        }
+        ${stridedLoop(tileM * bs / 4, threadsN * threadsM, `
+          aTile[i] = readOperand(rowBase + i / BS4, colBase + (i % BS4) * 4, tap);`)}
         let wBase = (blk * uniforms.taps + tap) * BS * BS;
-        for (var i = local; i < BS * BS4; i += THREADS) {
-          ${loadW}
-        }
+        ${stridedLoop(bs * bs / 4, threadsN * threadsM, loadW)}
         workgroupBarrier();
         for (var k4 = 0; k4 < BS4; k4++) {
           let w0 = wTile[(k4 * 4) * BS4 + tn];

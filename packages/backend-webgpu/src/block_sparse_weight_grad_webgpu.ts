@@ -1,6 +1,7 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 
 import {CONV_UNIFORMS, convInputReader, matrixReader} from './operand_readers';
+import {stridedLoop} from './strided_loop';
 
 const CHUNK = 32;
 /** Workgroups along x; more items go on along y, so any count fits the per-dimension limit. */
@@ -27,7 +28,6 @@ function weightGradSource(bs: number, readOperand: string): string {
   const BS4 = ${bs / 4};
   const R = ${r};
   const CHUNK = ${CHUNK};
-  const THREADS = ${threadsX * threadsY};
   var<workgroup> aTile : array<f32, ${CHUNK * bs}>;
   var<workgroup> gTile : array<vec4<f32>, ${CHUNK * bs / 4}>;
   var<workgroup> itemShared : i32;
@@ -51,7 +51,7 @@ function weightGradSource(bs: number, readOperand: string): string {
     let tx = i32(localId.x);
     var acc : array<vec4<f32>, R>;
     for (var m0 = 0; m0 < uniforms.rows; m0 += CHUNK) {
-      for (var i = local; i < CHUNK * BS4; i += THREADS) {
+      ${stridedLoop(CHUNK * bs / 4, threadsX * threadsY, `
         let m = m0 + i / BS4;
         let a = readOperand(m, aCol + (i % BS4) * 4, tap);
         aTile[i * 4] = a.x;
@@ -60,8 +60,7 @@ function weightGradSource(bs: number, readOperand: string): string {
         aTile[i * 4 + 3] = a.w;
         let inRows = m < uniforms.rows;
         gTile[i] = select(vec4<f32>(0.0),
-                          dy[(select(0, m, inRows) * uniforms.gWidth + gCol) / 4 + i % BS4], inRows);
-      }
+                          dy[(select(0, m, inRows) * uniforms.gWidth + gCol) / 4 + i % BS4], inRows);`)}
       workgroupBarrier();
       for (var mm = 0; mm < CHUNK; mm++) {
         let g = gTile[mm * BS4 + tx];
