@@ -29,12 +29,14 @@ const MIN_SAMPLE_MS = 200;
 const MAX_CALLS_PER_SAMPLE = 200;
 
 /**
- * Median wall time in ms of one fn() call, after a warm-up. Each sample makes
- * `calls` calls back to back and reads back the sum of the last call's
- * outputs, which waits for all of them on a GPU backend.
+ * Median wall times in ms of one call of each of fns, after a warm-up.
+ * Samples of the functions alternate, so that a slow spell of a shared
+ * machine falls on all of them rather than on one. Each sample makes enough
+ * calls back to back to last MIN_SAMPLE_MS and reads back the sum of the
+ * last call's outputs, which waits for all of them on a GPU backend.
  */
-export async function medianTime(tf, fn, runs) {
-  const sample = async calls => {
+export async function medianTimes(tf, fns, runs) {
+  const sample = async (fn, calls) => {
     const start = performance.now();
     let list = [];
     for (let i = 0; i < calls; i++) {
@@ -48,15 +50,19 @@ export async function medianTime(tf, fn, runs) {
     tf.dispose([...list, ...sums]);
     return ms;
   };
-  await sample(1);  // compiles the shaders and fills the buffer pools
-  const oneCallMs = await sample(1);
-  const calls = Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / oneCallMs)));
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    times.push(await sample(calls));
+  const calls = [];
+  for (const fn of fns) {
+    await sample(fn, 1);  // compiles the shaders and fills the buffer pools
+    const oneCallMs = await sample(fn, 1);
+    calls.push(Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / oneCallMs))));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const times = fns.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < fns.length; i++) {
+      times[i].push(await sample(fns[i], calls[i]));
+    }
+  }
+  return times.map(ts => ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]);
 }
 
 /**
@@ -78,8 +84,10 @@ export async function medianKernelTime(tf, fn, runs) {
 
 /**
  * Rows of {op, mode, blockSize, density, denseMs, sparseMs, speedup, sparseGflops, denseGflops}
- * (and, with GPU timestamps, denseKernelMs, sparseKernelMs, kernelSpeedup) for matmul and conv2d, forward and training step (forward, then dx and dW
- * from a given dy, as in backprop through a layer).
+ * (and, with GPU timestamps, denseKernelMs, sparseKernelMs, kernelSpeedup)
+ * for matmul and conv2d, forward and training step (forward, then dx and dW
+ * from a given dy, as in backprop through a layer). The dense op is timed
+ * again beside every sparse cell.
  */
 export async function runBenchmarks(tf, tfbs, {
   size = 'standard', runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES, densities = DENSITIES, log = () => {}
@@ -88,17 +96,15 @@ export async function runBenchmarks(tf, tfbs, {
   for (const op of ops) {
     const sizes = SIZES[size][op];
     for (const mode of ['forward', 'train']) {
-      // The dense baseline does not depend on the block size: time it once.
       const dense = denseCase(tf, op, sizes);
       const denseFn = mode === 'forward' ? dense.forward : dense.train;
-      const denseMs = await medianTime(tf, denseFn, runs);
+      // The dense GPU time does not depend on the block size: measure it once.
       const denseKernelMs = await medianKernelTime(tf, denseFn, runs);
-      tf.dispose(dense.tensors);
       for (const blockSize of blockSizes) {
         for (const density of densities) {
           const sparse = sparseCase(tf, tfbs, op, sizes, blockSize, density);
           const sparseFn = mode === 'forward' ? sparse.forward : sparse.train;
-          const sparseMs = await medianTime(tf, sparseFn, runs);
+          const [denseMs, sparseMs] = await medianTimes(tf, [denseFn, sparseFn], runs);
           const sparseKernelMs = await medianKernelTime(tf, sparseFn, runs);
           tf.dispose(sparse.tensors);
           const flops = denseFlops(op, sizes) * (mode === 'train' ? 3 : 1);
@@ -114,6 +120,7 @@ export async function runBenchmarks(tf, tfbs, {
           log(row);
         }
       }
+      tf.dispose(dense.tensors);
     }
   }
   return rows;
