@@ -95,6 +95,14 @@ export function describeSuiteResults(
       expect(e).toBeLessThanOrEqual(tolerance);
     });
 
+    test('products with a weight of more blocks than a texture has rows, called twice', () => {
+      const e = results().manyBlocks;
+      if (typeof e !== 'number') {
+        throw new Error(e.error);
+      }
+      expect(e).toBeLessThanOrEqual(tolerance);
+    });
+
     test('block-sparse layers train with model.fit and reload with identical predictions', () => {
       const l = results().layers;
       if ('error' in l) {

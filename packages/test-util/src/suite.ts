@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, densify, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, matMulCases} from './cases';
@@ -70,6 +70,12 @@ export interface SuiteResults {
   training: {initialLoss: number, finalLoss: number}|{error: string};
   /** dW of a layout with more blocks than one GPU dispatch dimension holds (65535). */
   largeGrid: number|{error: string};
+  /**
+   * Forward and transposed products, each called twice, with a weight of
+   * 4,608 blocks of 8: more rows than a texture holds, so webgl lays it out
+   * [blocks, 64] (see BlockSparseProductPackedProgram's texture walk).
+   */
+  manyBlocks: number|{error: string};
   layers: LayersCheckResult|{error: string};
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
 }
@@ -135,6 +141,23 @@ function largeGridError(): Promise<number> {
     const x = tf.tensor(seededValues(3 * 1024, 41), [3, 1024]);
     const dy = tf.tensor(seededValues(3 * 1028, 42), [3, 1028]);
     return relativeError(blockSparseMatMulGradW(x, dy, layout), sparsify(tf.matMul(x, dy, true, false), layout));
+  });
+}
+
+/** Largest relative error of x·W and y·Wᵀ for 64 x 72 blocks of 8 against dense, each op called twice. */
+function manyBlocksError(): Promise<number> {
+  return scoped(async () => {
+    const layout = randomLayout({inputSize: 512, outputSize: 576, blockSize: 8, density: 1});
+    const w = tf.tensor(seededValues(layout.nnz * 64, 43), [layout.nnz, 8, 8]);
+    const dense = densify(w, layout) as tf.Tensor2D;
+    const x = tf.tensor(seededValues(3 * 512, 44), [3, 512]) as tf.Tensor2D;
+    const y = tf.tensor(seededValues(3 * 576, 45), [3, 576]) as tf.Tensor2D;
+    const errors = [];
+    for (let call = 0; call < 2; call++) {
+      errors.push(await relativeError(blockSparseMatMul(x, w, layout), tf.matMul(x, dense)));
+      errors.push(await relativeError(blockSparseMatMul(y, w, layout, {transposeW: true}), tf.matMul(y, dense, false, true)));
+    }
+    return Math.max(...errors);
   });
 }
 
@@ -215,6 +238,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     },
     training: await guarded(() => train(options.trainingSteps)),
     largeGrid: await guarded(largeGridError),
+    manyBlocks: await guarded(manyBlocksError),
     layers: await guarded(() => layersCheck(options.layersEpochs)),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
                                                                 tryUnsupportedBlockSize(options.unsupportedBlockSize)

@@ -5,7 +5,7 @@ import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, Blo
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, packedTexels, view, zeros} from './webgl_util';
 
 /** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
 export function blockSparseConv2DBackpropInput(args: {
@@ -23,7 +23,8 @@ export function blockSparseConv2DBackpropInput(args: {
   const info = conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
   const program = new BlockSparseProductPackedProgram(
-      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels});
+      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels},
+      packedTexels(backend, w));
   const patchesGrad = backend.runWebGLProgram(
       program,
       [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTable(backend, layout, 'byRow')],

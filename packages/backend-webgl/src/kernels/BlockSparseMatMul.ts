@@ -2,9 +2,9 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
 
-import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, zeros} from './webgl_util';
+import {checkEvenBlockSize, packedTexels, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {
   inputs: BlockSparseMatMulInputs,
@@ -19,7 +19,8 @@ export function blockSparseMatMul(args: {
     return zeros(backend, [rows, outSize]);
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
-  const program = new BlockSparseProductPackedProgram([rows, outSize], layout.blockSize, transposeW);
+  const program = new BlockSparseProductPackedProgram(
+      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, w));
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, [x, w, table], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);

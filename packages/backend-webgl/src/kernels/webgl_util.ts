@@ -30,3 +30,18 @@ export function filterByTap(w: TensorInfo): TensorInfo {
   const [nnz, kh, kw, bs] = w.shape;
   return view(w, kh * kw === 1 ? [nnz, bs, bs] : [nnz, kh * kw, bs, bs]);
 }
+
+/**
+ * The [width, height] in texels of t's packed texture, where t already is
+ * one that a program reads as it is (same last two dimensions, so no
+ * repacking); null otherwise.
+ */
+export function packedTexels(backend: MathBackendWebGL, t: TensorInfo): [number, number]|null {
+  const data = backend.texData.get(t.dataId);
+  const sameTiles = data.shape.slice(-2).join() === t.shape.slice(-2).join();
+  if (data.texture == null || !data.isPacked || data.texShape == null || !sameTiles) {
+    return null;
+  }
+  const [rows, columns] = data.texShape;
+  return [Math.ceil(columns / 2), Math.ceil(rows / 2)];
+}
