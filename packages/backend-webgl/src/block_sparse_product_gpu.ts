@@ -122,8 +122,8 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
  * texture (patch rows are bs/2 texels long: forward the step is bs/2 texels,
  * transposed 1). Where every block's patches lie on a straight line of the
  * texture — a width of bs/2 texels, as tfjs lays out [nnz, bs, bs], or a
- * multiple of a block's bs²/4 texels, as it lays out the large ones it
- * squarifies — the program steps through them by texture coordinates from
+ * multiple of a block's bs²/4 texels, as it lays out [nnz, bs·bs] when nnz·bs
+ * rows are more than a texture holds — the program steps through them by texture coordinates from
  * the block's first patch rather than through the sampler, whose index
  * arithmetic took 30% of the forward's time on SwiftShader. Returns the step
  * in texels (x, y), or null where the width does not allow it.
