@@ -33,13 +33,14 @@ export function filterByTap(w: TensorInfo): TensorInfo {
 
 /**
  * The [width, height] in texels of t's packed texture, where t already is
- * one that a program reads as it is (same last two dimensions, so no
- * repacking); null otherwise.
+ * one that a program reads as it is from its first texel (same last two
+ * dimensions, so no repacking; not a view into another tensor's texture);
+ * null otherwise.
  */
 export function packedTexels(backend: MathBackendWebGL, t: TensorInfo): [number, number]|null {
   const data = backend.texData.get(t.dataId);
   const sameTiles = data.shape.slice(-2).join() === t.shape.slice(-2).join();
-  if (data.texture == null || !data.isPacked || data.texShape == null || !sameTiles) {
+  if (data.texture == null || !data.isPacked || data.texShape == null || data.slice != null || !sameTiles) {
     return null;
   }
   const [rows, columns] = data.texShape;
