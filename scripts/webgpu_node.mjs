@@ -9,8 +9,8 @@ import {existsSync} from 'node:fs';
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
- * timestamps: turn on Dawn's allow_unsafe_apis toggle, under which the
- * adapter offers 'timestamp-query' (tfjs then times kernels on the GPU).
+ * timestamps: turn on Dawn's allow_unsafe_apis toggle, the flag tfjs's own
+ * warning names for 'timestamp-query' (tfjs then times kernels on the GPU).
  */
 export async function setUpDawn({timestamps = false} = {}) {
   if (!process.env.VK_ICD_FILENAMES) {
