@@ -63,7 +63,11 @@ export async function medianTimes(tf, fns, runs) {
       times[i].push(await sample(fns[i], calls[i]));
     }
   }
-  return times.map(ts => ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)]);
+  return times.map(median);
+}
+
+function median(values) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 /**
@@ -79,8 +83,7 @@ export async function medianKernelTime(tf, fn, runs) {
   for (let i = 0; i < runs; i++) {
     times.push((await tf.time(() => tf.dispose(fn()))).kernelMs);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 /**
