@@ -1,5 +1,5 @@
 // npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--size quick|standard|large] [--quick]
-//                  [--runs N] [--ops matMul,conv2d]
+//                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
@@ -9,12 +9,13 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
-import {runBenchmarks, SIZES} from './bench/cases.mjs';
+import {opSizes, runBenchmarks, SIZES} from './bench/cases.mjs';
 import {formatTable, speedupPlot} from './bench/report.mjs';
 
 const {values: args} = parseArgs({options: {
   backend: {type: 'string', default: 'cpu,webgpu'},
   size: {type: 'string', default: 'standard'},
+  rows: {type: 'string'},
   quick: {type: 'boolean', default: false},
   runs: {type: 'string', default: '3'},
   ops: {type: 'string', default: 'matMul,conv2d'},
@@ -30,9 +31,16 @@ if (!(size in SIZES)) {
   console.error(`--size: ${size} is not one of ${Object.keys(SIZES).join(', ')}`);
   process.exit(2);
 }
-const sizeNote = size === 'standard' ? '' : ` (${size} sizes)`;
+const matMulRows = args.rows == null ? null : Number(args.rows);
+if (matMulRows != null && !(Number.isInteger(matMulRows) && matMulRows > 0)) {
+  console.error(`--rows: ${args.rows} is not a positive integer`);
+  process.exit(2);
+}
+// Results of a run at other sizes go to their own files, beside the standard ones.
+const sizeSuffix = [size === 'standard' ? '' : `-${size}`, matMulRows == null ? '' : `-rows${matMulRows}`].join('');
+const sizeNote = sizeSuffix === '' ? '' : ` (${sizeSuffix.slice(1)})`;
 const describeSizes = ops => ops.map(op => {
-  const s = SIZES[size][op];
+  const s = opSizes(size, op, matMulRows);
   return op === 'matMul' ? `matMul ${s.batch}x${s.inputSize} by ${s.inputSize}x${s.outputSize}`
                          : `conv2d ${s.batch}x${s.height}x${s.width}x${s.inputSize}, ${s.filter}x${s.filter} to ${s.outputSize}`;
 }).join('; ');
@@ -46,7 +54,7 @@ const fraction = text => {
   return value;
 };
 const options = {
-  size, runs: Number(args.runs), ops: args.ops.split(','),
+  size, matMulRows, runs: Number(args.runs), ops: args.ops.split(','),
   blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
 };
 const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
@@ -54,7 +62,7 @@ const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/$
 function writeResults(backend, machine, rows) {
   const title = `Block-sparse vs dense (${describeSizes([...new Set(rows.map(r => r.op))])}), ${machine}`;
   mkdirSync('bench-results', {recursive: true});
-  const base = `bench-results/${backend}${size === 'standard' ? '' : `-${size}`}`;
+  const base = `bench-results/${backend}${sizeSuffix}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, size, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatTable(rows, title) + '\n');
   writeFileSync(`${base}.svg`, speedupPlot(rows, title));

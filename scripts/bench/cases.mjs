@@ -94,11 +94,12 @@ export async function medianKernelTime(tf, fn, runs) {
  * again beside every sparse cell.
  */
 export async function runBenchmarks(tf, tfbs, {
-  size = 'standard', runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES, densities = DENSITIES, log = () => {}
+  size = 'standard', matMulRows = null, runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES,
+  densities = DENSITIES, log = () => {}
 } = {}) {
   const rows = [];
   for (const op of ops) {
-    const sizes = SIZES[size][op];
+    const sizes = opSizes(size, op, matMulRows);
     for (const mode of ['forward', 'train']) {
       const dense = denseCase(tf, op, sizes);
       const denseFn = mode === 'forward' ? dense.forward : dense.train;
@@ -128,6 +129,12 @@ export async function runBenchmarks(tf, tfbs, {
     }
   }
   return rows;
+}
+
+/** The sizes of one op; matMulRows, where given, replaces the matmul's rows (the batch of a Dense layer). */
+export function opSizes(size, op, matMulRows = null) {
+  const sizes = SIZES[size][op];
+  return op === 'matMul' && matMulRows != null ? {...sizes, batch: matMulRows} : sizes;
 }
 
 function denseFlops(op, s) {

@@ -92,6 +92,95 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
   }`;
 }
 
+/**
+ * Products with at most this many rows take the few-row program: the tiled
+ * one computes tileM (up to 32) rows per workgroup whatever the batch, so at
+ * one row it did 32 times the work (and on a GPU left most threads idle).
+ */
+export const FEW_ROWS_MAX = 32;
+
+/**
+ * Few-row tiling: a workgroup computes up to 8 rows of one output block
+ * column; its threads own one vec4 of the block's columns each (tn) and
+ * split the column's kept (block, tap, k4) items between them (ks), so that
+ * the work is the kept blocks' bytes whatever the number of rows.
+ */
+export function fewRowsTiling(bs: number, rows: number) {
+  const threadsN = bs / 4;
+  const slices = Math.floor(64 / threadsN);
+  const rowsPerGroup = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
+  return {threadsN, slices, rowsPerGroup};
+}
+
+/**
+ * Few rows times W (or Wᵀ): each thread reads W as vec4s straight from
+ * memory (each kept value once per workgroup), multiplies it with the
+ * workgroup's rows of the operand, and the slices' partial sums meet in
+ * workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
+ * for a matmul, so that the compiler drops the tap arithmetic).
+ */
+function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string): string {
+  const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
+  // Forward, W's rows k4*4.. meet the operand's vec4 (a.x..a.w) at output
+  // vec4 tn; transposed, output i = tn*4 + c is the dot of W's row i (vec4
+  // k4) with the operand's vec4.
+  const wRow = (c: number) => transposeW ? `w[wBase + (tn * 4 + ${c}) * BS4 + k4]` : `w[wBase + (k4 * 4 + ${c}) * BS4 + tn]`;
+  const multiplyAdd = transposeW ? 'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
+                                   'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
+  return `
+  const BS = ${bs};
+  const BS4 = ${bs / 4};
+  const ROWS = ${rowsPerGroup};
+  const SLICES = ${slices};
+  var<workgroup> partial : array<vec4<f32>, ${rowsPerGroup * slices * threadsN}>;
+  ${readOperand}
+
+  ${'fn main()'} {
+    let segment = i32(workgroupId.x);
+    let rowBase = i32(workgroupId.y) * ROWS;
+    let local = i32(localIndex);
+    let tn = local % BS4;
+    let ks = local / BS4;
+    let start = table[segment];
+    let items = (table[segment + 1] - start) * ${taps} * BS4;
+    let blockOffset = uniforms.segments + 1;
+    let otherOffset = blockOffset + uniforms.nnz;
+    var acc : array<vec4<f32>, ROWS>;
+    for (var q = ks; q < items; q += SLICES) {
+      let k4 = q % BS4;
+      let item = q / BS4;
+      let e = start + item / ${taps};
+      let tap = item % ${taps};
+      let col = table[otherOffset + e] * BS + k4 * 4;
+      let wBase = (table[blockOffset + e] * ${taps} + tap) * BS * BS4;
+      let w0 = ${wRow(0)};
+      let w1 = ${wRow(1)};
+      let w2 = ${wRow(2)};
+      let w3 = ${wRow(3)};
+      for (var r = 0; r < ROWS; r++) {
+        let a = readOperand(rowBase + r, col, tap);
+        ${multiplyAdd}
+      }
+    }
+    for (var r = 0; r < ROWS; r++) {
+      partial[(r * SLICES + ks) * BS4 + tn] = acc[r];
+    }
+    workgroupBarrier();
+    if (local < ROWS * BS4) {
+      let r = local / BS4;
+      let n4 = local % BS4;
+      var sum = vec4<f32>(0.0);
+      for (var s = 0; s < SLICES; s++) {
+        sum += partial[(r * SLICES + s) * BS4 + n4];
+      }
+      let row = rowBase + r;
+      if (row < uniforms.rows) {
+        result[(row * uniforms.outWidth + segment * BS) / 4 + n4] = sum;
+      }
+    }
+  }`;
+}
+
 const PRODUCT_UNIFORMS = 'rows : i32, segments : i32, nnz : i32, taps : i32, outWidth : i32, aWidth : i32,';
 
 abstract class BlockSparseProductProgram implements WebGPUProgram {
@@ -105,17 +194,34 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   uniforms = PRODUCT_UNIFORMS;
   workgroupSize: [number, number, number];
 
+  /** The rows are few enough for the few-row program (see FEW_ROWS_MAX). */
+  protected readonly fewRows: boolean;
+
   constructor(
-      outputShape: number[], rows: number, segments: number, protected readonly blockSize: number,
+      outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
       protected readonly transposeW: boolean) {
     this.outputShape = outputShape;
-    const {threadsN, threadsM, tileM} = productTiling(blockSize);
-    this.workgroupSize = [threadsN, threadsM, 1];
-    this.dispatch = [segments, Math.ceil(rows / tileM), 1];
-    this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}`;
+    this.fewRows = rows <= FEW_ROWS_MAX;
+    if (this.fewRows) {
+      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
+      this.workgroupSize = [threadsN * slices, 1, 1];
+      this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
+      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_rows${rowsPerGroup}`;
+    } else {
+      const {threadsN, threadsM, tileM} = productTiling(blockSize);
+      this.workgroupSize = [threadsN, threadsM, 1];
+      this.dispatch = [segments, Math.ceil(rows / tileM), 1];
+      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}`;
+    }
   }
 
   abstract getUserCode(): string;
+
+  /** The few-row or the tiled source, for an operand read by `readOperand`. */
+  protected source(readOperand: string, taps: string): string {
+    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, readOperand, taps) :
+                          productSource(this.blockSize, this.transposeW, readOperand);
+  }
 }
 
 /** y = x·W (or x·Wᵀ) for x [rows, aWidth]. */
@@ -123,7 +229,7 @@ export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
   variableNames = ['x', 'w', 'table'];
 
   getUserCode(): string {
-    return productSource(this.blockSize, this.transposeW, matrixReader('readOperand', 'x'));
+    return this.source(matrixReader('readOperand', 'x'), '1');
   }
 }
 
@@ -133,7 +239,7 @@ export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {
-    return productSource(this.blockSize, false, convInputReader('readOperand', 'x'));
+    return this.source(convInputReader('readOperand', 'x'), 'uniforms.taps');
   }
 }
 
@@ -143,6 +249,6 @@ export class BlockSparseConv2DDerInputProgram extends BlockSparseProductProgram 
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {
-    return productSource(this.blockSize, true, convOutputGradReader('readOperand', 'dy'));
+    return this.source(convOutputGradReader('readOperand', 'dy'), 'uniforms.taps');
   }
 }

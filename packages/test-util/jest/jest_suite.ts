@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import {conv2dCases, describeCase, matMulCases} from '../src/cases';
+import {conv2dCases, describeCase, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -14,7 +14,7 @@ export function describeSuiteResults(
     label: string, options: SuiteOptions, results: () => SuiteResults,
     tolerance = RELATIVE_TOLERANCE) {
   describe(label, () => {
-    const check = (kind: 'matMul'|'conv2d', index: number, caseText: string) => {
+    const check = (kind: 'matMul'|'conv2d'|'matMulRows'|'conv2dRows', index: number, caseText: string) => {
       const r = results()[kind][index];
       if ('error' in r) {
         throw new Error(`${caseText} threw: ${r.error}`);
@@ -43,6 +43,15 @@ export function describeSuiteResults(
       const cases = conv2dCases(options.conv2dCases);
       test.each(cases.map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
         check('conv2d', i as number, text as string);
+      });
+    });
+
+    describe('both products and gradients at 0, 1, 2, 3, 7, 16, 33 and 64 rows (few-row and tiled programs)', () => {
+      test.each(rowCountMatMulCases().map((c, i) => [i, describeCase(c)]))('matmul case %i %s', (i, text) => {
+        check('matMulRows', i as number, text as string);
+      });
+      test.each(rowCountConv2dCases().map((c, i) => [i, describeCase(c)]))('conv2d case %i %s', (i, text) => {
+        check('conv2dRows', i as number, text as string);
       });
     });
 

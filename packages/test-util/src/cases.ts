@@ -89,6 +89,45 @@ export function conv2dCases(count: number, seed = 2): Conv2DCase[] {
   });
 }
 
+/**
+ * The numbers of rows (matmul rows; conv output pixels) that the suite
+ * always checks, whatever the random cases draw: none, the few rows of a
+ * model run on one input or a small batch (the GPU backends' few-row
+ * programs), and just past them (their tiled programs).
+ */
+export const ROW_COUNTS = [0, 1, 2, 3, 7, 16, 33, 64];
+
+/** Conv inputs [height, width] whose 'same' conv has each of ROW_COUNTS output pixels (batch 1, or 0 for none). */
+const CONV_PIXELS: Array<[number, number]> = [[3, 3], [1, 1], [1, 2], [1, 3], [1, 7], [4, 4], [3, 11], [8, 8]];
+
+/** A matmul case for each row count and block size, half of them with Wᵀ. */
+export function rowCountMatMulCases(seed = 3): MatMulCase[] {
+  const random = seededRandom(seed);
+  return ROW_COUNTS.flatMap((rows, r) => BLOCK_SIZES.map((blockSize, b) => ({
+    ...layoutCase(random, b, 3),
+    kind: KINDS[(r + b) % 4],
+    blockSize,
+    batchShape: [rows],
+    transposeW: (r + b) % 2 === 1
+  })));
+}
+
+/** A 3x3 'same' conv case for each row count (output pixels), block sizes in turn. */
+export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
+  const random = seededRandom(seed);
+  return ROW_COUNTS.map((rows, r) => ({
+    ...layoutCase(random, r, 3),
+    kind: KINDS[r % 4],
+    batch: rows === 0 ? 0 : 1,
+    height: CONV_PIXELS[r][0],
+    width: CONV_PIXELS[r][1],
+    filterSize: [3, 3],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: 'same'
+  }));
+}
+
 export function describeCase(c: MatMulCase|Conv2DCase): string {
   return JSON.stringify(c);
 }

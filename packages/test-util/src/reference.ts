@@ -23,6 +23,19 @@ export function spreadFilter(filter: tf.Tensor4D, dilations: [number, number]): 
 }
 
 /**
+ * f(x), where x may have an empty batch (axis 0): tfjs's webgpu conv2d
+ * throws on one, and its matMul binds an empty buffer, which invalidates
+ * every dispatch queued with it. So the dense reference gets one zero item
+ * appended, and drops its output: that changes neither y nor the gradients.
+ */
+export function withZeroItem(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (x.shape[0] > 0) {
+    return f(x);
+  }
+  return tf.slice(f(tf.concat([x, tf.zeros([1, ...x.shape.slice(1)])])), 0, 0);
+}
+
+/**
  * max |actual - expected| / max(max |expected|, 1e-3), read on the host
  * asynchronously (WebGPU in Node has no synchronous read).
  */

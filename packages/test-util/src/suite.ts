@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, densify, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
-import {conv2dCases, matMulCases} from './cases';
+import {conv2dCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {seededValues} from './random';
@@ -57,6 +57,9 @@ export interface SuiteResults {
   backend: string;
   matMul: CaseResult[];
   conv2d: CaseResult[];
+  /** The cases of rowCountMatMulCases and rowCountConv2dCases: every backend, every suite size. */
+  matMulRows: CaseResult[];
+  conv2dRows: CaseResult[];
   finiteDifference: {matMul: number, conv2d: number}|{error: string};
   badInputs: BadInputResult[];
   /**
@@ -214,18 +217,19 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   }
   const memoryAfter = tf.memory();
 
-  const matMul: CaseResult[] = [];
-  for (const c of matMulCases(options.matMulCases)) {
-    matMul.push(await guarded(() => runMatMulCase(c)));
-  }
-  const conv2d: CaseResult[] = [];
-  for (const c of conv2dCases(options.conv2dCases)) {
-    conv2d.push(await guarded(() => runConv2DCase(c)));
-  }
+  const runAll = async <C>(cases: C[], run: (c: C) => Promise<CaseErrors>) => {
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      results.push(await guarded(() => run(c)));
+    }
+    return results;
+  };
   return {
     backend: tf.getBackend(),
-    matMul,
-    conv2d,
+    matMul: await runAll(matMulCases(options.matMulCases), runMatMulCase),
+    conv2d: await runAll(conv2dCases(options.conv2dCases), runConv2DCase),
+    matMulRows: await runAll(rowCountMatMulCases(), runMatMulCase),
+    conv2dRows: await runAll(rowCountConv2dCases(), runConv2DCase),
     finiteDifference: await guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
     badInputs,
     leaks: {

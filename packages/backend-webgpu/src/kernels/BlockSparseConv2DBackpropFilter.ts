@@ -5,7 +5,7 @@ import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, B
 import {BlockSparseConv2DDerFilterProgram} from '../block_sparse_weight_grad_webgpu';
 import {convUniformData} from '../operand_readers';
 
-import {checkBlockSize} from './webgpu_util';
+import {checkBlockSize, zeros} from './webgpu_util';
 
 export function blockSparseConv2DBackpropFilter(args: {
   inputs: BlockSparseConv2DBackpropFilterInputs,
@@ -18,9 +18,13 @@ export function blockSparseConv2DBackpropFilter(args: {
   const info = conv2DInfo(x.shape, kh, kw, attrs);
   const bs = layout.blockSize;
   const taps = kh * kw;
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  if (rows === 0) {
+    return zeros(backend, [layout.nnz, kh, kw, bs, bs]);
+  }
   const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, bs);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
-    {type: 'int32', data: [info.batchSize * info.outHeight * info.outWidth]},
+    {type: 'int32', data: [rows]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},
     {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]},
     ...convUniformData(info)

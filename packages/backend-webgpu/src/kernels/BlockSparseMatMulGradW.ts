@@ -4,7 +4,7 @@ import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGr
 
 import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu';
 
-import {checkBlockSize} from './webgpu_util';
+import {checkBlockSize, zeros} from './webgpu_util';
 
 export function blockSparseMatMulGradW(args: {
   inputs: BlockSparseMatMulGradWInputs,
@@ -15,6 +15,9 @@ export function blockSparseMatMulGradW(args: {
   checkBlockSize(layout, BlockSparseMatMulGradW);
   const bs = layout.blockSize;
   const rows = x.shape[0];
+  if (rows === 0) {
+    return zeros(backend, [layout.nnz, bs, bs]);
+  }
   const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, bs);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},

@@ -15,7 +15,10 @@ export function checkBlockSize(layout: BlockLayout, kernelName: string) {
   }
 }
 
-/** With no kept block there is nothing to dispatch: the result is zeros. */
+/**
+ * With no kept block, or no rows to sum over (an empty batch: WebGPU cannot
+ * bind an empty buffer), there is nothing to dispatch: the result is zeros.
+ */
 export function zeros(backend: WebGPUBackend, shape: number[]): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1)));
 }
