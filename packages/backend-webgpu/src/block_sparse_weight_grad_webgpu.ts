@@ -3,7 +3,14 @@ import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import {CONV_UNIFORMS, convInputReader, matrixReader} from './operand_readers';
 import {stridedLoop} from './strided_loop';
 
-const CHUNK = 32;
+/**
+ * Rows staged per step: up to 32, fewer for fewer rows, so that a batch of
+ * one does not multiply 31 rows of zeros.
+ */
+export function weightGradChunk(rows: number): number {
+  return Math.min(32, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
+}
+
 /** Workgroups along x; more items go on along y, so any count fits the per-dimension limit. */
 const ITEMS_PER_ROW = 32768;
 
@@ -19,17 +26,17 @@ export function weightGradTiling(bs: number) {
 /**
  * dW for kept blocks only: workgroup item i·taps + t computes the [bs, bs] tile
  * of block i at tap t as the sum over rows m of x[m, row block]ᵀ·dy[m, col
- * block], staging CHUNK rows of both operands in workgroup memory.
+ * block], staging `chunk` rows of both operands in workgroup memory.
  */
-function weightGradSource(bs: number, readOperand: string): string {
+function weightGradSource(bs: number, chunk: number, readOperand: string): string {
   const {r, threadsX, threadsY} = weightGradTiling(bs);
   return `
   const BS = ${bs};
   const BS4 = ${bs / 4};
   const R = ${r};
-  const CHUNK = ${CHUNK};
-  var<workgroup> aTile : array<f32, ${CHUNK * bs}>;
-  var<workgroup> gTile : array<vec4<f32>, ${CHUNK * bs / 4}>;
+  const CHUNK = ${chunk};
+  var<workgroup> aTile : array<f32, ${chunk * bs}>;
+  var<workgroup> gTile : array<vec4<f32>, ${chunk * bs / 4}>;
   var<workgroup> itemShared : i32;
   ${readOperand}
 
@@ -51,7 +58,7 @@ function weightGradSource(bs: number, readOperand: string): string {
     let tx = i32(localId.x);
     var acc : array<vec4<f32>, R>;
     for (var m0 = 0; m0 < uniforms.rows; m0 += CHUNK) {
-      ${stridedLoop(CHUNK * bs / 4, threadsX * threadsY, `
+      ${stridedLoop(chunk * bs / 4, threadsX * threadsY, `
         let m = m0 + i / BS4;
         let a = readOperand(m, aCol + (i % BS4) * 4, tap);
         aTile[i * 4] = a.x;
@@ -89,13 +96,15 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
   outputComponent = 4;
   uniforms = WEIGHT_GRAD_UNIFORMS;
   workgroupSize: [number, number, number];
+  protected readonly chunk: number;
 
-  constructor(outputShape: number[], items: number, protected readonly blockSize: number) {
+  constructor(outputShape: number[], items: number, rows: number, protected readonly blockSize: number) {
     this.outputShape = outputShape;
     const {threadsX, threadsY} = weightGradTiling(blockSize);
     this.workgroupSize = [threadsX, threadsY, 1];
     this.dispatch = [Math.min(items, ITEMS_PER_ROW), Math.ceil(items / ITEMS_PER_ROW), 1];
-    this.shaderKey = `${this.constructor.name}_${blockSize}`;
+    this.chunk = weightGradChunk(rows);
+    this.shaderKey = `${this.constructor.name}_${blockSize}_${this.chunk}`;
   }
 
   abstract getUserCode(): string;
@@ -104,7 +113,7 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
 /** dW of blockSparseMatMul from x [rows, K] and dy [rows, N]. */
 export class BlockSparseMatMulGradWProgram extends BlockSparseWeightGradProgram {
   getUserCode(): string {
-    return weightGradSource(this.blockSize, matrixReader('readOperand', 'x'));
+    return weightGradSource(this.blockSize, this.chunk, matrixReader('readOperand', 'x'));
   }
 }
 
@@ -113,6 +122,6 @@ export class BlockSparseConv2DDerFilterProgram extends BlockSparseWeightGradProg
   uniforms = WEIGHT_GRAD_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {
-    return weightGradSource(this.blockSize, convInputReader('readOperand', 'x'));
+    return weightGradSource(this.blockSize, this.chunk, convInputReader('readOperand', 'x'));
   }
 }

@@ -22,7 +22,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   if (rows === 0) {
     return zeros(backend, [layout.nnz, kh, kw, bs, bs]);
   }
-  const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, bs);
+  const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, rows, bs);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [rows]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},

@@ -18,7 +18,7 @@ export function blockSparseMatMulGradW(args: {
   if (rows === 0) {
     return zeros(backend, [layout.nnz, bs, bs]);
   }
-  const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, bs);
+  const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, rows, bs);
   return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]}
