@@ -1,6 +1,7 @@
 // npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--size quick|standard|large] [--quick]
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
+// npm run bench -- --models [--backend ...] [--runs N]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
 // webgpu run in Node (webgpu through Dawn); browser-* run in headless
@@ -10,14 +11,15 @@ import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
 import {opSizes, runBenchmarks, SIZES} from './bench/cases.mjs';
-import {formatTable, speedupPlot} from './bench/report.mjs';
+import {formatModelTable, formatTable, speedupPlot} from './bench/report.mjs';
 
 const {values: args} = parseArgs({options: {
   backend: {type: 'string', default: 'cpu,webgpu'},
   size: {type: 'string', default: 'standard'},
   rows: {type: 'string'},
   quick: {type: 'boolean', default: false},
-  runs: {type: 'string', default: '3'},
+  runs: {type: 'string'},
+  models: {type: 'boolean', default: false},
   ops: {type: 'string', default: 'matMul,conv2d'},
   'block-sizes': {type: 'string', default: '8,16,32'},
   densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
@@ -54,7 +56,7 @@ const fraction = text => {
   return value;
 };
 const options = {
-  size, matMulRows, runs: Number(args.runs), ops: args.ops.split(','),
+  size, matMulRows, runs: Number(args.runs ?? 3), ops: args.ops.split(','),
   blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
 };
 const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
@@ -70,14 +72,16 @@ function writeResults(backend, machine, rows) {
   console.log(`\nWrote ${base}.json, .md and .svg`);
 }
 
-for (const backend of backends.filter(b => b.startsWith('browser-'))) {
-  const {runInBrowser} = await import('./bench/browser.mjs');
-  const name = backend.slice('browser-'.length);
-  console.log(`Benchmarking ${name} in headless Chromium${sizeNote}`);
-  const {rows, renderer, userAgent} = await runInBrowser(name, options);
-  rows.forEach(logRow);
-  writeResults(backend, `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`, rows);
+function writeModelResults(backend, machine, rows) {
+  const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${options.runs} samples, ${machine}`;
+  mkdirSync('bench-results', {recursive: true});
+  const base = `bench-results/models-${backend}`;
+  writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
+  writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
+  console.log('\n' + formatModelTable(rows, title));
+  console.log(`\nWrote ${base}.json and .md`);
 }
+const logModelRow = r => console.log(`${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x`);
 
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
@@ -91,6 +95,20 @@ if (backends.includes('webgpu')) {
   require('@tensorflow/tfjs-backend-webgpu');
   require('@tfjs-blocksparse/backend-webgpu');
 }
+const models = args.models ? await import('./bench/models.mjs') : null;
+// The models bench's converted CNN, converted once here on cpu (the converter runs in Node).
+const cnnArtifacts = models == null ? null : await models.convertedCnnArtifacts(require('@tfjs-blocksparse/converter').sparsifyModel);
+const modelOptions = {runs: Number(args.runs ?? 5)};
+
+for (const backend of backends.filter(b => b.startsWith('browser-'))) {
+  const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');
+  const name = backend.slice('browser-'.length);
+  console.log(`Benchmarking ${models ? 'whole models' : 'ops'} on ${name} in headless Chromium${models ? '' : sizeNote}`);
+  const {rows, renderer, userAgent} = models ? await runModelsInBrowser(name, {...modelOptions, cnnArtifacts}) : await runInBrowser(name, options);
+  rows.forEach(models ? logModelRow : logRow);
+  const machine = `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`;
+  (models ? writeModelResults : writeResults)(backend, machine, rows);
+}
 
 for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   if (!(await tf.setBackend(backend))) {
@@ -99,8 +117,13 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   const driver = backend === 'webgpu' ?
       `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
   const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
-  console.log(`Benchmarking on ${machine}${sizeNote}`);
-  const rows = await runBenchmarks(tf, tfbs, {...options, log: logRow});
-  writeResults(backend, machine, rows);
+  if (models) {
+    console.log(`Benchmarking whole models on ${machine}`);
+    const cnn = await models.loadCnn(cnnArtifacts);
+    writeModelResults(backend, machine, await models.runModelBenchmarks({...modelOptions, cnn, log: logModelRow}));
+  } else {
+    console.log(`Benchmarking on ${machine}${sizeNote}`);
+    writeResults(backend, machine, await runBenchmarks(tf, tfbs, {...options, log: logRow}));
+  }
 }
 process.exit(0);

@@ -10,7 +10,8 @@ const ARGS = [
   '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader',
 ];
 
-export async function runInBrowser(backend, options) {
+/** Calls the bench page's window[entry](backend, options) and returns its result. */
+async function runOnPage(entry, backend, options) {
   const {server, url} = await serveRepository();
   const browser = await chromium.launch({executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS});
   try {
@@ -18,9 +19,19 @@ export async function runInBrowser(backend, options) {
     page.on('pageerror', e => console.error('page error:', e.message));
     await page.goto(`${url}/scripts/bench/bench.html`);
     await page.waitForFunction(() => window.benchReady === true);
-    return await page.evaluate(([b, o]) => window.runBlockSparseBench(b, o), [backend, options]);
+    return await page.evaluate(([e, b, o]) => window[e](b, o), [entry, backend, options]);
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+/** The ops benchmark (cases.mjs) on a backend of the page. */
+export function runInBrowser(backend, options) {
+  return runOnPage('runBlockSparseBench', backend, options);
+}
+
+/** The whole-model benchmark (models.mjs) on a backend of the page. */
+export function runModelsInBrowser(backend, options) {
+  return runOnPage('runModelBench', backend, options);
 }

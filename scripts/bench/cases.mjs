@@ -30,11 +30,14 @@ const MIN_SAMPLE_MS = 200;
 const MAX_CALLS_PER_SAMPLE = 200;
 
 /**
- * Median wall times in ms of one call of each of fns, after a warm-up.
- * Samples of the functions alternate, so that a slow spell of a shared
- * machine falls on all of them rather than on one. Each sample makes enough
- * calls back to back to last MIN_SAMPLE_MS and reads back the sum of the
- * last call's outputs, which waits for all of them on a GPU backend.
+ * Median times in ms of one call of each of fns, after a warm-up, as
+ * {wallMs, hostMs}: the wall time, and the host's time to issue the call
+ * (on a GPU backend what a call costs the page's main thread: tfjs's and our
+ * JavaScript, uploads, command encoding; on cpu the whole call). Samples of
+ * the functions alternate, so that a slow spell of a shared machine falls
+ * on all of them rather than on one. Each sample makes enough calls back to
+ * back to last MIN_SAMPLE_MS and reads back the sum of the last call's
+ * outputs, which waits for all of them on a GPU backend.
  */
 export async function medianTimes(tf, fns, runs) {
   const sample = async (fn, calls) => {
@@ -45,16 +48,17 @@ export async function medianTimes(tf, fns, runs) {
       const out = fn();
       list = Array.isArray(out) ? out : [out];
     }
+    const issued = performance.now();
     const sums = list.map(t => tf.sum(t));
     await Promise.all(sums.map(s => s.data()));
-    const ms = (performance.now() - start) / calls;
+    const end = performance.now();
     tf.dispose([...list, ...sums]);
-    return ms;
+    return {wallMs: (end - start) / calls, hostMs: (issued - start) / calls};
   };
   const calls = [];
   for (const fn of fns) {
     await sample(fn, 1);  // compiles the shaders and fills the buffer pools
-    const oneCallMs = await sample(fn, 1);
+    const oneCallMs = (await sample(fn, 1)).wallMs;
     calls.push(Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / oneCallMs))));
   }
   const times = fns.map(() => []);
@@ -63,7 +67,7 @@ export async function medianTimes(tf, fns, runs) {
       times[i].push(await sample(fns[i], calls[i]));
     }
   }
-  return times.map(median);
+  return times.map(t => ({wallMs: median(t.map(s => s.wallMs)), hostMs: median(t.map(s => s.hostMs))}));
 }
 
 function median(values) {
@@ -87,7 +91,7 @@ export async function medianKernelTime(tf, fn, runs) {
 }
 
 /**
- * Rows of {op, mode, blockSize, density, denseMs, sparseMs, speedup, sparseGflops, denseGflops}
+ * Rows of {op, mode, blockSize, density, denseMs, sparseMs, denseHostMs, sparseHostMs, speedup, sparseGflops, denseGflops}
  * (and, with GPU timestamps, denseKernelMs, sparseKernelMs, kernelSpeedup)
  * for matmul and conv2d, forward and training step (forward, then dx and dW
  * from a given dy, as in backprop through a layer). The dense op is timed
@@ -109,12 +113,14 @@ export async function runBenchmarks(tf, tfbs, {
         for (const density of densities) {
           const sparse = sparseCase(tf, tfbs, op, sizes, blockSize, density);
           const sparseFn = mode === 'forward' ? sparse.forward : sparse.train;
-          const [denseMs, sparseMs] = await medianTimes(tf, [denseFn, sparseFn], runs);
+          const [denseTimes, sparseTimes] = await medianTimes(tf, [denseFn, sparseFn], runs);
+          const [denseMs, sparseMs] = [denseTimes.wallMs, sparseTimes.wallMs];
           const sparseKernelMs = await medianKernelTime(tf, sparseFn, runs);
           tf.dispose(sparse.tensors);
           const flops = denseFlops(op, sizes) * (mode === 'train' ? 3 : 1);
           const row = {
             op, mode, blockSize, density, nnz: sparse.nnz, denseMs, sparseMs,
+            denseHostMs: denseTimes.hostMs, sparseHostMs: sparseTimes.hostMs,
             speedup: denseMs / sparseMs,
             denseGflops: flops / denseMs / 1e6,
             sparseGflops: flops * sparse.keptFraction / sparseMs / 1e6,

@@ -5,13 +5,25 @@ export function formatTable(rows, title) {
   const kernels = rows.every(r => r.kernelSpeedup != null);
   const ms = v => v.toFixed(v < 10 ? 2 : 1);
   const lines = [`${title}`, '',
-    '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s |' +
+    '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s | dense host ms | sparse host ms |' +
         (kernels ? ' dense GPU ms | sparse GPU ms | GPU-time speedup |' : ''),
-    '|---|---|---|---|---|---|---|---|---|---|' + (kernels ? '---|---|---|' : '')];
+    '|---|---|---|---|---|---|---|---|---|---|---|---|' + (kernels ? '---|---|---|' : '')];
   for (const r of rows) {
-    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.sparseMs)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} |` +
+    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.sparseMs)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} | ${ms(r.denseHostMs)} | ${ms(r.sparseHostMs)} |` +
         (kernels ? ` ${ms(r.denseKernelMs)} | ${ms(r.sparseKernelMs)} | ${r.kernelSpeedup.toFixed(2)}x |` : ''));
   }
+  return lines.join('\n');
+}
+
+/** The markdown table of the whole-model rows (scripts/bench/models.mjs). */
+export function formatModelTable(rows, title) {
+  const ms = t => `${t.median.toFixed(t.median < 10 ? 2 : 1)} (${t.min.toFixed(t.min < 10 ? 2 : 1)}–${t.max.toFixed(t.max < 10 ? 2 : 1)})`;
+  const lines = [title, '', '| model | batch | dense ms (min–max) | block-sparse ms (min–max) | speedup |', '|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.model} | ${r.batch} | ${ms(r.dense)} | ${ms(r.sparse)} | ${r.speedup.toFixed(2)}x |`);
+  }
+  const models = [...new Map(rows.map(r => [r.model, r.what])).entries()];
+  lines.push('', ...models.map(([m, what]) => `- ${m}: ${what}`));
   return lines.join('\n');
 }
 
