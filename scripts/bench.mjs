@@ -97,7 +97,11 @@ if (backends.includes('webgpu')) {
 }
 const models = args.models ? await import('./bench/models.mjs') : null;
 // The models bench's converted CNN, converted once here on cpu (the converter runs in Node).
-const cnnArtifacts = models == null ? null : await models.convertedCnnArtifacts(require('@tfjs-blocksparse/converter').sparsifyModel);
+let cnnArtifacts = null;
+if (models != null) {
+  await tf.setBackend('cpu');
+  cnnArtifacts = await models.convertedCnnArtifacts(require('@tfjs-blocksparse/converter').sparsifyModel);
+}
 const modelOptions = {runs: Number(args.runs ?? 5)};
 
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
