@@ -6,7 +6,7 @@
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
 // webgpu run in Node (webgpu through Dawn); browser-* run in headless
 // Chromium from a localhost page.
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
@@ -96,11 +96,12 @@ if (backends.includes('webgpu')) {
   require('@tfjs-blocksparse/backend-webgpu');
 }
 const models = args.models ? await import('./bench/models.mjs') : null;
-// The models bench's converted CNN, converted once here on cpu (the converter runs in Node).
-let cnnArtifacts = null;
+// The models bench's CNN is converted once, here on cpu (the converter runs in Node), and saved for every runner.
+const converter = models == null ? null : require('@tfjs-blocksparse/converter');
 if (models != null) {
   await tf.setBackend('cpu');
-  cnnArtifacts = await models.convertedCnnArtifacts(require('@tfjs-blocksparse/converter').sparsifyModel);
+  rmSync(models.CNN_DIRECTORY, {recursive: true, force: true});
+  await models.convertCnn(converter.sparsifyModel, converter.saveTo);
 }
 const modelOptions = {runs: Number(args.runs ?? 5)};
 
@@ -108,7 +109,7 @@ for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');
   const name = backend.slice('browser-'.length);
   console.log(`Benchmarking ${models ? 'whole models' : 'ops'} on ${name} in headless Chromium${models ? '' : sizeNote}`);
-  const {rows, renderer, userAgent} = models ? await runModelsInBrowser(name, {...modelOptions, cnnArtifacts}) : await runInBrowser(name, options);
+  const {rows, renderer, userAgent} = models ? await runModelsInBrowser(name, modelOptions) : await runInBrowser(name, options);
   rows.forEach(models ? logModelRow : logRow);
   const machine = `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`;
   (models ? writeModelResults : writeResults)(backend, machine, rows);
@@ -123,7 +124,7 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   if (models) {
     console.log(`Benchmarking whole models on ${machine}`);
-    const cnn = await models.loadCnn(cnnArtifacts);
+    const cnn = await models.loadCnn(converter.loadFrom);
     writeModelResults(backend, machine, await models.runModelBenchmarks({...modelOptions, cnn, log: logModelRow}));
   } else {
     console.log(`Benchmarking on ${machine}${sizeNote}`);

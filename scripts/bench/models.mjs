@@ -143,28 +143,25 @@ export async function runModelBenchmarks({cnn = null, runs = 5, batches = MODEL_
   return rows;
 }
 
-/** Converts buildCnn's model at 1/4 with the converter; both as in-memory artifacts that any runner can load. */
-export async function convertedCnnArtifacts(sparsifyModel) {
+/** Where the converted CNN's two models are saved (served to the browser runs from the repository). */
+export const CNN_DIRECTORY = 'bench-results/models/cnn';
+
+/**
+ * Converts buildCnn's model at 1/4 with the converter (Node only) and saves
+ * both, as tfjs model.json + weights, to CNN_DIRECTORY/{dense,sparse} through
+ * the given save handler factory (the converter's saveTo).
+ */
+export async function convertCnn(sparsifyModel, saveTo) {
   const dense = buildCnn();
   const {model: sparse} = await sparsifyModel(dense, {density: 1 / 4, blockSize: 16});
-  const toArtifacts = async model => {
-    let artifacts;
-    await model.save(tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    return {modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData: Array.from(new Float32Array(artifacts.weightData))};
-  };
-  const result = {dense: await toArtifacts(dense), sparse: await toArtifacts(sparse)};
+  await dense.save(saveTo(`${CNN_DIRECTORY}/dense`));
+  await sparse.save(saveTo(`${CNN_DIRECTORY}/sparse`));
   dense.dispose();
   sparse.dispose();
-  return result;
 }
 
-/** LayersModels from convertedCnnArtifacts' plain data. */
-export async function loadCnn(artifacts) {
-  const load = a => tf.loadLayersModel(tf.io.fromMemory({
-    modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: new Float32Array(a.weightData).buffer,
-  }));
-  return {dense: await load(artifacts.dense), sparse: await load(artifacts.sparse)};
+/** The converted CNN pair, read through `handler(path)`: a URL prefix in a page, the converter's loadFrom in Node. */
+export async function loadCnn(handler) {
+  const load = variant => tf.loadLayersModel(handler(`${CNN_DIRECTORY}/${variant}/model.json`));
+  return {dense: await load('dense'), sparse: await load('sparse')};
 }

@@ -5,7 +5,7 @@ import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, packedTexels, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /** The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl conv2d does with im2col and matmul). */
 export function blockSparseConv2D(args: {
@@ -26,7 +26,7 @@ export function blockSparseConv2D(args: {
   const [rows, cols] = patchesShape(info);
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
-      packedTexels(backend, w));
+      packedTexels(backend, packInPlace(backend, w)));
   const y = backend.runWebGLProgram(
       program, [patches, filterByTap(w), layoutTable(backend, layout, 'byColumn')], 'float32',
       [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);

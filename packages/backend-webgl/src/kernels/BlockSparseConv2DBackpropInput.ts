@@ -5,7 +5,7 @@ import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, Blo
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, packedTexels, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
 export function blockSparseConv2DBackpropInput(args: {
@@ -24,7 +24,7 @@ export function blockSparseConv2DBackpropInput(args: {
   const [rows, cols, patchSize] = patchesShape(info);
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels},
-      packedTexels(backend, w));
+      packedTexels(backend, packInPlace(backend, w)));
   const patchesGrad = backend.runWebGLProgram(
       program,
       [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTable(backend, layout, 'byRow')],

@@ -4,7 +4,7 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layo
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, packedTexels, zeros} from './webgl_util';
+import {checkEvenBlockSize, packInPlace, packedTexels, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {
   inputs: BlockSparseMatMulInputs,
@@ -20,7 +20,7 @@ export function blockSparseMatMul(args: {
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
   const program = new BlockSparseProductPackedProgram(
-      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, w));
+      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, packInPlace(backend, w)));
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, [x, w, table], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);

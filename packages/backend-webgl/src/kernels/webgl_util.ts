@@ -32,6 +32,43 @@ export function filterByTap(w: TensorInfo): TensorInfo {
 }
 
 /**
+ * Makes w's texture packed in w's own shape, once. Otherwise tfjs copies an
+ * unpacked input of a packed program into a temporary packed texture on
+ * every call, and reshapes a packed one whose texture was made for another
+ * shape: for a layer's kernel (made by the ops of its initializer, then
+ * reshaped) that was a copy of the whole weight per call: the text demo's
+ * first sparse layer took 2.5 ms a call at batch 1 on webgl (SwiftShader),
+ * 1.0 ms with its weight packed once. The two
+ * textures trade places: w's dataId gets the packed one, as tfjs does when
+ * it uploads a packed program's input, and the temporary tensor the old
+ * one, freed with it (texture, shape and flags move together, so the
+ * backend's byte counts stay right). Textures shared with slices are left
+ * alone. Returns w.
+ */
+export function packInPlace(backend: MathBackendWebGL, w: TensorInfo): TensorInfo {
+  const data = backend.texData.get(w.dataId);
+  if (data.texture == null || data.slice != null || data.complexTensorInfos != null ||
+      (data.isPacked && sameTiles(data.shape, w.shape))) {
+    return w;
+  }
+  const packed = backend.packTensor(w);
+  const packedData = backend.texData.get(packed.dataId);
+  const {texture, texShape, isPacked, usage, shape} = data;
+  Object.assign(data, {
+    texture: packedData.texture, texShape: packedData.texShape, isPacked: packedData.isPacked, usage: packedData.usage,
+    shape: packedData.shape
+  });
+  Object.assign(packedData, {texture, texShape, isPacked, usage, shape});
+  backend.disposeIntermediateTensorInfo(packed);
+  return w;
+}
+
+/** Packed textures of these shapes have the same 2x2 tiles (the same last two dimensions). */
+function sameTiles(a: number[], b: number[]): boolean {
+  return a.slice(-2).join() === b.slice(-2).join();
+}
+
+/**
  * The [width, height] in texels of t's packed texture, where t already is
  * one that a program reads as it is from its first texel (same last two
  * dimensions, so no repacking; not a view into another tensor's texture);
@@ -39,8 +76,7 @@ export function filterByTap(w: TensorInfo): TensorInfo {
  */
 export function packedTexels(backend: MathBackendWebGL, t: TensorInfo): [number, number]|null {
   const data = backend.texData.get(t.dataId);
-  const sameTiles = data.shape.slice(-2).join() === t.shape.slice(-2).join();
-  if (data.texture == null || !data.isPacked || data.texShape == null || data.slice != null || !sameTiles) {
+  if (data.texture == null || !data.isPacked || data.texShape == null || data.slice != null || !sameTiles(data.shape, t.shape)) {
     return null;
   }
   const [rows, columns] = data.texShape;
