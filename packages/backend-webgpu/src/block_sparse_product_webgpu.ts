@@ -94,10 +94,15 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
 
 /**
  * Products with at most this many rows take the few-row program: the tiled
- * one computes tileM (up to 32) rows per workgroup whatever the batch, so at
- * one row it did 32 times the work (and on a GPU left most threads idle).
+ * one computes tileM (32 to 128) rows per workgroup whatever the batch, so
+ * at one row it did 32 times the work (and on a GPU left most threads idle).
+ * On SwiftShader the few-row program was still the faster at 32 and 64 rows
+ * (K = N = 2048, forward at density 1: block 32 1.60x / 1.72x of tfjs's
+ * matmul against 0.79x / 0.91x tiled; block 8 1.39x / 1.20x against 0.19x /
+ * 0.34x); above that the tiled program, which reuses each weight tile for
+ * its rows from workgroup memory, is kept for large batches.
  */
-export const FEW_ROWS_MAX = 32;
+export const FEW_ROWS_MAX = 64;
 
 /**
  * Few-row tiling: a workgroup computes up to 8 rows of one output block

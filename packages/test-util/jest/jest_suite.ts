@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import {conv2dCases, describeCase, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {conv2dCases, describeCase, matMulCases, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -46,7 +46,7 @@ export function describeSuiteResults(
       });
     });
 
-    describe('both products and gradients at 0, 1, 2, 3, 7, 16, 33 and 64 rows (few-row and tiled programs)', () => {
+    describe(`both products and gradients at ${ROW_COUNTS.join(', ')} rows (few-row and tiled programs)`, () => {
       test.each(rowCountMatMulCases().map((c, i) => [i, describeCase(c)]))('matmul case %i %s', (i, text) => {
         check('matMulRows', i as number, text as string);
       });

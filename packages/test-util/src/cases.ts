@@ -92,13 +92,13 @@ export function conv2dCases(count: number, seed = 2): Conv2DCase[] {
 /**
  * The numbers of rows (matmul rows; conv output pixels) that the suite
  * always checks, whatever the random cases draw: none, the few rows of a
- * model run on one input or a small batch (the GPU backends' few-row
- * programs), and just past them (their tiled programs).
+ * model run on one input or a small batch (webgpu's few-row programs, up to
+ * 64 rows), and past them (its tiled programs).
  */
-export const ROW_COUNTS = [0, 1, 2, 3, 7, 16, 33, 64];
+export const ROW_COUNTS = [0, 1, 2, 3, 7, 16, 33, 64, 65, 130];
 
 /** Conv inputs [height, width] whose 'same' conv has each of ROW_COUNTS output pixels (batch 1, or 0 for none). */
-const CONV_PIXELS: Array<[number, number]> = [[3, 3], [1, 1], [1, 2], [1, 3], [1, 7], [4, 4], [3, 11], [8, 8]];
+const CONV_PIXELS: Array<[number, number]> = [[3, 3], [1, 1], [1, 2], [1, 3], [1, 7], [4, 4], [3, 11], [8, 8], [5, 13], [10, 13]];
 
 /** A matmul case for each row count and block size, half of them with Wᵀ. */
 export function rowCountMatMulCases(seed = 3): MatMulCase[] {
