@@ -1,6 +1,7 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
+import {rowsPerStep} from './rows_per_step';
 import {stridedLoop} from './strided_loop';
 
 /**
@@ -113,7 +114,7 @@ export const FEW_ROWS_MAX = 64;
 export function fewRowsTiling(bs: number, rows: number) {
   const threadsN = bs / 4;
   const slices = Math.floor(64 / threadsN);
-  const rowsPerGroup = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
+  const rowsPerGroup = rowsPerStep(rows, 8);
   return {threadsN, slices, rowsPerGroup};
 }
 

@@ -1,15 +1,8 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 
 import {CONV_UNIFORMS, convInputReader, matrixReader} from './operand_readers';
+import {rowsPerStep} from './rows_per_step';
 import {stridedLoop} from './strided_loop';
-
-/**
- * Rows staged per step: up to 32, fewer for fewer rows, so that a batch of
- * one does not multiply 31 rows of zeros.
- */
-export function weightGradChunk(rows: number): number {
-  return Math.min(32, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
-}
 
 /** Workgroups along x; more items go on along y, so any count fits the per-dimension limit. */
 const ITEMS_PER_ROW = 32768;
@@ -103,7 +96,8 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
     const {threadsX, threadsY} = weightGradTiling(blockSize);
     this.workgroupSize = [threadsX, threadsY, 1];
     this.dispatch = [Math.min(items, ITEMS_PER_ROW), Math.ceil(items / ITEMS_PER_ROW), 1];
-    this.chunk = weightGradChunk(rows);
+    // Up to 32 rows staged per step; a batch of one stages one, not 31 rows of zeros.
+    this.chunk = rowsPerStep(rows, 32);
     this.shaderKey = `${this.constructor.name}_${blockSize}_${this.chunk}`;
   }
 
