@@ -121,6 +121,14 @@ export function describeSuiteResults(
       expect(l.reloadDifference).toBe(0);
     });
 
+    test('a repeated layer call runs its product, bias add and ReLU, and no other program', () => {
+      const programs = results().programsPerLayerCall;
+      if (programs != null && typeof programs === 'object') {
+        throw new Error(programs.error);
+      }
+      expect(programs).toBe(results().backend === 'cpu' ? null : 3);
+    });
+
     test('an optimizer trains through both ops', () => {
       const t = results().training;
       if ('error' in t) {

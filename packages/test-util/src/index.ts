@@ -5,5 +5,6 @@ export * from './reference';
 export * from './run_cases';
 export * from './finite_difference';
 export * from './bad_inputs';
+export * from './per_call_work';
 export * from './scoped';
 export * from './suite';

@@ -5,6 +5,7 @@ import {badInputCases} from './bad_inputs';
 import {conv2dCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
+import {programsPerLayerCall} from './per_call_work';
 import {seededValues} from './random';
 import {relativeError} from './reference';
 import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
@@ -80,6 +81,8 @@ export interface SuiteResults {
    */
   manyBlocks: number|{error: string};
   layers: LayersCheckResult|{error: string};
+  /** Programs run by a repeated BlockSparseDense call (see programsPerLayerCall); null on cpu. */
+  programsPerLayerCall: number|null|{error: string};
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
 }
 
@@ -244,6 +247,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     largeGrid: await guarded(largeGridError),
     manyBlocks: await guarded(manyBlocksError),
     layers: await guarded(() => layersCheck(options.layersEpochs)),
+    programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
                                                                 tryUnsupportedBlockSize(options.unsupportedBlockSize)
   };
