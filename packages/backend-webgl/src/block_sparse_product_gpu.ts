@@ -1,4 +1,5 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {FusedActivation} from '@tfjs-blocksparse/core';
 
 /**
  * Block-sparse products as packed fragment programs: each output texel is a
@@ -36,6 +37,23 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
   return taps.count === 1 ? `getW(blk, ${row}, ${col})` : `getW(blk, t, ${row}, ${col})`;
 }
 
+/** What the product does to each output texel before writing it (tfjs's fused matMul's bias and activation). */
+export interface Epilogue {
+  bias: boolean;
+  activation: FusedActivation;
+}
+
+const NO_EPILOGUE: Epilogue = {bias: false, activation: 'linear'};
+
+/** GLSL applying the epilogue to the output texel `result`. */
+function epilogueSource({bias, activation}: Epilogue): string {
+  const biased = bias ? 'result += getBiasAtOutCoords();' : '';
+  // Multiplies by 1 where result >= 0 or is NaN (kept as NaN, as tfjs's relu does), else by 0.
+  const activated = activation === 'relu' ? 'result *= vec4(greaterThanEqual(result, vec4(0.0))) + vec4(isnan(result));' : '';
+  return `${biased}
+    ${activated}`;
+}
+
 /**
  * y [(batch,) rows, N] = x [(batch,) rows, K]·W, or with transposeW
  * y [(batch,) rows, K] = x [(batch,) rows, N]·Wᵀ, like tfjs's packed matmul:
@@ -59,8 +77,11 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
    */
   constructor(
       outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP,
-      wTexels: [number, number]|null = null) {
+      wTexels: [number, number]|null = null, epilogue: Epilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
+    if (epilogue.bias) {
+      this.variableNames = [...this.variableNames, 'bias'];
+    }
     const batched = outputShape.length === 3;
     const row = batched ? 'coords.x, coords.y' : 'coords.x';
     const col = batched ? 'coords.z' : 'coords.y';
@@ -112,6 +133,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
       {${steps}
       }
     }
+    ${epilogueSource(epilogue)}
     setOutput(result);
   }`;
   }

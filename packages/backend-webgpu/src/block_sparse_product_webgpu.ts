@@ -1,4 +1,5 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
+import type {FusedActivation} from '@tfjs-blocksparse/core';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
 import {rowsPerStep} from './rows_per_step';
@@ -22,7 +23,7 @@ export function productTiling(bs: number) {
  * filter taps), staging a [tileM, bs] operand tile and the [bs, bs] weight
  * tile in workgroup memory as vec4s and accumulating in registers.
  */
-function productSource(bs: number, transposeW: boolean, readOperand: string): string {
+function productSource(bs: number, transposeW: boolean, readOperand: string, finish: string): string {
   const {rm, threadsN, threadsM, tileM} = productTiling(bs);
   // Wᵀ's tile row k, columns n..n+3, is column k of W's rows n..n+3.
   const loadW = transposeW ? `
@@ -42,6 +43,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
   var<workgroup> segmentStart : i32;
   var<workgroup> segmentEnd : i32;
   ${readOperand}
+  ${finish}
 
   ${'fn main()'} {
     let segment = i32(workgroupId.x);
@@ -87,7 +89,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string): st
     for (var i = 0; i < RM; i++) {
       let row = rowBase + tm * RM + i;
       if (row < uniforms.rows) {
-        result[(row * uniforms.outWidth + segment * BS) / 4 + tn] = acc[i];
+        result[(row * uniforms.outWidth + segment * BS) / 4 + tn] = finish(acc[i], segment * BS4 + tn);
       }
     }
   }`;
@@ -125,7 +127,8 @@ export function fewRowsTiling(bs: number, rows: number) {
  * workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
  * for a matmul, so that the compiler drops the tap arithmetic).
  */
-function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string): string {
+function fewRowsProductSource(
+    bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string, finish: string): string {
   const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
   // Forward, W's rows k4*4.. meet the operand's vec4 (a.x..a.w) at output
   // vec4 tn; transposed, output i = tn*4 + c is the dot of W's row i (vec4
@@ -140,6 +143,7 @@ function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, rea
   const SLICES = ${slices};
   var<workgroup> partial : array<vec4<f32>, ${rowsPerGroup * slices * threadsN}>;
   ${readOperand}
+  ${finish}
 
   ${'fn main()'} {
     let segment = i32(workgroupId.x);
@@ -181,9 +185,29 @@ function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, rea
       }
       let row = rowBase + r;
       if (row < uniforms.rows) {
-        result[(row * uniforms.outWidth + segment * BS) / 4 + n4] = sum;
+        result[(row * uniforms.outWidth + segment * BS) / 4 + n4] = finish(sum, segment * BS4 + n4);
       }
     }
+  }`;
+}
+
+/** What the product does to each output vec4 before writing it (tfjs's fused matMul's bias and activation). */
+export interface Epilogue {
+  bias: boolean;
+  activation: FusedActivation;
+}
+
+const NO_EPILOGUE: Epilogue = {bias: false, activation: 'linear'};
+
+/** WGSL `finish(v, n4)`: output vec4 v of vec4 column n4, biased and activated. */
+function finishSource({bias, activation}: Epilogue): string {
+  const biased = bias ? 'v + bias[n4]' : 'v';
+  // select keeps NaN as NaN, as tfjs's relu does.
+  const activated = activation === 'relu' ? `select(b, vec4<f32>(0.0), b < vec4<f32>(0.0))` : 'b';
+  return `
+  fn finish(v : vec4<f32>, n4 : i32) -> vec4<f32> {
+    let b = ${biased};
+    return ${activated};
   }`;
 }
 
@@ -205,19 +229,19 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
   constructor(
       outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
-      protected readonly transposeW: boolean) {
+      protected readonly transposeW: boolean, protected readonly epilogue: Epilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {
       const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
-      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_rows${rowsPerGroup}`;
+      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}_rows${rowsPerGroup}`;
     } else {
       const {threadsN, threadsM, tileM} = productTiling(blockSize);
       this.workgroupSize = [threadsN, threadsM, 1];
       this.dispatch = [segments, Math.ceil(rows / tileM), 1];
-      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}`;
+      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}`;
     }
   }
 
@@ -225,14 +249,16 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
   /** The few-row or the tiled source, for an operand read by `readOperand`. */
   protected source(readOperand: string, taps: string): string {
-    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, readOperand, taps) :
-                          productSource(this.blockSize, this.transposeW, readOperand);
+    const finish = finishSource(this.epilogue);
+    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, readOperand, taps, finish) :
+                          productSource(this.blockSize, this.transposeW, readOperand, finish);
   }
 }
 
-/** y = x·W (or x·Wᵀ) for x [rows, aWidth]. */
+/** y = act(x·W + bias) (or with Wᵀ) for x [rows, aWidth]; bias [outWidth] is the fourth input where the epilogue has one. */
 export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
-  variableNames = ['x', 'w', 'table'];
+  variableNames = this.epilogue.bias ? ['x', 'w', 'table', 'bias'] : ['x', 'w', 'table'];
+  variableComponents = this.epilogue.bias ? [4, 4, 1, 4] : [4, 4, 1];
 
   getUserCode(): string {
     return this.source(matrixReader('readOperand', 'x'), '1');

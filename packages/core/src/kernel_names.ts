@@ -15,10 +15,14 @@ export type Conv2DPad = 'same'|'valid'|number;
 
 /** y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ. */
 export const BlockSparseMatMul = 'BlockSparseMatMul';
-export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo};
+/** bias [N] (or [K] with transposeW), where given, is added to every row before the activation. */
+export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
+/** The activations the kernels apply in the product's last step, as tfjs's fused matMul does. */
+export type FusedActivation = 'linear'|'relu';
 export interface BlockSparseMatMulAttrs {
   layout: BlockLayout;
   transposeW: boolean;
+  activation: FusedActivation;
 }
 
 /** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */

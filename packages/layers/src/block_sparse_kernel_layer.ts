@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type {BlockLayout} from '@tfjs-blocksparse/core';
+import type {BlockLayout, FusedActivation} from '@tfjs-blocksparse/core';
 
 import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout} from './layer_layout';
 
@@ -62,6 +62,12 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     if (this.useBias) {
       this.bias = this.addWeight('bias', [outputSize], 'float32', d.biasInitializer, d.biasRegularizer, true, d.biasConstraint);
     }
+  }
+
+  /** The layer's activation where the block-sparse kernels can apply it themselves ('linear', 'relu'); else null. */
+  protected fusedActivation(): FusedActivation|null {
+    const name = this.internals.activation.getClassName();
+    return name === 'linear' || name === 'relu' ? name : null;
   }
 
   /** The layer's output from the block-sparse product: bias, then activation. */

@@ -97,7 +97,7 @@ export function mirroredConfig(template: tfl.layers.Layer, keys: string[]): tf.s
 export type Initializer = ReturnType<typeof tfl.initializers.ones>;
 export type Regularizer = Parameters<tfl.layers.Layer['addWeight']>[4];
 export type Constraint = Parameters<tfl.layers.Layer['addWeight']>[6];
-export type Activation = {apply(x: tf.Tensor): tf.Tensor};
+export type Activation = {apply(x: tf.Tensor): tf.Tensor, getClassName(): string};
 
 // tfjs-layers exports initializer factories but not their base class.
 export const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};

@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import {conv2dCases, describeCase, matMulCases, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {conv2dCases, describeCase, fusedMatMulCases, matMulCases, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -52,6 +52,20 @@ export function describeSuiteResults(
       });
       test.each(rowCountConv2dCases().map((c, i) => [i, describeCase(c)]))('conv2d case %i %s', (i, text) => {
         check('conv2dRows', i as number, text as string);
+      });
+    });
+
+    describe('blockSparseMatMul with a fused bias and activation matches act(tf.matMul + bias) (y, dx, dW, dbias)', () => {
+      test.each(fusedMatMulCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
+        const r = results().fusedMatMul[i as number];
+        if ('error' in r) {
+          throw new Error(`${text} threw: ${r.error}`);
+        }
+        for (const part of ['forward', 'dx', 'dw', 'dbias'] as const) {
+          if (!(r[part] <= tolerance)) {
+            throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${text}`);
+          }
+        }
       });
     });
 
@@ -121,12 +135,12 @@ export function describeSuiteResults(
       expect(l.reloadDifference).toBe(0);
     });
 
-    test('a repeated layer call runs its product, bias add and ReLU, and no other program', () => {
+    test('a repeated layer call runs one program, its product with bias and ReLU fused', () => {
       const programs = results().programsPerLayerCall;
       if (programs != null && typeof programs === 'object') {
         throw new Error(programs.error);
       }
-      expect(programs).toBe(results().backend === 'cpu' ? null : 3);
+      expect(programs).toBe(results().backend === 'cpu' ? null : 1);
     });
 
     test('an optimizer trains through both ops', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, randomLayout} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, FusedActivation, randomLayout} from '@tfjs-blocksparse/core';
 
 export interface BadInputCase {
   name: string;
@@ -40,6 +40,16 @@ export function badInputCases(): BadInputCase[] {
       name: 'transposed product with x of the input width',
       prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {transposeW: true}]),
       message: /x must be \[\.\.\., 16\]/
+    },
+    {
+      name: 'bias of the input width',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {bias: tf.zeros([32])}]),
+      message: /bias must be \[16\] \(one value per output column\), got \[32\]/
+    },
+    {
+      name: 'an activation the kernels do not fuse',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'tanh' as FusedActivation}]),
+      message: /activation must be one of linear, relu, got tanh/
     },
     {
       name: 'packed weight with a block too many',

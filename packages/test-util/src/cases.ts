@@ -1,4 +1,4 @@
-import {seededRandom} from '@tfjs-blocksparse/core';
+import {FusedActivation, seededRandom} from '@tfjs-blocksparse/core';
 
 export type LayoutKind = 'random'|'smallWorld'|'banded'|'magnitude'|'empty'|'single';
 
@@ -126,6 +126,29 @@ export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
     dilations: [1, 1],
     pad: 'same'
   }));
+}
+
+export interface FusedMatMulCase extends MatMulCase {
+  activation: FusedActivation;
+}
+
+/**
+ * Matmuls with a bias and an activation fused into the product, at 1, 16
+ * and 100 rows (few-row and tiled programs on webgpu), every block size,
+ * with and without Wᵀ; the last has no kept block (bias and activation then
+ * run as ops).
+ */
+export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
+  const random = seededRandom(seed);
+  const cases = [1, 16, 100].flatMap((rows, r) => BLOCK_SIZES.map((blockSize, b) => ({
+    ...layoutCase(random, b, 3),
+    kind: KINDS[(r + b) % 4],
+    blockSize,
+    batchShape: [rows],
+    transposeW: (r + b) % 2 === 1,
+    activation: (b % 2 === 0 ? 'relu' : 'linear') as FusedActivation
+  })));
+  return [...cases, {...cases[0], kind: 'empty'}];
 }
 
 export function describeCase(c: MatMulCase|Conv2DCase): string {

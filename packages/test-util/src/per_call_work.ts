@@ -9,9 +9,9 @@ const PROGRAM_RUNNERS = ['runWebGLProgram', 'runWebGPUProgram'];
 
 /**
  * The backend programs that one call of a BlockSparseDense layer (bias,
- * ReLU) runs at batch 1 once it has been called before: the product, the
- * bias add and the ReLU, and nothing else (no copy of the weight, no table
- * built). null on a backend without programs (cpu).
+ * ReLU) runs at batch 1 once it has been called before: one, the product
+ * with its bias and ReLU fused, and nothing else (no copy of the weight, no
+ * table built). null on a backend without programs (cpu).
  */
 export function programsPerLayerCall(): number|null {
   const backend = tf.backend() as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {BlockLayout, blockSparseConv2d, blockSparseMatMul, densify, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
-import type {Conv2DCase, MatMulCase} from './cases';
+import type {Conv2DCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
 import {seededValues} from './random';
 import {relativeError, spreadFilter, withZeroItem} from './reference';
@@ -47,7 +47,7 @@ async function compare(
 }
 
 /** Runs a case on its own layout, whose GPU tables are released afterwards. */
-async function withLayout(layout: BlockLayout, run: () => Promise<CaseErrors>): Promise<CaseErrors> {
+async function withLayout<T>(layout: BlockLayout, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } finally {
@@ -70,6 +70,38 @@ export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
     return compare(
         x, w, y => tensorFrom(y.shape, c.seed + 3),
         (a, b) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW}), dense);
+  }));
+}
+
+/** Relative errors of a fused product (y and the gradients of x, w and bias) against dense tfjs ops. */
+export interface FusedCaseErrors extends CaseErrors {
+  dbias: number;
+}
+
+/** act(x·W + bias) fused into blockSparseMatMul against act(tf.matMul(x, densify(w)) + bias). */
+export function runFusedMatMulCase(c: FusedMatMulCase): Promise<FusedCaseErrors> {
+  const layout = layoutFor(c);
+  const bs = layout.blockSize;
+  const [inSize, outSize] = c.transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];
+  return withLayout(layout, () => scoped(async () => {
+    const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
+    const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
+    const bias = tensorFrom([outSize], c.seed + 4);
+    const activate = (y: tf.Tensor) => c.activation === 'relu' ? tf.relu(y) : y;
+    const sparse = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+        blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, bias: d, activation: c.activation});
+    const dense = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
+        activate(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d));
+    const r = tensorFrom([...c.batchShape, outSize], c.seed + 3);
+    const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
+    const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
+    const [dxRef, dwRef, dbiasRef] = tf.grads(loss(dense))([x, w, bias]);
+    return {
+      forward: await relativeError(sparse(x, w, bias), dense(x, w, bias)),
+      dx: await relativeError(dx, dxRef),
+      dw: await relativeError(dw, dwRef),
+      dbias: await relativeError(dbias, dbiasRef)
+    };
   }));
 }
 

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, densify, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
-import {conv2dCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
+import {conv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {programsPerLayerCall} from './per_call_work';
 import {seededValues} from './random';
 import {relativeError} from './reference';
-import {CaseErrors, runConv2DCase, runMatMulCase} from './run_cases';
+import {CaseErrors, FusedCaseErrors, runConv2DCase, runFusedMatMulCase, runMatMulCase} from './run_cases';
 import {scoped, scopedSync} from './scoped';
 
 /**
@@ -61,6 +61,8 @@ export interface SuiteResults {
   /** The cases of rowCountMatMulCases and rowCountConv2dCases: every backend, every suite size. */
   matMulRows: CaseResult[];
   conv2dRows: CaseResult[];
+  /** The cases of fusedMatMulCases: bias and activation in the product. */
+  fusedMatMul: Array<FusedCaseErrors|{error: string}>;
   finiteDifference: {matMul: number, conv2d: number}|{error: string};
   badInputs: BadInputResult[];
   /**
@@ -220,8 +222,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
   }
   const memoryAfter = tf.memory();
 
-  const runAll = async <C>(cases: C[], run: (c: C) => Promise<CaseErrors>) => {
-    const results: CaseResult[] = [];
+  const runAll = async <C, E extends CaseErrors>(cases: C[], run: (c: C) => Promise<E>) => {
+    const results: Array<E|{error: string}> = [];
     for (const c of cases) {
       results.push(await guarded(() => run(c)));
     }
@@ -233,6 +235,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
     conv2d: await runAll(conv2dCases(options.conv2dCases), runConv2DCase),
     matMulRows: await runAll(rowCountMatMulCases(), runMatMulCase),
     conv2dRows: await runAll(rowCountConv2dCases(), runConv2DCase),
+    fusedMatMul: await runAll(fusedMatMulCases(), runFusedMatMulCase),
     finiteDifference: await guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
     badInputs,
     leaks: {

@@ -14,9 +14,10 @@ export function blockSparseMatMul(args: {
   backend: MathBackendCPU,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w}, backend, attrs: {layout, transposeW}} = args;
+  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
   const xv = float32Values(backend, x);
   const wv = float32Values(backend, w);
+  const biasValues = bias == null ? null : float32Values(backend, bias);
   const [rows, inSize] = x.shape;
   const bs = layout.blockSize;
   const bs2 = bs * bs;
@@ -48,6 +49,16 @@ export function blockSparseMatMul(args: {
               acc[j] += xk * wv[wRow + j];
             }
           }
+        }
+      }
+      if (biasValues != null) {
+        for (let j = 0; j < bs; j++) {
+          acc[j] += biasValues[s * bs + j];
+        }
+      }
+      if (activation === 'relu') {
+        for (let j = 0; j < bs; j++) {
+          acc[j] = Math.max(acc[j], 0);
         }
       }
       out.set(acc, m * outSize + s * bs);

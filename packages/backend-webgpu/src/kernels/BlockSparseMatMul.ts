@@ -11,7 +11,7 @@ export function blockSparseMatMul(args: {
   backend: WebGPUBackend,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w}, backend, attrs: {layout, transposeW}} = args;
+  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
   checkBlockSize(layout, BlockSparseMatMul);
   const [rows, inSize] = x.shape;
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
@@ -19,10 +19,11 @@ export function blockSparseMatMul(args: {
   if (layout.nnz === 0) {
     return zeros(backend, [rows, outSize]);
   }
-  const program = new BlockSparseMatMulProgram([rows, outSize], rows, segments, layout.blockSize, transposeW);
+  const program = new BlockSparseMatMulProgram(
+      [rows, outSize], rows, segments, layout.blockSize, transposeW, {bias: bias != null, activation});
   checkDispatch(backend, program.dispatch, BlockSparseMatMul);
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  return backend.runWebGPUProgram(program, [x, w, table], 'float32', [
+  return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [outSize]}, {type: 'int32', data: [inSize]}

@@ -4,21 +4,25 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, Block
 import {blockSparseMatMul, blockSparseMatMulGradW} from '../ops/block_sparse_mat_mul';
 
 /**
- * y = x·W: dx = dy·Wᵀ (the transposed product over the same packed blocks)
- * and dW = the kept blocks of xᵀ·dy. For y = x·Wᵀ the roles of x and dy in
- * dW swap.
+ * y = act(x·W + bias): with g = dy·act'(y) (dy itself for 'linear'; dy where
+ * y > 0 for 'relu', read from the saved output), dx = g·Wᵀ (the transposed
+ * product over the same packed blocks), dW = the kept blocks of xᵀ·g and
+ * dbias = g summed over rows. For y = x·Wᵀ the roles of x and g in dW swap.
  */
 export const blockSparseMatMulGradConfig: tf.GradConfig = {
   kernelName: BlockSparseMatMul,
   inputsToSave: ['x', 'w'],
+  outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
-    const [x, w] = saved;
-    const {layout, transposeW} = attrs as unknown as BlockSparseMatMulAttrs;
-    const g = dy as tf.Tensor;
+    const [x, w, y] = saved;
+    const {layout, transposeW, activation} = attrs as unknown as BlockSparseMatMulAttrs;
+    const g = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : dy as tf.Tensor;
+    // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW}),
       w: () => transposeW ? blockSparseMatMulGradW(g, x, layout) :
-                            blockSparseMatMulGradW(x, g, layout)
+                            blockSparseMatMulGradW(x, g, layout),
+      bias: () => tf.sum(g, 0)
     };
   }
 };
