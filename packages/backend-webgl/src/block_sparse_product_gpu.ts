@@ -1,5 +1,5 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import type {FusedActivation} from '@tfjs-blocksparse/core';
+import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 /**
  * Block-sparse products as packed fragment programs: each output texel is a
@@ -37,16 +37,8 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
   return taps.count === 1 ? `getW(blk, ${row}, ${col})` : `getW(blk, t, ${row}, ${col})`;
 }
 
-/** What the product does to each output texel before writing it (tfjs's fused matMul's bias and activation). */
-export interface Epilogue {
-  bias: boolean;
-  activation: FusedActivation;
-}
-
-const NO_EPILOGUE: Epilogue = {bias: false, activation: 'linear'};
-
 /** GLSL applying the epilogue to the output texel `result`. */
-function epilogueSource({bias, activation}: Epilogue): string {
+function epilogueSource({bias, activation}: ProductEpilogue): string {
   const biased = bias ? 'result += getBiasAtOutCoords();' : '';
   // Multiplies by 1 where result >= 0 or is NaN (kept as NaN, as tfjs's relu does), else by 0.
   const activated = activation === 'relu' ? 'result *= vec4(greaterThanEqual(result, vec4(0.0))) + vec4(isnan(result));' : '';
@@ -77,7 +69,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
    */
   constructor(
       outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP,
-      wTexels: [number, number]|null = null, epilogue: Epilogue = NO_EPILOGUE) {
+      wTexels: [number, number]|null = null, epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     if (epilogue.bias) {
       this.variableNames = [...this.variableNames, 'bias'];

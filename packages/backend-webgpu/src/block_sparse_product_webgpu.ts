@@ -1,5 +1,5 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
-import type {FusedActivation} from '@tfjs-blocksparse/core';
+import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
 import {rowsPerStep} from './rows_per_step';
@@ -191,16 +191,8 @@ function fewRowsProductSource(
   }`;
 }
 
-/** What the product does to each output vec4 before writing it (tfjs's fused matMul's bias and activation). */
-export interface Epilogue {
-  bias: boolean;
-  activation: FusedActivation;
-}
-
-const NO_EPILOGUE: Epilogue = {bias: false, activation: 'linear'};
-
 /** WGSL `finish(v, n4)`: output vec4 v of vec4 column n4, biased and activated. */
-function finishSource({bias, activation}: Epilogue): string {
+function finishSource({bias, activation}: ProductEpilogue): string {
   const biased = bias ? 'v + bias[n4]' : 'v';
   // select keeps NaN as NaN, as tfjs's relu does.
   const activated = activation === 'relu' ? `select(b, vec4<f32>(0.0), b < vec4<f32>(0.0))` : 'b';
@@ -229,7 +221,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
   constructor(
       outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
-      protected readonly transposeW: boolean, protected readonly epilogue: Epilogue = NO_EPILOGUE) {
+      protected readonly transposeW: boolean, protected readonly epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {

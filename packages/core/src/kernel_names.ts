@@ -25,6 +25,15 @@ export interface BlockSparseMatMulAttrs {
   activation: FusedActivation;
 }
 
+/** What a backend's product program does to its output before writing it: add the bias input, activate. */
+export interface ProductEpilogue {
+  bias: boolean;
+  activation: FusedActivation;
+}
+
+/** Output written as computed. */
+export const NO_EPILOGUE: ProductEpilogue = {bias: false, activation: 'linear'};
+
 /** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */
 export const BlockSparseMatMulGradW = 'BlockSparseMatMulGradW';
 export type BlockSparseMatMulGradWInputs = {x: TensorInfo, dy: TensorInfo};
