@@ -19,6 +19,7 @@ export const BlockSparseMatMul = 'BlockSparseMatMul';
 export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
 /** The activations the kernels apply in the product's last step, as tfjs's fused matMul does. */
 export type FusedActivation = 'linear'|'relu';
+export const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu'];
 export interface BlockSparseMatMulAttrs {
   layout: BlockLayout;
   transposeW: boolean;

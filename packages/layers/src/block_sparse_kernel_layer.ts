@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type {BlockLayout, FusedActivation} from '@tfjs-blocksparse/core';
+import {BlockLayout, FUSED_ACTIVATIONS, FusedActivation} from '@tfjs-blocksparse/core';
 
 import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout} from './layer_layout';
 
@@ -64,10 +64,10 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     }
   }
 
-  /** The layer's activation where the block-sparse kernels can apply it themselves ('linear', 'relu'); else null. */
+  /** The layer's activation where the block-sparse kernels can apply it themselves (FUSED_ACTIVATIONS); else null. */
   protected fusedActivation(): FusedActivation|null {
     const name = this.internals.activation.getClassName();
-    return name === 'linear' || name === 'relu' ? name : null;
+    return FUSED_ACTIVATIONS.find(a => a === name) ?? null;
   }
 
   /** The layer's output from the block-sparse product: bias, then activation. */

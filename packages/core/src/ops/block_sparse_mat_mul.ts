@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, FusedActivation} from '../kernel_names';
+import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, FUSED_ACTIVATIONS, FusedActivation} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
@@ -14,8 +14,6 @@ export interface BlockSparseMatMulOptions {
   /** Applied after the bias, in the same kernel: 'linear' (default) or 'relu'. */
   activation?: FusedActivation;
 }
-
-const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu'];
 
 /**
  * x [..., K] · W [K, N] → [..., N], where W is block-sparse: `w` holds the
