@@ -14,11 +14,13 @@ const globals = {
   '@tensorflow/tfjs-backend-cpu': 'tf',
   '@tensorflow/tfjs-backend-webgl': 'tf',
   '@tensorflow/tfjs-backend-webgpu': 'tf',
+  '@tensorflow/tfjs-backend-wasm': 'tf',
   '@tensorflow/tfjs-layers': 'tf',
   '@tfjs-blocksparse/core': 'tfbs',
   '@tfjs-blocksparse/backend-cpu': 'tfbs',
   '@tfjs-blocksparse/backend-webgl': 'tfbs',
   '@tfjs-blocksparse/backend-webgpu': 'tfbs',
+  '@tfjs-blocksparse/backend-wasm': 'tfbs',
   '@tfjs-blocksparse/layers': 'tfbs.layers',
   '@tfjs-blocksparse/converter': 'tfbs',
 };

@@ -28,15 +28,21 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'
 ];
 
-/** Serves the repository read-only on 127.0.0.1 (an ephemeral port). */
-export async function serveRepository(): Promise<{server: Server, url: string}> {
+/**
+ * Serves the repository read-only on 127.0.0.1 (an ephemeral port);
+ * crossOriginIsolated pages may use SharedArrayBuffer (wasm threads).
+ */
+export async function serveRepository(crossOriginIsolated = false): Promise<{server: Server, url: string}> {
+  const isolation: Record<string, string> = crossOriginIsolated ?
+      {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'} :
+      {};
   const server = createServer((req, res) => {
     const path = normalize(join(ROOT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
     if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, {'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream'});
+    res.writeHead(200, {'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', ...isolation});
     createReadStream(path).pipe(res);
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
@@ -68,7 +74,7 @@ export async function openPage(browser: Browser, url: string): Promise<{page: Pa
  * page that loads the built UMD bundles. A backend the browser cannot give
  * (no WebGPU adapter, lost WebGL context) fails the tests, never skips them.
  */
-export function describeBrowserSuite(backend: string, options: SuiteOptions) {
+export function describeBrowserSuite(backend: string, options: SuiteOptions, crossOriginIsolated = false) {
   let server: Server;
   let browser: Browser;
   let results: SuiteResults;
@@ -76,7 +82,7 @@ export function describeBrowserSuite(backend: string, options: SuiteOptions) {
 
   beforeAll(async () => {
     let url: string;
-    ({server, url} = await serveRepository());
+    ({server, url} = await serveRepository(crossOriginIsolated));
     browser = await launchChromium();
     const {page, errors} = await openPage(browser, `${url}/packages/test-util/browser/suite.html`);
     pageErrors = errors;
@@ -92,10 +98,11 @@ export function describeBrowserSuite(backend: string, options: SuiteOptions) {
     server?.close();
   });
 
-  test(`the suite ran on ${backend} in Chromium without page errors`, () => {
+  const where = `${backend} in headless Chromium${crossOriginIsolated ? ' (cross-origin isolated)' : ''}`;
+  test(`the suite ran on ${where} without page errors`, () => {
     expect(results.backend).toBe(backend);
     expect(pageErrors).toEqual([]);
   });
 
-  describeSuiteResults(`${backend} in headless Chromium`, options, () => results);
+  describeSuiteResults(where, options, () => results);
 }

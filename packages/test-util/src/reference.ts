@@ -35,6 +35,32 @@ export function withZeroItem(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.T
   return tf.slice(f(tf.concat([x, tf.zeros([1, ...x.shape.slice(1)])])), 0, 0);
 }
 
+let referenceBackend: string|null = null;
+
+/**
+ * Names the backend that computes the dense references (null: the suite's
+ * own). tfjs-backend-wasm 4.22 needs one: its conv2d gives wrong outputs at
+ * some strides and paddings (and then corrupts its heap), and it lacks the
+ * gradients of gather (UnsortedSegmentSum) and of conv2d's filter.
+ */
+export function setReferenceBackend(name: string|null): void {
+  referenceBackend = name;
+}
+
+/** Runs f on the reference backend and returns to the current one; tfjs moves tensors between them as they are read. */
+export async function onReferenceBackend<T>(f: () => T): Promise<T> {
+  const own = tf.getBackend();
+  if (referenceBackend == null || referenceBackend === own) {
+    return f();
+  }
+  await tf.setBackend(referenceBackend);
+  try {
+    return f();
+  } finally {
+    await tf.setBackend(own);
+  }
+}
+
 /**
  * max |actual - expected| / max(max |expected|, 1e-3), read on the host
  * asynchronously (WebGPU in Node has no synchronous read).

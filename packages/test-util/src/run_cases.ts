@@ -4,7 +4,7 @@ import {BlockLayout, blockSparseConv2d, blockSparseMatMul, densify, releaseLayou
 import type {Conv2DCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
 import {seededValues} from './random';
-import {relativeError, spreadFilter, withZeroItem} from './reference';
+import {onReferenceBackend, relativeError, spreadFilter, withZeroItem} from './reference';
 import {scoped} from './scoped';
 
 /** Relative errors of the block-sparse op against dense tfjs on the same backend. */
@@ -28,13 +28,13 @@ async function compare(
     dense: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): Promise<CaseErrors> {
   return scoped(async () => {
     const y = sparse(x, w);
-    const yRef = dense(x, w);
+    const yRef = await onReferenceBackend(() => dense(x, w));
     const r = cotangent(yRef);
     // tfjs's webgpu sum throws on an empty tensor: an empty product sums one zero instead.
     const sum = (t: tf.Tensor) => t.size > 0 ? tf.sum(t) : tf.sum(tf.concat([tf.reshape(t, [-1]), tf.zeros([1])]));
     const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor) => sum(tf.mul(f(a, b), r));
     const [dx, dw] = tf.grads(loss(sparse))([x, w]);
-    const [dxRef, dwRef] = tf.grads(loss(dense))([x, w]);
+    const [dxRef, dwRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w]));
     // Again, now that the GPU backends hold w as a texture or buffer of their
     // own layout: programs may read it differently then (webgl does).
     const yAgain = sparse(x, w);
@@ -95,9 +95,10 @@ export function runFusedMatMulCase(c: FusedMatMulCase): Promise<FusedCaseErrors>
     const r = tensorFrom([...c.batchShape, outSize], c.seed + 3);
     const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
     const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
-    const [dxRef, dwRef, dbiasRef] = tf.grads(loss(dense))([x, w, bias]);
+    const [dxRef, dwRef, dbiasRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w, bias]));
+    const yRef = await onReferenceBackend(() => dense(x, w, bias));
     return {
-      forward: await relativeError(sparse(x, w, bias), dense(x, w, bias)),
+      forward: await relativeError(sparse(x, w, bias), yRef),
       dx: await relativeError(dx, dxRef),
       dw: await relativeError(dw, dwRef),
       dbias: await relativeError(dbias, dbiasRef)

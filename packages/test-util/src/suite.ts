@@ -7,7 +7,7 @@ import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {programsPerLayerCall} from './per_call_work';
 import {seededValues} from './random';
-import {relativeError} from './reference';
+import {relativeError, setReferenceBackend} from './reference';
 import {CaseErrors, FusedCaseErrors, runConv2DCase, runFusedMatMulCase, runMatMulCase} from './run_cases';
 import {scoped, scopedSync} from './scoped';
 
@@ -26,6 +26,8 @@ export interface SuiteOptions {
   layersEpochs: number;
   /** A block size the backend's kernels refuse, to check that they refuse it clearly. */
   unsupportedBlockSize?: number;
+  /** The backend that computes dense references, where the suite's own backend's dense ops fall short (see setReferenceBackend). */
+  referenceBackend?: string;
 }
 
 export const FULL_SUITE: SuiteOptions = {
@@ -193,6 +195,15 @@ function tryUnsupportedBlockSize(bs: number): UnsupportedBlockSizeResult[] {
 }
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
+  setReferenceBackend(options.referenceBackend ?? null);
+  try {
+    return await runChecks(options);
+  } finally {
+    setReferenceBackend(null);
+  }
+}
+
+async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
   const badInputs = badInputCases().map(c => scopedSync(() => {
     const call = c.prepare();
     const before = tf.memory().numTensors;

@@ -1,0 +1,150 @@
+import {at, rowAt} from './rows';
+import {broadcastRow, finishRow} from './rows_in_order';
+
+/**
+ * y = x·W, one output block column (segment) at a time, over that column's
+ * kept blocks and, for a convolution, the filter taps: tiles of 4 rows ×
+ * 8 (or 4) columns live in v128 accumulators; each step broadcasts one x
+ * value per row against a W row's vectors (XNNPACK's 4x8 "loadsplat" GEMM).
+ * A segment's blocks stay in cache while every row tile passes over them.
+ * The last rows % 4 rows (all of a batch of 1) go one at a time, in
+ * storage order (rows_in_order.ts).
+ *
+ * Rows are consecutive in x (xTable == 0) or, for a convolution, looked up
+ * per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow).
+ * bias (0: none) is added and relu applied before the single store.
+ */
+export function productBroadcast(
+    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
+    w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
+    blockRows: usize, blockCols: usize, nnz: i32,
+    y: usize, yStride: i32, bias: usize, relu: bool): void {
+  const tiled = rows & ~3;
+  for (let m = tiled; m < rows; m++) {
+    const out = y + (<usize>(m * yStride) << 2);
+    broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
+    finishRow(out, segments * bs, bias, relu);
+  }
+  for (let s = 0; s < segments; s++) {
+    const first = at(ptr, s);
+    const end = at(ptr, s + 1);
+    for (let m = 0; m < tiled; m += 4) {
+      let j = 0;
+      for (; j + 8 <= bs; j += 8) {
+        tile4x8(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, relu,
+                s, m, j);
+      }
+      if (j < bs) {
+        tile4x4(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, relu,
+                s, m, j);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function epilogue(acc: v128, bias: usize, column: i32, relu: bool): v128 {
+  if (bias != 0) {
+    acc = f32x4.add(acc, v128.load(bias + (<usize>column << 2)));
+  }
+  return relu ? f32x4.max(acc, f32x4.splat(0)) : acc;
+}
+
+// @ts-ignore: decorator
+@inline
+function tile4x8(
+    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
+    w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
+    y: usize, yStride: i32, bias: usize, relu: bool, s: i32, m: i32, j: i32): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  const wRow = <usize>bs << 2;
+  for (let e = first; e < end; e++) {
+    const xColumn = <usize>(at(other, e) * bs) << 2;
+    const tapBase = at(block, e) * taps;
+    for (let t = 0; t < taps; t++) {
+      const table: usize = xTable == 0 ? 0 : xTable + (<usize>(t * rows) << 2);
+      let x0 = rowAt(x, xStride, table, m, zeroRow) + xColumn;
+      let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
+      let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
+      let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
+      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
+      for (let k = 0; k < bs; k++) {
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
+        const b0 = v128.load_splat<f32>(x0);
+        const b1 = v128.load_splat<f32>(x1);
+        const b2 = v128.load_splat<f32>(x2);
+        const b3 = v128.load_splat<f32>(x3);
+        a00 = f32x4.add(a00, f32x4.mul(b0, w0));
+        a01 = f32x4.add(a01, f32x4.mul(b0, w1));
+        a10 = f32x4.add(a10, f32x4.mul(b1, w0));
+        a11 = f32x4.add(a11, f32x4.mul(b1, w1));
+        a20 = f32x4.add(a20, f32x4.mul(b2, w0));
+        a21 = f32x4.add(a21, f32x4.mul(b2, w1));
+        a30 = f32x4.add(a30, f32x4.mul(b3, w0));
+        a31 = f32x4.add(a31, f32x4.mul(b3, w1));
+        x0 += 4;
+        x1 += 4;
+        x2 += 4;
+        x3 += 4;
+        wp += wRow;
+      }
+    }
+  }
+  const column = s * bs + j;
+  const out = y + (<usize>(m * yStride + column) << 2);
+  const rowBytes = <usize>yStride << 2;
+  v128.store(out, epilogue(a00, bias, column, relu));
+  v128.store(out, epilogue(a01, bias, column + 4, relu), 16);
+  v128.store(out + rowBytes, epilogue(a10, bias, column, relu));
+  v128.store(out + rowBytes, epilogue(a11, bias, column + 4, relu), 16);
+  v128.store(out + 2 * rowBytes, epilogue(a20, bias, column, relu));
+  v128.store(out + 2 * rowBytes, epilogue(a21, bias, column + 4, relu), 16);
+  v128.store(out + 3 * rowBytes, epilogue(a30, bias, column, relu));
+  v128.store(out + 3 * rowBytes, epilogue(a31, bias, column + 4, relu), 16);
+}
+
+/** The last 4 columns of a block whose size is not a multiple of 8. */
+// @ts-ignore: decorator
+@inline
+function tile4x4(
+    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
+    w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
+    y: usize, yStride: i32, bias: usize, relu: bool, s: i32, m: i32, j: i32): void {
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const wRow = <usize>bs << 2;
+  for (let e = first; e < end; e++) {
+    const xColumn = <usize>(at(other, e) * bs) << 2;
+    const tapBase = at(block, e) * taps;
+    for (let t = 0; t < taps; t++) {
+      const table: usize = xTable == 0 ? 0 : xTable + (<usize>(t * rows) << 2);
+      let x0 = rowAt(x, xStride, table, m, zeroRow) + xColumn;
+      let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
+      let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
+      let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
+      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
+      for (let k = 0; k < bs; k++) {
+        const w0 = v128.load(wp);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load_splat<f32>(x0), w0));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load_splat<f32>(x1), w0));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load_splat<f32>(x2), w0));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load_splat<f32>(x3), w0));
+        x0 += 4;
+        x1 += 4;
+        x2 += 4;
+        x3 += 4;
+        wp += wRow;
+      }
+    }
+  }
+  const column = s * bs + j;
+  const out = y + (<usize>(m * yStride + column) << 2);
+  const rowBytes = <usize>yStride << 2;
+  v128.store(out, epilogue(a0, bias, column, relu));
+  v128.store(out + rowBytes, epilogue(a1, bias, column, relu));
+  v128.store(out + 2 * rowBytes, epilogue(a2, bias, column, relu));
+  v128.store(out + 3 * rowBytes, epilogue(a3, bias, column, relu));
+}
+

@@ -1,0 +1,51 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+
+import {convScratchBytes, writeTapPixels} from './tap_pixels';
+import {wasmKernels} from './wasm_kernels';
+import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable, withScratch} from './wasm_util';
+
+/**
+ * Each image is one broadcast product whose rows are output pixels, summed
+ * over the kept blocks of each output block column and every filter tap;
+ * the tap table sends taps in the padding to a zeroed row.
+ */
+export function blockSparseConv2D(args: {
+  inputs: BlockSparseConv2DInputs,
+  backend: BackendWasm,
+  attrs: BlockSparseConv2DAttrs
+}): TensorInfo {
+  const {inputs: {x, w}, backend, attrs} = args;
+  const {layout} = attrs;
+  checkBlockSize(layout, BlockSparseConv2D);
+  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
+  const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
+  const out = makeOutput(backend, [batchSize, outHeight, outWidth, cout]);
+  const pixels = outHeight * outWidth;
+  if (batchSize * pixels * cout === 0) {
+    return out;
+  }
+  const kernels = wasmKernels(backend);
+  const {ptr, block, other, segments} = segmentTable(backend, layout, 'byColumn');
+  const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
+  const taps = info.filterHeight * info.filterWidth;
+  withScratch(backend, convScratchBytes(info, cin), table => {
+    writeTapPixels(info, new Int32Array(backend.wasm.HEAPU8.buffer, table, taps * pixels));
+    const zeroRow = table + 4 * taps * pixels;
+    const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
+    for (let b = 0; b < batchSize; b++) {
+      kernels.productBroadcast(
+          pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, w0, ptr, block, other, segments,
+          bs, blockRows, blockCols, layout.nnz, y0 + 4 * b * pixels * cout, cout, 0, false);
+    }
+  });
+  return out;
+}
+
+export const blockSparseConv2DConfig: KernelConfig = {
+  kernelName: BlockSparseConv2D,
+  backendName: 'wasm',
+  kernelFunc: blockSparseConv2D as unknown as KernelFunc
+};

@@ -1,0 +1,46 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+
+import {convScratchBytes, writeTapPixels} from './tap_pixels';
+import {wasmKernels} from './wasm_kernels';
+import {checkBlockSize, coordinateTable, makeZeros, offsetOf, withScratch} from './wasm_util';
+
+/** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
+export function blockSparseConv2DBackpropFilter(args: {
+  inputs: BlockSparseConv2DBackpropFilterInputs,
+  backend: BackendWasm,
+  attrs: BlockSparseConv2DBackpropFilterAttrs
+}): TensorInfo {
+  const {inputs: {x, dy}, backend, attrs} = args;
+  const {layout, filterSize: [kh, kw]} = attrs;
+  checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
+  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
+  const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
+  const dw = makeZeros(backend, [nnz, kh, kw, bs, bs]);
+  const pixels = outHeight * outWidth;
+  if (nnz * batchSize * pixels === 0) {
+    return dw;
+  }
+  const kernels = wasmKernels(backend);
+  const {rows, cols} = coordinateTable(backend, layout);
+  const taps = kh * kw;
+  withScratch(backend, convScratchBytes(info, cin), table => {
+    writeTapPixels(info, new Int32Array(backend.wasm.HEAPU8.buffer, table, taps * pixels));
+    const zeroRow = table + 4 * taps * pixels;
+    const x0 = offsetOf(backend, x), dy0 = offsetOf(backend, dy), dw0 = offsetOf(backend, dw);
+    for (let b = 0; b < batchSize; b++) {
+      kernels.gradW(
+          pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, dy0 + 4 * b * pixels * cout, cout,
+          rows, cols, nnz, bs, dw0, true);
+    }
+  });
+  return dw;
+}
+
+export const blockSparseConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: BlockSparseConv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: blockSparseConv2DBackpropFilter as unknown as KernelFunc
+};

@@ -1,0 +1,48 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
+
+import {wasmKernels} from './wasm_kernels';
+import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable} from './wasm_util';
+
+/**
+ * y = x·W walks each output block column's kept blocks (broadcast
+ * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
+ * micro-kernel). Bias and ReLU are applied in the kernel, before the store.
+ */
+export function blockSparseMatMul(args: {
+  inputs: BlockSparseMatMulInputs,
+  backend: BackendWasm,
+  attrs: BlockSparseMatMulAttrs
+}): TensorInfo {
+  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
+  checkBlockSize(layout, BlockSparseMatMul);
+  const [rows, inSize] = x.shape;
+  const outSize = transposeW ? layout.inputSize : layout.outputSize;
+  const out = makeOutput(backend, [rows, outSize]);
+  if (rows === 0) {
+    return out;
+  }
+  const kernels = wasmKernels(backend);
+  const {ptr, block, other, segments} = segmentTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
+  const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
+  const {blockSize: bs, nnz} = layout;
+  const biasOffset = bias == null ? 0 : offsetOf(backend, bias);
+  const relu = activation === 'relu';
+  if (transposeW) {
+    kernels.productDot(
+        rows, 1, 0, offsetOf(backend, x), inSize, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
+        blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, biasOffset, relu);
+  } else {
+    kernels.productBroadcast(
+        rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
+        blockCols, nnz, offsetOf(backend, out), outSize, biasOffset, relu);
+  }
+  return out;
+}
+
+export const blockSparseMatMulConfig: KernelConfig = {
+  kernelName: BlockSparseMatMul,
+  backendName: 'wasm',
+  kernelFunc: blockSparseMatMul as unknown as KernelFunc
+};

@@ -1,0 +1,76 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import {BlockLayout, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
+
+/** Where a tensor's values start in the wasm backend's memory (bytes). */
+export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+/** A float32 output in the backend's memory, left uninitialized (the kernels write every value). */
+export function makeOutput(backend: BackendWasm, shape: number[]): TensorInfo {
+  return backend.makeOutput(shape, 'float32');
+}
+
+/** A float32 output set to zeros, for kernels that accumulate into it. */
+export function makeZeros(backend: BackendWasm, shape: number[]): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const size = shape.reduce((a, b) => a * b, 1);
+  const offset = offsetOf(backend, out);
+  backend.wasm.HEAPU8.fill(0, offset, offset + 4 * size);
+  return out;
+}
+
+/** The SIMD kernels move 4 floats at a time along a block. */
+export function checkBlockSize(layout: BlockLayout, kernelName: string) {
+  const bs = layout.blockSize;
+  if (bs % 4 !== 0) {
+    throw new Error(
+        `${kernelName} on wasm: block size ${bs} is not supported; the SIMD kernels take multiples of 4 ` +
+        '(4, 8, 16, 32, 64, ...)');
+  }
+}
+
+const tableBackends = new WeakMap<BackendWasm, TableBackend>();
+
+/** The wasm backend seen as core's TableBackend: tables live in its memory, outside the engine's count. */
+function asTableBackend(backend: BackendWasm): TableBackend {
+  let tables = tableBackends.get(backend);
+  if (tables == null) {
+    tables = {
+      makeTensorInfo: (shape, dtype, values) => backend.makeOutput(shape, dtype, undefined, values),
+      disposeData: (dataId, force) => backend.disposeData(dataId, force),
+    };
+    tableBackends.set(backend, tables);
+  }
+  return tables;
+}
+
+/** A layout's segment table (by output column, or by input row for x·Wᵀ), built once per layout and backend. */
+export function segmentTable(backend: BackendWasm, layout: BlockLayout, kind: 'byColumn'|'byRow'):
+    {ptr: number, block: number, other: number, segments: number} {
+  const base = offsetOf(backend, layoutTable(asTableBackend(backend), layout, kind));
+  const segments = kind === 'byColumn' ? layout.colBlocks : layout.rowBlocks;
+  const block = base + 4 * (segments + 1);
+  return {ptr: base, block, other: block + 4 * layout.nnz, segments};
+}
+
+/** The kept blocks' (row, column) coordinates, built once per layout and backend. */
+export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {rows: number, cols: number} {
+  const base = offsetOf(backend, layoutTable(asTableBackend(backend), layout, 'coords'));
+  return {rows: base, cols: base + 4 * layout.nnz};
+}
+
+/**
+ * Runs `body` with `bytes` of zeroed scratch memory from the backend's
+ * allocator, freed afterwards even if `body` throws.
+ */
+export function withScratch<T>(backend: BackendWasm, bytes: number, body: (offset: number) => T): T {
+  const offset = backend.wasm._malloc(Math.max(bytes, 4)) >>> 0;
+  try {
+    backend.wasm.HEAPU8.fill(0, offset, offset + bytes);
+    return body(offset);
+  } finally {
+    backend.wasm._free(offset);
+  }
+}

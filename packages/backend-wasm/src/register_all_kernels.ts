@@ -1,0 +1,16 @@
+import {registerKernel} from '@tensorflow/tfjs-core';
+
+import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
+import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
+import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
+import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
+import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
+
+export const kernelConfigs = [
+  blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig,
+  blockSparseConv2DBackpropInputConfig, blockSparseConv2DBackpropFilterConfig
+];
+
+for (const config of kernelConfigs) {
+  registerKernel(config);
+}
