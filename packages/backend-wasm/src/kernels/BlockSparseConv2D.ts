@@ -4,7 +4,7 @@ import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeOutput, int32View, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
  * Each image is one broadcast product whose rows are output pixels, summed
@@ -32,7 +32,7 @@ export function blockSparseConv2D(args: {
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
   withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, new Int32Array(backend.wasm.HEAPU8.buffer, table, taps * pixels));
+    writeTapPixels(info, int32View(backend, table, taps * pixels));
     const zeroRow = table + 4 * taps * pixels;
     const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
     for (let b = 0; b < batchSize; b++) {

@@ -4,7 +4,7 @@ import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, B
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeZeros, offsetOf, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeZeros, int32View, offsetOf, withScratch} from './wasm_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
 export function blockSparseConv2DBackpropFilter(args: {
@@ -27,7 +27,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   const {rows, cols} = coordinateTable(backend, layout);
   const taps = kh * kw;
   withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, new Int32Array(backend.wasm.HEAPU8.buffer, table, taps * pixels));
+    writeTapPixels(info, int32View(backend, table, taps * pixels));
     const zeroRow = table + 4 * taps * pixels;
     const x0 = offsetOf(backend, x), dy0 = offsetOf(backend, dy), dw0 = offsetOf(backend, dw);
     for (let b = 0; b < batchSize; b++) {

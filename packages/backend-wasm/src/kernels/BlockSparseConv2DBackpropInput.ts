@@ -4,7 +4,7 @@ import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, Blo
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeZeros, int32View, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
  * dx, one filter tap at a time: for a fixed tap, distinct output pixels
@@ -33,7 +33,7 @@ export function blockSparseConv2DBackpropInput(args: {
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
   withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, new Int32Array(backend.wasm.HEAPU8.buffer, table, taps * pixels));
+    writeTapPixels(info, int32View(backend, table, taps * pixels));
     const scratchRow = table + 4 * taps * pixels;
     const dy0 = offsetOf(backend, dy), w0 = offsetOf(backend, w), dx0 = offsetOf(backend, dx);
     for (let b = 0; b < batchSize; b++) {

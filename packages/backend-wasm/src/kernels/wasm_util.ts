@@ -2,6 +2,22 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockLayout, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
 
+/** What the kernels use of tfjs-backend-wasm's emscripten module (typed loosely by tfjs). */
+interface EmscriptenHeap {
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(offset: number): void;
+}
+
+function heap(backend: BackendWasm): EmscriptenHeap {
+  return backend.wasm as unknown as EmscriptenHeap;
+}
+
+/** An int32 view of the backend's memory; take it after the last allocation (growing memory detaches views). */
+export function int32View(backend: BackendWasm, offset: number, length: number): Int32Array {
+  return new Int32Array(heap(backend).HEAPU8.buffer, offset, length);
+}
+
 /** Where a tensor's values start in the wasm backend's memory (bytes). */
 export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
@@ -17,7 +33,7 @@ export function makeZeros(backend: BackendWasm, shape: number[]): TensorInfo {
   const out = backend.makeOutput(shape, 'float32');
   const size = shape.reduce((a, b) => a * b, 1);
   const offset = offsetOf(backend, out);
-  backend.wasm.HEAPU8.fill(0, offset, offset + 4 * size);
+  heap(backend).HEAPU8.fill(0, offset, offset + 4 * size);
   return out;
 }
 
@@ -66,11 +82,11 @@ export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {row
  * allocator, freed afterwards even if `body` throws.
  */
 export function withScratch<T>(backend: BackendWasm, bytes: number, body: (offset: number) => T): T {
-  const offset = backend.wasm._malloc(Math.max(bytes, 4)) >>> 0;
+  const offset = heap(backend)._malloc(Math.max(bytes, 4)) >>> 0;
   try {
-    backend.wasm.HEAPU8.fill(0, offset, offset + bytes);
+    heap(backend).HEAPU8.fill(0, offset, offset + bytes);
     return body(offset);
   } finally {
-    backend.wasm._free(offset);
+    heap(backend)._free(offset);
   }
 }
