@@ -1,11 +1,11 @@
-// npm run bench [-- --backend cpu,webgpu,browser-webgl,browser-webgpu] [--size quick|standard|large] [--quick]
+// npm run bench [-- --backend cpu,wasm,webgpu,browser-webgl,browser-webgpu,browser-wasm] [--size quick|standard|large] [--quick]
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // npm run bench -- --models [--backend ...] [--runs N]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
-// the same run and writes bench-results/<backend>.{json,md,svg}. cpu and
-// webgpu run in Node (webgpu through Dawn); browser-* run in headless
-// Chromium from a localhost page.
+// the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
+// and webgpu run in Node (webgpu through Dawn); browser-* run in headless
+// Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
@@ -59,7 +59,7 @@ const options = {
   size, matMulRows, runs: Number(args.runs ?? 3), ops: args.ops.split(','),
   blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
 };
-const logRow = r => console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
+const logRow = r => r.skipped ? console.log(r.skipped) : console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
 function writeResults(backend, machine, rows) {
   const title = `Block-sparse vs dense (${describeSizes([...new Set(rows.map(r => r.op))])}), ${machine}`;
@@ -95,6 +95,10 @@ if (backends.includes('webgpu')) {
   require('@tensorflow/tfjs-backend-webgpu');
   require('@tfjs-blocksparse/backend-webgpu');
 }
+const tfWasm = backends.includes('wasm') ? require('@tensorflow/tfjs-backend-wasm') : null;
+if (tfWasm != null) {
+  await require('@tfjs-blocksparse/backend-wasm').blockSparseWasmReady();
+}
 const models = args.models ? await import('./bench/models.mjs') : null;
 // The models bench's CNN is converted once, here on cpu (the converter runs in Node), and saved for every runner.
 const converter = models == null ? null : require('@tfjs-blocksparse/converter');
@@ -121,7 +125,8 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   }
   const driver = backend === 'webgpu' ?
       `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
-  const machine = `${backend} backend${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
+  const threads = backend === 'wasm' ? ` (SIMD, ${tfWasm.getThreadsCount()} thread${tfWasm.getThreadsCount() > 1 ? 's' : ''})` : '';
+  const machine = `${backend} backend${threads}${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   if (models) {
     console.log(`Benchmarking whole models on ${machine}`);
     const cnn = await models.loadCnn(converter.loadFrom);

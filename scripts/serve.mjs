@@ -10,8 +10,13 @@ export const ROOT = normalize(join(fileURLToPath(import.meta.url), '..', '..'));
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
   '.map': 'application/json', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8',
-  '.bin': 'application/octet-stream',
+  '.bin': 'application/octet-stream', '.wasm': 'application/wasm',
 };
+
+// Cross-origin isolation gives pages SharedArrayBuffer, so tfjs-backend-wasm
+// (and the block-sparse wasm kernels) may run threads; every resource here
+// is same-origin, so nothing else changes.
+const CROSS_ORIGIN_ISOLATION = {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'};
 
 /** Resolves to {server, url}; port 0 picks a free one. A directory serves its index.html. */
 export async function serveRepository(port = 0) {
@@ -32,7 +37,7 @@ export async function serveRepository(port = 0) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, {'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream'});
+    res.writeHead(200, {'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', ...CROSS_ORIGIN_ISOLATION});
     createReadStream(path).pipe(res);
   });
   await new Promise((resolve, reject) => {

@@ -19,6 +19,7 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.css': 'text/css',
   '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
 };
 
 /** Debian's chromium with SwiftShader behind both WebGL (ANGLE) and WebGPU; never a downloaded browser. */

@@ -4,7 +4,7 @@ import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeOutput, int32View, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, int32View, makeOutput, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
  * Each image is one broadcast product whose rows are output pixels, summed

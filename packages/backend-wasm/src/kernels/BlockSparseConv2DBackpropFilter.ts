@@ -4,7 +4,7 @@ import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, B
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeZeros, int32View, offsetOf, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, withScratch} from './wasm_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
 export function blockSparseConv2DBackpropFilter(args: {

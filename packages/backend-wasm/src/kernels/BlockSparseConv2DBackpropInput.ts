@@ -4,7 +4,7 @@ import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, Blo
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
 import {wasmKernels} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeZeros, int32View, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
  * dx, one filter tap at a time: for a fixed tap, distinct output pixels
