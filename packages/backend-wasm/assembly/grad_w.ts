@@ -8,6 +8,7 @@ import {at, rowAt} from './rows';
  * dy rows are consecutive; x rows are consecutive (xTable == 0) or, for a
  * convolution, looked up per tap in xTable [taps][rows] (−1: reads zeroRow,
  * adding nothing). With accumulate, dW += result (a convolution's images).
+ * Work units, for threads to share: unit e is kept block e.
  */
 /**
  * Below this many rows a 4 × 8 tile does too little work per setup and
@@ -19,8 +20,8 @@ const FEW_ROWS = 8;
 export function gradW(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     dy: usize, dyStride: i32, blockRows: usize, blockCols: usize, nnz: i32, bs: i32,
-    dw: usize, accumulate: bool): void {
-  for (let e = 0; e < nnz; e++) {
+    dw: usize, accumulate: bool, unitFirst: i32, unitEnd: i32): void {
+  for (let e = unitFirst; e < min(unitEnd, nnz); e++) {
     const xColumn = <usize>(at(blockRows, e) * bs) << 2;
     const dyColumn = dy + (<usize>(at(blockCols, e) * bs) << 2);
     for (let t = 0; t < taps; t++) {

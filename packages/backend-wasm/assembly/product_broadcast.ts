@@ -13,19 +13,24 @@ import {broadcastRow, finishRow} from './rows_in_order';
  * Rows are consecutive in x (xTable == 0) or, for a convolution, looked up
  * per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow).
  * bias (0: none) is added and relu applied before the single store.
+ *
+ * Work units, for threads to share: unit s < segments is segment s's
+ * tiled rows, unit `segments` the last rows; a call does [unitFirst, unitEnd).
  */
 export function productBroadcast(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, relu: bool): void {
+    y: usize, yStride: i32, bias: usize, relu: bool, unitFirst: i32, unitEnd: i32): void {
   const tiled = rows & ~3;
-  for (let m = tiled; m < rows; m++) {
-    const out = y + (<usize>(m * yStride) << 2);
-    broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
-    finishRow(out, segments * bs, bias, relu);
+  if (unitEnd > segments) {
+    for (let m = tiled; m < rows; m++) {
+      const out = y + (<usize>(m * yStride) << 2);
+      broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
+      finishRow(out, segments * bs, bias, relu);
+    }
   }
-  for (let s = 0; s < segments; s++) {
+  for (let s = unitFirst; s < min(unitEnd, segments); s++) {
     const first = at(ptr, s);
     const end = at(ptr, s + 1);
     for (let m = 0; m < tiled; m += 4) {

@@ -11,23 +11,27 @@ import {dotRow, finishRow, lanes} from './rows_in_order';
  *
  * x rows are consecutive; y rows are consecutive (yTable == 0) or looked up
  * in yTable [rows] (−1: write to scratchRow). With accumulate, y += result
- * (conv dx, which has neither bias nor relu).
+ * (conv dx, which has neither bias nor relu). Work units as in
+ * productBroadcast: segments, then the last rows.
  * W blocks are [nnz, taps, bs, bs]; `tap` picks one.
  */
 export function productDot(
     rows: i32, taps: i32, tap: i32, x: usize, xStride: i32,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, relu: bool): void {
+    y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, relu: bool,
+    unitFirst: i32, unitEnd: i32): void {
   const rowBytes = <usize>xStride << 2;
   const wRow = <usize>bs << 2;
   const tiled = rows & ~3;
-  for (let m = tiled; m < rows; m++) {
-    const out = rowAt(y, yStride, yTable, m, scratchRow);
-    dotRow(x + <usize>m * rowBytes, taps, tap, w, blockRows, blockCols, nnz, bs, out, segments * bs, accumulate);
-    finishRow(out, segments * bs, bias, relu);
+  if (unitEnd > segments) {
+    for (let m = tiled; m < rows; m++) {
+      const out = rowAt(y, yStride, yTable, m, scratchRow);
+      dotRow(x + <usize>m * rowBytes, taps, tap, w, blockRows, blockCols, nnz, bs, out, segments * bs, accumulate);
+      finishRow(out, segments * bs, bias, relu);
+    }
   }
-  for (let s = 0; s < segments; s++) {
+  for (let s = unitFirst; s < min(unitEnd, segments); s++) {
     const first = at(ptr, s);
     const end = at(ptr, s + 1);
     for (let m = 0; m < tiled; m += 4) {

@@ -1,9 +1,11 @@
 import {describeBrowserSuite} from '@tfjs-blocksparse/test-util/jest/browser';
 
 // The shared suite on wasm in headless Chromium, twice: a cross-origin
-// isolated page gets tfjs's threaded build (shared memory), a plain page its
-// SIMD build. Dense references on cpu (see setReferenceBackend).
-describeBrowserSuite('wasm', {
+// isolated page gets tfjs's threaded build (shared memory) and the kernels'
+// workers (suite.html asks for as many threads as cores, at least 2); a
+// plain page gets tfjs's SIMD build, one thread. Dense references on cpu
+// (see setReferenceBackend).
+const isolated = describeBrowserSuite('wasm', {
   matMulCases: 120,
   conv2dCases: 100,
   finiteDifferenceSamples: 12,
@@ -14,7 +16,11 @@ describeBrowserSuite('wasm', {
   referenceBackend: 'cpu'
 }, true);
 
-describeBrowserSuite('wasm', {
+test('the cross-origin isolated page ran the kernels on worker threads', () => {
+  expect(isolated().wasmKernelThreads).toBeGreaterThanOrEqual(2);
+});
+
+const plain = describeBrowserSuite('wasm', {
   matMulCases: 40,
   conv2dCases: 30,
   finiteDifferenceSamples: 6,
@@ -23,4 +29,8 @@ describeBrowserSuite('wasm', {
   layersEpochs: 15,
   unsupportedBlockSize: 6,
   referenceBackend: 'cpu'
+});
+
+test('the plain page ran the kernels on one thread', () => {
+  expect(plain().wasmKernelThreads).toBe(1);
 });

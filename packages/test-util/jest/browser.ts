@@ -75,10 +75,12 @@ export async function openPage(browser: Browser, url: string): Promise<{page: Pa
  * page that loads the built UMD bundles. A backend the browser cannot give
  * (no WebGPU adapter, lost WebGL context) fails the tests, never skips them.
  */
-export function describeBrowserSuite(backend: string, options: SuiteOptions, crossOriginIsolated = false) {
+export function describeBrowserSuite(
+    backend: string, options: SuiteOptions, crossOriginIsolated = false): () => SuiteResults & Record<string, unknown> {
   let server: Server;
   let browser: Browser;
-  let results: SuiteResults;
+  // Plus what the page adds for its backend (wasmKernelThreads).
+  let results: SuiteResults & Record<string, unknown>;
   let pageErrors: string[];
 
   beforeAll(async () => {
@@ -89,7 +91,7 @@ export function describeBrowserSuite(backend: string, options: SuiteOptions, cro
     pageErrors = errors;
     results = await page.evaluate(
         ([name, o]) => (window as unknown as {
-          runBlockSparseSuite: (backend: string, o: SuiteOptions) => Promise<SuiteResults>
+          runBlockSparseSuite: (backend: string, o: SuiteOptions) => Promise<SuiteResults & Record<string, unknown>>
         }).runBlockSparseSuite(name, o),
         [backend, options] as [string, SuiteOptions]);
   }, 1800000);
@@ -106,4 +108,5 @@ export function describeBrowserSuite(backend: string, options: SuiteOptions, cro
   });
 
   describeSuiteResults(where, options, () => results);
+  return () => results;
 }

@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
-import {wasmKernels} from './wasm_kernels';
+import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, int32View, makeOutput, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
@@ -27,7 +27,6 @@ export function blockSparseConv2D(args: {
   if (batchSize * pixels * cout === 0) {
     return out;
   }
-  const kernels = wasmKernels(backend);
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
@@ -36,9 +35,10 @@ export function blockSparseConv2D(args: {
     const zeroRow = table + 4 * taps * pixels;
     const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
     for (let b = 0; b < batchSize; b++) {
-      kernels.productBroadcast(
-          pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, w0, ptr, block, other, segments,
-          bs, blockRows, blockCols, layout.nnz, y0 + 4 * b * pixels * cout, cout, 0, false);
+      runKernel(backend, 'productBroadcast', [
+        pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, w0, ptr, block, other, segments, bs,
+        blockRows, blockCols, layout.nnz, y0 + 4 * b * pixels * cout, cout, 0, false
+      ], segments + 1, (pixels & ~3) * taps * layout.nnz * bs * bs);
     }
   });
   return out;

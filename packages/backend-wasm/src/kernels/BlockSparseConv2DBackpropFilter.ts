@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
-import {wasmKernels} from './wasm_kernels';
+import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, withScratch} from './wasm_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
@@ -23,7 +23,6 @@ export function blockSparseConv2DBackpropFilter(args: {
   if (nnz * batchSize * pixels === 0) {
     return dw;
   }
-  const kernels = wasmKernels(backend);
   const {rows, cols} = coordinateTable(backend, layout);
   const taps = kh * kw;
   withScratch(backend, convScratchBytes(info, cin), table => {
@@ -31,9 +30,10 @@ export function blockSparseConv2DBackpropFilter(args: {
     const zeroRow = table + 4 * taps * pixels;
     const x0 = offsetOf(backend, x), dy0 = offsetOf(backend, dy), dw0 = offsetOf(backend, dw);
     for (let b = 0; b < batchSize; b++) {
-      kernels.gradW(
-          pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, dy0 + 4 * b * pixels * cout, cout,
-          rows, cols, nnz, bs, dw0, true);
+      runKernel(backend, 'gradW', [
+        pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, dy0 + 4 * b * pixels * cout, cout,
+        rows, cols, nnz, bs, dw0, true
+      ], nnz, pixels * taps * nnz * bs * bs);
     }
   });
   return dw;

@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
 import {convScratchBytes, writeTapPixels} from './tap_pixels';
-import {wasmKernels} from './wasm_kernels';
+import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, segmentTable, withScratch} from './wasm_util';
 
 /**
@@ -28,7 +28,6 @@ export function blockSparseConv2DBackpropInput(args: {
   if (batchSize * pixels * cin === 0) {
     return dx;
   }
-  const kernels = wasmKernels(backend);
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byRow');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
@@ -38,9 +37,10 @@ export function blockSparseConv2DBackpropInput(args: {
     const dy0 = offsetOf(backend, dy), w0 = offsetOf(backend, w), dx0 = offsetOf(backend, dx);
     for (let b = 0; b < batchSize; b++) {
       for (let t = 0; t < taps; t++) {
-        kernels.productDot(
-            pixels, taps, t, dy0 + 4 * b * pixels * cout, cout, w0, ptr, block, other, segments, bs, blockRows,
-            blockCols, layout.nnz, dx0 + 4 * b * inHeight * inWidth * cin, cin, table + 4 * t * pixels, scratchRow, true, 0, false);
+        runKernel(backend, 'productDot', [
+          pixels, taps, t, dy0 + 4 * b * pixels * cout, cout, w0, ptr, block, other, segments, bs, blockRows, blockCols,
+          layout.nnz, dx0 + 4 * b * inHeight * inWidth * cin, cin, table + 4 * t * pixels, scratchRow, true, 0, false
+        ], segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
       }
     }
   });

@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
-import {wasmKernels} from './wasm_kernels';
+import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
@@ -23,20 +23,23 @@ export function blockSparseMatMul(args: {
   if (rows === 0) {
     return out;
   }
-  const kernels = wasmKernels(backend);
   const {ptr, block, other, segments} = segmentTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const {blockSize: bs, nnz} = layout;
   const biasOffset = bias == null ? 0 : offsetOf(backend, bias);
   const relu = activation === 'relu';
+  // Threads share the tiled rows only (see productBroadcast's work units).
+  const work = (rows & ~3) * nnz * bs * bs;
   if (transposeW) {
-    kernels.productDot(
-        rows, 1, 0, offsetOf(backend, x), inSize, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-        blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, biasOffset, relu);
+    runKernel(backend, 'productDot', [
+      rows, 1, 0, offsetOf(backend, x), inSize, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
+      blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, biasOffset, relu
+    ], segments + 1, work);
   } else {
-    kernels.productBroadcast(
-        rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-        blockCols, nnz, offsetOf(backend, out), outSize, biasOffset, relu);
+    runKernel(backend, 'productBroadcast', [
+      rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
+      blockCols, nnz, offsetOf(backend, out), outSize, biasOffset, relu
+    ], segments + 1, work);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
 
-import {wasmKernels} from './wasm_kernels';
+import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, makeOutput, offsetOf} from './wasm_util';
 
 /** dW[i] = x[:, row i]ᵀ · dy[:, col i] for the kept blocks only (zeros for an empty batch). */
@@ -19,9 +19,10 @@ export function blockSparseMatMulGradW(args: {
     return dw;
   }
   const {rows, cols} = coordinateTable(backend, layout);
-  wasmKernels(backend).gradW(
-      x.shape[0], 1, offsetOf(backend, x), inputSize, 0, 0, offsetOf(backend, dy), outputSize, rows, cols, nnz, bs,
-      offsetOf(backend, dw), false);
+  runKernel(backend, 'gradW', [
+    x.shape[0], 1, offsetOf(backend, x), inputSize, 0, 0, offsetOf(backend, dy), outputSize, rows, cols, nnz, bs,
+    offsetOf(backend, dw), false
+  ], nnz, x.shape[0] * nnz * bs * bs);
   return dw;
 }
 

@@ -1,21 +1,26 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {findBackend} from '@tensorflow/tfjs-core';
 
 import {plainKernelsBase64, sharedKernelsBase64} from '../generated/kernels_wasm';
+
+import {CONTROL_BYTES, ThreadPool} from './thread_pool';
+import {heap} from './wasm_util';
 
 /** The exports of assembly/index.ts; pointers are byte offsets into tfjs-backend-wasm's memory. */
 export interface WasmKernels {
   productBroadcast(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number,
       block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number,
-      y: number, yStride: number, bias: number, relu: boolean): void;
+      y: number, yStride: number, bias: number, relu: boolean, unitFirst: number, unitEnd: number): void;
   productDot(
       rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number,
       other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
-      yStride: number, yTable: number, scratchRow: number, accumulate: boolean, bias: number, relu: boolean): void;
+      yStride: number, yTable: number, scratchRow: number, accumulate: boolean, bias: number, relu: boolean,
+      unitFirst: number, unitEnd: number): void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number,
       dyStride: number, blockRows: number, blockCols: number, nnz: number, bs: number, dw: number,
-      accumulate: boolean): void;
+      accumulate: boolean, unitFirst: number, unitEnd: number): void;
 }
 
 type MemoryKind = 'plain'|'shared';
@@ -23,7 +28,7 @@ type MemoryKind = 'plain'|'shared';
 const BINARIES: Record<MemoryKind, string> = {plain: plainKernelsBase64, shared: sharedKernelsBase64};
 const modules: Partial<Record<MemoryKind, WebAssembly.Module>> = {};
 const compiling: Partial<Record<MemoryKind, Promise<void>>> = {};
-const instances = new WeakMap<BackendWasm, WasmKernels>();
+const instances = new WeakMap<BackendWasm, BackendKernels>();
 
 function bytes(kind: MemoryKind): Uint8Array<ArrayBuffer> {
   const text = atob(BINARIES[kind]);
@@ -35,20 +40,27 @@ function bytes(kind: MemoryKind): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Compiles the kernels' module off the main thread. Importing the package
- * starts it; browsers refuse to compile a module this size synchronously on
- * the main thread, so a page should await this (or tf.ready() after
- * setBackend('wasm'), which takes far longer) before the first call.
+ * Compiles the kernels' module off the main thread and, once the wasm
+ * backend is initialized, starts the kernels' workers and waits for them.
+ * Importing the package starts the compile; browsers refuse to compile a
+ * module this size synchronously on the main thread, and workers only start
+ * while the page yields to its event loop, so a page should
+ * `await tf.setBackend('wasm'); await tfbs.blockSparseWasmReady();`.
  */
-export function blockSparseWasmReady(): Promise<void> {
-  return Promise.all((['plain', 'shared'] as MemoryKind[]).map(kind => {
+export async function blockSparseWasmReady(): Promise<void> {
+  await Promise.all((['plain', 'shared'] as MemoryKind[]).map(kind => {
     if (compiling[kind] == null) {
       compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
         modules[kind] = module;
       });
     }
     return compiling[kind];
-  })).then(() => undefined);
+  }));
+  const backend = findBackend('wasm') as BackendWasm | null;
+  const pool = backend == null ? null : kernelsOf(backend).pool;
+  if (pool != null) {
+    await pool.started();
+  }
 }
 
 function compiledModule(kind: MemoryKind): WebAssembly.Module {
@@ -84,21 +96,87 @@ function simdSupported(): boolean {
   ]));
 }
 
-/** The kernels, instantiated once per backend on the backend's own memory. */
-export function wasmKernels(backend: BackendWasm): WasmKernels {
-  let kernels = instances.get(backend);
-  if (kernels == null) {
+interface BackendKernels {
+  kernels: WasmKernels;
+  /** Workers sharing the jobs, where the backend's memory is shared and tfjs runs threads; else null. */
+  pool: ThreadPool|null;
+}
+
+/** Below this many multiply-adds a job runs on the calling thread: waking workers costs more. */
+const MIN_THREADED_WORK = 1 << 18;
+
+let requestedThreads: number|null = null;
+
+/**
+ * Sets how many threads the block-sparse kernels run on (the calling one
+ * included) where the page allows threads; by default as many as
+ * tfjs-backend-wasm runs (tf.wasm.setThreadsCount, which its build caps at
+ * half the cores, up to 4). Call it before the first block-sparse op.
+ */
+export function setBlockSparseWasmThreads(threads: number): void {
+  if (!(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`setBlockSparseWasmThreads: threads must be a positive integer, got ${threads}`);
+  }
+  requestedThreads = threads;
+}
+
+function threadsFor(backend: BackendWasm): number {
+  const tfjs = (backend.wasm as unknown as {tfjs: {getThreadsCount?: () => number}}).tfjs;
+  return requestedThreads ?? tfjs.getThreadsCount?.() ?? 1;
+}
+
+/** The kernels, instantiated once per backend on the backend's own memory, with their workers. */
+function kernelsOf(backend: BackendWasm): BackendKernels {
+  let entry = instances.get(backend);
+  if (entry == null) {
     if (!simdSupported()) {
       throw new Error(
           'the block-sparse kernels on the wasm backend need WebAssembly SIMD (Chrome 91+, Firefox 89+, ' +
           'Safari 16.4+, Node 16.4+); on this engine use the cpu backend with @tfjs-blocksparse/backend-cpu');
     }
     const memory = backendMemory(backend);
-    const kind: MemoryKind =
-        typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer ? 'shared' : 'plain';
-    const instance = new WebAssembly.Instance(compiledModule(kind), {env: {memory}});
-    kernels = instance.exports as unknown as WasmKernels;
-    instances.set(backend, kernels);
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = compiledModule(shared ? 'shared' : 'plain');
+    const kernels = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as WasmKernels;
+    const helpers = threadsFor(backend) - 1;
+    const pool = shared && helpers > 0 && typeof Worker !== 'undefined' ?
+        new ThreadPool(module, memory, heap(backend)._malloc(CONTROL_BYTES) >>> 0, helpers, KERNEL_NAMES) :
+        null;
+    entry = {kernels, pool};
+    instances.set(backend, entry);
   }
-  return kernels;
+  return entry;
+}
+
+const KERNEL_NAMES: Array<keyof WasmKernels> = ['productBroadcast', 'productDot', 'gradW'];
+
+/**
+ * Runs a kernel over its work units [0, units) (segments or blocks; see
+ * assembly/), split among threads where there are any and the job holds
+ * at least MIN_THREADED_WORK multiply-adds that threads can share.
+ */
+export function runKernel<K extends keyof WasmKernels>(
+    backend: BackendWasm, name: K, args: Array<number|boolean>, units: number, work: number): void {
+  const {kernels, pool} = kernelsOf(backend);
+  const numbers = args.map(Number);
+  const run = kernels[name] as unknown as (...a: number[]) => void;
+  if (pool == null || pool.helpers === 0 || work < MIN_THREADED_WORK || units < 2) {
+    run(...numbers, 0, units);
+  } else {
+    pool.run(kernels as unknown as Record<string, (...a: number[]) => void>, KERNEL_NAMES.indexOf(name), numbers, units);
+  }
+}
+
+/**
+ * The threads that the block-sparse kernels run on, on the initialized wasm
+ * backend: 1, or 1 plus the workers started so far (in a cross-origin
+ * isolated page with tf.wasm.setThreadsCount > 1; they start on the first
+ * block-sparse call and join the calls after it).
+ */
+export function blockSparseWasmThreads(): number {
+  const backend = findBackend('wasm') as BackendWasm | null;
+  if (backend == null) {
+    throw new Error('blockSparseWasmThreads: the wasm backend is not initialized (await tf.setBackend(\'wasm\') first)');
+  }
+  return 1 + (kernelsOf(backend).pool?.helpers ?? 0);
 }

@@ -9,7 +9,7 @@ interface EmscriptenHeap {
   _free(offset: number): void;
 }
 
-function heap(backend: BackendWasm): EmscriptenHeap {
+export function heap(backend: BackendWasm): EmscriptenHeap {
   return backend.wasm as unknown as EmscriptenHeap;
 }
 
