@@ -4,11 +4,13 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-const BACKENDS = ['webgpu', 'webgl', 'cpu'];
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
+// tfjs-backend-wasm fetches its .wasm files from beside its bundle.
+const WASM_FILES = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 
 /**
  * Picks the backend named by ?backend= (default: the first of webgpu,
- * webgl, cpu that starts), says so on the page, and falls back visibly when
+ * webgl, wasm, cpu that starts), says so on the page, and falls back visibly when
  * the one asked for is missing. Choosing another reloads the page with it.
  */
 export async function chooseBackend(container) {
@@ -16,6 +18,7 @@ export async function chooseBackend(container) {
   const wanted = asked != null ? [asked, ...BACKENDS.filter(b => b !== asked)] : BACKENDS;
   const failed = [];
   let chosen = null;
+  tf.wasm?.setWasmPaths(WASM_FILES);
   for (const name of wanted) {
     if (tf.findBackendFactory(name) != null && await tf.setBackend(name).catch(() => false)) {
       chosen = name;
@@ -27,6 +30,11 @@ export async function chooseBackend(container) {
     throw new Error('no tfjs backend could start');
   }
   await tf.ready();
+  if (chosen === 'wasm') {
+    // Compiles the block-sparse wasm kernels and starts their threads (cross-origin isolated pages).
+    await core.blockSparseWasmReady();
+    warnOfWasmTraining();
+  }
   const select = document.createElement('select');
   for (const name of BACKENDS) {
     const option = new Option(name, name, false, name === chosen);
@@ -44,6 +52,25 @@ export async function chooseBackend(container) {
       ` ${asked} is not available in this browser: running on ${chosen}.` : ` running on ${chosen}.`;
   container.replaceChildren('Backend: ', select, note);
   return chosen;
+}
+
+/**
+ * Fine-tuning runs the dense layers' gradients too, and tfjs-backend-wasm
+ * 4.22 is slow or missing there (measured: a 256x2048 by 2048x2048 matMul
+ * with a transposed operand, as in every dense gradient, 60x its forward
+ * time; no Conv2DBackpropFilter at all). Say so beside the button.
+ */
+function warnOfWasmTraining() {
+  const train = document.getElementById('train');
+  if (train == null) {
+    return;
+  }
+  const note = document.createElement('div');
+  note.className = 'warning';
+  note.textContent = 'On wasm, fine-tuning takes minutes or fails: tfjs-backend-wasm computes the dense layers\' ' +
+      'gradients slowly (a matMul with a transposed operand) and has no dense conv2d filter gradient. ' +
+      'The block-sparse layers\' own gradients are fast here; pick webgpu, webgl or cpu to fine-tune.';
+  train.parentElement.insertBefore(note, train);
 }
 
 /** The layout's kept blocks as dark squares on a grid of (input block rows) x (output block columns). */

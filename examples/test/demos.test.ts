@@ -1,4 +1,4 @@
-// Opens each demo page in headless Chromium on webgl and webgpu, and on cpu
+// Opens each demo page in headless Chromium on webgl, webgpu and wasm, and on cpu
 // for reference: the page must start on the backend asked for (a missing one
 // fails, never skips), its models' outputs for a fixed input must be finite,
 // not constant, and equal to the cpu page's (same weights), and its live
@@ -12,7 +12,7 @@ import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
 const EXAMPLES = ['sentiment', 'text', 'image'];
-const GPU_BACKENDS = ['webgl', 'webgpu'];
+const BACKENDS = ['webgl', 'webgpu', 'wasm'];
 
 interface Outputs {
   backend: string;
@@ -61,7 +61,7 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     reference = outputs;
   });
 
-  test.each(GPU_BACKENDS)('runs on %s, matching the cpu page, and times its sparse layer against dense', async backend => {
+  test.each(BACKENDS)('runs on %s, matching the cpu page, and times its sparse layer against dense', async backend => {
     let timing: string[] = [];
     const {outputs, errors} = await openDemo(example, backend, async page => {
       await page.click('#time');

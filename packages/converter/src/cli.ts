@@ -15,6 +15,11 @@ const USAGE = `usage:
                    [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld] [--seed N]
   tfjs-blocksparse inspect <model.json> [--png DIR]`;
 
+/** What a user needs to run the converted model, on any backend. */
+const LOADING_NOTE =
+    'load it with tf.loadLayersModel after importing @tfjs-blocksparse/layers and the kernels of your backend: ' +
+    '@tfjs-blocksparse/backend-webgpu, backend-webgl, backend-wasm (tfjs-backend-wasm, WebAssembly SIMD) or backend-cpu';
+
 class UsageError extends Error {}
 
 export interface CliOutput {
@@ -103,7 +108,7 @@ async function convert(args: string[], output: CliOutput) {
   });
   output.err('\n');
   await sparse.save(saveTo(outDir));
-  output.out(`${formatReport(report)}\n\nwrote ${outDir}\n`);
+  output.out(`${formatReport(report)}\n\nwrote ${outDir}\n${LOADING_NOTE}\n`);
 }
 
 function progressBar(done: number, total: number): string {

@@ -39,6 +39,7 @@ describe('tfjs-blocksparse CLI', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250/);
     expect(out).toMatch(/head\s+Dense\s+\[16, 3\].*stays dense: not matched by include/);
+    expect(out).toMatch(/importing @tfjs-blocksparse\/layers and the kernels of your backend: .*backend-wasm/);
     expect(readdirSync(join(dir, 'sparse')).sort()).toEqual(['model.json', 'weights.bin']);
     const loaded = await tf.loadLayersModel(loadFrom(join(dir, 'sparse', 'model.json')));
     expect(loaded.getLayer('first')).toBeInstanceOf(BlockSparseDense);
