@@ -17,29 +17,67 @@ export function productTiling(bs: number) {
 }
 
 /**
+ * Rows of a weight tile staged at once: a [32, bs] tile. Up to block 32 that
+ * is the whole block; a [64, 64] block (16 KiB) would leave no room in
+ * WebGPU's guaranteed 16 KiB of workgroup memory for the operand tile, so
+ * block 64 stages it in two halves.
+ */
+const STAGED_W_ROWS = 32;
+
+/**
  * Dense operand [rows, ·] times a block-sparse W (or Wᵀ): workgroup (s, t)
  * computes rows t·tileM.. of output block column s. It walks only the kept
  * blocks of that column through the layout table (and, for convs, the
  * filter taps), staging a [tileM, bs] operand tile and the [bs, bs] weight
- * tile in workgroup memory as vec4s and accumulating in registers.
+ * tile (in [32, bs] parts above block 32) in workgroup memory as vec4s and
+ * accumulating in registers.
  */
 function productSource(bs: number, transposeW: boolean, readOperand: string, finish: string): string {
   const {rm, threadsN, threadsM, tileM} = productTiling(bs);
+  const wRows = Math.min(bs, STAGED_W_ROWS);
+  const parts = bs / wRows;
+  // Staged row k of the tile is row k + K0 of the block (K0 is 0 for a whole block).
+  const k0 = parts > 1 ? ' + k0' : '';
   // Wᵀ's tile row k, columns n..n+3, is column k of W's rows n..n+3.
   const loadW = transposeW ? `
-          let k = i / BS4;
+          let k = i / BS4${k0};
           let n = (i % BS4) * 4;
           let at = wBase + n * BS + k;
           wTile[i] = vec4<f32>(w[at / 4][at % 4], w[(at + BS) / 4][(at + BS) % 4],
                                w[(at + 2 * BS) / 4][(at + 2 * BS) % 4], w[(at + 3 * BS) / 4][(at + 3 * BS) % 4]);` :
-                                 'wTile[i] = w[wBase / 4 + i];';
+                                 `wTile[i] = w[wBase / 4 + i${parts > 1 ? ' + k0 * BS4' : ''}];`;
+  const multiply = `
+          for (var k4 = 0; k4 < ${parts > 1 ? `${wRows / 4}` : 'BS4'}; k4++) {
+            let w0 = wTile[(k4 * 4) * BS4 + tn];
+            let w1 = wTile[(k4 * 4 + 1) * BS4 + tn];
+            let w2 = wTile[(k4 * 4 + 2) * BS4 + tn];
+            let w3 = wTile[(k4 * 4 + 3) * BS4 + tn];
+            for (var i = 0; i < RM; i++) {
+              let a = aTile[(tm * RM + i) * BS4 + k4${parts > 1 ? ' + k0 / 4' : ''}];
+              acc[i] = fma(vec4<f32>(a.x), w0, acc[i]);
+              acc[i] = fma(vec4<f32>(a.y), w1, acc[i]);
+              acc[i] = fma(vec4<f32>(a.z), w2, acc[i]);
+              acc[i] = fma(vec4<f32>(a.w), w3, acc[i]);
+            }
+          }`;
+  const stageAndMultiply = parts > 1 ? `
+        for (var k0 = 0; k0 < BS; k0 += ${wRows}) {
+          ${stridedLoop(wRows * bs / 4, threadsN * threadsM, loadW)}
+          workgroupBarrier();
+          ${multiply}
+          workgroupBarrier();
+        }` : `
+        ${stridedLoop(bs * bs / 4, threadsN * threadsM, loadW)}
+        workgroupBarrier();
+        ${multiply}
+        workgroupBarrier();`;
   return `
   const BS = ${bs};
   const BS4 = ${bs / 4};
   const RM = ${rm};
   const TILE_M = ${tileM};
   var<workgroup> aTile : array<vec4<f32>, ${tileM * bs / 4}>;
-  var<workgroup> wTile : array<vec4<f32>, ${bs * bs / 4}>;
+  var<workgroup> wTile : array<vec4<f32>, ${wRows * bs / 4}>;
   var<workgroup> segmentStart : i32;
   var<workgroup> segmentEnd : i32;
   ${readOperand}
@@ -67,23 +105,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string, fin
       for (var tap = 0; tap < uniforms.taps; tap++) {
         ${stridedLoop(tileM * bs / 4, threadsN * threadsM, `
           aTile[i] = readOperand(rowBase + i / BS4, colBase + (i % BS4) * 4, tap);`)}
-        let wBase = (blk * uniforms.taps + tap) * BS * BS;
-        ${stridedLoop(bs * bs / 4, threadsN * threadsM, loadW)}
-        workgroupBarrier();
-        for (var k4 = 0; k4 < BS4; k4++) {
-          let w0 = wTile[(k4 * 4) * BS4 + tn];
-          let w1 = wTile[(k4 * 4 + 1) * BS4 + tn];
-          let w2 = wTile[(k4 * 4 + 2) * BS4 + tn];
-          let w3 = wTile[(k4 * 4 + 3) * BS4 + tn];
-          for (var i = 0; i < RM; i++) {
-            let a = aTile[(tm * RM + i) * BS4 + k4];
-            acc[i] = fma(vec4<f32>(a.x), w0, acc[i]);
-            acc[i] = fma(vec4<f32>(a.y), w1, acc[i]);
-            acc[i] = fma(vec4<f32>(a.z), w2, acc[i]);
-            acc[i] = fma(vec4<f32>(a.w), w3, acc[i]);
-          }
-        }
-        workgroupBarrier();
+        let wBase = (blk * uniforms.taps + tap) * BS * BS;${stageAndMultiply}
       }
     }
     for (var i = 0; i < RM; i++) {
@@ -136,6 +158,24 @@ function fewRowsProductSource(
   const wRow = (c: number) => transposeW ? `w[wBase + (tn * 4 + ${c}) * BS4 + k4]` : `w[wBase + (k4 * 4 + ${c}) * BS4 + tn]`;
   const multiplyAdd = transposeW ? 'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
                                    'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
+  // Thread i sums the slices of output vec4 i (row i / BS4); block 64 has more outputs than threads.
+  const sumSlices = (i: string) => `
+      let r = ${i} / BS4;
+      let n4 = ${i} % BS4;
+      var sum = vec4<f32>(0.0);
+      for (var s = 0; s < SLICES; s++) {
+        sum += partial[(r * SLICES + s) * BS4 + n4];
+      }
+      let row = rowBase + r;
+      if (row < uniforms.rows) {
+        result[(row * uniforms.outWidth + segment * BS) / 4 + n4] = finish(sum, segment * BS4 + n4);
+      }`;
+  const outputs = rowsPerGroup * threadsN;
+  const threads = threadsN * slices;
+  const reduce = outputs <= threads ? `
+    if (local < ROWS * BS4) {${sumSlices('local')}
+    }` : `
+    ${stridedLoop(outputs, threads, sumSlices('i'))}`;
   return `
   const BS = ${bs};
   const BS4 = ${bs / 4};
@@ -175,19 +215,7 @@ function fewRowsProductSource(
     for (var r = 0; r < ROWS; r++) {
       partial[(r * SLICES + ks) * BS4 + tn] = acc[r];
     }
-    workgroupBarrier();
-    if (local < ROWS * BS4) {
-      let r = local / BS4;
-      let n4 = local % BS4;
-      var sum = vec4<f32>(0.0);
-      for (var s = 0; s < SLICES; s++) {
-        sum += partial[(r * SLICES + s) * BS4 + n4];
-      }
-      let row = rowBase + r;
-      if (row < uniforms.rows) {
-        result[(row * uniforms.outWidth + segment * BS) / 4 + n4] = finish(sum, segment * BS4 + n4);
-      }
-    }
+    workgroupBarrier();${reduce}
   }`;
 }
 

@@ -96,8 +96,9 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
     const {threadsX, threadsY} = weightGradTiling(blockSize);
     this.workgroupSize = [threadsX, threadsY, 1];
     this.dispatch = [Math.min(items, ITEMS_PER_ROW), Math.ceil(items / ITEMS_PER_ROW), 1];
-    // Up to 32 rows staged per step; a batch of one stages one, not 31 rows of zeros.
-    this.chunk = rowsPerStep(rows, 32);
+    // Up to 32 rows staged per step (16 for block 64, whose two [32, 64] tiles would fill all of WebGPU's
+    // guaranteed 16 KiB of workgroup memory); a batch of one stages one, not 31 rows of zeros.
+    this.chunk = rowsPerStep(rows, blockSize > 32 ? 16 : 32);
     this.shaderKey = `${this.constructor.name}_${blockSize}_${this.chunk}`;
   }
 

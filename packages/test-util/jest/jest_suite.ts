@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import {conv2dCases, describeCase, fusedMatMulCases, matMulCases, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {conv2dCases, describeCase, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -46,7 +46,7 @@ export function describeSuiteResults(
       });
     });
 
-    describe(`both products and gradients at ${ROW_COUNTS.join(', ')} rows (few-row and tiled programs)`, () => {
+    describe(`both products and gradients at ${ROW_COUNTS.join(', ')} rows (few-row and tiled programs), blocks ${ROW_CASE_BLOCK_SIZES.join('/')}`, () => {
       test.each(rowCountMatMulCases().map((c, i) => [i, describeCase(c)]))('matmul case %i %s', (i, text) => {
         check('matMulRows', i as number, text as string);
       });

@@ -100,10 +100,13 @@ export const ROW_COUNTS = [0, 1, 2, 3, 7, 16, 33, 64, 65, 130];
 /** Conv inputs [height, width] whose 'same' conv has each of ROW_COUNTS output pixels (batch 1, or 0 for none). */
 const CONV_PIXELS: Array<[number, number]> = [[3, 3], [1, 1], [1, 2], [1, 3], [1, 7], [4, 4], [3, 11], [8, 8], [5, 13], [10, 13]];
 
+/** The block sizes of the row-count cases: the random cases' and 64 (webgpu stages its weight tiles in halves). */
+export const ROW_CASE_BLOCK_SIZES = [...BLOCK_SIZES, 64];
+
 /** A matmul case for each row count and block size, half of them with Wᵀ. */
 export function rowCountMatMulCases(seed = 3): MatMulCase[] {
   const random = seededRandom(seed);
-  return ROW_COUNTS.flatMap((rows, r) => BLOCK_SIZES.map((blockSize, b) => ({
+  return ROW_COUNTS.flatMap((rows, r) => ROW_CASE_BLOCK_SIZES.map((blockSize, b) => ({
     ...layoutCase(random, b, 3),
     kind: KINDS[(r + b) % 4],
     blockSize,
@@ -118,6 +121,7 @@ export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
   return ROW_COUNTS.map((rows, r) => ({
     ...layoutCase(random, r, 3),
     kind: KINDS[r % 4],
+    blockSize: ROW_CASE_BLOCK_SIZES[r % ROW_CASE_BLOCK_SIZES.length],
     batch: rows === 0 ? 0 : 1,
     height: CONV_PIXELS[r][0],
     width: CONV_PIXELS[r][1],
