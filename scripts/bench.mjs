@@ -96,9 +96,8 @@ if (backends.includes('webgpu')) {
   require('@tfjs-blocksparse/backend-webgpu');
 }
 const tfWasm = backends.includes('wasm') ? require('@tensorflow/tfjs-backend-wasm') : null;
-if (tfWasm != null) {
-  await require('@tfjs-blocksparse/backend-wasm').blockSparseWasmReady();
-}
+const blockSparseWasm = tfWasm == null ? null : require('@tfjs-blocksparse/backend-wasm');
+await blockSparseWasm?.blockSparseWasmReady();
 const models = args.models ? await import('./bench/models.mjs') : null;
 // The models bench's CNN is converted once, here on cpu (the converter runs in Node), and saved for every runner.
 const converter = models == null ? null : require('@tfjs-blocksparse/converter');
@@ -125,7 +124,8 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   }
   const driver = backend === 'webgpu' ?
       `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
-  const threads = backend === 'wasm' ? ` (SIMD, ${tfWasm.getThreadsCount()} thread${tfWasm.getThreadsCount() > 1 ? 's' : ''})` : '';
+  const threads = backend === 'wasm' ?
+      ` (SIMD${blockSparseWasm.blockSparseWasmRelaxedSimd() ? ', kernels with relaxed SIMD' : ''}, ${tfWasm.getThreadsCount()} thread${tfWasm.getThreadsCount() > 1 ? 's' : ''})` : '';
   const machine = `${backend} backend${threads}${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   if (models) {
     console.log(`Benchmarking whole models on ${machine}`);

@@ -1,4 +1,4 @@
-import {at, rowAt} from './rows';
+import {at, madd, rowAt} from './rows';
 
 /**
  * dW = xᵀ·dy for the kept blocks only: dW[e, t, k, j] = Σ over rows p of
@@ -84,14 +84,14 @@ function tile4x8(
     const d0 = v128.load(dp);
     const d1 = v128.load(dp, 16);
     const b0 = lane(xv, 0), b1 = lane(xv, 1), b2 = lane(xv, 2), b3 = lane(xv, 3);
-    a00 = f32x4.add(a00, f32x4.mul(b0, d0));
-    a01 = f32x4.add(a01, f32x4.mul(b0, d1));
-    a10 = f32x4.add(a10, f32x4.mul(b1, d0));
-    a11 = f32x4.add(a11, f32x4.mul(b1, d1));
-    a20 = f32x4.add(a20, f32x4.mul(b2, d0));
-    a21 = f32x4.add(a21, f32x4.mul(b2, d1));
-    a30 = f32x4.add(a30, f32x4.mul(b3, d0));
-    a31 = f32x4.add(a31, f32x4.mul(b3, d1));
+    a00 = madd(b0, d0, a00);
+    a01 = madd(b0, d1, a01);
+    a10 = madd(b1, d0, a10);
+    a11 = madd(b1, d1, a11);
+    a20 = madd(b2, d0, a20);
+    a21 = madd(b2, d1, a21);
+    a30 = madd(b3, d0, a30);
+    a31 = madd(b3, d1, a31);
     dp += dyRow;
   }
   const rowBytes = <usize>bs << 2;
@@ -117,10 +117,10 @@ function tile4x4(
   for (let p = 0; p < rows; p++) {
     const xv = v128.load(rowAt(x, xStride, table, p, zeroRow) + xColumn);
     const d0 = v128.load(dp);
-    a0 = f32x4.add(a0, f32x4.mul(lane(xv, 0), d0));
-    a1 = f32x4.add(a1, f32x4.mul(lane(xv, 1), d0));
-    a2 = f32x4.add(a2, f32x4.mul(lane(xv, 2), d0));
-    a3 = f32x4.add(a3, f32x4.mul(lane(xv, 3), d0));
+    a0 = madd(lane(xv, 0), d0, a0);
+    a1 = madd(lane(xv, 1), d0, a1);
+    a2 = madd(lane(xv, 2), d0, a2);
+    a3 = madd(lane(xv, 3), d0, a3);
     dp += dyRow;
   }
   const rowBytes = <usize>bs << 2;
@@ -141,10 +141,10 @@ function tile1x16(
   let dp = dy;
   for (let p = 0; p < rows; p++) {
     const b = v128.load_splat<f32>(rowAt(x, xStride, table, p, zeroRow) + xColumn);
-    a0 = f32x4.add(a0, f32x4.mul(b, v128.load(dp)));
-    a1 = f32x4.add(a1, f32x4.mul(b, v128.load(dp, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(b, v128.load(dp, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(b, v128.load(dp, 48)));
+    a0 = madd(b, v128.load(dp), a0);
+    a1 = madd(b, v128.load(dp, 16), a1);
+    a2 = madd(b, v128.load(dp, 32), a2);
+    a3 = madd(b, v128.load(dp, 48), a3);
     dp += dyRow;
   }
   put(out, 0, a0, accumulate);
@@ -164,7 +164,7 @@ function tile1x4(
   let dp = dy;
   for (let p = 0; p < rows; p++) {
     const b = v128.load_splat<f32>(rowAt(x, xStride, table, p, zeroRow) + xColumn);
-    a0 = f32x4.add(a0, f32x4.mul(b, v128.load(dp)));
+    a0 = madd(b, v128.load(dp), a0);
     dp += dyRow;
   }
   put(out, 0, a0, accumulate);

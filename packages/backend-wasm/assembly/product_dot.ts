@@ -1,4 +1,4 @@
-import {at, rowAt} from './rows';
+import {at, madd, rowAt} from './rows';
 import {dotRow, finishRow, lanes} from './rows_in_order';
 
 /**
@@ -53,14 +53,14 @@ export function productDot(
             const b1 = v128.load(x1 + xColumn + jj);
             const b2 = v128.load(x2 + xColumn + jj);
             const b3 = v128.load(x3 + xColumn + jj);
-            a00 = f32x4.add(a00, f32x4.mul(b0, v0));
-            a01 = f32x4.add(a01, f32x4.mul(b0, v1));
-            a10 = f32x4.add(a10, f32x4.mul(b1, v0));
-            a11 = f32x4.add(a11, f32x4.mul(b1, v1));
-            a20 = f32x4.add(a20, f32x4.mul(b2, v0));
-            a21 = f32x4.add(a21, f32x4.mul(b2, v1));
-            a30 = f32x4.add(a30, f32x4.mul(b3, v0));
-            a31 = f32x4.add(a31, f32x4.mul(b3, v1));
+            a00 = madd(b0, v0, a00);
+            a01 = madd(b0, v1, a01);
+            a10 = madd(b1, v0, a10);
+            a11 = madd(b1, v1, a11);
+            a20 = madd(b2, v0, a20);
+            a21 = madd(b2, v1, a21);
+            a30 = madd(b3, v0, a30);
+            a31 = madd(b3, v1, a31);
           }
         }
         const column = s * bs + i;

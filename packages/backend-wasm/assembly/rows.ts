@@ -20,3 +20,18 @@ export function rowAt(base: usize, stride: i32, table: usize, p: i32, none: usiz
 export function at(table: usize, i: i32): i32 {
   return load<i32>(table + (<usize>i << 2));
 }
+
+/**
+ * a·b + c per lane: one fused multiply-add where the engine has relaxed SIMD
+ * (the relaxed build; Chrome 114+), else a multiply and an add. Fusing may
+ * round once instead of twice: results differ from the unfused build in the
+ * last bits, as XNNPACK's relaxed kernels do.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  }
+  return f32x4.add(c, f32x4.mul(a, b));
+}

@@ -1,4 +1,4 @@
-import {rowAt} from './rows';
+import {madd, rowAt} from './rows';
 
 /*
  * One row of a product, walking the kept blocks in storage order (W's
@@ -45,10 +45,10 @@ export function broadcastRow(
         let wk = wp + (<usize>j << 2);
         for (let k = 0; k < bs; k++) {
           const b = v128.load_splat<f32>(xr + (<usize>k << 2));
-          a0 = f32x4.add(a0, f32x4.mul(b, v128.load(wk)));
-          a1 = f32x4.add(a1, f32x4.mul(b, v128.load(wk, 16)));
-          a2 = f32x4.add(a2, f32x4.mul(b, v128.load(wk, 32)));
-          a3 = f32x4.add(a3, f32x4.mul(b, v128.load(wk, 48)));
+          a0 = madd(b, v128.load(wk), a0);
+          a1 = madd(b, v128.load(wk, 16), a1);
+          a2 = madd(b, v128.load(wk, 32), a2);
+          a3 = madd(b, v128.load(wk, 48), a3);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
@@ -61,7 +61,7 @@ export function broadcastRow(
         let a0 = f32x4.splat(0);
         let wk = wp + (<usize>j << 2);
         for (let k = 0; k < bs; k++) {
-          a0 = f32x4.add(a0, f32x4.mul(v128.load_splat<f32>(xr + (<usize>k << 2)), v128.load(wk)));
+          a0 = madd(v128.load_splat<f32>(xr + (<usize>k << 2)), v128.load(wk), a0);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
@@ -97,10 +97,10 @@ export function dotRow(
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
       for (let jj: usize = 0; jj < wRow; jj += 16) {
         const b = v128.load(xColumn + jj);
-        a0 = f32x4.add(a0, f32x4.mul(b, v128.load(w0 + jj)));
-        a1 = f32x4.add(a1, f32x4.mul(b, v128.load(w0 + wRow + jj)));
-        a2 = f32x4.add(a2, f32x4.mul(b, v128.load(w0 + 2 * wRow + jj)));
-        a3 = f32x4.add(a3, f32x4.mul(b, v128.load(w0 + 3 * wRow + jj)));
+        a0 = madd(b, v128.load(w0 + jj), a0);
+        a1 = madd(b, v128.load(w0 + wRow + jj), a1);
+        a2 = madd(b, v128.load(w0 + 2 * wRow + jj), a2);
+        a3 = madd(b, v128.load(w0 + 3 * wRow + jj), a3);
       }
       const o = outBlock + (<usize>i << 2);
       store<f32>(o, load<f32>(o) + lanes(a0));

@@ -1,7 +1,9 @@
-// Compiles assembly/ (AssemblyScript, 128-bit SIMD) to WebAssembly twice —
-// for tfjs-backend-wasm's plain memory and for the shared memory of its
-// threaded build — and embeds both in src/generated/kernels_wasm.ts, so
-// the bundles carry them with no extra file to serve or path to set.
+// Compiles assembly/ (AssemblyScript, 128-bit SIMD) to WebAssembly four
+// times — for tfjs-backend-wasm's plain memory and for the shared memory of
+// its threaded build, each with and without relaxed SIMD (fused
+// multiply-add, Chrome 114+) — and embeds them in
+// src/generated/kernels_wasm.ts, so the bundles carry them with no extra
+// file to serve or path to set.
 import {execFileSync} from 'child_process';
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
@@ -15,10 +17,13 @@ const common = [
   'assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--importMemory',
   '--noExportMemory'
 ];
+// The shared variants must match the memory tfjs's threaded build creates: shared, up to 4 GiB.
+const SHARED = ['--sharedMemory', '--maximumMemory', '65536'];
 const variants = {
   plain: ['--enable', 'simd'],
-  // Must match the memory tfjs's threaded build creates: shared, up to 4 GiB.
-  shared: ['--enable', 'simd,threads', '--sharedMemory', '--maximumMemory', '65536'],
+  shared: ['--enable', 'simd,threads', ...SHARED],
+  plainRelaxed: ['--enable', 'simd,relaxed-simd'],
+  sharedRelaxed: ['--enable', 'simd,threads,relaxed-simd', ...SHARED],
 };
 
 const out = mkdtempSync(join(tmpdir(), 'tfjs-blocksparse-wasm-'));

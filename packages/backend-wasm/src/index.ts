@@ -2,4 +2,4 @@
 import './register_all_kernels';
 
 export {kernelConfigs} from './register_all_kernels';
-export {blockSparseWasmReady, blockSparseWasmThreads, setBlockSparseWasmThreads} from './kernels/wasm_kernels';
+export {blockSparseWasmReady, blockSparseWasmRelaxedSimd, blockSparseWasmThreads, setBlockSparseWasmThreads} from './kernels/wasm_kernels';

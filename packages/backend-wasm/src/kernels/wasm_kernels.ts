@@ -1,7 +1,7 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {findBackend} from '@tensorflow/tfjs-core';
 
-import {plainKernelsBase64, sharedKernelsBase64} from '../generated/kernels_wasm';
+import {plainKernelsBase64, plainRelaxedKernelsBase64, sharedKernelsBase64, sharedRelaxedKernelsBase64} from '../generated/kernels_wasm';
 
 import {CONTROL_BYTES, ThreadPool} from './thread_pool';
 import {heap} from './wasm_util';
@@ -23,14 +23,35 @@ export interface WasmKernels {
       accumulate: boolean, unitFirst: number, unitEnd: number): void;
 }
 
-type MemoryKind = 'plain'|'shared';
+/** The module built for tfjs's plain or shared memory, with or without relaxed SIMD (see scripts/build_wasm.mjs). */
+type Variant = 'plain'|'shared'|'plainRelaxed'|'sharedRelaxed';
 
-const BINARIES: Record<MemoryKind, string> = {plain: plainKernelsBase64, shared: sharedKernelsBase64};
-const modules: Partial<Record<MemoryKind, WebAssembly.Module>> = {};
-const compiling: Partial<Record<MemoryKind, Promise<void>>> = {};
+const BINARIES: Record<Variant, string> = {
+  plain: plainKernelsBase64,
+  shared: sharedKernelsBase64,
+  plainRelaxed: plainRelaxedKernelsBase64,
+  sharedRelaxed: sharedRelaxedKernelsBase64
+};
+const modules: Partial<Record<Variant, WebAssembly.Module>> = {};
+const compiling: Partial<Record<Variant, Promise<void>>> = {};
+let relaxed: boolean|null = null;
+
+/**
+ * Whether this engine has relaxed SIMD (Chrome 114+; Node 20 only with
+ * --experimental-wasm-relaxed-simd): the kernels then use fused
+ * multiply-adds, which on CPUs with two vector ports halve the arithmetic.
+ */
+export function blockSparseWasmRelaxedSimd(): boolean {
+  relaxed ??= WebAssembly.validate(bytes('plainRelaxed'));
+  return relaxed;
+}
+
+function variantFor(shared: boolean): Variant {
+  return `${shared ? 'shared' : 'plain'}${blockSparseWasmRelaxedSimd() ? 'Relaxed' : ''}` as Variant;
+}
 const instances = new WeakMap<BackendWasm, BackendKernels>();
 
-function bytes(kind: MemoryKind): Uint8Array<ArrayBuffer> {
+function bytes(kind: Variant): Uint8Array<ArrayBuffer> {
   const text = atob(BINARIES[kind]);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
@@ -48,7 +69,7 @@ function bytes(kind: MemoryKind): Uint8Array<ArrayBuffer> {
  * `await tf.setBackend('wasm'); await tfbs.blockSparseWasmReady();`.
  */
 export async function blockSparseWasmReady(): Promise<void> {
-  await Promise.all((['plain', 'shared'] as MemoryKind[]).map(kind => {
+  await Promise.all([variantFor(false), variantFor(true)].map(kind => {
     if (compiling[kind] == null) {
       compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
         modules[kind] = module;
@@ -63,7 +84,7 @@ export async function blockSparseWasmReady(): Promise<void> {
   }
 }
 
-function compiledModule(kind: MemoryKind): WebAssembly.Module {
+function compiledModule(kind: Variant): WebAssembly.Module {
   let module = modules[kind];
   if (module == null) {
     try {
@@ -136,7 +157,7 @@ function kernelsOf(backend: BackendWasm): BackendKernels {
     }
     const memory = backendMemory(backend);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = compiledModule(shared ? 'shared' : 'plain');
+    const module = compiledModule(variantFor(shared));
     const kernels = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as WasmKernels;
     const helpers = threadsFor(backend) - 1;
     const pool = shared && helpers > 0 && typeof Worker !== 'undefined' ?
