@@ -56,9 +56,9 @@ export async function chooseBackend(container) {
 
 /**
  * Fine-tuning runs the dense layers' gradients too, and tfjs-backend-wasm
- * 4.22 is slow or missing there (measured: a 256x2048 by 2048x2048 matMul
- * with a transposed operand, as in every dense gradient, 60x its forward
- * time; no Conv2DBackpropFilter at all). Say so beside the button.
+ * 4.22 is slow or missing there (measured: a matMul with its first operand
+ * transposed, as in every dense weight gradient, 40x its forward time for
+ * the same work; no Conv2DBackpropFilter at all). Say so beside the button.
  */
 function warnOfWasmTraining() {
   const train = document.getElementById('train');
@@ -68,7 +68,7 @@ function warnOfWasmTraining() {
   const note = document.createElement('div');
   note.className = 'warning';
   note.textContent = 'On wasm, fine-tuning takes minutes or fails: tfjs-backend-wasm computes the dense layers\' ' +
-      'gradients slowly (a matMul with a transposed operand) and has no dense conv2d filter gradient. ' +
+      'weight gradients slowly (a matMul with a transposed operand) and has no dense conv2d filter gradient. ' +
       'The block-sparse layers\' own gradients are fast here; pick webgpu, webgl or cpu to fine-tune.';
   train.parentElement.insertBefore(note, train);
 }

@@ -2,9 +2,9 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
-import {convScratchBytes, writeTapPixels} from './tap_pixels';
+import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, int32View, makeOutput, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * Each image is one broadcast product whose rows are output pixels, summed
@@ -30,9 +30,7 @@ export function blockSparseConv2D(args: {
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
-  withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, int32View(backend, table, taps * pixels));
-    const zeroRow = table + 4 * taps * pixels;
+  withTapTable(backend, info, cin, (table, zeroRow) => {
     const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
     for (let b = 0; b < batchSize; b++) {
       runKernel(backend, 'productBroadcast', [

@@ -2,9 +2,9 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
-import {convScratchBytes, writeTapPixels} from './tap_pixels';
+import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeZeros, offsetOf} from './wasm_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
 export function blockSparseConv2DBackpropFilter(args: {
@@ -25,9 +25,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   }
   const {rows, cols} = coordinateTable(backend, layout);
   const taps = kh * kw;
-  withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, int32View(backend, table, taps * pixels));
-    const zeroRow = table + 4 * taps * pixels;
+  withTapTable(backend, info, cin, (table, zeroRow) => {
     const x0 = offsetOf(backend, x), dy0 = offsetOf(backend, dy), dw0 = offsetOf(backend, dw);
     for (let b = 0; b < batchSize; b++) {
       runKernel(backend, 'gradW', [

@@ -2,9 +2,9 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo} from '@tfjs-blocksparse/core';
 
-import {convScratchBytes, writeTapPixels} from './tap_pixels';
+import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, int32View, makeZeros, offsetOf, segmentTable, withScratch} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * dx, one filter tap at a time: for a fixed tap, distinct output pixels
@@ -31,9 +31,7 @@ export function blockSparseConv2DBackpropInput(args: {
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byRow');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
-  withScratch(backend, convScratchBytes(info, cin), table => {
-    writeTapPixels(info, int32View(backend, table, taps * pixels));
-    const scratchRow = table + 4 * taps * pixels;
+  withTapTable(backend, info, cin, (table, scratchRow) => {
     const dy0 = offsetOf(backend, dy), w0 = offsetOf(backend, w), dx0 = offsetOf(backend, dx);
     for (let b = 0; b < batchSize; b++) {
       for (let t = 0; t < taps; t++) {
