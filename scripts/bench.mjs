@@ -73,7 +73,7 @@ function writeResults(backend, machine, rows) {
 }
 
 function writeModelResults(backend, machine, rows) {
-  const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${options.runs} samples, ${machine}`;
+  const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${modelOptions.runs} samples, ${machine}`;
   mkdirSync('bench-results', {recursive: true});
   const base = `bench-results/models-${backend}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
