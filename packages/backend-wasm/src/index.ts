@@ -2,4 +2,5 @@
 import './register_all_kernels';
 
 export {kernelConfigs} from './register_all_kernels';
-export {blockSparseWasmReady, blockSparseWasmRelaxedSimd, blockSparseWasmThreads, setBlockSparseWasmThreads} from './kernels/wasm_kernels';
+export {blockSparseWasmRelaxedSimd} from './kernels/kernel_modules';
+export {blockSparseWasmReady, blockSparseWasmThreads, setBlockSparseWasmThreads} from './kernels/wasm_kernels';

@@ -1,102 +1,34 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import {findBackend} from '@tensorflow/tfjs-core';
+import {engine} from '@tensorflow/tfjs-core';
 
-import {plainKernelsBase64, plainRelaxedKernelsBase64, sharedKernelsBase64, sharedRelaxedKernelsBase64} from '../generated/kernels_wasm';
-
+import {compiledModule, compileModules, simdSupported, variantFor, WasmKernels} from './kernel_modules';
 import {CONTROL_BYTES, ThreadPool} from './thread_pool';
 import {heap} from './wasm_util';
 
-/** The exports of assembly/index.ts; pointers are byte offsets into tfjs-backend-wasm's memory. */
-export interface WasmKernels {
-  productBroadcast(
-      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number,
-      block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number,
-      y: number, yStride: number, bias: number, relu: boolean, unitFirst: number, unitEnd: number): void;
-  productDot(
-      rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number,
-      other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
-      yStride: number, yTable: number, scratchRow: number, accumulate: boolean, bias: number, relu: boolean,
-      unitFirst: number, unitEnd: number): void;
-  gradW(
-      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number,
-      dyStride: number, blockRows: number, blockCols: number, nnz: number, bs: number, dw: number,
-      accumulate: boolean, unitFirst: number, unitEnd: number): void;
-}
-
-/** The module built for tfjs's plain or shared memory, with or without relaxed SIMD (see scripts/build_wasm.mjs). */
-type Variant = 'plain'|'shared'|'plainRelaxed'|'sharedRelaxed';
-
-const BINARIES: Record<Variant, string> = {
-  plain: plainKernelsBase64,
-  shared: sharedKernelsBase64,
-  plainRelaxed: plainRelaxedKernelsBase64,
-  sharedRelaxed: sharedRelaxedKernelsBase64
-};
-const modules: Partial<Record<Variant, WebAssembly.Module>> = {};
-const compiling: Partial<Record<Variant, Promise<void>>> = {};
-let relaxed: boolean|null = null;
-
 /**
- * Whether this engine has relaxed SIMD (Chrome 114+; Node 20 only with
- * --experimental-wasm-relaxed-simd): the kernels then use fused
- * multiply-adds, which on CPUs with two vector ports halve the arithmetic.
- */
-export function blockSparseWasmRelaxedSimd(): boolean {
-  relaxed ??= WebAssembly.validate(bytes('plainRelaxed'));
-  return relaxed;
-}
-
-function variantFor(shared: boolean): Variant {
-  return `${shared ? 'shared' : 'plain'}${blockSparseWasmRelaxedSimd() ? 'Relaxed' : ''}` as Variant;
-}
-const instances = new WeakMap<BackendWasm, BackendKernels>();
-
-function bytes(kind: Variant): Uint8Array<ArrayBuffer> {
-  const text = atob(BINARIES[kind]);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    out[i] = text.charCodeAt(i);
-  }
-  return out;
-}
-
-/**
- * Compiles the kernels' module off the main thread and, once the wasm
- * backend is initialized, starts the kernels' workers and waits for them.
- * Importing the package starts the compile; browsers refuse to compile a
- * module this size synchronously on the main thread, and workers only start
- * while the page yields to its event loop, so a page should
- * `await tf.setBackend('wasm'); await tfbs.blockSparseWasmReady();`.
+ * Compiles the kernels' modules off the main thread (browsers refuse to
+ * compile one this size synchronously there) and, once the wasm backend is
+ * initialized, starts the kernels' workers and waits for them (workers only
+ * start while the page yields to its event loop). A page should
+ * `await tf.setBackend('wasm'); await tfbs.blockSparseWasmReady();`; in Node
+ * the kernels also compile on first use.
  */
 export async function blockSparseWasmReady(): Promise<void> {
-  await Promise.all([variantFor(false), variantFor(true)].map(kind => {
-    if (compiling[kind] == null) {
-      compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
-        modules[kind] = module;
-      });
-    }
-    return compiling[kind];
-  }));
-  const backend = findBackend('wasm') as BackendWasm | null;
+  await compileModules();
+  const backend = initializedWasmBackend();
   const pool = backend == null ? null : kernelsOf(backend).pool;
   if (pool != null) {
     await pool.started();
   }
 }
 
-function compiledModule(kind: Variant): WebAssembly.Module {
-  let module = modules[kind];
-  if (module == null) {
-    try {
-      module = new WebAssembly.Module(bytes(kind));
-    } catch (e) {
-      throw new Error(
-          'the block-sparse wasm kernels are still compiling: await tfbs.blockSparseWasmReady() before the ' +
-          `first block-sparse op on the wasm backend (${(e as Error).message})`);
-    }
-    modules[kind] = module;
-  }
-  return module;
+/**
+ * The wasm backend where it is initialized, else null. (tf.findBackend would
+ * start initializing it, and while that is pending tfjs refuses every op on
+ * the current backend.)
+ */
+function initializedWasmBackend(): BackendWasm|null {
+  return (engine().registry['wasm'] as BackendWasm | undefined) ?? null;
 }
 
 /** tfjs-backend-wasm's WebAssembly.Memory: exported by its plain builds, created in JS by the threaded one. */
@@ -109,13 +41,7 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
   return memory;
 }
 
-function simdSupported(): boolean {
-  // v128.const then drop: a module that only validates with 128-bit SIMD.
-  return WebAssembly.validate(new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 23, 1, 21, 0, 253, 12,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 26, 11
-  ]));
-}
+const instances = new WeakMap<BackendWasm, BackendKernels>();
 
 interface BackendKernels {
   kernels: WasmKernels;
@@ -191,11 +117,11 @@ export function runKernel<K extends keyof WasmKernels>(
 /**
  * The threads that the block-sparse kernels run on, on the initialized wasm
  * backend: 1, or 1 plus the workers started so far (in a cross-origin
- * isolated page with tf.wasm.setThreadsCount > 1; they start on the first
+ * isolated page with more than one thread asked for; they start on the first
  * block-sparse call and join the calls after it).
  */
 export function blockSparseWasmThreads(): number {
-  const backend = findBackend('wasm') as BackendWasm | null;
+  const backend = initializedWasmBackend();
   if (backend == null) {
     throw new Error('blockSparseWasmThreads: the wasm backend is not initialized (await tf.setBackend(\'wasm\') first)');
   }

@@ -1,0 +1,93 @@
+// The kernels' WebAssembly modules: built by scripts/build_wasm.mjs, embedded
+// as base64, compiled once per variant and shared by every backend instance.
+import {plainKernelsBase64, plainRelaxedKernelsBase64, sharedKernelsBase64, sharedRelaxedKernelsBase64} from '../generated/kernels_wasm';
+
+/** The exports of assembly/index.ts; pointers are byte offsets into tfjs-backend-wasm's memory. */
+export interface WasmKernels {
+  productBroadcast(
+      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number,
+      block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number,
+      y: number, yStride: number, bias: number, relu: boolean, unitFirst: number, unitEnd: number): void;
+  productDot(
+      rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number,
+      other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
+      yStride: number, yTable: number, scratchRow: number, accumulate: boolean, bias: number, relu: boolean,
+      unitFirst: number, unitEnd: number): void;
+  gradW(
+      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number,
+      dyStride: number, blockRows: number, blockCols: number, nnz: number, bs: number, dw: number,
+      accumulate: boolean, unitFirst: number, unitEnd: number): void;
+}
+
+/** The module built for tfjs's plain or shared memory, with or without relaxed SIMD (see scripts/build_wasm.mjs). */
+export type Variant = 'plain'|'shared'|'plainRelaxed'|'sharedRelaxed';
+
+const BINARIES: Record<Variant, string> = {
+  plain: plainKernelsBase64,
+  shared: sharedKernelsBase64,
+  plainRelaxed: plainRelaxedKernelsBase64,
+  sharedRelaxed: sharedRelaxedKernelsBase64
+};
+const modules: Partial<Record<Variant, WebAssembly.Module>> = {};
+const compiling: Partial<Record<Variant, Promise<void>>> = {};
+let relaxed: boolean|null = null;
+
+/**
+ * Whether this engine has relaxed SIMD (Chrome 114+; Node 20 only with
+ * --experimental-wasm-relaxed-simd): the kernels then use fused
+ * multiply-adds, which on CPUs with two vector ports halve the arithmetic.
+ */
+export function blockSparseWasmRelaxedSimd(): boolean {
+  relaxed ??= WebAssembly.validate(bytes('plainRelaxed'));
+  return relaxed;
+}
+
+/** The module for tfjs's plain or shared memory on this engine. */
+export function variantFor(shared: boolean): Variant {
+  return `${shared ? 'shared' : 'plain'}${blockSparseWasmRelaxedSimd() ? 'Relaxed' : ''}` as Variant;
+}
+function bytes(kind: Variant): Uint8Array<ArrayBuffer> {
+  const text = atob(BINARIES[kind]);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    out[i] = text.charCodeAt(i);
+  }
+  return out;
+}
+
+/** Compiles the modules this engine runs, off the main thread. */
+export function compileModules(): Promise<void> {
+  return Promise.all([variantFor(false), variantFor(true)].map(kind => {
+    if (compiling[kind] == null) {
+      compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
+        modules[kind] = module;
+      });
+    }
+    return compiling[kind];
+  })).then(() => undefined);
+}
+
+/** A variant's module: compiled already, or now (Node; a browser's main thread refuses modules over 4 KB). */
+export function compiledModule(kind: Variant): WebAssembly.Module {
+  let module = modules[kind];
+  if (module == null) {
+    try {
+      module = new WebAssembly.Module(bytes(kind));
+    } catch (e) {
+      throw new Error(
+          'the block-sparse wasm kernels are still compiling: await tfbs.blockSparseWasmReady() before the ' +
+          `first block-sparse op on the wasm backend (${(e as Error).message})`);
+    }
+    modules[kind] = module;
+  }
+  return module;
+}
+
+/** Whether the engine validates 128-bit SIMD, which every module here needs. */
+export function simdSupported(): boolean {
+  // v128.const then drop: a module that only validates with 128-bit SIMD.
+  return WebAssembly.validate(new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 23, 1, 21, 0, 253, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 26, 11
+  ]));
+}
