@@ -5,7 +5,7 @@ import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
 
-import {loadFrom, saveTo} from './node_io';
+import {checkOutputDirectory, loadFrom, saveTo} from './node_io';
 import {maskToPng} from './png';
 import {formatReport} from './report';
 import {sparsifyModel} from './sparsify_model';
@@ -13,7 +13,8 @@ import {sparsifyModel} from './sparsify_model';
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B
                    [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld] [--seed N]
-  tfjs-blocksparse inspect <model.json> [--png DIR]`;
+  tfjs-blocksparse inspect <model.json> [--png DIR]
+  tfjs-blocksparse --help`;
 
 /** What a user needs to run the converted model, on any backend. */
 const LOADING_NOTE =
@@ -34,6 +35,10 @@ const defaultOutput: CliOutput = {
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function main(argv: string[], output: CliOutput = defaultOutput): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    output.out(`${USAGE}\n`);
+    return 0;
+  }
   try {
     const [command, ...rest] = argv;
     if (command === 'convert') {
@@ -101,12 +106,17 @@ async function convert(args: string[], output: CliOutput) {
   const seed = values['seed'] == null ? 0 : numberFlag(values['seed'], 'seed', Number.isInteger, 'an integer');
   const include = regexFlag(values['include'], 'include');
   const exclude = regexFlag(values['exclude'], 'exclude');
+  // Before the (possibly long) load and conversion, not after.
+  checkOutputDirectory(outDir);
   const model = await tf.loadLayersModel(loadFrom(modelPath));
   const {model: sparse, report} = await sparsifyModel(model, {
     density, blockSize, layout, seed, include, exclude,
     onProgress: (done, total, name) => output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60))
   });
   output.err('\n');
+  if (report.totals.converted === 0) {
+    throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
+  }
   await sparse.save(saveTo(outDir));
   output.out(`${formatReport(report)}\n\nwrote ${outDir}\n${LOADING_NOTE}\n`);
 }

@@ -45,13 +45,19 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
   };
 }
 
+/** Throws unless `directory` is absent or an empty directory: saveTo never writes over a model. */
+export function checkOutputDirectory(directory: string): void {
+  const target = resolve(directory);
+  if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
+    throw new Error(`output ${target} exists and is not an empty directory`);
+  }
+}
+
 export function saveTo(directory: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const target = resolve(directory);
-      if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
-        throw new Error(`output ${target} exists and is not an empty directory`);
-      }
+      checkOutputDirectory(target);
       const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
       mkdirSync(staging, {recursive: true});
       try {

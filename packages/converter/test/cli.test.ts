@@ -75,6 +75,28 @@ describe('tfjs-blocksparse CLI', () => {
     expect(err).toMatch(message);
   });
 
+  test.each([['--help'], ['-h'], ['convert', '--help'], ['help']])('%j prints the usage and exits 0', async (...argv) => {
+    const {code, out, err} = await run(...argv);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^usage:\n  tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B/);
+    expect(err).toBe('');
+  });
+
+  test('a conversion that converts no layer exits 1 with each layer\'s reason and writes nothing', async () => {
+    const {code, out, err} = await run('convert', modelPath, join(dir, 'none'), '--density', '0.5', '--block-size', '7');
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(/no layer was converted, so nothing was written/);
+    expect(err).toMatch(/first\s+Dense\s+\[32, 64\].*stays dense: block size 7 does not divide the kernel's 32 x 64/);
+    expect(existsSync(join(dir, 'none'))).toBe(false);
+  });
+
+  test('a non-empty output directory is refused before the model is read', async () => {
+    const {code, err} = await run('convert', join(dir, 'absent', 'model.json'), join(dir, 'dense'), '--density', '0.5', '--block-size', '8');
+    expect(code).toBe(1);
+    expect(err).toMatch(/output .*dense exists and is not an empty directory/);
+  });
+
   test('missing, corrupt and unknown inputs exit 1 with a clear message, writing nothing', async () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);
