@@ -163,7 +163,7 @@ function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptio
   weights[kernelKey!] = packed;
   layer.class_name = sparseClass;
   Object.assign(layer.config, {
-    block_size: bs, density: layout.density, layout_kind: 'random', seed: options.seed ?? 0,
+    block_size: bs, density: layout.density, layout_kind: options.layout ?? 'magnitude', seed: options.seed ?? 0,
     layout: {block_size: bs, row_blocks: layout.rowBlocks, col_blocks: layout.colBlocks, blocks: layout.toJSON().blocks}
   });
   const paramsAfter = packed.size + biasParams;

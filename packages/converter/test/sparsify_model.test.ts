@@ -53,6 +53,10 @@ describe('sparsifyModel', () => {
     expect(hidden.normKept).toBeGreaterThan(0.5);
     expect(report.layers.find(l => l.name === 'logits')).toMatchObject({converted: false, reason: 'matched by exclude'});
     expect(report.model.paramsAfter).toBe(sparse.countParams());
+    // The configs say how the layouts were made, and survive a save and load.
+    expect((sparse.getLayer('hidden').getConfig() as {layoutKind: string}).layoutKind).toBe('magnitude');
+    const {model: random} = await sparsifyModel(convNet(), {density: 0.25, blockSize: 8, layout: 'random'});
+    expect((random.getLayer('hidden').getConfig() as {layoutKind: string}).layoutKind).toBe('random');
   });
 
   test('functional and nested models convert; layers the block size does not fit stay dense with a reason', async () => {

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {bandedLayout, BlockLayout, BlockLayoutJSON, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 
-export type LayoutKind = 'random'|'smallWorld'|'banded';
+/**
+ * How the layout was made: by a generator, or ('magnitude') kept by block
+ * magnitude from a trained dense weight (magnitudeLayout, the converter),
+ * which a layer cannot redo and so always comes with an explicit layout.
+ */
+export type LayoutKind = 'random'|'smallWorld'|'banded'|'magnitude';
 
 /** How a block-sparse layer gets its layout, shared by every layer here. */
 export interface BlockSparseLayoutArgs {
@@ -10,7 +15,7 @@ export interface BlockSparseLayoutArgs {
   blockSize: number;
   /** Fraction of blocks kept, in [0, 1]. Default 0.25. Ignored with an explicit layout. */
   density?: number;
-  /** Generator of the layout when none is given. Default 'random'. */
+  /** Generator of the layout when none is given ('magnitude' only records how an explicit one was made). Default 'random'. */
   layoutKind?: LayoutKind;
   /** Seed of the generator. Default 0. */
   seed?: number;
@@ -19,6 +24,7 @@ export interface BlockSparseLayoutArgs {
 }
 
 const GENERATORS = {random: randomLayout, smallWorld: smallWorldLayout, banded: bandedLayout};
+const KINDS = [...Object.keys(GENERATORS), 'magnitude'];
 
 /**
  * tfjs-layers converts string config values between camelCase and
@@ -26,9 +32,8 @@ const GENERATORS = {random: randomLayout, smallWorld: smallWorldLayout, banded: 
  */
 function parseKind(kind: string, layer: string): LayoutKind {
   const camel = kind.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  if (!(camel in GENERATORS)) {
-    throw new Error(
-        `${layer}: layoutKind must be one of ${Object.keys(GENERATORS).join(', ')}, got '${kind}'`);
+  if (!KINDS.includes(camel)) {
+    throw new Error(`${layer}: layoutKind must be one of ${KINDS.join(', ')}, got '${kind}'`);
   }
   return camel as LayoutKind;
 }
@@ -41,7 +46,11 @@ export function checkLayoutArgs(args: BlockSparseLayoutArgs, layer: string) {
   if (!(density >= 0 && density <= 1)) {
     throw new Error(`${layer}: density must be in [0, 1], got ${density}`);
   }
-  parseKind(args.layoutKind ?? 'random', layer);
+  if (parseKind(args.layoutKind ?? 'random', layer) === 'magnitude' && args.layout == null) {
+    throw new Error(
+        `${layer}: layoutKind 'magnitude' needs an explicit layout (magnitudeLayout of a trained weight, or ` +
+        'sparsifyModel); a layer generates only random, smallWorld or banded layouts');
+  }
 }
 
 /** The layer's layout for a dense [inputSize, outputSize] weight: explicit, or generated. */
@@ -53,7 +62,7 @@ export function resolveLayout(
   } else {
     const spec = {inputSize, outputSize, blockSize: args.blockSize, density: args.density ?? 0.25, seed: args.seed ?? 0};
     try {
-      layout = GENERATORS[parseKind(args.layoutKind ?? 'random', layer)](spec);
+      layout = GENERATORS[parseKind(args.layoutKind ?? 'random', layer) as keyof typeof GENERATORS](spec);
     } catch (e) {
       throw new Error(`${layer}: ${(e as Error).message}`);
     }

@@ -76,6 +76,8 @@ describe('BlockSparseDense', () => {
         .toThrow(/BlockSparseDense: randomLayout: block size 8 must divide both dimensions of the dense weight \[32, 30\]/);
     expect(() => blockSparseDense({units: 32, blockSize: 0})).toThrow(/blockSize must be a positive integer, got 0/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, density: 2})).toThrow(/density must be in \[0, 1\], got 2/);
-    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'})).toThrow(/layoutKind must be one of random, smallWorld, banded, got 'ring'/);
+    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'})).toThrow(/layoutKind must be one of random, smallWorld, banded, magnitude, got 'ring'/);
+    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'magnitude'}))
+        .toThrow(/layoutKind 'magnitude' needs an explicit layout \(magnitudeLayout of a trained weight, or sparsifyModel\)/);
   });
 });
