@@ -16,6 +16,7 @@ const globals = {
   '@tensorflow/tfjs-backend-webgpu': 'tf',
   '@tensorflow/tfjs-backend-wasm': 'tf',
   '@tensorflow/tfjs-layers': 'tf',
+  '@tensorflow/tfjs-converter': 'tf',
   '@tfjs-blocksparse/core': 'tfbs',
   '@tfjs-blocksparse/backend-cpu': 'tfbs',
   '@tfjs-blocksparse/backend-webgl': 'tfbs',

@@ -1,25 +1,36 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tfjs-blocksparse/backend-cpu';
-import {BlockSparseConv2D, BlockSparseDense, BlockSparseLSTMCell} from '@tfjs-blocksparse/layers';
+import {BlockLayout} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2D, BlockSparseDense, BlockSparseLSTMCell, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from '@tfjs-blocksparse/layers';
 import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
 
-import {checkOutputDirectory, loadFrom, saveTo} from './node_io';
+import {checkOutputDirectory, loadFrom, ModelFormat, modelFormatOf, saveTo, weightBytes} from './node_io';
 import {maskToPng} from './png';
-import {formatReport} from './report';
+import {QUANTIZE_DTYPES, QuantizeDtype} from './quantize';
+import {NodeDef} from './sparsify_graph';
+import {formatBytes, formatReport} from './report';
 import {sparsifyModel} from './sparsify_model';
 
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B
                    [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld] [--seed N]
+                   [--quantize float16|uint8|uint16|float32]
   tfjs-blocksparse inspect <model.json> [--png DIR]
-  tfjs-blocksparse --help`;
+  tfjs-blocksparse --help
+
+<model.json>: a tfjs Layers model (Dense and Conv2D layers are converted) or graph model (MatMul, BatchMatMul,
+_FusedMatMul, Conv2D and FusedConv2D nodes with a constant weight), weights float32 or quantized.
+--quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
+default: as the input's.`;
 
 /** What a user needs to run the converted model, on any backend. */
-const LOADING_NOTE =
-    'load it with tf.loadLayersModel after importing @tfjs-blocksparse/layers and the kernels of your backend: ' +
-    '@tfjs-blocksparse/backend-webgpu, backend-webgl, backend-wasm (tfjs-backend-wasm, WebAssembly SIMD) or backend-cpu';
+function loadingNote(format: ModelFormat): string {
+  return `load it with ${format === 'graph-model' ? 'tf.loadGraphModel' : 'tf.loadLayersModel'} after importing ` +
+      '@tfjs-blocksparse/layers and the kernels of your backend: ' +
+      '@tfjs-blocksparse/backend-webgpu, backend-webgl, backend-wasm (tfjs-backend-wasm, WebAssembly SIMD) or backend-cpu';
+}
 
 class UsageError extends Error {}
 
@@ -95,7 +106,7 @@ function regexFlag(value: unknown, flag: string): RegExp|undefined {
 async function convert(args: string[], output: CliOutput) {
   const {values, positionals: [modelPath, outDir]} = parse(args, {
     'density': {type: 'string'}, 'block-size': {type: 'string'}, 'include': {type: 'string'},
-    'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}
+    'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'}
   }, ['<model.json>', '<outDir>']);
   const density = numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
   const blockSize = numberFlag(values['block-size'], 'block-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -103,12 +114,18 @@ async function convert(args: string[], output: CliOutput) {
   if (!['magnitude', 'random', 'smallWorld'].includes(layout)) {
     throw new UsageError(`--layout must be magnitude, random or smallWorld, got ${layout}`);
   }
+  const quantizeFlag = values['quantize'];
+  if (quantizeFlag != null && !['float32', ...QUANTIZE_DTYPES].includes(quantizeFlag)) {
+    throw new UsageError(`--quantize must be ${QUANTIZE_DTYPES.join(', ')} or float32, got ${quantizeFlag}`);
+  }
   const seed = values['seed'] == null ? 0 : numberFlag(values['seed'], 'seed', Number.isInteger, 'an integer');
   const include = regexFlag(values['include'], 'include');
   const exclude = regexFlag(values['exclude'], 'exclude');
   // Before the (possibly long) load and conversion, not after.
   checkOutputDirectory(outDir);
-  const model = await tf.loadLayersModel(loadFrom(modelPath));
+  const {artifacts, format, model} = await readModel(modelPath);
+  const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
+  const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype|'float32';
   const {model: sparse, report} = await sparsifyModel(model, {
     density, blockSize, layout, seed, include, exclude,
     onProgress: (done, total, name) => output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60))
@@ -117,8 +134,31 @@ async function convert(args: string[], output: CliOutput) {
   if (report.totals.converted === 0) {
     throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
   }
-  await sparse.save(saveTo(outDir));
-  output.out(`${formatReport(report)}\n\nwrote ${outDir}\n${LOADING_NOTE}\n`);
+  const saved = await sparse.save(saveTo(outDir, {quantize: outputDtype === 'float32' ? undefined : () => outputDtype}));
+  const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
+  output.out(`${formatReport(report)}\n\n` +
+             `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
+             `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
+             `wrote ${outDir}\n${loadingNote(format)}\n`);
+}
+
+/** A model.json of either format, loaded as its format's model class. */
+async function readModel(modelPath: string) {
+  const artifacts = await loadFrom(modelPath).load!();
+  const format = modelFormatOf(artifacts, modelPath);
+  const model = format === 'graph-model' ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) :
+                                           await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  return {artifacts, format, model};
+}
+
+/** The encoding most of a model's float32 weights have in its files ('float32' when not quantized). */
+function storedDtype(specs: tf.io.WeightsManifestEntry[]): QuantizeDtype|'float32' {
+  const counts = new Map<string, number>();
+  for (const spec of specs.filter(s => s.dtype === 'float32')) {
+    const dtype = spec.quantization?.dtype ?? 'float32';
+    counts.set(dtype, (counts.get(dtype) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as QuantizeDtype|'float32' ?? 'float32';
 }
 
 function progressBar(done: number, total: number): string {
@@ -129,27 +169,53 @@ function progressBar(done: number, total: number): string {
 
 async function inspect(args: string[], output: CliOutput) {
   const {values, positionals: [modelPath]} = parse(args, {png: {type: 'string'}}, ['<model.json>']);
-  const model = await tf.loadLayersModel(loadFrom(modelPath));
+  const {artifacts, format, model} = await readModel(modelPath);
+  const layouts = format === 'graph-model' ? graphLayouts(artifacts) : layerLayouts(model as tf.LayersModel);
   const lines: string[] = [];
   const pngDir = values['png'];
-  for (const layer of allLayers(model)) {
-    const layouts = layer instanceof BlockSparseDense || layer instanceof BlockSparseConv2D ?
-        {kernel: layer.layout!} : layer instanceof BlockSparseLSTMCell ? layer.layouts : {};
-    for (const [weight, layout] of Object.entries(layouts)) {
-      lines.push(`${layer.name}/${weight} (${layer.getClassName()}): block ${layout.blockSize}, grid ` +
-                 `${layout.rowBlocks}x${layout.colBlocks}, ${layout.nnz} blocks kept, density ${layout.density.toFixed(3)}`);
-      if (layout.rowBlocks <= 64 && layout.colBlocks <= 64) {
-        lines.push(...layout.toMask().map(row => '  ' + row.map(v => v ? '#' : '.').join('')));
-      }
-      if (pngDir != null) {
-        mkdirSync(pngDir, {recursive: true});
-        const file = join(pngDir, `${layer.name}_${weight}.png`.replace(/[^\w.-]/g, '_'));
-        writeFileSync(file, maskToPng(layout.toMask()));
-        lines.push(`  picture: ${file}`);
-      }
+  for (const {name, kind, layout} of layouts) {
+    lines.push(`${name} (${kind}): block ${layout.blockSize}, grid ` +
+               `${layout.rowBlocks}x${layout.colBlocks}, ${layout.nnz} blocks kept, density ${layout.density.toFixed(3)}`);
+    if (layout.rowBlocks <= 64 && layout.colBlocks <= 64) {
+      lines.push(...layout.toMask().map(row => '  ' + row.map(v => v ? '#' : '.').join('')));
+    }
+    if (pngDir != null) {
+      mkdirSync(pngDir, {recursive: true});
+      const file = join(pngDir, `${name}.png`.replace(/[^\w.-]/g, '_'));
+      writeFileSync(file, maskToPng(layout.toMask()));
+      lines.push(`  picture: ${file}`);
     }
   }
   output.out((lines.length > 0 ? lines.join('\n') : 'no block-sparse layers') + '\n');
+}
+
+interface NamedLayout {
+  name: string;
+  kind: string;
+  layout: BlockLayout;
+}
+
+function layerLayouts(model: tf.LayersModel): NamedLayout[] {
+  return allLayers(model).flatMap(layer => {
+    const layouts = layer instanceof BlockSparseDense || layer instanceof BlockSparseConv2D ?
+        {kernel: layer.layout!} : layer instanceof BlockSparseLSTMCell ? layer.layouts : {};
+    return Object.entries(layouts).map(([weight, layout]) => ({name: `${layer.name}/${weight}`, kind: layer.getClassName(), layout}));
+  });
+}
+
+/** The layouts of a converted graph model's block-sparse nodes, read from their kept-blocks constants. */
+function graphLayouts(artifacts: tf.io.ModelArtifacts): NamedLayout[] {
+  const nodes = (artifacts.modelTopology as {node: NodeDef[]}).node.filter(n => n.op === GRAPH_MATMUL_OP || n.op === GRAPH_CONV2D_OP);
+  const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  try {
+    return nodes.map(({name, op, input, attr}) => ({
+      name, kind: op,
+      layout: graphNodeLayout(weights[input![2]], Number(attr!.block_size.i), Number(attr!.input_size.i),
+                              Number(attr!.output_size.i), op)
+    }));
+  } finally {
+    tf.dispose(weights);
+  }
 }
 
 /** Layers of a model, nested models and RNN cells included. */

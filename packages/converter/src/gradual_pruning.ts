@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
 
-import {sparsifyModel, SparsifyReport} from './sparsify_model';
+import {sparsifyModel} from './sparsify_model';
+import {SparsifyReport} from './sparsify_weight';
 
 export interface GradualPruningArgs {
   /** Density reached at endStep and kept after it, in (0, 1]. */

@@ -1,7 +1,10 @@
 export {accuracy} from './accuracy';
 export {main} from './cli';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
-export {loadFrom, saveTo} from './node_io';
+export {loadFrom, ModelFormat, modelFormatOf, saveTo, SaveOptions, weightBytes} from './node_io';
+export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights} from './quantize';
 export {maskToPng} from './png';
 export {formatReport} from './report';
-export {LayerReport, sparsifyModel, SparsifyOptions, SparsifyReport} from './sparsify_model';
+export {sparsifyGraphModel} from './sparsify_graph';
+export {sparsifyModel} from './sparsify_model';
+export {LayerReport, SparsifyOptions, SparsifyReport} from './sparsify_weight';

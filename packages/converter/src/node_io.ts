@@ -2,6 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync} from 'fs';
 import {basename, dirname, join, resolve} from 'path';
 
+import {QuantizeDtype, quantizeWeights, storedBytesPerValue} from './quantize';
+
+export type ModelFormat = 'layers-model'|'graph-model';
+
+export interface SaveOptions {
+  /** Each float32 weight's encoding in the files (tfjs manifest quantization); undefined keeps float32. */
+  quantize?: (spec: tf.io.WeightsManifestEntry) => QuantizeDtype | undefined;
+  /** Largest weight file, as tensorflowjs_converter's --weight_shard_size_bytes (default 4 MiB). */
+  shardBytes?: number;
+}
+
 /**
  * tfjs's model format on disk (model.json + binary weight shards) for Node
  * without tfjs-node: `loadFrom('dir/model.json')`, `saveTo('dir')`.
@@ -34,8 +45,9 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
           }
         }));
         const data = tf.io.concatenateArrayBuffers(buffers);
-        const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s.dtype), 0);
-        if (data.byteLength !== expected) {
+        const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(s), 0);
+        // Strings have no fixed size: tfjs's decoder checks them.
+        if (data.byteLength !== expected && !specs.some(s => s.dtype === 'string')) {
           throw new Error(
               `weight files of ${modelJsonPath} hold ${data.byteLength} bytes; its manifest needs ${expected}`);
         }
@@ -53,29 +65,52 @@ export function checkOutputDirectory(directory: string): void {
   }
 }
 
-export function saveTo(directory: string): tf.io.IOHandler {
+/** Which of tfjs's two model formats a loaded model.json holds; one short line for anything else. */
+export function modelFormatOf(artifacts: tf.io.ModelArtifacts, source: string): ModelFormat {
+  const topology = artifacts.modelTopology as Record<string, unknown>;
+  if (artifacts.format === 'graph-model' || Array.isArray(topology?.node)) {
+    return 'graph-model';
+  }
+  if (typeof topology?.class_name === 'string' || topology?.model_config != null) {
+    return 'layers-model';
+  }
+  const keys = topology == null || typeof topology !== 'object' ? typeof topology : Object.keys(topology).slice(0, 5).join(', ');
+  throw new Error(`${source} is neither a tfjs Layers model nor a graph model ` +
+                  `(format ${JSON.stringify(artifacts.format ?? null)}, modelTopology keys: ${keys})`);
+}
+
+/** Bytes of a model's weight files (as its manifest lays them out). */
+export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
+  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(s), 0);
+}
+
+export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const target = resolve(directory);
       checkOutputDirectory(target);
+      let written = 0;
       const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
       mkdirSync(staging, {recursive: true});
       try {
-        const weightsFile = 'weights.bin';
-        const manifest = [{paths: [weightsFile], weights: artifacts.weightSpecs ?? []}];
-        const modelJson: tf.io.ModelJSON = {
-          modelTopology: artifacts.modelTopology!,
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy,
-          weightsManifest: manifest,
-          ...(artifacts.trainingConfig == null ? {} : {trainingConfig: artifacts.trainingConfig}),
-          ...(artifacts.userDefinedMetadata == null ? {} : {userDefinedMetadata: artifacts.userDefinedMetadata})
+        let specs = artifacts.weightSpecs ?? [];
+        let data = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.concatenateArrayBuffers(artifacts.weightData);
+        if (options.quantize != null) {
+          ({specs, data} = quantizeWeights(specs, data, options.quantize));
+        }
+        const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
+        const shards = Math.max(1, Math.ceil(data.byteLength / shardBytes));
+        const paths = Array.from({length: shards}, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
+        paths.forEach((path, i) => writeFileSync(join(staging, path), Buffer.from(data, i * shardBytes, Math.min(shardBytes, data.byteLength - i * shardBytes))));
+        const {modelTopology, format, generatedBy, convertedBy} = artifacts;
+        const optional = (['trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const)
+                             .filter(key => artifacts[key] != null).map(key => [key, artifacts[key]]);
+        const modelJson = {
+          modelTopology, format, generatedBy, convertedBy, weightsManifest: [{paths, weights: specs}],
+          ...Object.fromEntries(optional)
         };
-        const data = artifacts.weightData == null ? new ArrayBuffer(0) :
-                                                    tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer);
-        writeFileSync(join(staging, weightsFile), Buffer.from(data));
         writeFileSync(join(staging, 'model.json'), JSON.stringify(modelJson));
+        written = data.byteLength;
         if (existsSync(target)) {
           rmdirSync(target);
         }
@@ -84,11 +119,7 @@ export function saveTo(directory: string): tf.io.IOHandler {
         rmSync(staging, {recursive: true, force: true});
         throw e;
       }
-      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
+      return {modelArtifactsInfo: {...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: written}};
     }
   };
-}
-
-function bytesPer(dtype: string): number {
-  return dtype === 'bool' ? 1 : 4;
 }

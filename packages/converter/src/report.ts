@@ -1,8 +1,8 @@
-import type {SparsifyReport} from './sparsify_model';
+import type {SparsifyReport} from './sparsify_weight';
 
 /** The conversion report as a text table, one row per Dense/Conv2D layer, then totals. */
 export function formatReport(report: SparsifyReport): string {
-  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', 'params', 'bytes', 'note']];
+  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', 'params', 'float32 bytes', 'note']];
   for (const l of report.layers) {
     rows.push([
       l.name, l.className, `[${l.kernelShape.join(', ')}]`,
@@ -22,4 +22,9 @@ export function formatReport(report: SparsifyReport): string {
 
 function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Bytes in KiB below 1 MiB, in MiB above. */
+export function formatBytes(bytes: number): string {
+  return bytes < 1024 * 1024 ? kib(bytes) : `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }

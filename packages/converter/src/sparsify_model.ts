@@ -1,48 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import {BlockLayout, magnitudeLayout, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 // The loaded model is made of these classes: they must be registered.
 import '@tfjs-blocksparse/layers';
 
-export interface SparsifyOptions {
-  /** Fraction of blocks kept in each converted layer, in (0, 1]. */
-  density: number;
-  blockSize: number;
-  /** Convert only layers whose name matches. */
-  include?: RegExp;
-  /** Keep layers whose name matches dense. */
-  exclude?: RegExp;
-  /** How blocks are chosen: the largest-norm blocks of the trained weight (default), or a generator. */
-  layout?: 'magnitude'|'random'|'smallWorld';
-  seed?: number;
-  /** Called after each Dense/Conv2D layer is handled. */
-  onProgress?: (done: number, total: number, layerName: string) => void;
-}
-
-export interface LayerReport {
-  name: string;
-  className: string;
-  kernelShape: number[];
-  converted: boolean;
-  /** Why a Dense or Conv2D layer stayed dense. */
-  reason?: string;
-  blocksKept?: number;
-  blocksTotal?: number;
-  density?: number;
-  /** ||kept kernel|| / ||kernel||. */
-  normKept?: number;
-  paramsBefore: number;
-  paramsAfter: number;
-  bytesBefore: number;
-  bytesAfter: number;
-}
-
-export interface SparsifyReport {
-  layers: LayerReport[];
-  /** Over the converted and convertible layers. */
-  totals: {converted: number, paramsBefore: number, paramsAfter: number, bytesBefore: number, bytesAfter: number};
-  /** Over the whole model. */
-  model: {paramsBefore: number, paramsAfter: number};
-}
+import {sparsifyGraphModel} from './sparsify_graph';
+import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
 type Weights = Record<string, tf.Tensor>;
@@ -56,10 +17,21 @@ const SPARSE_CLASS: Record<string, string> = {Dense: 'BlockSparseDense', Conv2D:
  * every other layer carry over unchanged; layers that cannot be converted
  * stay dense and the report says why. Works through tfjs's own
  * serialization: the result saves and loads like any LayersModel.
+ *
+ * A GraphModel gets the same treatment for its MatMul, BatchMatMul,
+ * _FusedMatMul, Conv2D and FusedConv2D nodes (see sparsifyGraphModel).
  */
-export async function sparsifyModel(model: tf.LayersModel, options: SparsifyOptions):
-    Promise<{model: tf.LayersModel, report: SparsifyReport}> {
+export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(model: M, options: SparsifyOptions):
+    Promise<{model: M, report: SparsifyReport}> {
   checkOptions(options);
+  if (model instanceof tf.GraphModel) {
+    return sparsifyGraphModel(model, options) as Promise<{model: M, report: SparsifyReport}>;
+  }
+  return sparsifyLayersModel(model as tf.LayersModel, options) as Promise<{model: M, report: SparsifyReport}>;
+}
+
+async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions):
+    Promise<{model: tf.LayersModel, report: SparsifyReport}> {
   let artifacts: tf.io.ModelArtifacts|undefined;
   await model.save(tf.io.withSaveHandler(async a => {
     artifacts = a;
@@ -95,19 +67,6 @@ export async function sparsifyModel(model: tf.LayersModel, options: SparsifyOpti
   }
 }
 
-function checkOptions(options: SparsifyOptions) {
-  if (!(options.density > 0 && options.density <= 1)) {
-    throw new Error(`sparsifyModel: density must be in (0, 1], got ${options.density}`);
-  }
-  if (!Number.isInteger(options.blockSize) || options.blockSize <= 0) {
-    throw new Error(`sparsifyModel: blockSize must be a positive integer, got ${options.blockSize}`);
-  }
-  const kinds = ['magnitude', 'random', 'smallWorld'];
-  if (options.layout != null && !kinds.includes(options.layout)) {
-    throw new Error(`sparsifyModel: layout must be one of ${kinds.join(', ')}, got '${options.layout}'`);
-  }
-}
-
 /** Every layer of a topology, nested models included. */
 function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
   const children = (node.config as {layers?: LayerJSON[]})?.layers;
@@ -133,17 +92,10 @@ function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptio
   const biasKey = findWeight(weights, name, 'bias');
   const kernel = kernelKey == null ? undefined : weights[kernelKey];
   const biasParams = biasKey == null ? 0 : weights[biasKey].size;
-  const kernelShape = kernel?.shape ?? [];
-  const dense = (reason: string): LayerReport => ({
-    name, className, kernelShape, converted: false, reason,
-    paramsBefore: (kernel?.size ?? 0) + biasParams, paramsAfter: (kernel?.size ?? 0) + biasParams,
-    bytesBefore: 4 * ((kernel?.size ?? 0) + biasParams), bytesAfter: 4 * ((kernel?.size ?? 0) + biasParams)
-  });
-  if (options.include != null && !options.include.test(name)) {
-    return dense('not matched by include');
-  }
-  if (options.exclude != null && options.exclude.test(name)) {
-    return dense('matched by exclude');
+  const dense = (reason: string) => denseReport(name, className, kernel?.shape ?? [], biasParams, reason);
+  const filtered = filteredOut(name, options);
+  if (filtered != null) {
+    return dense(filtered);
   }
   if (kernel == null) {
     return dense('no kernel weight found');
@@ -151,48 +103,17 @@ function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptio
   if (layer.config.data_format != null && layer.config.data_format !== 'channels_last') {
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
-  const [inputSize, outputSize] = kernelShape.slice(-2);
-  const bs = options.blockSize;
-  if (inputSize % bs !== 0 || outputSize % bs !== 0) {
-    return dense(`block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}`);
+  const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options);
+  if (packed == null || layout == null) {
+    return report;
   }
-  const layout = chooseLayout(kernel, inputSize, outputSize, options);
-  const packed = sparsify(kernel, layout);
-  const normKept = Math.sqrt(tf.tidy(() => tf.sum(tf.square(packed)).dataSync()[0] / tf.sum(tf.square(kernel)).dataSync()[0]));
   kernel.dispose();
   weights[kernelKey!] = packed;
   layer.class_name = sparseClass;
   Object.assign(layer.config, {
-    block_size: bs, density: layout.density, layout_kind: options.layout ?? 'magnitude', seed: options.seed ?? 0,
-    layout: {block_size: bs, row_blocks: layout.rowBlocks, col_blocks: layout.colBlocks, blocks: layout.toJSON().blocks}
+    block_size: layout.blockSize, density: layout.density, layout_kind: options.layout ?? 'magnitude', seed: options.seed ?? 0,
+    layout: {block_size: layout.blockSize, row_blocks: layout.rowBlocks, col_blocks: layout.colBlocks, blocks: layout.toJSON().blocks}
   });
-  const paramsAfter = packed.size + biasParams;
-  return {
-    name, className, kernelShape, converted: true,
-    blocksKept: layout.nnz, blocksTotal: layout.rowBlocks * layout.colBlocks, density: layout.density,
-    normKept: Number.isFinite(normKept) ? normKept : 1,
-    paramsBefore: kernelShape.reduce((a, b) => a * b, 1) + biasParams, paramsAfter,
-    bytesBefore: 4 * (kernelShape.reduce((a, b) => a * b, 1) + biasParams), bytesAfter: 4 * paramsAfter
-  };
+  return report;
 }
 
-function chooseLayout(kernel: tf.Tensor, inputSize: number, outputSize: number, options: SparsifyOptions): BlockLayout {
-  const spec = {inputSize, outputSize, blockSize: options.blockSize, density: options.density, seed: options.seed ?? 0};
-  switch (options.layout ?? 'magnitude') {
-    case 'random':
-      return randomLayout(spec);
-    case 'smallWorld':
-      return smallWorldLayout(spec);
-    default:
-      return magnitudeLayout(kernel, options.blockSize, options.density);
-  }
-}
-
-function totalsOf(layers: LayerReport[]): SparsifyReport['totals'] {
-  const sum = (key: 'paramsBefore'|'paramsAfter'|'bytesBefore'|'bytesAfter') => layers.reduce((n, l) => n + l[key], 0);
-  return {
-    converted: layers.filter(l => l.converted).length,
-    paramsBefore: sum('paramsBefore'), paramsAfter: sum('paramsAfter'),
-    bytesBefore: sum('bytesBefore'), bytesAfter: sum('bytesAfter')
-  };
-}

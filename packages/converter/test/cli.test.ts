@@ -6,12 +6,24 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import {tmpdir} from 'os';
 import {join} from 'path';
 
-import {loadFrom, main, saveTo} from '@tfjs-blocksparse/converter';
-import {BlockSparseDense} from '@tfjs-blocksparse/layers';
+import {loadFrom, main, quantizeWeights, saveTo} from '@tfjs-blocksparse/converter';
+import {BlockSparseDense, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+
+import {GraphFixture, seeded} from './graph_fixture';
 
 let dir: string;
 let modelPath: string;
 let model: tf.Sequential;
+
+/** A saved model read with tfjs's own functions only (no project code), as a page would. */
+async function plainLoad(modelDir: string) {
+  const json = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const artifacts = await tf.io.getModelArtifactsForJSON(json, async manifest => [
+    tf.io.getWeightSpecs(manifest),
+    tf.io.concatenateArrayBuffers(manifest.flatMap(g => g.paths).map(p => new Uint8Array(readFileSync(join(modelDir, p))).buffer))
+  ]);
+  return {json, artifacts};
+}
 
 async function run(...argv: string[]) {
   let out = '';
@@ -40,7 +52,7 @@ describe('tfjs-blocksparse CLI', () => {
     expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250/);
     expect(out).toMatch(/head\s+Dense\s+\[16, 3\].*stays dense: not matched by include/);
     expect(out).toMatch(/importing @tfjs-blocksparse\/layers and the kernels of your backend: .*backend-wasm/);
-    expect(readdirSync(join(dir, 'sparse')).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(readdirSync(join(dir, 'sparse')).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
     const loaded = await tf.loadLayersModel(loadFrom(join(dir, 'sparse', 'model.json')));
     expect(loaded.getLayer('first')).toBeInstanceOf(BlockSparseDense);
     expect((loaded.getLayer('second') as BlockSparseDense).layout!.nnz).toBe(4);
@@ -69,6 +81,7 @@ describe('tfjs-blocksparse CLI', () => {
     [['convert', 'm.json', 'out', '--density', '0.5'], 2, /--block-size must be a positive integer, got nothing/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--bogus'], 2, /Unknown option '--bogus'/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--include', '('], 2, /--include: Invalid regular expression/],
+    [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--quantize', 'int4'], 2, /--quantize must be float16, uint8, uint16 or float32, got int4/],
   ])('bad usage %j exits %i with a message', async (argv, exitCode, message) => {
     const {code, err} = await run(...argv);
     expect(code).toBe(exitCode);
@@ -107,7 +120,8 @@ describe('tfjs-blocksparse CLI', () => {
     writeFileSync(join(bad, 'short.bin'), Buffer.alloc(12));
     writeFileSync(join(bad, 'short.json'), JSON.stringify({...json, weightsManifest: [{...json.weightsManifest[0], paths: ['short.bin']}]}));
     json.modelTopology.config.layers[0].class_name = 'Frobnicator';
-    json.weightsManifest[0].paths = ['../dense/weights.bin'];
+    json.weightsManifest[0].paths = ['../dense/group1-shard1of1.bin'];
+    writeFileSync(join(bad, 'neither.json'), JSON.stringify({...json, modelTopology: {nodes: [], library: {}}}));
     writeFileSync(join(bad, 'unknown.json'), JSON.stringify(json));
     const convert = (file: string, out: string) => run('convert', join(bad, file), join(dir, out), '--density', '0.5', '--block-size', '8');
     const cases: Array<[string, RegExp]> = [
@@ -117,6 +131,7 @@ describe('tfjs-blocksparse CLI', () => {
       ['noweights.json', /cannot read weight file .*missing\.bin listed in .*noweights\.json/],
       ['short.json', /weight files of .*short\.json hold 12 bytes; its manifest needs \d+/],
       ['unknown.json', /Unknown layer: Frobnicator/],
+      ['neither.json', /^tfjs-blocksparse: .*neither\.json is neither a tfjs Layers model nor a graph model \(format \"layers-model\", modelTopology keys: nodes, library\)\n$/],
     ];
     for (const [file, message] of cases) {
       const {code, err} = await convert(file, `out-${file}`);
@@ -126,7 +141,78 @@ describe('tfjs-blocksparse CLI', () => {
     const {code, err} = await run('convert', modelPath, join(dir, 'dense'), '--density', '0.5', '--block-size', '8');
     expect(code).toBe(1);
     expect(err).toMatch(/output .*dense exists and is not an empty directory/);
-    expect(readdirSync(join(dir, 'dense')).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(readdirSync(join(dir, 'dense')).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
     expect(readdirSync(dir).filter(f => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('quantized input in several groups and shards converts; the output keeps the input\'s encoding and tfjs reads it', async () => {
+    // The dense model's weights as tensorflowjs_converter --quantize_uint8 would write them (biases float16), in two groups.
+    const artifacts = (await plainLoad(join(dir, 'dense'))).artifacts;
+    const encoded = quantizeWeights(artifacts.weightSpecs!, artifacts.weightData as ArrayBuffer,
+                                    spec => spec.name.endsWith('bias') ? 'float16' : 'uint8');
+    const quantizedDir = join(dir, 'quantized');
+    mkdirSync(quantizedDir);
+    const bytes = new Uint8Array(encoded.data);
+    const firstGroupBytes = 32 * 64 + 64 * 2;
+    const files: Array<[string, Uint8Array]> = [
+      ['a-shard1of2.bin', bytes.subarray(0, 1000)], ['a-shard2of2.bin', bytes.subarray(1000, firstGroupBytes)],
+      ['b-shard1of1.bin', bytes.subarray(firstGroupBytes)]
+    ];
+    files.forEach(([name, part]) => writeFileSync(join(quantizedDir, name), part));
+    writeFileSync(join(quantizedDir, 'model.json'), JSON.stringify({
+      modelTopology: artifacts.modelTopology, format: 'layers-model',
+      weightsManifest: [
+        {paths: ['a-shard1of2.bin', 'a-shard2of2.bin'], weights: encoded.specs.slice(0, 2)},
+        {paths: ['b-shard1of1.bin'], weights: encoded.specs.slice(2)}
+      ]
+    }));
+    const {code, out} = await run('convert', join(quantizedDir, 'model.json'), join(dir, 'quantized-sparse'), '--density', '1', '--block-size', '8', '--include', 'first|second');
+    expect(code).toBe(0);
+    expect(out).toMatch(/weight files: 3\.2 KiB uint8 -> 3\.1 KiB uint8 \(as the input; --quantize to change\)/);
+    const {json, artifacts: sparse} = await plainLoad(join(dir, 'quantized-sparse'));
+    expect(json.weightsManifest[0].weights.map(w => w.quantization?.dtype)).toEqual(['uint8', 'uint8', 'uint8', 'uint8', 'uint8', 'uint8']);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(sparse));
+    expect(loaded.getLayer('first')).toBeInstanceOf(BlockSparseDense);
+    const x = tf.randomNormal([4, 32], 0, 1, 'float32', 3);
+    const expected = model.predict(x) as tf.Tensor;
+    const error = tf.max(tf.abs(tf.sub(loaded.predict(x) as tf.Tensor, expected))).dataSync()[0];
+    expect(error / tf.max(tf.abs(expected)).dataSync()[0]).toBeLessThan(0.05);
+  });
+
+  test('--quantize picks the output encoding: float16 halves the files, float32 writes no quantization', async () => {
+    for (const [dtype, bytesPerValue] of [['float16', 2], ['float32', 4]] as const) {
+      const {code} = await run('convert', modelPath, join(dir, `q-${dtype}`), '--density', '0.5', '--block-size', '8', '--quantize', dtype);
+      expect(code).toBe(0);
+      const {json, artifacts} = await plainLoad(join(dir, `q-${dtype}`));
+      const values = json.weightsManifest[0].weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+      expect((artifacts.weightData as ArrayBuffer).byteLength).toBe(values * bytesPerValue);
+      expect(json.weightsManifest[0].weights.every(w => w.quantization?.dtype === (dtype === 'float32' ? undefined : dtype))).toBe(true);
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+      expect((loaded.predict(tf.ones([1, 32])) as tf.Tensor).shape).toEqual([1, 3]);
+    }
+  });
+
+  test('a graph model converts, runs with plain tf.loadGraphModel, and inspect prints its sparse nodes', async () => {
+    const g = new GraphFixture();
+    const x = g.placeholder('x', [-1, 32]);
+    const hidden = g.fusedMatMul('hidden', x, g.constant('w1', seeded([32, 64], 1)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
+    g.matMul('logits', hidden, g.constant('w2', seeded([64, 16], 3)));
+    const graph = await g.load();
+    await graph.save(saveTo(join(dir, 'graph')));
+    const {code, out} = await run('convert', join(dir, 'graph', 'model.json'), join(dir, 'graph-sparse'), '--density', '1', '--block-size', '8');
+    expect(code).toBe(0);
+    expect(out).toMatch(/hidden\s+_FusedMatMul\s+\[32, 64\]\s+32\/32\s+1\.000/);
+    expect(out).toMatch(/load it with tf\.loadGraphModel after importing @tfjs-blocksparse\/layers/);
+    const {json, artifacts} = await plainLoad(join(dir, 'graph-sparse'));
+    expect((json.modelTopology as {node: Array<{name: string, op: string}>}).node.find(n => n.name === 'logits')!.op).toBe(GRAPH_MATMUL_OP);
+    const sparse = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+    const input = seeded([3, 32], 4);
+    const expected = graph.predict(input) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(sparse.predict(input) as tf.Tensor, expected))).dataSync()[0])
+        .toBeLessThan(1e-5 * tf.max(tf.abs(expected)).dataSync()[0]);
+    const inspected = await run('inspect', join(dir, 'graph-sparse', 'model.json'));
+    expect(inspected.code).toBe(0);
+    expect(inspected.out).toMatch(/^hidden \(BlockSparseMatMul\): block 8, grid 4x8, 32 blocks kept, density 1\.000\n  ########\n/);
+    expect(inspected.out).toMatch(/logits \(BlockSparseMatMul\): block 8, grid 8x2, 16 blocks kept/);
   });
 });

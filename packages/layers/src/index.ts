@@ -2,3 +2,4 @@ export {BlockSparseDense, BlockSparseDenseArgs, blockSparseDense} from './block_
 export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
 export {BlockSparseConv2D, BlockSparseConv2DArgs, blockSparseConv2D} from './block_sparse_conv2d';
 export {BlockSparseLSTMCell, BlockSparseLSTMCellArgs, blockSparseLSTMCell} from './block_sparse_lstm_cell';
+export {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from './graph_ops';

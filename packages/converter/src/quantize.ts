@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The weight encodings of tfjs's manifest (`quantization.dtype`), as tensorflowjs_converter's --quantize_*. */
+export type QuantizeDtype = 'float16'|'uint8'|'uint16';
+export const QUANTIZE_DTYPES: readonly QuantizeDtype[] = ['float16', 'uint8', 'uint16'];
+
+const BYTES: Record<string, number> = {float16: 2, uint8: 1, uint16: 2, bool: 1};
+
+/** Bytes one value of a manifest entry takes in the weight files (quantized or not). */
+export function storedBytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  return BYTES[spec.quantization?.dtype ?? spec.dtype] ?? 4;
+}
+
+/**
+ * Re-encodes float32 weights (specs and data as tf.io.encodeWeights gives
+ * them) with the manifest's `quantization` field, the way
+ * tensorflowjs_converter writes it, so tfjs's own loaders dequantize them:
+ * uint8/uint16 as q * scale + min over the tensor's range (nudged so that 0
+ * is exact: pruned blocks' zeros stay zeros), float16 rounded to nearest
+ * even. `dtypeOf` picks each weight's encoding; undefined keeps float32, as
+ * do non-float weights (layout tables).
+ */
+export function quantizeWeights(
+    specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer,
+    dtypeOf: (spec: tf.io.WeightsManifestEntry) => QuantizeDtype | undefined):
+    {specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer} {
+  const parts: ArrayBuffer[] = [];
+  const outSpecs: tf.io.WeightsManifestEntry[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    if (spec.quantization != null) {
+      throw new Error(`quantizeWeights: ${spec.name} is already quantized (${spec.quantization.dtype})`);
+    }
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = size * storedBytesPerValue(spec);
+    const raw = data.slice(offset, offset + bytes);
+    offset += bytes;
+    const dtype = spec.dtype === 'float32' ? dtypeOf(spec) : undefined;
+    if (dtype == null) {
+      parts.push(raw);
+      outSpecs.push(spec);
+    } else {
+      const {values, quantization} = quantizeValues(new Float32Array(raw), dtype);
+      parts.push(values.buffer as ArrayBuffer);
+      outSpecs.push({...spec, quantization});
+    }
+  }
+  return {specs: outSpecs, data: tf.io.concatenateArrayBuffers(parts)};
+}
+
+function quantizeValues(values: Float32Array, dtype: QuantizeDtype):
+    {values: Uint8Array|Uint16Array, quantization: NonNullable<tf.io.WeightsManifestEntry['quantization']>} {
+  if (dtype === 'float16') {
+    return {values: Uint16Array.from(values, toFloat16Bits), quantization: {dtype}};
+  }
+  const levels = dtype === 'uint8' ? 255 : 65535;
+  let lo = 0;
+  let hi = 0;
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const out = dtype === 'uint8' ? new Uint8Array(values.length) : new Uint16Array(values.length);
+  if (lo === hi) {
+    return {values: out, quantization: {dtype, min: lo, scale: 1}};
+  }
+  const scale = (hi - lo) / levels;
+  // The range includes 0; put 0 on a level so that it decodes exactly.
+  const min = -Math.round(-lo / scale) * scale;
+  for (let i = 0; i < values.length; i++) {
+    out[i] = Math.min(levels, Math.max(0, Math.round((values[i] - min) / scale)));
+  }
+  return {values: out, quantization: {dtype, min, scale}};
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE half-precision bits of a float32, rounded to nearest even (overflow to infinity). */
+export function toFloat16Bits(value: number): number {
+  f32[0] = value;
+  const bits = u32[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) {
+    return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
+  }
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) {
+    return sign | 0x7c00;
+  }
+  if (e <= 0) {
+    if (e < -10) {
+      return sign;
+    }
+    return sign | roundShift(mantissa | 0x800000, 14 - e);
+  }
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | ((e << 10) + roundShift(mantissa, 13));
+}
+
+function roundShift(value: number, shift: number): number {
+  const kept = value >>> shift;
+  const rest = value & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
+}

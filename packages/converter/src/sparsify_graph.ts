@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs';
+import {BlockLayout} from '@tfjs-blocksparse/core';
+// Registers the graph ops that the converted nodes name.
+import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+
+import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+
+/** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
+interface AttrValue {
+  i?: string|number;
+  f?: number;
+  b?: boolean;
+  s?: string;
+  type?: string;
+  list?: {i?: Array<string|number>, s?: string[]};
+  [other: string]: unknown;
+}
+
+export interface NodeDef {
+  name: string;
+  op: string;
+  input?: string[];
+  attr?: Record<string, AttrValue>;
+  device?: string;
+}
+
+interface GraphDef {
+  node: NodeDef[];
+  library?: {function?: Array<{signature?: {name?: string}, nodeDef?: NodeDef[]}>};
+}
+
+const MATMUL_OPS = new Set(['MatMul', 'BatchMatMul', 'BatchMatMulV2', '_FusedMatMul']);
+const CONV_OPS = new Set(['Conv2D', '_FusedConv2D', 'FusedConv2D']);
+/** Ops whose outputs are inside a while loop or a cond branch; Exit and Merge lead back out. */
+const CONTROL_FLOW_ENTRY = new Set(['Enter', 'Switch', 'LoopCond', 'NextIteration']);
+const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
+
+/**
+ * A new GraphModel where MatMul, BatchMatMul, _FusedMatMul, Conv2D and
+ * FusedConv2D nodes whose weight is a constant become the block-sparse graph
+ * ops of @tfjs-blocksparse/layers (blocks chosen by `layout` of the trained
+ * weight; fused bias and activation kept). Every other node is left as it
+ * was; nodes that cannot be converted (weight computed or not a constant,
+ * inside control flow or a graph function, NCHW, uneven explicit padding,
+ * fused batch norm) stay dense and the report says why. The result runs with
+ * plain tf.loadGraphModel once @tfjs-blocksparse/layers is imported.
+ */
+export async function sparsifyGraphModel(model: tf.GraphModel, options: SparsifyOptions):
+    Promise<{model: tf.GraphModel, report: SparsifyReport}> {
+  checkOptions(options);
+  let artifacts: tf.io.ModelArtifacts|undefined;
+  await model.save(tf.io.withSaveHandler(async a => {
+    artifacts = a;
+    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
+  }));
+  if (artifacts?.weightData == null || artifacts.weightSpecs == null) {
+    throw new Error('sparsifyGraphModel: the model holds no weights to convert (was it loaded from a model.json?)');
+  }
+  const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
+  const converter = new GraphConverter(graph, weights, options);
+  try {
+    const layers = converter.convertAll();
+    converter.dropUnusedWeights();
+    const encoded = await tf.io.encodeWeights(weights);
+    const sparse = await tf.loadGraphModel(tf.io.fromMemory({
+      ...artifacts, modelTopology: graph, weightSpecs: encoded.specs, weightData: encoded.data
+    }));
+    return {
+      model: sparse,
+      report: {layers, totals: totalsOf(layers), model: {paramsBefore: converter.paramsBefore, paramsAfter: floatParams(weights)}}
+    };
+  } finally {
+    tf.dispose(weights);
+  }
+}
+
+function floatParams(weights: tf.NamedTensorMap): number {
+  return Object.values(weights).reduce((n, w) => n + (w.dtype === 'float32' ? w.size : 0), 0);
+}
+
+/** A node input's node name: 'name', 'name:1' and '^name' (control) all name 'name'. */
+function nodeName(input: string): string {
+  return input.replace(/^\^/, '').split(':')[0];
+}
+
+function decodeString(value: string|undefined): string|undefined {
+  return value == null ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+function intList(attr: AttrValue|undefined): number[]|undefined {
+  return attr?.list?.i?.map(Number);
+}
+
+class GraphConverter {
+  private readonly byName: Map<string, NodeDef>;
+  private readonly controlFlow = new Map<string, boolean>();
+  private readonly replacedWeights = new Set<string>();
+  readonly paramsBefore: number;
+
+  constructor(private readonly graph: GraphDef, private readonly weights: tf.NamedTensorMap,
+              private readonly options: SparsifyOptions) {
+    this.byName = new Map(graph.node.map(n => [n.name, n]));
+    this.paramsBefore = floatParams(weights);
+  }
+
+  convertAll(): LayerReport[] {
+    const candidates = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op));
+    const reports: LayerReport[] = [];
+    for (const node of candidates) {
+      reports.push(this.convert(node));
+      this.options.onProgress?.(reports.length, candidates.length, node.name);
+    }
+    for (const fn of this.graph.library?.function ?? []) {
+      for (const node of (fn.nodeDef ?? []).filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op))) {
+        reports.push(denseReport(node.name, node.op, [], 0,
+                                 `inside graph function ${fn.signature?.name ?? '?'} (control flow): left as it was`));
+      }
+    }
+    return reports;
+  }
+
+  /** Removes the dense weights that no node reads any more. */
+  dropUnusedWeights() {
+    const read = new Set(this.graph.node.flatMap(n => (n.input ?? []).map(nodeName)));
+    this.graph.node = this.graph.node.filter(n => {
+      const unused = this.replacedWeights.has(n.name) && !read.has(n.name);
+      if (unused) {
+        this.weights[n.name].dispose();
+        delete this.weights[n.name];
+      }
+      return !unused;
+    });
+  }
+
+  private convert(node: NodeDef): LayerReport {
+    const inputs = (node.input ?? []).filter(i => !i.startsWith('^'));
+    const controlInputs = (node.input ?? []).filter(i => i.startsWith('^'));
+    const [xInput, weightInput] = inputs;
+    const weightName = weightInput == null ? '' : nodeName(weightInput);
+    const weightNode = this.byName.get(weightName);
+    const weight = this.weights[weightName] as tf.Tensor|undefined;
+    const attr = node.attr ?? {};
+    const fusedOps = (attr.fused_ops?.list?.s ?? []).map(s => decodeString(s)!);
+    const fusedArgs = inputs.slice(2, 2 + Number(attr.num_args?.i ?? 0));
+    const biasParams = fusedOps[0] === 'BiasAdd' ? (this.weights[nodeName(fusedArgs[0] ?? '')]?.size ?? 0) : 0;
+    const dense = (reason: string) => denseReport(node.name, node.op, weight?.shape ?? [], biasParams, reason);
+    const filtered = filteredOut(node.name, this.options);
+    if (filtered != null) {
+      return dense(filtered);
+    }
+    if (this.inControlFlow(node.name)) {
+      return dense('inside control flow (a while loop or cond branch)');
+    }
+    if (weightNode?.op !== 'Const' || weight == null) {
+      const firstIsConst = this.byName.get(nodeName(xInput ?? ''))?.op === 'Const';
+      return dense(firstIsConst && MATMUL_OPS.has(node.op) ?
+                       'the constant is the first operand (W·x): only x·W is converted' :
+                       `its weight is not a constant (it comes from a ${weightNode?.op ?? 'missing'} node)`);
+    }
+    if (weight.dtype !== 'float32') {
+      return dense(`its weight is ${weight.dtype}, not float32`);
+    }
+    if (fusedOps.length > 2 || (fusedOps.length > 0 && fusedOps[0] !== 'BiasAdd')) {
+      return dense(`fused ${fusedOps.join(', ')} (only BiasAdd and an activation are kept)`);
+    }
+    if (fusedOps[1] != null && !GRAPH_ACTIVATIONS.includes(fusedOps[1].toLowerCase())) {
+      return dense(`fused activation ${fusedOps[1]} is not supported`);
+    }
+    const shapeProblem = MATMUL_OPS.has(node.op) ? matMulProblem(weight) : convProblem(attr, weight);
+    if (shapeProblem != null) {
+      return dense(shapeProblem);
+    }
+    const transposeW = attr.transpose_b?.b === true || attr.adj_y?.b === true;
+    const kernel = transposeW ? tf.transpose(weight) : weight;
+    const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options);
+    if (kernel !== weight) {
+      kernel.dispose();
+    }
+    if (packed != null && layout != null) {
+      this.replace(node, layout, packed, [xInput, ...fusedArgs], controlInputs);
+      this.replacedWeights.add(weightName);
+    }
+    return report;
+  }
+
+  private replace(node: NodeDef, layout: BlockLayout, packed: tf.Tensor, [x, ...fusedArgs]: string[], control: string[]) {
+    const packedName = `${node.name}/block_sparse_weight`;
+    const blocksName = `${node.name}/block_sparse_blocks`;
+    this.weights[packedName] = packed;
+    this.weights[blocksName] = tf.tensor2d(Array.from(layout.rows, (r, i) => [r, layout.cols[i]]), [layout.nnz, 2], 'int32');
+    this.graph.node.push(constNode(packedName, packed), constNode(blocksName, this.weights[blocksName]));
+    const attr = node.attr ?? {};
+    const isConv = CONV_OPS.has(node.op);
+    const kept = isConv ? ['T', 'strides', 'padding', 'explicit_paddings', 'dilations', 'data_format'] : ['T'];
+    node.attr = {
+      ...Object.fromEntries(Object.entries(attr).filter(([k]) => kept.includes(k) || ['fused_ops', 'num_args', 'leakyrelu_alpha'].includes(k))),
+      ...(isConv ? {} : {transpose_a: {b: attr.transpose_a?.b === true || attr.adj_x?.b === true}}),
+      block_size: {i: String(layout.blockSize)},
+      input_size: {i: String(layout.inputSize)},
+      output_size: {i: String(layout.outputSize)}
+    };
+    node.op = isConv ? GRAPH_CONV2D_OP : GRAPH_MATMUL_OP;
+    node.input = [x, packedName, blocksName, ...fusedArgs, ...control];
+  }
+
+  /** Whether a node's inputs lead back into a while loop or cond branch (before leaving it). */
+  private inControlFlow(name: string): boolean {
+    const known = this.controlFlow.get(name);
+    if (known != null) {
+      return known;
+    }
+    this.controlFlow.set(name, false);
+    const node = this.byName.get(name);
+    const result = node != null && !CONTROL_FLOW_EXIT.has(node.op) &&
+        (CONTROL_FLOW_ENTRY.has(node.op) || (node.input ?? []).some(i => this.inControlFlow(nodeName(i))));
+    this.controlFlow.set(name, result);
+    return result;
+  }
+}
+
+function matMulProblem(weight: tf.Tensor): string|undefined {
+  return weight.rank === 2 ? undefined : `its weight is rank ${weight.rank} (only a [K, N] matrix is converted)`;
+}
+
+function convProblem(attr: Record<string, AttrValue>, weight: tf.Tensor): string|undefined {
+  const format = decodeString(attr.data_format?.s) ?? 'NHWC';
+  if (format !== 'NHWC') {
+    return `data format ${format} (only NHWC is supported)`;
+  }
+  if (weight.rank !== 4) {
+    return `its filter is rank ${weight.rank}, not [h, w, in, out]`;
+  }
+  const strides = intList(attr.strides) ?? [1, 1, 1, 1];
+  const dilations = intList(attr.dilations) ?? [1, 1, 1, 1];
+  if (strides[0] !== 1 || strides[3] !== 1 || dilations[0] !== 1 || dilations[3] !== 1) {
+    return `strides [${strides}] / dilations [${dilations}] on the batch or channel axis`;
+  }
+  if (Math.max(strides[1], strides[2]) > 1 && Math.max(dilations[1], dilations[2]) > 1) {
+    return 'strides and dilations both > 1 (tfjs has no such conv either)';
+  }
+  if (decodeString(attr.padding?.s) === 'EXPLICIT') {
+    const pads = intList(attr.explicit_paddings) ?? [];
+    if (pads.length !== 8 || pads.some((p, i) => p !== (i >= 2 && i < 6 ? pads[2] : 0))) {
+      return `explicit padding [${pads}] is not the same on every side`;
+    }
+  }
+  return undefined;
+}
+
+function constNode(name: string, value: tf.Tensor): NodeDef {
+  const dtype = value.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
+  return {
+    name, op: 'Const', attr: {
+      value: {tensor: {dtype, tensorShape: {dim: value.shape.map(size => ({size: String(size)}))}}},
+      dtype: {type: dtype}
+    }
+  };
+}

@@ -1,0 +1,128 @@
+import * as tf from '@tensorflow/tfjs';
+import {BlockLayout, magnitudeLayout, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
+
+export interface SparsifyOptions {
+  /** Fraction of blocks kept in each converted layer, in (0, 1]. */
+  density: number;
+  blockSize: number;
+  /** Convert only layers (graph: nodes) whose name matches. */
+  include?: RegExp;
+  /** Keep layers (graph: nodes) whose name matches dense. */
+  exclude?: RegExp;
+  /** How blocks are chosen: the largest-norm blocks of the trained weight (default), or a generator. */
+  layout?: 'magnitude'|'random'|'smallWorld';
+  seed?: number;
+  /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
+  onProgress?: (done: number, total: number, layerName: string) => void;
+}
+
+export interface LayerReport {
+  name: string;
+  className: string;
+  kernelShape: number[];
+  converted: boolean;
+  /** Why a Dense or Conv2D layer stayed dense. */
+  reason?: string;
+  blocksKept?: number;
+  blocksTotal?: number;
+  density?: number;
+  /** ||kept kernel|| / ||kernel||. */
+  normKept?: number;
+  paramsBefore: number;
+  paramsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+export interface SparsifyReport {
+  layers: LayerReport[];
+  /** Over the converted and convertible layers. */
+  totals: {converted: number, paramsBefore: number, paramsAfter: number, bytesBefore: number, bytesAfter: number};
+  /** Over the whole model. */
+  model: {paramsBefore: number, paramsAfter: number};
+}
+
+export function checkOptions(options: SparsifyOptions) {
+  if (!(options.density > 0 && options.density <= 1)) {
+    throw new Error(`sparsifyModel: density must be in (0, 1], got ${options.density}`);
+  }
+  if (!Number.isInteger(options.blockSize) || options.blockSize <= 0) {
+    throw new Error(`sparsifyModel: blockSize must be a positive integer, got ${options.blockSize}`);
+  }
+  const kinds = ['magnitude', 'random', 'smallWorld'];
+  if (options.layout != null && !kinds.includes(options.layout)) {
+    throw new Error(`sparsifyModel: layout must be one of ${kinds.join(', ')}, got '${options.layout}'`);
+  }
+}
+
+/** Why a weight named `name` stays dense by the include/exclude filters, or undefined. */
+export function filteredOut(name: string, options: SparsifyOptions): string|undefined {
+  if (options.include != null && !options.include.test(name)) {
+    return 'not matched by include';
+  }
+  if (options.exclude != null && options.exclude.test(name)) {
+    return 'matched by exclude';
+  }
+  return undefined;
+}
+
+/** The report of a weight that stays dense. */
+export function denseReport(
+    name: string, className: string, kernelShape: number[], biasParams: number, reason: string): LayerReport {
+  const params = kernelShape.reduce((a, b) => a * b, kernelShape.length === 0 ? 0 : 1) + biasParams;
+  return {
+    name, className, kernelShape, converted: false, reason,
+    paramsBefore: params, paramsAfter: params, bytesBefore: 4 * params, bytesAfter: 4 * params
+  };
+}
+
+/**
+ * The packed weight and layout of a [..., K, N] kernel (blocks chosen by
+ * options.layout), and its report; undefined packed with the reason in the
+ * report when the block size does not divide the kernel.
+ */
+export function sparsifyKernel(
+    kernel: tf.Tensor, name: string, className: string, biasParams: number, options: SparsifyOptions):
+    {packed?: tf.Tensor, layout?: BlockLayout, report: LayerReport} {
+  const kernelShape = kernel.shape;
+  const [inputSize, outputSize] = kernelShape.slice(-2);
+  const bs = options.blockSize;
+  if (inputSize % bs !== 0 || outputSize % bs !== 0) {
+    return {report: denseReport(name, className, kernelShape, biasParams,
+                                `block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}`)};
+  }
+  const layout = chooseLayout(kernel, inputSize, outputSize, options);
+  const packed = sparsify(kernel, layout);
+  const normKept = Math.sqrt(tf.tidy(() => tf.sum(tf.square(packed)).dataSync()[0] / tf.sum(tf.square(kernel)).dataSync()[0]));
+  const paramsAfter = packed.size + biasParams;
+  return {
+    packed, layout, report: {
+      name, className, kernelShape, converted: true,
+      blocksKept: layout.nnz, blocksTotal: layout.rowBlocks * layout.colBlocks, density: layout.density,
+      normKept: Number.isFinite(normKept) ? normKept : 1,
+      paramsBefore: kernel.size + biasParams, paramsAfter,
+      bytesBefore: 4 * (kernel.size + biasParams), bytesAfter: 4 * paramsAfter
+    }
+  };
+}
+
+function chooseLayout(kernel: tf.Tensor, inputSize: number, outputSize: number, options: SparsifyOptions): BlockLayout {
+  const spec = {inputSize, outputSize, blockSize: options.blockSize, density: options.density, seed: options.seed ?? 0};
+  switch (options.layout ?? 'magnitude') {
+    case 'random':
+      return randomLayout(spec);
+    case 'smallWorld':
+      return smallWorldLayout(spec);
+    default:
+      return magnitudeLayout(kernel, options.blockSize, options.density);
+  }
+}
+
+export function totalsOf(layers: LayerReport[]): SparsifyReport['totals'] {
+  const sum = (key: 'paramsBefore'|'paramsAfter'|'bytesBefore'|'bytesAfter') => layers.reduce((n, l) => n + l[key], 0);
+  return {
+    converted: layers.filter(l => l.converted).length,
+    paramsBefore: sum('paramsBefore'), paramsAfter: sum('paramsAfter'),
+    bytesBefore: sum('bytesBefore'), bytesAfter: sum('bytesAfter')
+  };
+}

@@ -1,0 +1,56 @@
+import '@tfjs-blocksparse/backend-cpu';
+
+import * as tf from '@tensorflow/tfjs';
+import {quantizeWeights} from '@tfjs-blocksparse/converter';
+
+import {toFloat16Bits} from '../src/quantize';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Quantized with ours, read back with tfjs's own decoder. */
+async function roundTrip(tensors: tf.NamedTensorMap, dtype: 'float16'|'uint8'|'uint16') {
+  const {specs, data} = await tf.io.encodeWeights(tensors);
+  const quantized = quantizeWeights(specs, data, () => dtype);
+  return {quantized, decoded: tf.io.decodeWeights(quantized.data, quantized.specs)};
+}
+
+describe('quantizeWeights', () => {
+  test.each([['uint8', 255], ['uint16', 65535]] as const)(
+      '%s: tfjs decodes every value within half a step, zeros exactly, and the data shrinks', async (dtype, levels) => {
+        const values = tf.concat([tf.randomNormal([1000], 0, 1, 'float32', 1), tf.zeros([24])]);
+        const {quantized, decoded} = await roundTrip({w: values, positive: tf.tensor1d([0.5, 2, 3])}, dtype);
+        expect(quantized.specs[0].quantization).toMatchObject({dtype});
+        expect(quantized.data.byteLength).toBe((1024 + 3) * (levels === 255 ? 1 : 2));
+        const source = values.dataSync();
+        const range = Math.max(...source) - Math.min(...source);
+        const got = decoded['w'].dataSync();
+        const worst = Math.max(...Array.from(source, (v, i) => Math.abs(v - got[i])));
+        expect(worst).toBeLessThanOrEqual(range / levels / 2 * 1.0001 + 1e-7);
+        expect(Array.from(got.slice(1000))).toEqual(new Array(24).fill(0));
+        // A range that excludes 0 is widened to include it, as tensorflowjs_converter does.
+        const positive = Array.from(decoded['positive'].dataSync());
+        [0.5, 2, 3].forEach((v, i) => expect(Math.abs(positive[i] - v)).toBeLessThanOrEqual(3 / levels / 2 + 1e-7));
+      });
+
+  test('a constant tensor decodes exactly', async () => {
+    const {decoded} = await roundTrip({w: tf.fill([5], -1.25)}, 'uint8');
+    expect(Array.from(decoded['w'].dataSync())).toEqual([-1.25, -1.25, -1.25, -1.25, -1.25]);
+  });
+
+  test('float16 rounds to nearest even, keeps signs, infinities and subnormals', async () => {
+    const cases = [1, -2, 65504, 70000, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -24, 2 ** -26, 6.1e-5, -0, Infinity];
+    const {decoded} = await roundTrip({w: tf.tensor1d(cases)}, 'float16');
+    expect(Array.from(decoded['w'].dataSync())).toEqual([1, -2, 65504, Infinity, 1, 1 + 4 * 2 ** -11, 2 ** -24, 0, 1023 * 2 ** -24, -0, Infinity]);
+    expect(toFloat16Bits(NaN) & 0x7c00).toBe(0x7c00);
+    expect(toFloat16Bits(NaN) & 0x3ff).not.toBe(0);
+  });
+
+  test('int32 weights (layout tables) are left as they are; quantizing twice is refused', async () => {
+    const {quantized, decoded} = await roundTrip({blocks: tf.tensor2d([[0, 1], [2, 3]], [2, 2], 'int32'), w: tf.ones([2])}, 'uint8');
+    expect(quantized.specs.map(s => s.quantization?.dtype)).toEqual([undefined, 'uint8']);
+    expect(Array.from(decoded['blocks'].dataSync())).toEqual([0, 1, 2, 3]);
+    expect(() => quantizeWeights(quantized.specs, quantized.data, () => 'uint8')).toThrow(/w is already quantized \(uint8\)/);
+  });
+});
