@@ -28,10 +28,11 @@ const globals = {
 
 const external = id => Object.keys(globals).some(name => id === name || id.startsWith(name + '/'));
 
-export function packageBundles(fileBase, globalName = 'tfbs') {
+/** `dependencies`: a package's npm dependencies, left to the user's bundler as tfjs is. */
+export function packageBundles(fileBase, globalName = 'tfbs', dependencies = []) {
   return {
     input: 'dist/index.js',
-    external,
+    external: id => external(id) || dependencies.some(name => id === name || id.startsWith(name + '/')),
     plugins: [nodeResolve()],
     onwarn(warning, warn) {
       if (warning.code !== 'THIS_IS_UNDEFINED') warn(warning);

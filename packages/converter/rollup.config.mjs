@@ -1,3 +1,3 @@
 import {packageBundles} from '../../scripts/rollup_package.mjs';
 
-export default packageBundles('tfjs-blocksparse-converter');
+export default packageBundles('tfjs-blocksparse-converter', 'tfbs', ['jpeg-js', 'pngjs']);

@@ -11,19 +11,25 @@ import {maskToPng} from './png';
 import {QUANTIZE_DTYPES, QuantizeDtype} from './quantize';
 import {NodeDef} from './sparsify_graph';
 import {formatBytes, formatReport} from './report';
+import {distill} from './distill';
+import {readInputs} from './node_inputs';
 import {sparsifyModel} from './sparsify_model';
 
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B
                    [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld] [--seed N]
                    [--quantize float16|uint8|uint16|float32]
+                   [--distill DIR|FILE|generated [--epochs N] [--image-range LOW,HIGH]]
   tfjs-blocksparse inspect <model.json> [--png DIR]
   tfjs-blocksparse --help
 
 <model.json>: a tfjs Layers model (Dense and Conv2D layers are converted) or graph model (MatMul, BatchMatMul,
 _FusedMatMul, Conv2D and FusedConv2D nodes with a constant weight), weights float32 or quantized.
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
-default: as the input's.`;
+default: as the input's.
+--distill: fine-tune the converted model to reproduce the original's outputs on unlabelled inputs (no labels
+needed): a folder of .png/.jpg images (resized, pixels mapped to --image-range, default 0,1) or .npy/.json
+tensors, or 'generated' (random inputs: a last resort). Reports agreement with the original before and after.`;
 
 /** What a user needs to run the converted model, on any backend. */
 function loadingNote(format: ModelFormat): string {
@@ -106,7 +112,8 @@ function regexFlag(value: unknown, flag: string): RegExp|undefined {
 async function convert(args: string[], output: CliOutput) {
   const {values, positionals: [modelPath, outDir]} = parse(args, {
     'density': {type: 'string'}, 'block-size': {type: 'string'}, 'include': {type: 'string'},
-    'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'}
+    'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'},
+    'distill': {type: 'string'}, 'epochs': {type: 'string'}, 'image-range': {type: 'string'}
   }, ['<model.json>', '<outDir>']);
   const density = numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
   const blockSize = numberFlag(values['block-size'], 'block-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
@@ -121,12 +128,17 @@ async function convert(args: string[], output: CliOutput) {
   const seed = values['seed'] == null ? 0 : numberFlag(values['seed'], 'seed', Number.isInteger, 'an integer');
   const include = regexFlag(values['include'], 'include');
   const exclude = regexFlag(values['exclude'], 'exclude');
+  const epochs = values['epochs'] == null ? 20 : numberFlag(values['epochs'], 'epochs', n => Number.isInteger(n) && n >= 0, 'a whole number');
+  const imageRange = values['image-range']?.split(',').map(Number) as [number, number] | undefined;
+  if (imageRange != null && (imageRange.length !== 2 || !imageRange.every(Number.isFinite))) {
+    throw new UsageError(`--image-range must be LOW,HIGH (e.g. -1,1), got ${values['image-range']}`);
+  }
   // Before the (possibly long) load and conversion, not after.
   checkOutputDirectory(outDir);
   const {artifacts, format, model} = await readModel(modelPath);
   const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
   const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype|'float32';
-  const {model: sparse, report} = await sparsifyModel(model, {
+  let {model: sparse, report} = await sparsifyModel(model, {
     density, blockSize, layout, seed, include, exclude,
     onProgress: (done, total, name) => output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60))
   });
@@ -134,12 +146,44 @@ async function convert(args: string[], output: CliOutput) {
   if (report.totals.converted === 0) {
     throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
   }
+  let distilled = '';
+  if (values['distill'] != null) {
+    ({model: sparse, summary: distilled} = await distillCli(model, sparse, values['distill'], epochs, imageRange, output));
+  }
   const saved = await sparse.save(saveTo(outDir, {quantize: outputDtype === 'float32' ? undefined : () => outputDtype}));
   const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
-  output.out(`${formatReport(report)}\n\n` +
+  output.out(`${formatReport(report)}\n\n${distilled}` +
              `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
              `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
              `wrote ${outDir}\n${loadingNote(format)}\n`);
+}
+
+async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
+    original: M, sparse: M, source: string, epochs: number, imageRange: [number, number]|undefined, output: CliOutput) {
+  const shapes = original.inputs.map(i => i.shape);
+  if (shapes.length !== 1) {
+    throw new Error(`--distill: the model has ${shapes.length} inputs; distill takes models with one`);
+  }
+  const inputs = readInputs(source, {shape: (shapes[0] ?? []).slice(1), imageRange});
+  try {
+    const {model, report} = await distill(original, sparse, {
+      inputs, epochs,
+      onEpoch: (epoch, total, logs) => output.err(
+          `\r${progressBar(epoch, total)} distill epoch ${epoch}/${total} loss ${logs.loss.toExponential(2)} ` +
+          `held-out ${logs.heldOutLoss.toExponential(2)} ${agreementText(logs.agreement)}`.padEnd(60))
+    });
+    output.err('\n');
+    const summary = `distill on ${report.trainInputs} inputs from ${source}, ${report.epochs} epochs` +
+        `${report.stoppedEarly ? ' (stopped early: no better held-out loss)' : ''}: ${report.metric} with the original ` +
+        `on ${report.heldOutInputs} held-out inputs ${agreementText(report.before)} -> ${agreementText(report.after)}\n`;
+    return {model, summary};
+  } finally {
+    inputs.dispose();
+  }
+}
+
+function agreementText(value: number): string {
+  return value.toFixed(3);
 }
 
 /** A model.json of either format, loaded as its format's model class. */

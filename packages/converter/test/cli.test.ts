@@ -81,6 +81,7 @@ describe('tfjs-blocksparse CLI', () => {
     [['convert', 'm.json', 'out', '--density', '0.5'], 2, /--block-size must be a positive integer, got nothing/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--bogus'], 2, /Unknown option '--bogus'/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--include', '('], 2, /--include: Invalid regular expression/],
+    [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--image-range', '0'], 2, /--image-range must be LOW,HIGH \(e\.g\. -1,1\), got 0/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--quantize', 'int4'], 2, /--quantize must be float16, uint8, uint16 or float32, got int4/],
   ])('bad usage %j exits %i with a message', async (argv, exitCode, message) => {
     const {code, err} = await run(...argv);
@@ -214,5 +215,19 @@ describe('tfjs-blocksparse CLI', () => {
     expect(inspected.code).toBe(0);
     expect(inspected.out).toMatch(/^hidden \(BlockSparseMatMul\): block 8, grid 4x8, 32 blocks kept, density 1\.000\n  ########\n/);
     expect(inspected.out).toMatch(/logits \(BlockSparseMatMul\): block 8, grid 8x2, 16 blocks kept/);
+  });
+
+  test('--distill fine-tunes the converted model towards the original on unlabelled inputs and reports agreement', async () => {
+    const inputs = join(dir, 'unlabelled');
+    mkdirSync(inputs);
+    writeFileSync(join(inputs, 'batch.json'), JSON.stringify({shape: [200, 32], data: Array.from(tf.randomNormal([200, 32], 0, 1, 'float32', 9).dataSync())}));
+    const {code, out, err} = await run('convert', modelPath, join(dir, 'distilled'), '--density', '0.25', '--block-size', '8', '--distill', inputs, '--epochs', '12');
+    expect(code).toBe(0);
+    expect(err).toMatch(/distill epoch 12\/12 loss /);
+    const [, trainCount, epochs, before, after] = /distill on (\d+) inputs from .*unlabelled, (\d+) epochs.*: relative error with the original on 40 held-out inputs ([\d.]+) -> ([\d.]+)/.exec(out)!;
+    expect([Number(trainCount), Number(epochs)]).toEqual([160, 12]);
+    expect(Number(after)).toBeLessThan(Number(before) * 0.95);
+    const loaded = await tf.loadLayersModel(loadFrom(join(dir, 'distilled', 'model.json')));
+    expect(loaded.getLayer('first')).toBeInstanceOf(BlockSparseDense);
   });
 });

@@ -1,0 +1,206 @@
+import * as tf from '@tensorflow/tfjs';
+import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+
+type Model = tf.LayersModel|tf.GraphModel;
+
+export interface DistillOptions {
+  /** Unlabelled inputs, [n, ...input shape]: no labels are needed, the teacher's outputs are the targets. */
+  inputs: tf.Tensor;
+  /** Most passes over the training inputs (default 20). */
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Fraction of the inputs held out to measure agreement and stop early (default 0.2). */
+  heldOut?: number;
+  /** Epochs without a better held-out loss before stopping (default 3). */
+  patience?: number;
+  /** How agreement is measured; default: top-1 where the teacher outputs probabilities (softmax), else relative error. */
+  metric?: DistillReport['metric'];
+  onEpoch?: (epoch: number, epochs: number, logs: {loss: number, heldOutLoss: number, agreement: number}) => void;
+}
+
+export interface DistillReport {
+  /** 'top-1 agreement' (fraction of held-out inputs where student and teacher pick the same class; higher is better)
+   *  or 'relative error' (||student - teacher|| / ||teacher|| over the held-out outputs; lower is better). */
+  metric: 'top-1 agreement'|'relative error';
+  before: number;
+  after: number;
+  epochs: number;
+  stoppedEarly: boolean;
+  trainInputs: number;
+  heldOutInputs: number;
+}
+
+/**
+ * Fine-tunes a block-sparse `student` to reproduce its dense `teacher`'s
+ * outputs (soft targets) on unlabelled inputs, as knowledge distillation
+ * does: KL divergence where the outputs are probabilities, squared error
+ * otherwise. Keeps the weights of the epoch with the best held-out loss.
+ *
+ * A LayersModel student is trained in place (all its trainable weights). A
+ * GraphModel student has its block-sparse weights and their fused biases
+ * trained as variables; the returned model holds the trained weights (save
+ * that one: tfjs's GraphModel.save writes the weights a model was loaded
+ * with), and the student passed in is disposed.
+ */
+export async function distill<M extends Model>(teacher: Model, student: M, options: DistillOptions):
+    Promise<{model: M, report: DistillReport}> {
+  const {inputs, epochs = 20, batchSize = 32, learningRate = 1e-3, heldOut = 0.2, patience = 3} = options;
+  if (!(inputs instanceof tf.Tensor) || inputs.rank < 1 || inputs.shape[0] < 2) {
+    throw new Error('distill: inputs must be a tensor of at least 2 examples [n, ...input shape]');
+  }
+  if (!(heldOut > 0 && heldOut < 1) || !(epochs >= 0) || !(batchSize >= 1) || !(learningRate > 0)) {
+    throw new Error(`distill: need 0 < heldOut < 1, epochs >= 0, batchSize >= 1 and learningRate > 0; got ` +
+                    `${heldOut}, ${epochs}, ${batchSize}, ${learningRate}`);
+  }
+  const n = inputs.shape[0];
+  const nHeld = Math.max(1, Math.round(n * heldOut));
+  const [train, held] = tf.split(inputs, [n - nHeld, nHeld]);
+  const trainTargets = predictInBatches(teacher, train, batchSize);
+  const heldTargets = predictInBatches(teacher, held, batchSize);
+  const probabilities = areProbabilities(heldTargets);
+  const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
+  const {variables, forward, finish} = await trainable(student);
+  const optimizer = tf.train.adam(learningRate);
+  const evaluate = () => tf.tidy(() => {
+    const out = predictInBatches({predict: x => forward(x)}, held, batchSize);
+    return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
+  });
+  try {
+    const start = evaluate();
+    let best = {loss: start.loss, agreement: start.agreement, weights: variables.map(v => tf.keep(tf.clone(v)))};
+    let epoch = 0;
+    let sinceBest = 0;
+    while (epoch < epochs && sinceBest < patience) {
+      let total = 0;
+      const order = tf.util.createShuffledIndices(train.shape[0]);
+      for (let i = 0; i < order.length; i += batchSize) {
+        const loss = tf.tidy(() => {
+          const index = tf.tensor1d(Array.from(order.subarray(i, i + batchSize)), 'int32');
+          const [x, target] = [tf.gather(train, index), tf.gather(trainTargets, index)];
+          return optimizer.minimize(() => distillLoss(forward(x), target, probabilities), true, variables)!;
+        });
+        total += loss.dataSync()[0] * Math.min(batchSize, order.length - i);
+        loss.dispose();
+        await tf.nextFrame();
+      }
+      epoch++;
+      const now = evaluate();
+      options.onEpoch?.(epoch, epochs, {loss: total / order.length, heldOutLoss: now.loss, agreement: now.agreement});
+      if (now.loss < best.loss) {
+        tf.dispose(best.weights);
+        best = {...now, weights: variables.map(v => tf.keep(tf.clone(v)))};
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+    }
+    variables.forEach((v, i) => v.assign(best.weights[i]));
+    tf.dispose(best.weights);
+    return {
+      model: await finish() as M,
+      report: {
+        metric: classifier ? 'top-1 agreement' : 'relative error', before: start.agreement, after: best.agreement,
+        epochs: epoch, stoppedEarly: epoch < epochs, trainInputs: n - nHeld, heldOutInputs: nHeld
+      }
+    };
+  } finally {
+    tf.dispose([train, held, trainTargets, heldTargets]);
+    optimizer.dispose();
+  }
+}
+
+function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {
+  return tf.tidy(() => {
+    const parts: tf.Tensor[] = [];
+    for (let i = 0; i < x.shape[0]; i += batchSize) {
+      const out = model.predict(tf.slice(x, i, Math.min(batchSize, x.shape[0] - i)));
+      if (!(out instanceof tf.Tensor)) {
+        throw new Error('distill: models with several outputs are not supported');
+      }
+      parts.push(out);
+    }
+    return tf.concat(parts);
+  });
+}
+
+/** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
+function areProbabilities(y: tf.Tensor): boolean {
+  return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 &&
+                       tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);
+}
+
+function distillLoss(student: tf.Tensor, teacher: tf.Tensor, probabilities: boolean): tf.Scalar {
+  return tf.tidy(() => {
+    if (probabilities) {
+      const eps = 1e-7;
+      const kl = tf.mul(teacher, tf.sub(tf.log(tf.add(teacher, eps)), tf.log(tf.add(student, eps))));
+      return tf.mean(tf.sum(kl, -1));
+    }
+    return tf.mean(tf.squaredDifference(student, teacher));
+  });
+}
+
+function agreementOf(student: tf.Tensor, teacher: tf.Tensor, classifier: boolean): number {
+  return tf.tidy(() => classifier ?
+      tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
+      tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
+}
+
+interface Trainable {
+  variables: tf.Variable[];
+  forward: (x: tf.Tensor) => tf.Tensor;
+  /** The trained model, once training is over. */
+  finish: () => Promise<Model>;
+}
+
+async function trainable(student: Model): Promise<Trainable> {
+  if (student instanceof tf.GraphModel) {
+    return trainableGraph(student);
+  }
+  // BatchNorm and Dropout stay in inference mode: the teacher's statistics are the right ones.
+  return {
+    variables: student.trainableWeights.map(w => w.read() as tf.Variable),
+    forward: x => student.apply(x, {training: false}) as tf.Tensor,
+    finish: async () => student
+  };
+}
+
+/**
+ * Makes a converted graph model's block-sparse weights and fused biases
+ * variables in its weight map (tfjs-converter reads constants from that map
+ * on every execute, and never disposes them).
+ */
+async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
+  let artifacts: tf.io.ModelArtifacts|undefined;
+  await student.save(tf.io.withSaveHandler(async a => {
+    artifacts = a;
+    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
+  }));
+  const nodes = (artifacts!.modelTopology as {node: Array<{op: string, input?: string[]}>}).node;
+  const names = new Set(nodes.filter(n => n.op === GRAPH_MATMUL_OP || n.op === GRAPH_CONV2D_OP).flatMap(n => {
+    const fusedBias = (n.input?.length ?? 0) > 3 && !n.input![3].startsWith('^') ? [n.input![3]] : [];
+    return [n.input![1], ...fusedBias].map(input => input.split(':')[0]);
+  }));
+  if (names.size === 0) {
+    throw new Error('distill: the graph model has no block-sparse nodes to train (convert it first)');
+  }
+  const weightMap = student.weights;
+  const variables = [...names].filter(name => weightMap[name] != null).map(name => {
+    const variable = tf.variable(weightMap[name][0]);
+    weightMap[name][0].dispose();
+    weightMap[name] = [variable];
+    return variable;
+  });
+  return {
+    variables,
+    forward: x => student.execute(x) as tf.Tensor,
+    finish: async () => {
+      const tensors = Object.fromEntries(Object.entries(weightMap).map(([name, [tensor]]) => [name, tensor]));
+      const {data, specs} = await tf.io.encodeWeights(tensors);
+      const trained = await tf.loadGraphModel(tf.io.fromMemory({...artifacts!, weightSpecs: specs, weightData: data}));
+      student.dispose();
+      return trained;
+    }
+  };
+}

@@ -1,0 +1,76 @@
+import '@tfjs-blocksparse/backend-cpu';
+
+import * as tf from '@tensorflow/tfjs';
+import {distill, sparsifyModel} from '@tfjs-blocksparse/converter';
+
+import {GraphFixture, seeded} from './graph_fixture';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Inputs from 4 gaussian clusters in 32 dimensions, and their cluster. */
+function clusters(n: number, seed: number): {x: tf.Tensor2D, y: tf.Tensor2D} {
+  const centers = tf.randomNormal([4, 32], 0, 1, 'float32', 7);
+  const label = tf.randomUniform([n], 0, 4, 'int32', seed);
+  const x = tf.add(tf.gather(centers, label), tf.randomNormal([n, 32], 0, 0.8, 'float32', seed + 1)) as tf.Tensor2D;
+  return {x, y: tf.oneHot(label, 4) as tf.Tensor2D};
+}
+
+describe('distill', () => {
+  test('a classifier pruned to 1/8 regains agreement with its dense original from unlabelled inputs', async () => {
+    const teacher = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [32], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 1})}),
+      tf.layers.dense({units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 2})}),
+      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 3})})
+    ]});
+    teacher.compile({optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy'});
+    const {x, y} = clusters(512, 11);
+    await teacher.fit(x, y, {epochs: 10, batchSize: 32, verbose: 0});
+    const {model: student} = await sparsifyModel(teacher, {density: 0.125, blockSize: 8, exclude: /dense_3/});
+    const unlabelled = clusters(400, 21).x;
+    const epochs: number[] = [];
+    const before = tf.memory().numTensors;
+    const {model, report} = await distill(teacher, student, {inputs: unlabelled, epochs: 25, learningRate: 0.003, onEpoch: e => epochs.push(e)});
+    expect(model).toBe(student);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.metric).toBe('top-1 agreement');
+    expect(report).toMatchObject({trainInputs: 320, heldOutInputs: 80});
+    expect(report.before).toBeLessThan(0.9);
+    expect(report.after).toBeGreaterThan(Math.max(0.9, report.before + 0.15));
+    expect(epochs[0]).toBe(1);
+    expect(epochs.length).toBe(report.epochs);
+  });
+
+  test('a converted graph model\'s sparse weights and biases train as variables; the returned model saves them', async () => {
+    const g = new GraphFixture();
+    const x = g.placeholder('x', [-1, 32]);
+    const hidden = g.fusedMatMul('hidden', x, g.constant('w1', tf.mul(seeded([32, 64], 1), 0.3)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
+    g.matMul('out', hidden, g.constant('w2', tf.mul(seeded([64, 16], 3), 0.2)));
+    const teacher = await g.load();
+    const {model: student} = await sparsifyModel(teacher, {density: 0.25, blockSize: 8});
+    const {model, report} = await distill(teacher, student, {inputs: seeded([256, 32], 4), epochs: 30, learningRate: 0.01});
+    expect(model).not.toBe(student);
+    expect(report.metric).toBe('relative error');
+    expect(report.after).toBeLessThan(report.before * 0.8);
+    // What save writes is what was trained.
+    let saved: tf.io.ModelArtifacts|undefined;
+    await model.save(tf.io.withSaveHandler(async a => {
+      saved = a;
+      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
+    }));
+    const reloaded = await tf.loadGraphModel(tf.io.fromMemory(saved!));
+    const probe = seeded([8, 32], 5);
+    expect(tf.max(tf.abs(tf.sub(reloaded.predict(probe) as tf.Tensor, model.predict(probe) as tf.Tensor))).dataSync()[0]).toBe(0);
+  });
+
+  test('bad inputs and a graph with nothing to train are refused clearly', async () => {
+    const teacher = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 2})]});
+    await expect(distill(teacher, teacher, {inputs: tf.ones([1, 4])})).rejects.toThrow(/inputs must be a tensor of at least 2 examples/);
+    await expect(distill(teacher, teacher, {inputs: tf.ones([8, 4]), heldOut: 1})).rejects.toThrow(/need 0 < heldOut < 1/);
+    const g = new GraphFixture();
+    g.matMul('out', g.placeholder('x', [-1, 8]), g.constant('w', seeded([8, 8], 1)));
+    const dense = await g.load();
+    await expect(distill(dense, dense, {inputs: tf.ones([8, 8])})).rejects.toThrow(/no block-sparse nodes to train \(convert it first\)/);
+  });
+});
