@@ -6,7 +6,7 @@
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
@@ -99,12 +99,14 @@ const tfWasm = backends.includes('wasm') ? require('@tensorflow/tfjs-backend-was
 const blockSparseWasm = tfWasm == null ? null : require('@tfjs-blocksparse/backend-wasm');
 await blockSparseWasm?.blockSparseWasmReady();
 const models = args.models ? await import('./bench/models.mjs') : null;
-// The models bench's CNN is converted once, here on cpu (the converter runs in Node), and saved for every runner.
+// The models bench's converted pairs are made once, here on cpu (the converter runs in Node), and saved for every runner.
 const converter = models == null ? null : require('@tfjs-blocksparse/converter');
+const convertedIndex = `${models?.CONVERTED_DIRECTORY}/index.json`;
 if (models != null) {
   await tf.setBackend('cpu');
-  rmSync(models.CNN_DIRECTORY, {recursive: true, force: true});
-  await models.convertCnn(converter.sparsifyModel, converter.saveTo);
+  rmSync(models.CONVERTED_DIRECTORY, {recursive: true, force: true});
+  const index = await models.convertModels(converter, require('./published_models.cjs'));
+  writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
 const modelOptions = {runs: Number(args.runs ?? 5)};
 
@@ -129,8 +131,8 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
   const machine = `${backend} backend${threads}${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   if (models) {
     console.log(`Benchmarking whole models on ${machine}`);
-    const cnn = await models.loadCnn(converter.loadFrom);
-    writeModelResults(backend, machine, await models.runModelBenchmarks({...modelOptions, cnn, log: logModelRow}));
+    const converted = await models.loadConverted(JSON.parse(readFileSync(convertedIndex, 'utf8')), converter.loadFrom);
+    writeModelResults(backend, machine, await models.runModelBenchmarks({...modelOptions, converted, log: logModelRow}));
   } else {
     console.log(`Benchmarking on ${machine}${sizeNote}`);
     writeResults(backend, machine, await runBenchmarks(tf, tfbs, {...options, log: logRow}));

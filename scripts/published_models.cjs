@@ -7,10 +7,14 @@ const {existsSync, mkdirSync, writeFileSync} = require('fs');
 const {join} = require('path');
 
 const PUBLISHED = {
-  // Keras MobileNetV2, Layers model, weights uint8.
-  'nsfwjs-mobilenet_v2': {package: 'nsfwjs', dir: 'dist/models/mobilenet_v2', inputShape: [224, 224, 3]},
-  // TF Hub MobileNetV2 + Dense head, graph model (_FusedConv2D, _FusedMatMul), weights uint8.
-  'nsfwjs-mobilenet_v2_mid': {package: 'nsfwjs', dir: 'dist/models/mobilenet_v2_mid', inputShape: [224, 224, 3]},
+  'nsfwjs-mobilenet_v2': {
+    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2', format: 'layers-model', inputShape: [224, 224, 3],
+    what: 'nsfwjs MobileNetV2 (Keras Layers model, uint8 weights), 224x224x3 -> 5 classes',
+  },
+  'nsfwjs-mobilenet_v2_mid': {
+    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2_mid', format: 'graph-model', inputShape: [224, 224, 3],
+    what: 'nsfwjs MobileNetV2 "mid" (TF Hub graph model: _FusedConv2D, _FusedMatMul; uint8 weights), 224x224x3 -> 5 classes',
+  },
 };
 
 /** Directory of a package's installed files, or null when it is not installed. */

@@ -1,8 +1,9 @@
 // Whole-model benchmark, shared by the Node and browser runners: what a user
 // waits for, a model's predict (for the generators, one sampling step: the
 // forward pass and the read-back of its output), dense and block-sparse, at
-// batch 1 and 16. The pairs are the ones the demo pages compare, a CNN
-// converted with sparsifyModel, and one LSTM step.
+// batch 1 and 16. The pairs are the ones the demo pages compare, models
+// converted with the converter (a CNN, and the published models of
+// scripts/published_models.cjs that are installed, at batch 1), and one LSTM step.
 import tf from '@tensorflow/tfjs';
 import layers from '@tfjs-blocksparse/layers';
 
@@ -45,10 +46,10 @@ function lstmModel(cell) {
 /**
  * The model pairs: each makes its dense and sparse model (both with a
  * dispose method), an input for a batch size, and `call`, the work of one
- * step, returning the tensor the user reads. `cnn` is the converted pair of
- * LayersModels (converted in Node, where sparsifyModel runs), or null.
+ * step, returning the tensor the user reads. `converted` are the pairs of
+ * loadConverted (converted in Node, where the converter runs).
  */
-function modelPairs(cnn) {
+function modelPairs(converted) {
   const codes = b => tf.tensor(Array.from({length: b * CONTEXT}, (_, i) => (i * 7) % ALPHABET.length), [b, CONTEXT], 'int32');
   const uniform = shape => tf.randomUniform(shape, 0, 1, 'float32', 1);
   const predict = (model, x) => model.predict(x);
@@ -71,12 +72,9 @@ function modelPairs(cnn) {
       make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),
     },
-    ...(cnn == null ? [] : [{
-      name: 'cnn', what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10) converted by sparsifyModel at 1/4 of 16x16 blocks (first conv stays dense: 3 channels)',
-      input: b => uniform([b, 32, 32, 3]),
-      make: () => cnn,
-      call: predict,
-    }]),
+    ...converted.map(({name, what, inputShape, batches, dense, sparse}) => ({
+      name, what, batches, input: b => uniform([b, ...inputShape]), make: () => ({dense, sparse}), call: predict,
+    })),
     {
       name: 'lstm', what: `one step of a ${LSTM.units}-unit LSTM over ${LSTM.inputSize} inputs (tf.layers.lstmCell; BlockSparseLSTMCell, 1/8 of 32x32, small-world)`,
       input: b => uniform([b, 1, LSTM.inputSize]),
@@ -113,11 +111,11 @@ function stats(values) {
  * speedup, denseParams, sparseParams} in ms per call; dense and sparse
  * samples alternate, so that a slow spell of the machine falls on both.
  */
-export async function runModelBenchmarks({cnn = null, runs = 5, batches = MODEL_BATCHES, log = () => {}} = {}) {
+export async function runModelBenchmarks({converted = [], runs = 5, batches = MODEL_BATCHES, log = () => {}} = {}) {
   const rows = [];
-  for (const pair of modelPairs(cnn)) {
+  for (const pair of modelPairs(converted)) {
     const models = pair.make();
-    for (const batch of batches) {
+    for (const batch of batches.filter(b => pair.batches?.includes(b) ?? true)) {
       const x = pair.input(batch);
       const fns = [() => pair.call(models.dense, x), () => pair.call(models.sparse, x)];
       const calls = [];
@@ -143,25 +141,51 @@ export async function runModelBenchmarks({cnn = null, runs = 5, batches = MODEL_
   return rows;
 }
 
-/** Where the converted CNN's two models are saved (served to the browser runs from the repository). */
-export const CNN_DIRECTORY = 'bench-results/models/cnn';
+/** Where converted pairs are saved, one folder each with dense/ and sparse/, and index.json listing them. */
+export const CONVERTED_DIRECTORY = 'bench-results/models';
 
 /**
- * Converts buildCnn's model at 1/4 with the converter (Node only) and saves
- * both, as tfjs model.json + weights, to CNN_DIRECTORY/{dense,sparse} through
- * the given save handler factory (the converter's saveTo).
+ * Converts the CNN (at 1/4 of 16x16 blocks) and the installed published
+ * models (at 1/4 of 8x8: their channel counts are multiples of 8, not 16) with
+ * the converter (Node only), saves each pair (the published ones keep their
+ * uint8 weights) and returns the index to write to CONVERTED_DIRECTORY/index.json.
+ * `converter` is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
-export async function convertCnn(sparsifyModel, saveTo) {
-  const dense = buildCnn();
-  const {model: sparse} = await sparsifyModel(dense, {density: 1 / 4, blockSize: 16});
-  await dense.save(saveTo(`${CNN_DIRECTORY}/dense`));
-  await sparse.save(saveTo(`${CNN_DIRECTORY}/sparse`));
-  dense.dispose();
-  sparse.dispose();
+export async function convertModels(converter, published) {
+  const {sparsifyModel, saveTo, loadFrom} = converter;
+  const index = [];
+  // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
+  const savePair = async (entry, dense, options, {densePath = null, saveOptions = {}} = {}) => {
+    const {model: sparse, report} = await sparsifyModel(dense, options);
+    const directory = `${CONVERTED_DIRECTORY}/${entry.name}`;
+    if (densePath == null) {
+      await dense.save(saveTo(`${directory}/dense`, saveOptions));
+    }
+    await sparse.save(saveTo(`${directory}/sparse`, saveOptions));
+    index.push({
+      ...entry, paths: {dense: densePath ?? `${directory}/dense/model.json`, sparse: `${directory}/sparse/model.json`},
+      what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at 1/${1 / options.density} of ${options.blockSize}x${options.blockSize} blocks`
+    });
+    dense.dispose();
+    sparse.dispose();
+  };
+  await savePair({name: 'cnn', what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)', format: 'layers-model', inputShape: [32, 32, 3], batches: MODEL_BATCHES},
+                 buildCnn(), {density: 1 / 4, blockSize: 16});
+  for (const [name, spec] of Object.entries(published.PUBLISHED)) {
+    const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
+    if (path != null) {
+      const dense = await (spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(loadFrom(path));
+      await savePair({name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, batches: [1]},
+                     dense, {density: 1 / 4, blockSize: 8}, {densePath: path, saveOptions: {quantize: () => 'uint8'}});
+    }
+  }
+  return index;
 }
 
-/** The converted CNN pair, read through `handler(path)`: a URL prefix in a page, the converter's loadFrom in Node. */
-export async function loadCnn(handler) {
-  const load = variant => tf.loadLayersModel(handler(`${CNN_DIRECTORY}/${variant}/model.json`));
-  return {dense: await load('dense'), sparse: await load('sparse')};
+/** The converted pairs of an index, read through `handler(path)`: a URL prefix in a page, the converter's loadFrom in Node. */
+export async function loadConverted(index, handler) {
+  return Promise.all(index.map(async entry => {
+    const load = variant => (entry.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(handler(entry.paths[variant]));
+    return {...entry, dense: await load('dense'), sparse: await load('sparse')};
+  }));
 }

@@ -4,6 +4,7 @@ export {main} from './cli';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
 export {loadFrom, ModelFormat, modelFormatOf, saveTo, SaveOptions, weightBytes} from './node_io';
 export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights} from './quantize';
+export {InputOptions, readInputs} from './node_inputs';
 export {maskToPng} from './png';
 export {formatReport} from './report';
 export {sparsifyGraphModel} from './sparsify_graph';

@@ -5,7 +5,7 @@ export function formatReport(report: SparsifyReport): string {
   const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', 'params', 'float32 bytes', 'note']];
   for (const l of report.layers) {
     rows.push([
-      l.name, l.className, `[${l.kernelShape.join(', ')}]`,
+      shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
       l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
       l.converted ? l.normKept!.toFixed(3) : '-', `${l.paramsBefore} -> ${l.paramsAfter}`,
       `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`, l.converted ? 'block-sparse' : `stays dense: ${l.reason}`
@@ -18,6 +18,12 @@ export function formatReport(report: SparsifyReport): string {
   ]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
   return rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+/** Graph node names run to 200 characters of scopes; the last three say which node it is. */
+function shortName(name: string): string {
+  const parts = name.split('/');
+  return name.length > 48 && parts.length > 3 ? `…/${parts.slice(-3).join('/')}` : name;
 }
 
 function kib(bytes: number): string {

@@ -1,0 +1,57 @@
+import '@tfjs-blocksparse/backend-cpu';
+
+import * as tf from '@tensorflow/tfjs';
+import {loadFrom, main, weightBytes} from '@tfjs-blocksparse/converter';
+import {mkdtempSync, readFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {join} from 'path';
+
+// Models other people publish inside npm packages (nsfwjs is a devDependency): a uint8 Keras
+// MobileNetV2 Layers model and a uint8 TF Hub graph model, through the CLI as a user would.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const {PUBLISHED, writePublishedModel} = require('../../../scripts/published_models.cjs');
+
+let dir: string;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = mkdtempSync(join(tmpdir(), 'blocksparse-published-'));
+});
+
+async function convert(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['convert', ...argv], {out: t => out += t, err: t => err += t});
+  return {code, out, err};
+}
+
+describe.each(Object.keys(PUBLISHED))('published model %s', name => {
+  const spec = PUBLISHED[name];
+  const load = (path: string) => spec.format === 'graph-model' ? tf.loadGraphModel(loadFrom(path)) : tf.loadLayersModel(loadFrom(path));
+
+  test('converts through the CLI: equal to the original at density 1, a third of its uint8 bytes at 1/4', async () => {
+    const path: string|null = writePublishedModel(name, dir);
+    if (path == null) {
+      throw new Error(`${spec.package} is a devDependency and must be installed`);
+    }
+    const original = await load(path);
+    const exact = await convert(path, join(dir, `${name}-1`), '--density', '1', '--block-size', '8', '--quantize', 'float32');
+    expect(exact.code).toBe(0);
+    expect(Number(/(\d+) converted/.exec(exact.out)![1])).toBeGreaterThanOrEqual(34);
+    const x = tf.randomUniform([1, ...spec.inputShape], 0, 1, 'float32', 1);
+    const expected = original.predict(x) as tf.Tensor;
+    const converted = await load(join(dir, `${name}-1`, 'model.json'));
+    const error = tf.max(tf.abs(tf.sub(converted.predict(x) as tf.Tensor, expected))).dataSync()[0];
+    expect(error).toBeLessThanOrEqual(1e-5 * tf.max(tf.abs(expected)).dataSync()[0]);
+
+    const quarter = await convert(path, join(dir, `${name}-4`), '--density', '0.25', '--block-size', '8');
+    expect(quarter.code).toBe(0);
+    expect(quarter.out).toMatch(/weight files: [\d.]+ MiB uint8 -> [\d.]+ [KM]iB uint8 \(as the input/);
+    const manifest = (p: string) => JSON.parse(readFileSync(join(p, 'model.json'), 'utf8')).weightsManifest
+                                        .flatMap((g: tf.io.WeightsManifestGroupConfig) => g.weights);
+    const [before, after] = [manifest(join(path, '..')), manifest(join(dir, `${name}-4`))].map(weightBytes);
+    expect(after).toBeLessThan(0.35 * before);
+    const sparse = await load(join(dir, `${name}-4`, 'model.json'));
+    expect((sparse.predict(x) as tf.Tensor).shape).toEqual(expected.shape);
+  });
+});
