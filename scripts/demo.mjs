@@ -1,4 +1,4 @@
-// npm run demo: serves the example pages (after the build) on localhost.
+// npm run demo: serves the example pages on localhost (after building what changed: scripts/build_if_stale.mjs).
 //   node scripts/demo.mjs [--port 8080]
 import {existsSync} from 'node:fs';
 import {join} from 'node:path';
@@ -15,7 +15,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const missing = ['core', 'backend-cpu', 'backend-webgl', 'backend-webgpu', 'layers']
     .map(p => `packages/${p}/dist/tfjs-blocksparse-${p}.js`).filter(p => !existsSync(join(ROOT, p)));
 if (missing.length > 0) {
-  console.error(`not built: ${missing.join(', ')}. Run \`npm run demo\` (it builds first) or \`npm run build\`.`);
+  console.error(`not built: ${missing.join(', ')}. Run \`npm run demo\` (it builds what changed) or \`npm run build\`.`);
   process.exit(1);
 }
 try {

@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, show, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
@@ -41,8 +41,9 @@ async function bitsOn(model, images) {
   return value;
 }
 
-async function main() {
+async function main(status) {
   await chooseBackend(document.getElementById('backend'));
+  status('loading the MNIST digits…');
   const {train, test} = await loadDigits();
   // Every 5th test digit: 20 of each class.
   const picked = Array.from({length: PAGE_TEST_DIGITS}, (_, i) => i * Math.floor(test.count / PAGE_TEST_DIGITS));
@@ -56,6 +57,7 @@ async function main() {
   const table = document.getElementById('results');
   for (const variant of Object.keys(VARIANTS)) {
     models[variant] = await loadModel(variant);
+    status(`evaluating the ${variant} model on ${PAGE_TEST_DIGITS} test digits (the first call compiles ${tf.getBackend()}'s programs)…`);
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsOn(models[variant], testImages);
@@ -77,6 +79,10 @@ async function main() {
 
   const optimizer = tf.train.adam(1e-3);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
+    const canvas = document.getElementById('loss');
+    canvas.hidden = false;
+    const chart = lossChart(canvas);
+    show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
     const start = performance.now();
     for (let step = 0; step < TRAIN_STEPS; step++) {
       const batch = new Float32Array(BATCH * PIXELS);
@@ -85,10 +91,13 @@ async function main() {
         batch.set(train.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS);
       }
       const x = tf.tensor4d(batch, [BATCH, SIZE, SIZE, 1]);
-      tf.dispose([optimizer.minimize(() => models.sparse.bitsPerDimension(x), true), x]);
+      const loss = optimizer.minimize(() => models.sparse.bitsPerDimension(x), true);
+      chart.add((await loss.data())[0]);
+      tf.dispose([loss, x]);
       await tf.nextFrame();
       progress((step + 1) / TRAIN_STEPS);
     }
+    show('train-output', `evaluating on the page's ${PAGE_TEST_DIGITS} test digits…`);
     const bits = await bitsOn(models.sparse, testImages);
     show('train-output', `${TRAIN_STEPS} steps of ${BATCH} digits in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
         `the page's test digits now ${bits.toFixed(4)} bits/pixel`);
@@ -96,12 +105,19 @@ async function main() {
 
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
-    timingRow(document.getElementById('timing'), `conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
+    const table = document.getElementById('timing');
+    const one = tf.tensor4d(pageTest.subarray(0, PIXELS), [1, SIZE, SIZE, 1]);
+    timingRow(table, `whole model, one sampling step: sparse vs dense (${tf.getBackend()})`,
+              await timeAgainstDense(() => models.sparse.logits(one), () => models.dense.logits(one)));
+    one.dispose();
+    timingRow(table, `hidden conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
               await timeConvLayer(models.sparse.layouts[0], [BATCH, SIZE, SIZE], 3));
     event.target.disabled = false;
   });
   return pageTest.subarray(0, 8 * PIXELS);
 }
 
-const ready = main();
+mountSweep(document.getElementById('sweep-controls'), {inputSize: 64, outputSize: 64},
+           (layout, batch) => timeConvLayer(layout, [batch, SIZE, SIZE], 3), {blockSizes: [8, 16, 32], batches: [1, 16]});
+const ready = startPage(main);
 exposeOutputs(ready, models, input => tf.tensor4d(input, [8, SIZE, SIZE, 1]), (model, x) => model.logits(x));

@@ -1,6 +1,7 @@
-// What the three demo pages share: the backend picker, layout pictures,
-// live timing against the dense twin, progress, and the hook the
-// end-to-end test calls.
+// What the three demo pages share: the backend picker, the status line
+// (loading, ready, or what failed and what to do), layout pictures, live
+// timing against the dense twin (whole models, one layer, a density sweep),
+// progress and loss charts, and the hook the end-to-end test calls.
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
@@ -96,9 +97,59 @@ export function drawLayout(canvas, layout, caption) {
   }
 }
 
+/** The page's status line, under the backend picker: what is loading, ready, or what failed and what to do. */
+export function setStatus(text, kind = 'note') {
+  let line = document.getElementById('status');
+  if (line == null) {
+    line = document.createElement('div');
+    line.id = 'status';
+    line.setAttribute('role', 'status');
+    document.getElementById('backend').after(line);
+  }
+  line.className = kind;
+  line.textContent = text;
+}
+
 /**
- * Median wall time of `sparse` and `dense` (functions returning a tensor),
- * each read back every run, interleaved so that both see the same load.
+ * Runs the page's main(setStatus) with every button disabled, showing what
+ * it loads in the status line; then enables the buttons and says how long
+ * start-up took, or shows the failure in the page with what to do.
+ */
+export async function startPage(main) {
+  const buttons = [...document.querySelectorAll('button')];
+  buttons.forEach(b => b.disabled = true);
+  const start = performance.now();
+  try {
+    const result = await main(setStatus);
+    buttons.forEach(b => b.disabled = false);
+    setStatus(`ready (${((performance.now() - start) / 1000).toFixed(1)} s to load and compile on ${tf.getBackend()})`);
+    return result;
+  } catch (e) {
+    setStatus([`Could not start: ${e.message}.`, remedyFor(e)].filter(Boolean).join(' '), 'error');
+    throw e;
+  }
+}
+
+function remedyFor(error) {
+  if (/could not load .*pretrained/.test(error.message)) {
+    return '';  // fetchPretrained's message already says which script writes the file.
+  }
+  if (/backend/i.test(error.message)) {
+    return 'Pick another backend above (cpu always works).';
+  }
+  return 'Reload the page, or pick another backend above; the browser console has the details.';
+}
+
+/** One sample's statistics over runs: median, min and max. */
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1]};
+}
+
+/**
+ * Median (and min, max) wall time of `sparse` and `dense` (functions
+ * returning a tensor), each read back every run, interleaved so that both
+ * see the same load.
  */
 export async function timeAgainstDense(sparse, dense, runs = 7) {
   const once = async f => {
@@ -115,8 +166,8 @@ export async function timeAgainstDense(sparse, dense, runs = 7) {
     times.sparse.push(await once(sparse));
     times.dense.push(await once(dense));
   }
-  const median = v => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  return {sparseMs: median(times.sparse), denseMs: median(times.dense)};
+  const [sparseStats, denseStats] = [spread(times.sparse), spread(times.dense)];
+  return {sparseMs: sparseStats.median, denseMs: denseStats.median, sparseSpread: sparseStats, denseSpread: denseStats};
 }
 
 /** Times y = x·W of a block-sparse layer against tf.matMul with a dense W of the same shape. */
@@ -150,9 +201,144 @@ export function appendRow(table, cells) {
   }
 }
 
-export function timingRow(table, label, {sparseMs, denseMs}) {
-  appendRow(table, [label, `${sparseMs.toFixed(2)} ms`, `${denseMs.toFixed(2)} ms`, `${(denseMs / sparseMs).toFixed(2)}x`]);
+/** A timing table row: the medians, with the range of the runs beside each. */
+export function timingRow(table, label, {sparseMs, denseMs, sparseSpread, denseSpread}) {
+  const ms = (median, range) => `${median.toFixed(2)} ms (${range.min.toFixed(2)}–${range.max.toFixed(2)})`;
+  appendRow(table, [label, ms(sparseMs, sparseSpread), ms(denseMs, denseSpread), `${(denseMs / sparseMs).toFixed(2)}x`]);
 }
+
+const SWEEP_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
+
+/**
+ * The density sweep: for each density of SWEEP_DENSITIES, a random layout
+ * of the page's sparse layer shape (`layoutFor(density)`) timed against its
+ * dense twin by `time(layout)`; each point is drawn on the SVG as it is
+ * measured (speedup against density, both on log scales) beside the ideal
+ * 1/density line. Returns the points.
+ */
+export async function sweepDensities(svg, layoutFor, time, onPoint = () => {}) {
+  const points = [];
+  for (const density of SWEEP_DENSITIES) {
+    const layout = layoutFor(density);
+    try {
+      const {sparseMs, denseMs} = await time(layout);
+      points.push({density: layout.density, speedup: denseMs / sparseMs, sparseMs, denseMs});
+    } finally {
+      core.releaseLayoutTables(layout);
+    }
+    drawSweep(svg, points);
+    onPoint(points.at(-1));
+  }
+  return points;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svgElement(name, attributes, text) {
+  const element = document.createElementNS(SVG, name);
+  Object.entries(attributes).forEach(([k, v]) => element.setAttribute(k, String(v)));
+  if (text != null) {
+    element.textContent = text;
+  }
+  return element;
+}
+
+/**
+ * The density-sweep controls (block size, batch, a button) and plot, built
+ * into `container`: the sweep times `layer` ({inputSize, outputSize}) at
+ * every density against dense with `time(layout, batch)`.
+ */
+export function mountSweep(container, layer, time, {blockSizes = [8, 16, 32], batches = [1, 16, 256]} = {}) {
+  const select = (id, label, values, chosen) => {
+    const element = document.createElement('select');
+    element.id = id;
+    values.forEach(v => element.append(new Option(String(v), String(v), false, v === chosen)));
+    const wrapper = document.createElement('label');
+    wrapper.append(`${label} `, element);
+    return {wrapper, element};
+  };
+  const blockSize = select('sweep-block', 'Block size', blockSizes, blockSizes.at(-1));
+  const batch = select('sweep-batch', 'Batch', batches, batches[0]);
+  const button = document.createElement('button');
+  button.id = 'sweep';
+  button.textContent = 'Sweep densities 1 … 1/16';
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.id = 'sweep-plot';
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'speedup over dense against density');
+  const output = document.createElement('div');
+  output.className = 'output';
+  output.id = 'sweep-output';
+  container.append(blockSize.wrapper, ' ', batch.wrapper, ' ', button, svg, output);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const [bs, b] = [Number(blockSize.element.value), Number(batch.element.value)];
+    output.textContent = `timing ${layer.inputSize} → ${layer.outputSize} at batch ${b}, ${bs}x${bs} blocks, on ${tf.getBackend()}…`;
+    try {
+      const points = await sweepDensities(svg, density => core.randomLayout({...layer, blockSize: bs, density, seed: 1}),
+                                          layout => time(layout, b),
+                                          p => output.textContent += `\n  density ${p.density}: ${p.speedup.toFixed(2)}x (${p.sparseMs.toFixed(2)} against ${p.denseMs.toFixed(2)} ms)`);
+      output.textContent += `\nat 1/16: ${points.at(-1).speedup.toFixed(2)}x of the ideal 16x.`;
+    } catch (e) {
+      output.textContent += `\nfailed: ${e.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** Speedup over dense against density (log2 axes, 1 … 1/16 left to right), measured points and the ideal 1/density. */
+function drawSweep(svg, points) {
+  const [width, height, left, bottom, top] = [420, 260, 44, 34, 12];
+  const maxSpeedup = Math.max(16, ...points.map(p => p.speedup));
+  const x = density => left + (width - left - 12) * Math.log2(1 / density) / 4;
+  const y = speedup => top + (height - bottom - top) * (1 - Math.log2(Math.max(speedup, 1 / 4) * 4) / Math.log2(maxSpeedup * 4));
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  const children = [];
+  for (const d of SWEEP_DENSITIES) {
+    children.push(svgElement('line', {x1: x(d), x2: x(d), y1: top, y2: height - bottom, class: 'grid'}),
+                  svgElement('text', {x: x(d), y: height - bottom + 16, 'text-anchor': 'middle'}, d === 1 ? '1' : `1/${1 / d}`));
+  }
+  for (const s of [0.25, 1, 4, 16, 64].filter(s => s <= maxSpeedup)) {
+    children.push(svgElement('line', {x1: left, x2: width - 12, y1: y(s), y2: y(s), class: s === 1 ? 'axis' : 'grid'}),
+                  svgElement('text', {x: left - 6, y: y(s) + 4, 'text-anchor': 'end'}, `${s}x`));
+  }
+  children.push(svgElement('polyline', {class: 'ideal', points: SWEEP_DENSITIES.map(d => `${x(d)},${y(1 / d)}`).join(' ')}),
+                svgElement('text', {x: x(1 / 16) - 4, y: y(16) - 4, 'text-anchor': 'end', class: 'ideal-label'}, 'ideal: 1/density'),
+                svgElement('polyline', {class: 'measured', points: points.map(p => `${x(p.density)},${y(p.speedup)}`).join(' ')}),
+                ...points.map(p => {
+                  const point = svgElement('circle', {class: 'point', cx: x(p.density), cy: y(p.speedup), r: 4});
+                  point.append(svgElement('title', {}, `density ${p.density}: ${p.speedup.toFixed(2)}x over dense`));
+                  return point;
+                }),
+                svgElement('text', {x: width / 2, y: height - 2, 'text-anchor': 'middle'}, 'density (fraction of blocks kept)'));
+  svg.replaceChildren(...children);
+}
+
+/** A small live chart of the training loss, one point per step, on a canvas. */
+export function lossChart(canvas) {
+  const losses = [];
+  return {
+    add(loss) {
+      losses.push(loss);
+      const g = canvas.getContext('2d');
+      const [w, h, pad] = [canvas.width, canvas.height, 4];
+      const [lo, hi] = [Math.min(...losses), Math.max(...losses)];
+      g.clearRect(0, 0, w, h);
+      g.strokeStyle = '#1f4e8c';
+      g.beginPath();
+      losses.forEach((v, i) => {
+        const px = pad + (w - 2 * pad) * (losses.length === 1 ? 0 : i / (losses.length - 1));
+        const py = pad + (h - 2 * pad) * (hi === lo ? 0.5 : (hi - v) / (hi - lo));
+        i === 0 ? g.moveTo(px, py) : g.lineTo(px, py);
+      });
+      g.stroke();
+      canvas.title = `loss: first ${losses[0].toFixed(3)}, last ${losses.at(-1).toFixed(3)}, ${losses.length} steps`;
+      canvas.dataset.points = String(losses.length);
+    },
+  };
+}
+
 
 /** Runs fn (given a 0..1 progress callback) with the button disabled and a progress bar showing. */
 export async function withProgress(button, bar, fn) {
@@ -195,11 +381,18 @@ export function show(id, text) {
   document.getElementById(id).textContent = text;
 }
 
+/** What writes a page's pretrained files: its example's training script. */
+function trainCommand() {
+  const example = location.pathname.match(/examples\/([^/]+)\//)?.[1] ?? '<example>';
+  return `node examples/${example}/train.mjs`;
+}
+
 /** A file the example's train.mjs wrote under pretrained/: parsed JSON, or with as = 'arrayBuffer' the bytes. */
 export async function fetchPretrained(url, as = 'json') {
+  setStatus(`loading ${url}…`);
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`could not load ${url} (${response.status}): run the example's train.mjs`);
+    throw new Error(`could not load ${url} (HTTP ${response.status}). Its training script writes it: run \`${trainCommand()}\` and reload`);
   }
   return response[as]();
 }
@@ -208,7 +401,13 @@ export async function fetchPretrained(url, as = 'json') {
 export async function loadLayersModels(variants, compile) {
   const models = {};
   for (const variant of variants) {
-    models[variant] = await tf.loadLayersModel(`pretrained/${variant}/model.json`);
+    const url = `pretrained/${variant}/model.json`;
+    setStatus(`loading ${url} and its weights…`);
+    try {
+      models[variant] = await tf.loadLayersModel(url);
+    } catch (e) {
+      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${trainCommand()}\` and reload`);
+    }
     compile(models[variant]);
   }
   return models;

@@ -1,8 +1,11 @@
 // Opens each demo page in headless Chromium on webgl, webgpu and wasm, and on cpu
 // for reference: the page must start on the backend asked for (a missing one
-// fails, never skips), its models' outputs for a fixed input must be finite,
-// not constant, and equal to the cpu page's (same weights), and its live
-// timing must fill in. Screenshots go to test-results/screenshots/.
+// fails, never skips), say it is ready and enable its buttons, its models'
+// outputs for a fixed input must be finite, not constant, and equal to the cpu
+// page's (same weights), its live timing (whole models and one layer) must fill
+// in, and on one backend per page the density sweep must draw its plot. A missing
+// weight file is shown in the page with what to do; fine-tuning draws its loss.
+// Screenshots go to test-results/screenshots/.
 import {mkdirSync} from 'fs';
 import {Server} from 'http';
 import {join} from 'path';
@@ -13,6 +16,10 @@ import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
 const EXAMPLES = ['sentiment', 'text', 'image'];
 const BACKENDS = ['webgl', 'webgpu', 'wasm'];
+/** Where each page's density sweep is checked (one backend each keeps the suite short). */
+const SWEEP_BACKEND: Record<string, string> = {sentiment: 'webgpu', text: 'webgl', image: 'wasm'};
+/** A median with its range, as timingRow writes it. */
+const TIMING = /^[0-9.]+ ms \([0-9.]+–[0-9.]+\)$/;
 
 interface Outputs {
   backend: string;
@@ -61,13 +68,27 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     reference = outputs;
   });
 
-  test.each(BACKENDS)('runs on %s, matching the cpu page, and times its sparse layer against dense', async backend => {
-    let timing: string[] = [];
+  test.each(BACKENDS)('runs on %s, matching the cpu page, and times its models and sparse layer against dense', async backend => {
+    let timing: string[][] = [];
+    let status = '';
+    let sweepPoints = 0;
     const {outputs, errors} = await openDemo(example, backend, async page => {
+      await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
+      status = (await page.textContent('#status'))!;
+      expect(await page.$$eval('button', buttons => buttons.filter(b => (b as HTMLButtonElement).disabled).length)).toBe(0);
       await page.click('#time');
-      await page.waitForFunction(() => document.querySelectorAll('#timing tr').length > 1 && !(document.getElementById('time') as HTMLButtonElement).disabled);
-      timing = await page.$$eval('#timing tr:nth-child(2) td', cells => cells.map(c => c.textContent ?? ''));
+      await page.waitForFunction(() => document.querySelectorAll('#timing tr').length > 2 && !(document.getElementById('time') as HTMLButtonElement).disabled);
+      timing = await page.$$eval('#timing tr', rows => rows.slice(1).map(r => Array.from(r.querySelectorAll('td'), c => c.textContent ?? '')));
+      if (SWEEP_BACKEND[example] === backend) {
+        await page.click('#sweep');
+        await page.waitForFunction(() => !(document.getElementById('sweep') as HTMLButtonElement).disabled &&
+                                         document.querySelectorAll('#sweep-plot circle').length > 0);
+        sweepPoints = await page.$$eval('#sweep-plot circle.point', points => points.length);
+        expect(await page.$$eval('#sweep-plot polyline.ideal', lines => lines.length)).toBe(1);
+        expect(await page.textContent('#sweep-output')).toMatch(/at 1\/16: [0-9.]+x of the ideal 16x/);
+      }
     });
+    expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
     expect(errors).toEqual([]);
     expect(outputs.backend).toBe(backend);
     const values = outputs.values;
@@ -77,10 +98,60 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     const scale = Math.max(1, ...reference.values.map(Math.abs));
     const worst = Math.max(...values.map((v, i) => Math.abs(v - reference.values[i])));
     expect(worst).toBeLessThan(1e-3 * scale);
-    expect(timing).toHaveLength(4);
-    expect(timing[1]).toMatch(/^[0-9.]+ ms$/);
-    expect(timing[2]).toMatch(/^[0-9.]+ ms$/);
+    expect(timing[0][0]).toMatch(/^whole model, one (sentence|sampling step)/);
+    for (const row of timing) {
+      expect(row).toHaveLength(4);
+      expect(row[1]).toMatch(TIMING);
+      expect(row[2]).toMatch(TIMING);
+      expect(row[3]).toMatch(/^[0-9.]+x$/);
+    }
+    expect(sweepPoints).toBe(SWEEP_BACKEND[example] === backend ? 5 : 0);
   });
+});
+
+test('a missing weight file is shown in the page with the command that writes it, buttons staying disabled', async () => {
+  const page = await browser.newPage();
+  try {
+    await page.route('**/sentiment/pretrained/results.json', route => route.fulfill({status: 404, body: 'not found'}));
+    await page.goto(`${url}/examples/sentiment/index.html?backend=cpu`);
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toBe(
+        'Could not start: could not load pretrained/results.json (HTTP 404). Its training script writes it: ' +
+        'run `node examples/sentiment/train.mjs` and reload.');
+    expect(await page.$$eval('button', buttons => buttons.every(b => (b as HTMLButtonElement).disabled))).toBe(true);
+  } finally {
+    await page.close();
+  }
+});
+
+test('sentiment says when no word is known, and fine-tuning draws its loss and evaluates', async () => {
+  const {page, errors} = await openPage(browser, `${url}/examples/sentiment/index.html?backend=cpu`);
+  try {
+    await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
+    await page.fill('#sentence', 'zxqv blorf');
+    await page.click('#classify');
+    await page.waitForFunction(() => /^No known words/.test(document.getElementById('prediction')?.textContent ?? ''));
+    await page.click('#train');
+    await page.waitForFunction(() => /test accuracy now [0-9.]+$/.test(document.getElementById('train-output')?.textContent ?? ''));
+    expect(Number(await page.getAttribute('#loss', 'data-points'))).toBe(Math.ceil(2402 / 32));
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the benchmark page shows every committed plot and table', async () => {
+  const {page, errors} = await openPage(browser, `${url}/examples/benchmarks.html`);
+  try {
+    await page.waitForSelector('body[data-loaded="true"]');
+    await page.waitForFunction(() => Array.from(document.images).every(i => i.complete));
+    expect(await page.textContent('#status')).toBe('6 op benchmarks and 7 tables.');
+    expect(await page.$$eval('#ops img', images => images.map(i => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
+        .toEqual([true, true, true, true, true, true]);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
 });
 
 test('a backend the browser lacks falls back visibly to the first that starts', async () => {
