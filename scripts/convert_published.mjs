@@ -4,7 +4,9 @@
 // weight bytes (float32 and uint8 files), how far the converted model's
 // outputs are from the original's, and top-1 agreement with the original
 // before and after distill. Runs on the cpu backend in Node.
-//   node scripts/convert_published.mjs [--inputs DIR|generated] [--count N] [--epochs N]
+//   node scripts/convert_published.mjs [--inputs DIR|generated] [--crops N] [--count N] [--epochs N]
+// --crops N: each image of DIR gives N random crops (a quarter to all of the
+// picture, some mirrored), so that a few photos make a set of inputs.
 // Writes bench-results/published.{json,md}.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -20,6 +22,7 @@ const {PUBLISHED, writePublishedModel} = require('./published_models.cjs');
 
 const {values: args} = parseArgs({options: {
   inputs: {type: 'string', default: 'generated'},
+  crops: {type: 'string', default: '0'},
   count: {type: 'string', default: '40'},
   epochs: {type: 'string', default: '3'},
 }});
@@ -41,6 +44,32 @@ function relativeError(actual, expected) {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0] / tf.max(tf.abs(expected)).dataSync()[0]);
 }
 
+/** `perImage` random crops of each image in `dir`, resized to [h, w, c], shuffled (seeded). */
+function randomCrops(dir, [h, w, c], perImage) {
+  const random = require('@tfjs-blocksparse/core').seededRandom(1);
+  return tf.tidy(() => {
+    const images = converter.readInputs(dir, {shape: [2 * h, 2 * w, c]});
+    const boxes = [];
+    const indices = [];
+    for (let i = 0; i < images.shape[0]; i++) {
+      for (let k = 0; k < perImage; k++) {
+        const size = 0.5 + 0.5 * random();
+        const [top, left] = [random() * (1 - size), random() * (1 - size)];
+        const mirrored = random() < 0.5;
+        boxes.push([top, mirrored ? left + size : left, top + size, mirrored ? left : left + size]);
+        indices.push(i);
+      }
+    }
+    const crops = tf.image.cropAndResize(images, boxes, indices, [h, w]);
+    const order = boxes.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return tf.gather(crops, order);
+  });
+}
+
 const rows = [];
 for (const [name, spec] of Object.entries(PUBLISHED)) {
   const path = writePublishedModel(name, join(work, 'published'));
@@ -51,7 +80,8 @@ for (const [name, spec] of Object.entries(PUBLISHED)) {
   const load = spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel;
   const original = await load(converter.loadFrom(path));
   const artifacts = await converter.loadFrom(path).load();
-  const inputs = converter.readInputs(args.inputs, {shape: spec.inputShape, count: Number(args.count)});
+  const inputs = Number(args.crops) > 0 ? randomCrops(args.inputs, spec.inputShape, Number(args.crops)) :
+                                          converter.readInputs(args.inputs, {shape: spec.inputShape, count: Number(args.count)});
   const probe = tf.slice(inputs, 0, 4);
   const expected = original.predict(probe);
   for (const density of DENSITIES) {
@@ -71,7 +101,8 @@ for (const [name, spec] of Object.entries(PUBLISHED)) {
         inputs, epochs: Number(args.epochs), batchSize: 8, metric: 'top-1 agreement',
         onEpoch: (e, n, logs) => console.log(`  ${name} 1/${1 / density} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
       });
-      Object.assign(row, {agreementBefore: d.before, agreementAfter: d.after, distillEpochs: d.epochs, trainInputs: d.trainInputs,
+      Object.assign(row, {agreementBefore: d.before, agreementAfter: d.after, lossBefore: d.lossBefore, lossAfter: d.lossAfter,
+                          distillEpochs: d.epochs, trainInputs: d.trainInputs,
                           heldOutInputs: d.heldOutInputs, distillSeconds: (performance.now() - distillStart) / 1000});
       distilled.dispose();
     } else {
@@ -89,13 +120,15 @@ const mib = bytes => `${(bytes / 2 ** 20).toFixed(2)}`;
 const fraction = d => d === 1 ? '1' : `1/${1 / d}`;
 const table = [
   `Published models through the converter (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}, magnitude layout; cpu backend, Node ${process.version}; ` +
-  `distill on ${args.inputs} inputs, ${args.epochs} epochs; \`node scripts/convert_published.mjs --inputs ${args.inputs} --count ${args.count} --epochs ${args.epochs}\`)`,
+  `distill on ${args.crops > 0 ? `${args.crops} crops of each image in ${args.inputs}` : `${args.inputs} inputs`}, ${args.epochs} epochs; ` +
+  `\`node scripts/convert_published.mjs --inputs ${args.inputs} --crops ${args.crops} --count ${args.count} --epochs ${args.epochs}\`)`,
   '',
-  '| model | density | converted | params | weight files MiB: original -> float32 / uint8 | max rel. error vs original | top-1 agreement before -> after distill |',
-  '|---|---|---|---|---|---|---|',
+  '| model | density | converted | params | weight files MiB: original -> float32 / uint8 | max rel. error vs original | top-1 agreement before -> after distill | held-out KL before -> after |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows.map(r => `| ${r.model} (${r.format}) | ${fraction(r.density)} | ${r.converted} of ${r.candidates} | ${r.paramsBefore} -> ${r.paramsAfter} | ` +
                    `${mib(r.bytesOriginal)} (${r.originalDtype}) -> ${mib(r.bytesFloat32)} / ${mib(r.bytesUint8)} | ${r.relativeError.toExponential(1)} | ` +
-                   `${r.agreementBefore == null ? '-' : `${r.agreementBefore.toFixed(2)} -> ${r.agreementAfter.toFixed(2)} (${r.heldOutInputs} held out)`} |`),
+                   `${r.agreementBefore == null ? '-' : `${r.agreementBefore.toFixed(2)} -> ${r.agreementAfter.toFixed(2)} (${r.heldOutInputs} held out)`} | ` +
+                   `${r.lossBefore == null ? '-' : `${r.lossBefore.toExponential(1)} -> ${r.lossAfter.toExponential(1)}`} |`),
 ].join('\n');
 mkdirSync('bench-results', {recursive: true});
 writeFileSync('bench-results/published.json', JSON.stringify({date: new Date().toISOString(), args, rows}, null, 2));

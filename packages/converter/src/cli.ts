@@ -170,20 +170,16 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
       inputs, epochs,
       onEpoch: (epoch, total, logs) => output.err(
           `\r${progressBar(epoch, total)} distill epoch ${epoch}/${total} loss ${logs.loss.toExponential(2)} ` +
-          `held-out ${logs.heldOutLoss.toExponential(2)} ${agreementText(logs.agreement)}`.padEnd(60))
+          `held-out ${logs.heldOutLoss.toExponential(2)} ${logs.agreement.toFixed(3)}`.padEnd(60))
     });
     output.err('\n');
     const summary = `distill on ${report.trainInputs} inputs from ${source}, ${report.epochs} epochs` +
         `${report.stoppedEarly ? ' (stopped early: no better held-out loss)' : ''}: ${report.metric} with the original ` +
-        `on ${report.heldOutInputs} held-out inputs ${agreementText(report.before)} -> ${agreementText(report.after)}\n`;
+        `on ${report.heldOutInputs} held-out inputs ${report.before.toFixed(3)} -> ${report.after.toFixed(3)}\n`;
     return {model, summary};
   } finally {
     inputs.dispose();
   }
-}
-
-function agreementText(value: number): string {
-  return value.toFixed(3);
 }
 
 /** A model.json of either format, loaded as its format's model class. */

@@ -25,6 +25,9 @@ export interface DistillReport {
   metric: 'top-1 agreement'|'relative error';
   before: number;
   after: number;
+  /** The held-out distillation loss (KL divergence or mean squared error) before and after. */
+  lossBefore: number;
+  lossAfter: number;
   epochs: number;
   stoppedEarly: boolean;
   trainInputs: number;
@@ -101,7 +104,7 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
       model: await finish() as M,
       report: {
         metric: classifier ? 'top-1 agreement' : 'relative error', before: start.agreement, after: best.agreement,
-        epochs: epoch, stoppedEarly: epoch < epochs, trainInputs: n - nHeld, heldOutInputs: nHeld
+        lossBefore: start.loss, lossAfter: best.loss, epochs: epoch, stoppedEarly: epoch < epochs, trainInputs: n - nHeld, heldOutInputs: nHeld
       }
     };
   } finally {

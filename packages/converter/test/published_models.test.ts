@@ -48,7 +48,7 @@ describe.each(Object.keys(PUBLISHED))('published model %s', name => {
     expect(quarter.code).toBe(0);
     expect(quarter.out).toMatch(/weight files: [\d.]+ MiB uint8 -> [\d.]+ [KM]iB uint8 \(as the input/);
     const manifest = (p: string) => JSON.parse(readFileSync(join(p, 'model.json'), 'utf8')).weightsManifest
-                                        .flatMap((g: tf.io.WeightsManifestGroupConfig) => g.weights);
+                                        .flatMap((g: tf.io.WeightsManifestConfig[number]) => g.weights);
     const [before, after] = [manifest(join(path, '..')), manifest(join(dir, `${name}-4`))].map(weightBytes);
     expect(after).toBeLessThan(0.35 * before);
     const sparse = await load(join(dir, `${name}-4`, 'model.json'));
