@@ -77,6 +77,29 @@ async function main(status) {
     event.target.disabled = false;
   });
 
+  let nextDigit = 0;
+  document.getElementById('complete').addEventListener('click', async event => {
+    event.target.disabled = true;
+    const variant = document.getElementById('model').value;
+    const canvas = document.getElementById('completions');
+    const count = 8;
+    const originals = new Float32Array(count * PIXELS);
+    for (let i = 0; i < count; i++, nextDigit = (nextDigit + 7) % PAGE_TEST_DIGITS) {
+      originals.set(pageTest.subarray(nextDigit * PIXELS, (nextDigit + 1) * PIXELS), i * PIXELS);
+    }
+    const given = originals.map((v, i) => i % PIXELS < PIXELS / 2 ? v : 0);
+    const start = performance.now();
+    await models[variant].sample(count, random, images => {
+      const both = new Float32Array(2 * count * PIXELS);
+      both.set(originals);
+      both.set(images, count * PIXELS);
+      drawDigits(canvas, both, 2 * count, count);
+    }, {given, fromRow: SIZE / 2});
+    show('complete-output', `the bottom halves of ${count} test digits drawn by the ${variant} model in ` +
+        `${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}`);
+    event.target.disabled = false;
+  });
+
   const optimizer = tf.train.adam(1e-3);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
     const canvas = document.getElementById('loss');
@@ -118,6 +141,6 @@ async function main(status) {
 }
 
 mountSweep(document.getElementById('sweep-controls'), {inputSize: 64, outputSize: 64},
-           (layout, batch) => timeConvLayer(layout, [batch, SIZE, SIZE], 3), {blockSizes: [8, 16, 32], batches: [1, 16]});
+           (layout, batch) => timeConvLayer(layout, [batch, SIZE, SIZE], 3), {batches: [1, 16]});
 const ready = startPage(main);
 exposeOutputs(ready, models, input => tf.tensor4d(input, [8, SIZE, SIZE, 1]), (model, x) => model.logits(x));

@@ -88,10 +88,14 @@ export class PixelCNN {
     return tf.tidy(() => tf.div(tf.losses.sigmoidCrossEntropy(x, this.logits(x)), Math.LN2));
   }
 
-  /** Draws `count` images pixel by pixel; onRow(images, row) after each row. */
-  async sample(count, random, onRow) {
-    const images = new Float32Array(count * SIZE * SIZE);
-    for (let r = 0; r < SIZE; r++) {
+  /**
+   * Draws `count` images pixel by pixel; onRow(images, row) after each row.
+   * With `given` (count images) and `fromRow`, rows above fromRow are kept
+   * as given and the rest is sampled: the model completes them.
+   */
+  async sample(count, random, onRow, {given = null, fromRow = 0} = {}) {
+    const images = given == null ? new Float32Array(count * SIZE * SIZE) : Float32Array.from(given);
+    for (let r = fromRow; r < SIZE; r++) {
       for (let c = 0; c < SIZE; c++) {
         const probs = tf.tidy(() => tf.sigmoid(tf.slice(this.logits(tf.tensor4d(images, [count, SIZE, SIZE, 1])), [0, r, c, 0], [count, 1, 1, 1])));
         const p = await probs.data();

@@ -249,6 +249,9 @@ function svgElement(name, attributes, text) {
  * every density against dense with `time(layout, batch)`.
  */
 export function mountSweep(container, layer, time, {blockSizes = [8, 16, 32], batches = [1, 16, 256]} = {}) {
+  // A grid of fewer than 16 blocks cannot keep 1/16 of them.
+  const usable = blockSizes.filter(bs => layer.inputSize % bs === 0 && layer.outputSize % bs === 0 &&
+                                         (layer.inputSize / bs) * (layer.outputSize / bs) >= 16);
   const select = (id, label, values, chosen) => {
     const element = document.createElement('select');
     element.id = id;
@@ -257,7 +260,7 @@ export function mountSweep(container, layer, time, {blockSizes = [8, 16, 32], ba
     wrapper.append(`${label} `, element);
     return {wrapper, element};
   };
-  const blockSize = select('sweep-block', 'Block size', blockSizes, blockSizes.at(-1));
+  const blockSize = select('sweep-block', 'Block size', usable, usable.at(-1));
   const batch = select('sweep-batch', 'Batch', batches, batches[0]);
   const button = document.createElement('button');
   button.id = 'sweep';

@@ -85,7 +85,22 @@ describe.each(EXAMPLES)('examples/%s page', example => {
                                          document.querySelectorAll('#sweep-plot circle').length > 0);
         sweepPoints = await page.$$eval('#sweep-plot circle.point', points => points.length);
         expect(await page.$$eval('#sweep-plot polyline.ideal', lines => lines.length)).toBe(1);
-        expect(await page.textContent('#sweep-output')).toMatch(/at 1\/16: [0-9.]+x of the ideal 16x/);
+        const sweep = (await page.textContent('#sweep-output'))!;
+        expect(sweep.match(/density [0-9.]+:/g)).toEqual(['density 1:', 'density 0.5:', 'density 0.25:', 'density 0.125:', 'density 0.0625:']);
+        expect(sweep).toMatch(/at 1\/16: [0-9.]+x of the ideal 16x/);
+      }
+      if (example === 'image' && backend === SWEEP_BACKEND.image) {
+        await page.click('#complete');
+        await page.waitForFunction(() => /^the bottom halves of 8 test digits/.test(document.getElementById('complete-output')?.textContent ?? ''));
+        // The completions' top halves are the given digits' (row 1 above, row 2 below, 8 digits each).
+        const halves = await page.evaluate(() => {
+          const canvas = document.getElementById('completions') as HTMLCanvasElement;
+          const rowHeight = canvas.height / 2;
+          const g = canvas.getContext('2d')!;
+          const top = (y: number) => Array.from(g.getImageData(0, y, canvas.width, rowHeight * 0.45).data);
+          return {given: top(0), completed: top(rowHeight)};
+        });
+        expect(halves.completed).toEqual(halves.given);
       }
     });
     expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
