@@ -15,8 +15,10 @@ export interface SaveOptions {
 
 /**
  * tfjs's model format on disk (model.json + binary weight shards) for Node
- * without tfjs-node: `loadFrom('dir/model.json')`, `saveTo('dir')`.
- * Saving writes into a temporary sibling directory and renames it into
+ * without tfjs-node: `loadFrom('dir/model.json')`, `saveTo('dir')`. Both
+ * formats (Layers and graph models) and every manifest tensorflowjs_converter
+ * writes (groups, shards, quantized weights) are read; saving writes shards
+ * as it does, quantized on request (SaveOptions). Saving writes into a temporary sibling directory and renames it into
  * place, so an error never leaves a half-written model behind; the target
  * must not exist or be an empty directory, so nothing of the user's is
  * overwritten.
@@ -45,7 +47,7 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
           }
         }));
         const data = tf.io.concatenateArrayBuffers(buffers);
-        const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(s), 0);
+        const expected = weightBytes(specs);
         // Strings have no fixed size: tfjs's decoder checks them.
         if (data.byteLength !== expected && !specs.some(s => s.dtype === 'string')) {
           throw new Error(
@@ -89,7 +91,6 @@ export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHa
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const target = resolve(directory);
       checkOutputDirectory(target);
-      let written = 0;
       const staging = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
       mkdirSync(staging, {recursive: true});
       try {
@@ -101,7 +102,8 @@ export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHa
         const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
         const shards = Math.max(1, Math.ceil(data.byteLength / shardBytes));
         const paths = Array.from({length: shards}, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
-        paths.forEach((path, i) => writeFileSync(join(staging, path), Buffer.from(data, i * shardBytes, Math.min(shardBytes, data.byteLength - i * shardBytes))));
+        paths.forEach((path, i) => writeFileSync(
+            join(staging, path), Buffer.from(data, i * shardBytes, Math.min(shardBytes, data.byteLength - i * shardBytes))));
         const {modelTopology, format, generatedBy, convertedBy} = artifacts;
         const optional = (['trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const)
                              .filter(key => artifacts[key] != null).map(key => [key, artifacts[key]]);
@@ -110,16 +112,15 @@ export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHa
           ...Object.fromEntries(optional)
         };
         writeFileSync(join(staging, 'model.json'), JSON.stringify(modelJson));
-        written = data.byteLength;
         if (existsSync(target)) {
           rmdirSync(target);
         }
         renameSync(staging, target);
+        return {modelArtifactsInfo: {...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: data.byteLength}};
       } catch (e) {
         rmSync(staging, {recursive: true, force: true});
         throw e;
       }
-      return {modelArtifactsInfo: {...tf.io.getModelArtifactsInfoForJSON(artifacts), weightDataBytes: written}};
     }
   };
 }
