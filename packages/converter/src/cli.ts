@@ -6,13 +6,13 @@ import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
 
+import {distill} from './distill';
+import {readInputs} from './node_inputs';
 import {checkOutputDirectory, loadFrom, ModelFormat, modelFormatOf, saveTo, weightBytes} from './node_io';
 import {maskToPng} from './png';
 import {QUANTIZE_DTYPES, QuantizeDtype} from './quantize';
-import {NodeDef} from './sparsify_graph';
 import {formatBytes, formatReport} from './report';
-import {distill} from './distill';
-import {readInputs} from './node_inputs';
+import {NodeDef} from './sparsify_graph';
 import {sparsifyModel} from './sparsify_model';
 
 const USAGE = `usage:
@@ -170,12 +170,13 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
       inputs, epochs,
       onEpoch: (epoch, total, logs) => output.err(
           `\r${progressBar(epoch, total)} distill epoch ${epoch}/${total} loss ${logs.loss.toExponential(2)} ` +
-          `held-out ${logs.heldOutLoss.toExponential(2)} ${logs.agreement.toFixed(3)}`.padEnd(60))
+          `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(60))
     });
     output.err('\n');
     const summary = `distill on ${report.trainInputs} inputs from ${source}, ${report.epochs} epochs` +
         `${report.stoppedEarly ? ' (stopped early: no better held-out loss)' : ''}: ${report.metric} with the original ` +
-        `on ${report.heldOutInputs} held-out inputs ${report.before.toFixed(3)} -> ${report.after.toFixed(3)}\n`;
+        `on ${report.heldOutInputs} held-out inputs ${report.before.toFixed(3)} -> ${report.after.toFixed(3)} ` +
+        `(held-out loss ${report.lossBefore.toExponential(2)} -> ${report.lossAfter.toExponential(2)})\n`;
     return {model, summary};
   } finally {
     inputs.dispose();
