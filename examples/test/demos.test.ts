@@ -155,6 +155,17 @@ test('sentiment says when no word is known, and fine-tuning draws its loss and e
   }
 });
 
+test.each(EXAMPLES)('the %s page fits a phone\'s width', async example => {
+  const page = await browser.newPage({viewport: {width: 390, height: 844}});
+  try {
+    await page.goto(`${url}/examples/${example}/index.html?backend=cpu`);
+    await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  } finally {
+    await page.close();
+  }
+});
+
 test('the benchmark page shows every committed plot and table', async () => {
   const {page, errors} = await openPage(browser, `${url}/examples/benchmarks.html`);
   try {
