@@ -4,7 +4,6 @@ import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, Conv2DPad} from '../
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
-import {blockSparseMatMul} from './block_sparse_mat_mul';
 import {checkFloatTensor, checkPackedWeight, pairOf} from './checks';
 
 /**
@@ -32,27 +31,8 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const attrs = conv2DAttrs(layout, strides, pad, dilations, caller);
   const [kh, kw] = w.shape.slice(1, 3) as [number, number];
   conv2DInfo(x4.shape, kh, kw, attrs, caller);
-  const y = isPointwise(kh, kw, attrs) ? pointwise(x4, w, layout) :
-                                         tf.engine().runKernel(BlockSparseConv2D, {x: x4, w}, asAttrs(attrs)) as tf.Tensor4D;
+  const y = tf.engine().runKernel(BlockSparseConv2D, {x: x4, w}, asAttrs(attrs)) as tf.Tensor4D;
   return (x.rank === 3 ? tf.squeeze(y, [0]) : y) as T;
-}
-
-/** A 1x1 filter at stride 1 with no padding: every output pixel is its input pixel times the filter. */
-function isPointwise(kh: number, kw: number, {strides, pad}: BlockSparseConv2DAttrs): boolean {
-  return kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1 && (pad === 'same' || pad === 'valid' || pad === 0);
-}
-
-/**
- * A pointwise conv as the product of its pixels [n * h * w, Cin] with the
- * filter's blocks, as tfjs's conv2d takes 1x1 filters to matMul: no tap table,
- * no image patches (on webgl a copy of the whole input per call). Mobile
- * networks spend most of their multiply-adds in such convs.
- */
-function pointwise(x: tf.Tensor4D, w: tf.Tensor, layout: BlockLayout): tf.Tensor4D {
-  const [n, h, width, channels] = x.shape;
-  const pixels = tf.reshape(x, [n * h * width, channels]);
-  const blocks = tf.reshape(w, [layout.nnz, layout.blockSize, layout.blockSize]);
-  return tf.reshape(blockSparseMatMul(pixels, blocks, layout), [n, h, width, layout.outputSize]);
 }
 
 export const blockSparseConv2d = tf.op({blockSparseConv2d_});
