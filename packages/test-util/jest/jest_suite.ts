@@ -144,6 +144,14 @@ export function describeSuiteResults(
       expect(programs).toBe(['cpu', 'wasm'].includes(results().backend) ? null : 1);
     });
 
+    test('a repeated pointwise (1x1) conv layer call runs one program, the product over x\'s pixels', () => {
+      const programs = results().programsPerPointwiseConvCall;
+      if (programs != null && typeof programs === 'object') {
+        throw new Error(programs.error);
+      }
+      expect(programs).toBe(['cpu', 'wasm'].includes(results().backend) ? null : 1);
+    });
+
     test('an optimizer trains through both ops', () => {
       const t = results().training;
       if ('error' in t) {

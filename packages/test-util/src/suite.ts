@@ -5,7 +5,7 @@ import {badInputCases} from './bad_inputs';
 import {conv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
-import {programsPerLayerCall} from './per_call_work';
+import {programsPerLayerCall, programsPerPointwiseConvCall} from './per_call_work';
 import {seededValues} from './random';
 import {relativeError, setReferenceBackend} from './reference';
 import {CaseErrors, FusedCaseErrors, runConv2DCase, runFusedMatMulCase, runMatMulCase} from './run_cases';
@@ -87,6 +87,8 @@ export interface SuiteResults {
   layers: LayersCheckResult|{error: string};
   /** Programs run by a repeated BlockSparseDense call (see programsPerLayerCall); null on cpu. */
   programsPerLayerCall: number|null|{error: string};
+  /** Programs run by a repeated pointwise BlockSparseConv2D call (see programsPerPointwiseConvCall); null on cpu. */
+  programsPerPointwiseConvCall: number|null|{error: string};
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
 }
 
@@ -262,6 +264,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     manyBlocks: await guarded(manyBlocksError),
     layers: await guarded(() => layersCheck(options.layersEpochs)),
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
+    programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
                                                                 tryUnsupportedBlockSize(options.unsupportedBlockSize)
   };

@@ -1,4 +1,5 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import {getKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
 
@@ -7,7 +8,13 @@ import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
-/** The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl conv2d does with im2col and matmul). */
+/**
+ * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
+ * conv2d does with im2col and matmul). A 1x1 filter at stride 1 without
+ * padding has x's pixels for patches: x itself, viewed in the patches' shape
+ * (a free reshape of a packed NHWC texture, as in tfjs's conv2dByMatMul), not
+ * a copy of it per call.
+ */
 export function blockSparseConv2D(args: {
   inputs: BlockSparseConv2DInputs,
   backend: MathBackendWebGL,
@@ -22,8 +29,13 @@ export function blockSparseConv2D(args: {
   if (layout.nnz === 0) {
     return zeros(backend, outShape);
   }
-  const patches = backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
-  const [rows, cols] = patchesShape(info);
+  const shape = patchesShape(info);
+  const [rows, cols] = shape;
+  const {top, bottom, left, right} = info.padInfo;
+  const pointwise = kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
+  const patches = pointwise ?
+      getKernel('Reshape', 'webgl')!.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo :
+      backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
       packedTexels(backend, packInPlace(backend, w)));
