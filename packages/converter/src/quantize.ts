@@ -17,8 +17,10 @@ export function storedBytesPerValue(spec: tf.io.WeightsManifestEntry): number {
  * tensorflowjs_converter writes it, so tfjs's own loaders dequantize them:
  * uint8/uint16 as q * scale + min over the tensor's range (nudged so that 0
  * is exact: pruned blocks' zeros stay zeros), float16 rounded to nearest
- * even. `dtypeOf` picks each weight's encoding; undefined keeps float32, as
- * do non-float weights (layout tables).
+ * even. `dtypeOf` picks each weight's encoding; undefined keeps float32.
+ * int32 weights (layout tables: block coordinates) are stored losslessly as
+ * uint8 or uint16 (scale 1, min 0) when their values fit, which tfjs's
+ * loaders also read; at 8x8 blocks they are an eighth of a uint8 model.
  */
 export function quantizeWeights(
     specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer,
@@ -36,7 +38,11 @@ export function quantizeWeights(
     const raw = data.slice(offset, offset + bytes);
     offset += bytes;
     const dtype = spec.dtype === 'float32' ? dtypeOf(spec) : undefined;
-    if (dtype == null) {
+    const narrowInts = spec.dtype === 'int32' ? narrowIntegers(new Int32Array(raw)) : undefined;
+    if (narrowInts != null) {
+      parts.push(narrowInts.values.buffer as ArrayBuffer);
+      outSpecs.push({...spec, quantization: {dtype: narrowInts.dtype, min: 0, scale: 1}});
+    } else if (dtype == null) {
       parts.push(raw);
       outSpecs.push(spec);
     } else {
@@ -71,6 +77,19 @@ function quantizeValues(values: Float32Array, dtype: QuantizeDtype):
     out[i] = Math.min(levels, Math.max(0, Math.round((values[i] - min) / scale)));
   }
   return {values: out, quantization: {dtype, min, scale}};
+}
+
+/** Non-negative integers below 2^16 as uint8 or uint16, exactly; undefined when they do not fit. */
+function narrowIntegers(values: Int32Array): {values: Uint8Array|Uint16Array, dtype: 'uint8'|'uint16'}|undefined {
+  let [lo, hi] = [0, 0];
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo < 0 || hi > 65535) {
+    return undefined;
+  }
+  return hi < 256 ? {values: Uint8Array.from(values), dtype: 'uint8'} : {values: Uint16Array.from(values), dtype: 'uint16'};
 }
 
 const f32 = new Float32Array(1);

@@ -47,10 +47,17 @@ describe('quantizeWeights', () => {
     expect(toFloat16Bits(NaN) & 0x3ff).not.toBe(0);
   });
 
-  test('int32 weights (layout tables) are left as they are; quantizing twice is refused', async () => {
-    const {quantized, decoded} = await roundTrip({blocks: tf.tensor2d([[0, 1], [2, 3]], [2, 2], 'int32'), w: tf.ones([2])}, 'uint8');
-    expect(quantized.specs.map(s => s.quantization?.dtype)).toEqual([undefined, 'uint8']);
-    expect(Array.from(decoded['blocks'].dataSync())).toEqual([0, 1, 2, 3]);
-    expect(() => quantizeWeights(quantized.specs, quantized.data, () => 'uint8')).toThrow(/w is already quantized \(uint8\)/);
+  test('int32 weights (layout tables) are stored exactly in the narrowest unsigned type; quantizing twice is refused', async () => {
+    const {quantized, decoded} = await roundTrip({
+      blocks: tf.tensor2d([[0, 1], [2, 255]], [2, 2], 'int32'), wide: tf.tensor1d([0, 300, 65535], 'int32'),
+      negative: tf.tensor1d([-1, 2], 'int32'), w: tf.ones([2])
+    }, 'uint8');
+    expect(quantized.specs.map(s => s.quantization?.dtype)).toEqual(['uint8', 'uint16', undefined, 'uint8']);
+    expect(quantized.data.byteLength).toBe(4 + 3 * 2 + 2 * 4 + 2);
+    expect(Array.from(decoded['blocks'].dataSync())).toEqual([0, 1, 2, 255]);
+    expect(Array.from(decoded['wide'].dataSync())).toEqual([0, 300, 65535]);
+    expect(Array.from(decoded['negative'].dataSync())).toEqual([-1, 2]);
+    expect(decoded['blocks'].dtype).toBe('int32');
+    expect(() => quantizeWeights(quantized.specs, quantized.data, () => 'uint8')).toThrow(/blocks is already quantized \(uint8\)/);
   });
 });
