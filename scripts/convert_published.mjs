@@ -7,6 +7,7 @@
 //   node scripts/convert_published.mjs [--inputs DIR|generated] [--crops N] [--count N] [--epochs N]
 // --crops N: each image of DIR gives N random crops (a quarter to all of the
 // picture, some mirrored), so that a few photos make a set of inputs.
+// --epochs 0: no distill (sizes and equality only, in a minute or two).
 // Writes bench-results/published.{json,md}.
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -95,7 +96,7 @@ for (const [name, spec] of Object.entries(PUBLISHED)) {
       bytesFloat32: await savedBytes(sparse, name), bytesUint8: await savedBytes(sparse, name, 'uint8'),
       relativeError: relativeError(sparse.predict(probe), expected), convertSeconds: (performance.now() - start) / 1000,
     };
-    if (density < 1) {
+    if (density < 1 && Number(args.epochs) > 0) {
       const distillStart = performance.now();
       const {model: distilled, report: d} = await converter.distill(original, sparse, {
         inputs, epochs: Number(args.epochs), batchSize: 8, metric: 'top-1 agreement',
