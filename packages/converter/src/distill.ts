@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
+import {artifactsOf} from './model_artifacts';
+
 type Model = tf.LayersModel|tf.GraphModel;
 
 export interface DistillOptions {
@@ -175,12 +177,8 @@ async function trainable(student: Model): Promise<Trainable> {
  * on every execute, and never disposes them).
  */
 async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
-  let artifacts: tf.io.ModelArtifacts|undefined;
-  await student.save(tf.io.withSaveHandler(async a => {
-    artifacts = a;
-    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
-  }));
-  const nodes = (artifacts!.modelTopology as {node: Array<{op: string, input?: string[]}>}).node;
+  const artifacts = await artifactsOf(student);
+  const nodes = (artifacts.modelTopology as {node: Array<{op: string, input?: string[]}>}).node;
   const names = new Set(nodes.filter(n => n.op === GRAPH_MATMUL_OP || n.op === GRAPH_CONV2D_OP).flatMap(n => {
     const fusedBias = (n.input?.length ?? 0) > 3 && !n.input![3].startsWith('^') ? [n.input![3]] : [];
     return [n.input![1], ...fusedBias].map(input => input.split(':')[0]);
@@ -201,7 +199,7 @@ async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
     finish: async () => {
       const tensors = Object.fromEntries(Object.entries(weightMap).map(([name, [tensor]]) => [name, tensor]));
       const {data, specs} = await tf.io.encodeWeights(tensors);
-      const trained = await tf.loadGraphModel(tf.io.fromMemory({...artifacts!, weightSpecs: specs, weightData: data}));
+      const trained = await tf.loadGraphModel(tf.io.fromMemory({...artifacts, weightSpecs: specs, weightData: data}));
       student.dispose();
       return trained;
     }

@@ -3,6 +3,7 @@ import {BlockLayout} from '@tfjs-blocksparse/core';
 // Registers the graph ops that the converted nodes name.
 import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
+import {artifactsOf} from './model_artifacts';
 import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
@@ -48,12 +49,8 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
 export async function sparsifyGraphModel(model: tf.GraphModel, options: SparsifyOptions):
     Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   checkOptions(options);
-  let artifacts: tf.io.ModelArtifacts|undefined;
-  await model.save(tf.io.withSaveHandler(async a => {
-    artifacts = a;
-    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
-  }));
-  if (artifacts?.weightData == null || artifacts.weightSpecs == null) {
+  const artifacts = await artifactsOf(model);
+  if (artifacts.weightData == null || artifacts.weightSpecs == null) {
     throw new Error('sparsifyGraphModel: the model holds no weights to convert (was it loaded from a model.json?)');
   }
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);

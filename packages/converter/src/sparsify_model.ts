@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 // The loaded model is made of these classes: they must be registered.
 import '@tfjs-blocksparse/layers';
 
+import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
@@ -32,12 +33,8 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
 
 async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions):
     Promise<{model: tf.LayersModel, report: SparsifyReport}> {
-  let artifacts: tf.io.ModelArtifacts|undefined;
-  await model.save(tf.io.withSaveHandler(async a => {
-    artifacts = a;
-    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
-  }));
-  const {modelTopology, weightSpecs, weightData} = artifacts!;
+  const artifacts = await artifactsOf(model);
+  const {modelTopology, weightSpecs, weightData} = artifacts;
   const weights = tf.io.decodeWeights(weightData!, weightSpecs!);
   const topology = JSON.parse(JSON.stringify(modelTopology)) as LayerJSON;
   const layers: LayerReport[] = [];
@@ -55,7 +52,7 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
     });
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadLayersModel(tf.io.fromMemory({
-      ...artifacts!, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
+      ...artifacts, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
       weightSpecs: encoded.specs, weightData: encoded.data
     }));
     return {

@@ -3,6 +3,8 @@ import '@tfjs-blocksparse/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import {distill, sparsifyModel} from '@tfjs-blocksparse/converter';
 
+import {artifactsOf} from '../src/model_artifacts';
+
 import {GraphFixture, seeded} from './graph_fixture';
 
 beforeAll(async () => {
@@ -54,12 +56,7 @@ describe('distill', () => {
     expect(report.metric).toBe('relative error');
     expect(report.after).toBeLessThan(report.before * 0.8);
     // What save writes is what was trained.
-    let saved: tf.io.ModelArtifacts|undefined;
-    await model.save(tf.io.withSaveHandler(async a => {
-      saved = a;
-      return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a)};
-    }));
-    const reloaded = await tf.loadGraphModel(tf.io.fromMemory(saved!));
+    const reloaded = await tf.loadGraphModel(tf.io.fromMemory(await artifactsOf(model)));
     const probe = seeded([8, 32], 5);
     expect(tf.max(tf.abs(tf.sub(reloaded.predict(probe) as tf.Tensor, model.predict(probe) as tf.Tensor))).dataSync()[0]).toBe(0);
   });

@@ -5,6 +5,8 @@ import {densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
 import {sparsifyModel} from '@tfjs-blocksparse/converter';
 import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
+import {artifactsOf} from '../src/model_artifacts';
+
 import {GraphFixture, seeded} from './graph_fixture';
 
 beforeAll(async () => {
@@ -42,12 +44,7 @@ function feeds(): tf.NamedTensorMap {
 }
 
 async function nodesOf(model: tf.GraphModel): Promise<Array<{name: string, op: string}>> {
-  let nodes: Array<{name: string, op: string}> = [];
-  await model.save(tf.io.withSaveHandler(async artifacts => {
-    nodes = (artifacts.modelTopology as {node: typeof nodes}).node;
-    return {modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts)};
-  }));
-  return nodes;
+  return ((await artifactsOf(model)).modelTopology as {node: Array<{name: string, op: string}>}).node;
 }
 
 function maxRelativeError(actual: tf.Tensor[], expected: tf.Tensor[]): number {
