@@ -15,7 +15,7 @@ const PROGRAM_RUNNERS = ['runWebGLProgram', 'runWebGPUProgram'];
  */
 export function programsPerLayerCall(): number|null {
   return programsPerRepeatedCall(
-      blockSparseDense({units: 640, activation: 'relu', blockSize: 32, density: 1 / 4, seed: 7}),
+      () => blockSparseDense({units: 640, activation: 'relu', blockSize: 32, density: 1 / 4, seed: 7}),
       () => tf.tensor(seededValues(512, 51), [1, 512]));
 }
 
@@ -26,17 +26,18 @@ export function programsPerLayerCall(): number|null {
  */
 export function programsPerPointwiseConvCall(): number|null {
   return programsPerRepeatedCall(
-      blockSparseConv2D({filters: 64, kernelSize: 1, useBias: false, blockSize: 16, density: 1 / 2, seed: 8}),
+      () => blockSparseConv2D({filters: 64, kernelSize: 1, useBias: false, blockSize: 16, density: 1 / 2, seed: 8}),
       () => tf.tensor(seededValues(8 * 8 * 32, 52), [1, 8, 8, 32]));
 }
 
-function programsPerRepeatedCall(layer: {apply: (x: tf.Tensor) => unknown, dispose: () => unknown}, input: () => tf.Tensor): number|null {
+function programsPerRepeatedCall(
+    makeLayer: () => {apply: (x: tf.Tensor) => unknown, dispose: () => unknown}, input: () => tf.Tensor): number|null {
   const backend = tf.backend() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const runner = PROGRAM_RUNNERS.find(name => typeof backend[name] === 'function');
   if (runner == null) {
-    layer.dispose();
     return null;
   }
+  const layer = makeLayer();
   try {
     return scopedSync(() => {
       const x = input();
