@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from './model_artifacts';
+import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
 
 type Model = tf.LayersModel|tf.GraphModel;
 
@@ -178,16 +178,12 @@ async function trainable(student: Model): Promise<Trainable> {
  */
 async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
   const artifacts = await artifactsOf(student);
-  const nodes = (artifacts.modelTopology as {node: Array<{op: string, input?: string[]}>}).node;
-  const names = new Set(nodes.filter(n => n.op === GRAPH_MATMUL_OP || n.op === GRAPH_CONV2D_OP).flatMap(n => {
-    const fusedBias = (n.input?.length ?? 0) > 3 && !n.input![3].startsWith('^') ? [n.input![3]] : [];
-    return [n.input![1], ...fusedBias].map(input => input.split(':')[0]);
-  }));
-  if (names.size === 0) {
+  const names = blockSparseWeightNames((artifacts.modelTopology as {node: NodeDef[]}).node);
+  if (names.length === 0) {
     throw new Error('distill: the graph model has no block-sparse nodes to train (convert it first)');
   }
   const weightMap = student.weights;
-  const variables = [...names].filter(name => weightMap[name] != null).map(name => {
+  const variables = names.filter(name => weightMap[name] != null).map(name => {
     const variable = tf.variable(weightMap[name][0]);
     weightMap[name][0].dispose();
     weightMap[name] = [variable];

@@ -60,12 +60,7 @@ function quantizeValues(values: Float32Array, dtype: QuantizeDtype):
     return {values: Uint16Array.from(values, toFloat16Bits), quantization: {dtype}};
   }
   const levels = dtype === 'uint8' ? 255 : 65535;
-  let lo = 0;
-  let hi = 0;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  const [lo, hi] = rangeWithZero(values);
   const out = dtype === 'uint8' ? new Uint8Array(values.length) : new Uint16Array(values.length);
   if (lo === hi) {
     return {values: out, quantization: {dtype, min: lo, scale: 1}};
@@ -79,13 +74,19 @@ function quantizeValues(values: Float32Array, dtype: QuantizeDtype):
   return {values: out, quantization: {dtype, min, scale}};
 }
 
+/** The smallest and largest value, widened to include 0. */
+function rangeWithZero(values: ArrayLike<number>): [number, number] {
+  let [lo, hi] = [0, 0];
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i]);
+    hi = Math.max(hi, values[i]);
+  }
+  return [lo, hi];
+}
+
 /** Non-negative integers below 2^16 as uint8 or uint16, exactly; undefined when they do not fit. */
 function narrowIntegers(values: Int32Array): {values: Uint8Array|Uint16Array, dtype: 'uint8'|'uint16'}|undefined {
-  let [lo, hi] = [0, 0];
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  const [lo, hi] = rangeWithZero(values);
   if (lo < 0 || hi > 65535) {
     return undefined;
   }

@@ -81,8 +81,21 @@ function nodeName(input: string): string {
   return input.replace(/^\^/, '').split(':')[0];
 }
 
+/** A GraphDef string attribute (base64 in model.json); atob, so that this also runs in a page. */
 function decodeString(value: string|undefined): string|undefined {
-  return value == null ? undefined : Buffer.from(value, 'base64').toString('utf8');
+  return value == null ? undefined : atob(value);
+}
+
+/**
+ * The weights a converted graph model trains: each block-sparse node's packed
+ * weight and fused bias (inputs 1 and 3 of the node replace() writes).
+ */
+export function blockSparseWeightNames(nodes: NodeDef[]): string[] {
+  const names = nodes.filter(n => n.op === GRAPH_MATMUL_OP || n.op === GRAPH_CONV2D_OP).flatMap(n => {
+    const data = (n.input ?? []).filter(i => !i.startsWith('^'));
+    return [data[1], ...(data.length > 3 ? [data[3]] : [])].map(nodeName);
+  });
+  return [...new Set(names)];
 }
 
 function intList(attr: AttrValue|undefined): number[]|undefined {

@@ -24,7 +24,6 @@ const SPARSE_CLASS: Record<string, string> = {Dense: 'BlockSparseDense', Conv2D:
  */
 export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(model: M, options: SparsifyOptions):
     Promise<{model: M, report: SparsifyReport}> {
-  checkOptions(options);
   if (model instanceof tf.GraphModel) {
     return sparsifyGraphModel(model, options) as Promise<{model: M, report: SparsifyReport}>;
   }
@@ -33,6 +32,7 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
 
 async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions):
     Promise<{model: tf.LayersModel, report: SparsifyReport}> {
+  checkOptions(options);
   const artifacts = await artifactsOf(model);
   const {modelTopology, weightSpecs, weightData} = artifacts;
   const weights = tf.io.decodeWeights(weightData!, weightSpecs!);
