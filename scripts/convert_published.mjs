@@ -78,9 +78,7 @@ for (const [name, spec] of Object.entries(PUBLISHED)) {
     console.log(`${name}: package ${spec.package} is not installed, skipped`);
     continue;
   }
-  const load = spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel;
-  const original = await load(converter.loadFrom(path));
-  const artifacts = await converter.loadFrom(path).load();
+  const {artifacts, model: original} = await converter.readModel(path);
   const inputs = Number(args.crops) > 0 ? randomCrops(args.inputs, spec.inputShape, Number(args.crops)) :
                                           converter.readInputs(args.inputs, {shape: spec.inputShape, count: Number(args.count)});
   const probe = tf.slice(inputs, 0, 4);

@@ -8,7 +8,7 @@ import {parseArgs} from 'util';
 
 import {distill} from './distill';
 import {readInputs} from './node_inputs';
-import {checkOutputDirectory, loadFrom, ModelFormat, modelFormatOf, saveTo, weightBytes} from './node_io';
+import {checkOutputDirectory, ModelFormat, readModel, saveTo, weightBytes} from './node_io';
 import {maskToPng} from './png';
 import {QUANTIZE_DTYPES, QuantizeDtype} from './quantize';
 import {formatBytes, formatReport} from './report';
@@ -181,15 +181,6 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
   } finally {
     inputs.dispose();
   }
-}
-
-/** A model.json of either format, loaded as its format's model class. */
-async function readModel(modelPath: string) {
-  const artifacts = await loadFrom(modelPath).load!();
-  const format = modelFormatOf(artifacts, modelPath);
-  const model = format === 'graph-model' ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) :
-                                           await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return {artifacts, format, model};
 }
 
 /** The encoding most of a model's float32 weights have in its files ('float32' when not quantized). */

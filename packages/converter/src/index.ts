@@ -2,7 +2,7 @@ export {accuracy} from './accuracy';
 export {distill, DistillOptions, DistillReport} from './distill';
 export {main} from './cli';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
-export {loadFrom, ModelFormat, modelFormatOf, saveTo, SaveOptions, weightBytes} from './node_io';
+export {loadFrom, ModelFormat, modelFormatOf, readModel, saveTo, SaveOptions, weightBytes} from './node_io';
 export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights} from './quantize';
 export {InputOptions, readInputs} from './node_inputs';
 export {maskToPng} from './png';

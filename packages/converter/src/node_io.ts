@@ -81,6 +81,16 @@ export function modelFormatOf(artifacts: tf.io.ModelArtifacts, source: string): 
                   `(format ${JSON.stringify(artifacts.format ?? null)}, modelTopology keys: ${keys})`);
 }
 
+/** A model.json of either format, read once and loaded as its format's model class. */
+export async function readModel(modelPath: string):
+    Promise<{artifacts: tf.io.ModelArtifacts, format: ModelFormat, model: tf.LayersModel|tf.GraphModel}> {
+  const artifacts = await loadFrom(modelPath).load!();
+  const format = modelFormatOf(artifacts, modelPath);
+  const model = format === 'graph-model' ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) :
+                                           await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  return {artifacts, format, model};
+}
+
 /** Bytes of a model's weight files (as its manifest lays them out). */
 export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
   return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(s), 0);

@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {loadFrom, main, weightBytes} from '@tfjs-blocksparse/converter';
+import {main, readModel, weightBytes} from '@tfjs-blocksparse/converter';
 import {mkdtempSync, readFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {join} from 'path';
@@ -27,7 +27,7 @@ async function convert(...argv: string[]) {
 
 describe.each(Object.keys(PUBLISHED))('published model %s', name => {
   const spec = PUBLISHED[name];
-  const load = (path: string) => spec.format === 'graph-model' ? tf.loadGraphModel(loadFrom(path)) : tf.loadLayersModel(loadFrom(path));
+  const load = async (path: string) => (await readModel(path)).model;
 
   test('converts through the CLI: equal to the original at density 1, a third of its uint8 bytes at 1/4', async () => {
     const path: string|null = writePublishedModel(name, dir);
