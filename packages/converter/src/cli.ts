@@ -29,7 +29,8 @@ _FusedMatMul, Conv2D and FusedConv2D nodes with a constant weight), weights floa
 default: as the input's.
 --distill: fine-tune the converted model to reproduce the original's outputs on unlabelled inputs (no labels
 needed): a folder of .png/.jpg images (resized, pixels mapped to --image-range, default 0,1) or .npy/.json
-tensors, or 'generated' (random inputs: a last resort). Reports agreement with the original before and after.`;
+tensors, or 'generated' (random inputs: a last resort). Reports agreement with the original before and after.
+--seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
 /** What a user needs to run the converted model, on any backend. */
 function loadingNote(format: ModelFormat): string {
@@ -148,7 +149,7 @@ async function convert(args: string[], output: CliOutput) {
   }
   let distilled = '';
   if (values['distill'] != null) {
-    ({model: sparse, summary: distilled} = await distillCli(model, sparse, values['distill'], epochs, imageRange, output));
+    ({model: sparse, summary: distilled} = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed}, output));
   }
   const saved = await sparse.save(saveTo(outDir, {quantize: outputDtype === 'float32' ? undefined : () => outputDtype}));
   const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
@@ -159,7 +160,8 @@ async function convert(args: string[], output: CliOutput) {
 }
 
 async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
-    original: M, sparse: M, source: string, epochs: number, imageRange: [number, number]|undefined, output: CliOutput) {
+    original: M, sparse: M, source: string,
+    {epochs, imageRange, seed}: {epochs: number, imageRange: [number, number]|undefined, seed: number}, output: CliOutput) {
   const shapes = original.inputs.map(i => i.shape);
   if (shapes.length !== 1) {
     throw new Error(`--distill: the model has ${shapes.length} inputs; distill takes models with one`);
@@ -167,7 +169,7 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
   const inputs = readInputs(source, {shape: (shapes[0] ?? []).slice(1), imageRange});
   try {
     const {model, report} = await distill(original, sparse, {
-      inputs, epochs,
+      inputs, epochs, seed,
       onEpoch: (epoch, total, logs) => output.err(
           `\r${progressBar(epoch, total)} distill epoch ${epoch}/${total} loss ${logs.loss.toExponential(2)} ` +
           `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(60))

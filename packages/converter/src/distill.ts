@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import {seededRandom} from '@tfjs-blocksparse/core';
 
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
@@ -18,6 +19,8 @@ export interface DistillOptions {
   patience?: number;
   /** How agreement is measured; default: top-1 where the teacher outputs probabilities (softmax), else relative error. */
   metric?: DistillReport['metric'];
+  /** Seeds the order examples are visited in (default 0): the same call gives the same model. */
+  seed?: number;
   onEpoch?: (epoch: number, epochs: number, logs: {loss: number, heldOutLoss: number, agreement: number}) => void;
 }
 
@@ -50,7 +53,7 @@ export interface DistillReport {
  */
 export async function distill<M extends Model>(teacher: Model, student: M, options: DistillOptions):
     Promise<{model: M, report: DistillReport}> {
-  const {inputs, epochs = 20, batchSize = 32, learningRate = 1e-3, heldOut = 0.2, patience = 3} = options;
+  const {inputs, epochs = 20, batchSize = 32, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} = options;
   if (!(inputs instanceof tf.Tensor) || inputs.rank < 1 || inputs.shape[0] < 2) {
     throw new Error('distill: inputs must be a tensor of at least 2 examples [n, ...input shape]');
   }
@@ -67,6 +70,7 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
   const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
   const {variables, forward, finish} = await trainable(student);
   const optimizer = tf.train.adam(learningRate);
+  const random = seededRandom(seed);
   const evaluate = () => tf.tidy(() => {
     const out = predictInBatches({predict: x => forward(x)}, held, batchSize);
     return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
@@ -78,7 +82,7 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     let sinceBest = 0;
     while (epoch < epochs && sinceBest < patience) {
       let total = 0;
-      const order = tf.util.createShuffledIndices(train.shape[0]);
+      const order = shuffledIndices(train.shape[0], random);
       for (let i = 0; i < order.length; i += batchSize) {
         const loss = tf.tidy(() => {
           const index = tf.tensor1d(Array.from(order.subarray(i, i + batchSize)), 'int32');
@@ -113,6 +117,16 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     tf.dispose([train, held, trainTargets, heldTargets]);
     optimizer.dispose();
   }
+}
+
+/** 0..n-1 in a random order (Fisher-Yates), drawn from `random`. */
+function shuffledIndices(n: number, random: () => number): Int32Array {
+  const order = Int32Array.from({length: n}, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {
