@@ -13,6 +13,13 @@ export interface BlockSparseLSTMCellArgs extends LSTMCellArgs, Omit<BlockSparseL
    * of h. Default false.
    */
   multiplicative?: boolean;
+  /**
+   * Density of the input kernels (kernel, multKernel); default `density`.
+   * A narrow input (an embedding of 32) has one row of blocks: at density
+   * 1/8 only 1/8 of the gates would see the input at all, so such cells keep
+   * the input kernels denser than the recurrent ones.
+   */
+  inputDensity?: number;
   /** Explicit layouts by weight name (as saved in the config). */
   layouts?: Record<string, BlockLayoutJSON>;
 }
@@ -54,6 +61,9 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
   constructor(private readonly args: BlockSparseLSTMCellArgs) {
     super(args);
     checkLayoutArgs(args, BlockSparseLSTMCell.className);
+    if (args.inputDensity != null && !(args.inputDensity > 0 && args.inputDensity <= 1)) {
+      throw new Error(`${BlockSparseLSTMCell.className}: inputDensity must be in (0, 1], got ${args.inputDensity}`);
+    }
     if (!Number.isInteger(args.units) || args.units % args.blockSize !== 0) {
       throw new Error(`${BlockSparseLSTMCell.className}: units (${args.units}) must be a multiple of blockSize (${args.blockSize})`);
     }
@@ -77,8 +87,10 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
     const units = this.units;
     const sparse = (name: string, rows: number, cols: number, index: number, init: Initializer,
                     regularizer: Regularizer, constraint: Constraint) => {
+      const isInput = name === 'kernel' || name === 'multKernel';
+      const density = isInput ? this.args.inputDensity ?? this.args.density : this.args.density;
       const layout = resolveLayout(
-          {...this.args, layout: this.args.layouts?.[name], seed: (this.args.seed ?? 0) + index}, rows, cols,
+          {...this.args, density, layout: this.args.layouts?.[name], seed: (this.args.seed ?? 0) + index}, rows, cols,
           `${BlockSparseLSTMCell.className} ${name}`);
       this.layouts[name] = layout;
       this.kernels[name] = this.addWeight(
@@ -130,6 +142,7 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
       ...mirroredConfig(this.template, shared),
       ...layoutArgs,
       multiplicative: this.multiplicative,
+      ...(this.args.inputDensity == null ? {} : {inputDensity: this.args.inputDensity}),
       ...(layouts == null ? {} : {layouts: layouts as unknown as tf.serialization.ConfigDict})
     };
   }

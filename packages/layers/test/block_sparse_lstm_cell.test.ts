@@ -64,6 +64,16 @@ describe('BlockSparseLSTMCell', () => {
     expect(values(loaded.predict(x))).toEqual(values(model.predict(x)));
   });
 
+  test('inputDensity sets the input kernels\' density apart from the recurrent ones, and survives save and load', async () => {
+    const cell = blockSparseLSTMCell({units: 32, blockSize: 8, density: 0.125, inputDensity: 1, multiplicative: true, layoutKind: 'smallWorld'});
+    const model = tf.sequential({layers: [tf.layers.rnn({inputShape: [3, 8], cell})]});
+    const densities = (c: BlockSparseLSTMCell) => Object.fromEntries(Object.entries(c.layouts).map(([name, l]) => [name, l.density]));
+    expect(densities(cell)).toEqual({kernel: 1, recurrentKernel: 0.125, multKernel: 1, multRecurrentKernel: 0.125});
+    const loaded = await roundTrip(model);
+    expect(densities((loaded.layers[0] as unknown as {cell: BlockSparseLSTMCell}).cell)).toEqual(densities(cell));
+    expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, inputDensity: 0})).toThrow(/inputDensity must be in \(0, 1\], got 0/);
+  });
+
   test('units that the block size does not divide are refused clearly', () => {
     expect(() => blockSparseLSTMCell({units: 10, blockSize: 4})).toThrow(/units \(10\) must be a multiple of blockSize \(4\)/);
   });
