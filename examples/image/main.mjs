@@ -42,7 +42,7 @@ async function bitsOn(model, images) {
 }
 
 async function main(status) {
-  await chooseBackend(document.getElementById('backend'));
+  await chooseBackend(document.getElementById('backend'), {warnOfWasmTraining: true});
   status('loading the MNIST digits…');
   const {train, test} = await loadDigits();
   // Every 5th test digit: 20 of each class.

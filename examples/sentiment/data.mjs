@@ -6,7 +6,15 @@ import core from '@tfjs-blocksparse/core';
 import {readRepoJSON} from '../shared/repo_files.mjs';
 
 export const SOURCES = ['imdb', 'yelp', 'amazon'];
-export const FEATURES = 1024;
+/** Words the models know; the rest read as UNKNOWN. */
+export const VOCABULARY = 2000;
+/** Word numbers: PAD fills short texts, UNKNOWN stands for words outside the vocabulary. */
+export const PAD = 0;
+export const UNKNOWN = 1;
+const FIRST_WORD = 2;
+export const INPUT_SIZE = FIRST_WORD + VOCABULARY;
+/** Words read per text (99% of the sentences have at most 36). */
+export const MAX_TOKENS = 32;
 const TEST_FRACTION = 0.2;
 
 export async function loadCorpus() {
@@ -36,7 +44,7 @@ export function tokenize(text) {
   return text.toLowerCase().match(/[a-z0-9']+|[!?]/g) ?? [];
 }
 
-/** The FEATURES most frequent words of the training sentences (ties alphabetical): the same list in Node and in a page. */
+/** The VOCABULARY most frequent words of the training sentences (ties alphabetical), numbered from FIRST_WORD: the same list in Node and in a page. */
 export function buildVocabulary(texts) {
   const counts = new Map();
   for (const text of texts) {
@@ -44,20 +52,48 @@ export function buildVocabulary(texts) {
       counts.set(word, (counts.get(word) ?? 0) + 1);
     }
   }
-  const ranked = [...counts].sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : 1)).slice(0, FEATURES);
-  return new Map(ranked.map(([word], i) => [word, i]));
+  const ranked = [...counts].sort(([a, ca], [b, cb]) => cb - ca || (a < b ? -1 : 1)).slice(0, VOCABULARY);
+  return new Map(ranked.map(([word], i) => [word, FIRST_WORD + i]));
 }
 
-/** A binary bag of words over the vocabulary: [texts.length * FEATURES]. */
-export function featurize(texts, vocabulary) {
-  const features = new Float32Array(texts.length * FEATURES);
+/**
+ * Each text as MAX_TOKENS word numbers in reading order: UNKNOWN for words
+ * outside the vocabulary, PAD in front of short texts (so that every text
+ * ends at the last step, where the classifier reads the state), the last
+ * MAX_TOKENS words of long ones. [texts.length * MAX_TOKENS].
+ */
+export function encodeTexts(texts, vocabulary) {
+  const codes = new Int32Array(texts.length * MAX_TOKENS).fill(PAD);
   texts.forEach((text, i) => {
-    for (const word of tokenize(text)) {
-      const k = vocabulary.get(word);
-      if (k !== undefined) {
-        features[i * FEATURES + k] = 1;
-      }
-    }
+    const words = tokenize(text).slice(-MAX_TOKENS);
+    words.forEach((word, j) => {
+      codes[(i + 1) * MAX_TOKENS - words.length + j] = vocabulary.get(word) ?? UNKNOWN;
+    });
   });
-  return features;
+  return codes;
+}
+
+/** Whether a text has at least one word the vocabulary knows. */
+export function hasKnownWords(text, vocabulary) {
+  return tokenize(text).some(word => vocabulary.has(word));
+}
+
+const NEGATION = /^(not|no|never|nothing|nor|without)$|n't$/;
+const CONTRAST = new Set(['but', 'although', 'though', 'however', 'yet']);
+const COPULAS = new Set(['is', 'was', 'are', 'were']);
+const COPULA = /\b(is|was|are|were)\b/i;
+
+/**
+ * Counterfactual copies that teach negation: a short sentence with one
+ * "is/was/are/were", no negation and no contrast ("This movie is bad.")
+ * gets "not" after the verb and the opposite label ("This movie is not
+ * bad.", positive). A bag of words cannot use them; a model that reads
+ * word order can learn what "not" does to what follows.
+ */
+export function negatedCopies(sentences, maxWords = 12) {
+  return sentences.filter(({text}) => {
+    const words = tokenize(text);
+    return words.length <= maxWords && words.filter(w => COPULAS.has(w)).length === 1 &&
+           !words.some(w => NEGATION.test(w) || CONTRAST.has(w));
+  }).map(s => ({...s, text: s.text.replace(COPULA, '$1 not'), label: 1 - s.label, negated: true}));
 }

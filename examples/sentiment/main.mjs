@@ -1,11 +1,14 @@
 import tf from '@tensorflow/tfjs';
+import core from '@tfjs-blocksparse/core';
 
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
-import {buildVocabulary, featurize, FEATURES, loadCorpus, splitCorpus} from './data.mjs';
-import {compile, evaluate, VARIANTS} from './model.mjs';
+import {buildVocabulary, encodeTexts, hasKnownWords, loadCorpus, MAX_TOKENS, negatedCopies, splitCorpus, VOCABULARY} from './data.mjs';
+import {compile, evaluate, oneHotTexts, VARIANTS} from './model.mjs';
 
 const SEED = 1;
+const TRAIN_STEPS = 20;
+const BATCH = 32;
 const models = {};
 
 async function main(status) {
@@ -13,8 +16,10 @@ async function main(status) {
   status('loading the sentences…');
   const {train, test} = splitCorpus(await loadCorpus(), SEED);
   const vocabulary = buildVocabulary(train.map(s => s.text));
-  const testX = featurize(test.map(s => s.text), vocabulary);
+  const testX = encodeTexts(test.map(s => s.text), vocabulary);
   const testY = test.map(s => s.label);
+  const negatedTest = negatedCopies(test);
+  const negatedX = encodeTexts(negatedTest.map(s => s.text), vocabulary);
   show('data-output', `${train.length} training and ${test.length} test sentences, e.g.\n` +
       test.slice(0, 3).map(s => `  ${s.label ? 'positive' : 'negative'} (${s.source}): ${s.text}`).join('\n'));
 
@@ -23,69 +28,82 @@ async function main(status) {
   Object.assign(models, await loadLayersModels(Object.keys(VARIANTS), compile));
   status(`evaluating the models on the test sentences (the first calls compile ${tf.getBackend()}'s programs)…`);
   for (const variant of Object.keys(VARIANTS)) {
-    const {units, density} = VARIANTS[variant];
+    const {cell, units, density} = VARIANTS[variant];
+    const stored = results.variants[variant];
     const here = await evaluate(models[variant], testX, testY);
-    appendRow(table, [variant, units, density, results.variants[variant].params, results.variants[variant].testAccuracy.toFixed(3), here.accuracy.toFixed(3)]);
+    const negated = await evaluate(models[variant], negatedX, negatedTest.map(s => s.label));
+    appendRow(table, [variant, cell, units, density, stored.params, stored.testAccuracy.toFixed(3), here.accuracy.toFixed(3),
+                      stored.negatedTestAccuracy.toFixed(3), negated.accuracy.toFixed(3)]);
   }
-  drawLayout(document.getElementById('layout-same-width'), models['sparse-same-width'].getLayer('hidden').layout, 'sparse-same-width hidden');
-  drawLayout(document.getElementById('layout-same-params'), models['sparse-same-params'].getLayer('hidden').layout, 'sparse-same-params hidden');
+  const cell = models.sparse.getLayer('recurrent').cell;
+  drawLayout(document.getElementById('layout-recurrentKernel'), cell.layouts.recurrentKernel, 'sparse recurrentKernel');
+  drawLayout(document.getElementById('layout-multRecurrentKernel'), cell.layouts.multRecurrentKernel, 'sparse multRecurrentKernel');
 
   const classify = async () => {
-    const features = featurize([document.getElementById('sentence').value], vocabulary);
-    if (!features.some(v => v !== 0)) {
-      show('prediction', 'No known words: the models read only the 1,024 most frequent words of the training sentences, ' +
-          'and none of them is here, so any answer would be a guess.');
+    const sentence = document.getElementById('sentence').value;
+    // Which sentence the answer is for (a test reads it to know the answer is in).
+    const answer = text => {
+      show('prediction', text);
+      document.getElementById('prediction').dataset.sentence = sentence;
+    };
+    if (!hasKnownWords(sentence, vocabulary)) {
+      answer(`No known words: the models know only the ${VOCABULARY.toLocaleString()} most frequent words of the ` +
+          'training sentences, and none of them is here, so any answer would be a guess.');
       return;
     }
-    const x = tf.tensor2d(features, [1, FEATURES]);
+    const x = oneHotTexts(encodeTexts([sentence], vocabulary));
     const lines = [];
     for (const [variant, model] of Object.entries(models)) {
       const p = model.predict(x);
       const positive = (await p.data())[0];
       p.dispose();
-      lines.push(`${variant.padEnd(20)} ${positive >= 0.5 ? 'positive' : 'negative'}  (p(positive) = ${positive.toFixed(3)})`);
+      lines.push(`${variant.padEnd(8)} ${positive >= 0.5 ? 'positive' : 'negative'}  (p(positive) = ${positive.toFixed(3)})`);
     }
     x.dispose();
-    show('prediction', lines.join('\n'));
+    answer(lines.join('\n'));
   };
   document.getElementById('classify').addEventListener('click', classify);
   await classify();
 
-  // Made on the first fine-tuning, not at start-up: 10 MB the page does not need until then.
-  let trainX, trainY;
+  const training = train.concat(negatedCopies(train));
+  const trainX = encodeTexts(training.map(s => s.text), vocabulary);
+  const random = core.seededRandom(Date.now() % 1e9);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
-    trainX ??= tf.tensor2d(featurize(train.map(s => s.text), vocabulary), [train.length, FEATURES]);
-    trainY ??= tf.tensor2d(train.map(s => s.label), [train.length, 1]);
-    const model = models['sparse-same-params'];
-    const batches = Math.ceil(train.length / 32);
+    const model = models.sparse;
     const canvas = document.getElementById('loss');
     canvas.hidden = false;
     const chart = lossChart(canvas);
     const start = performance.now();
     show('train-output', 'training: the chart is the loss of each batch…');
-    await model.fit(trainX, trainY, {epochs: 1, batchSize: 32, shuffle: true, callbacks: {onBatchEnd: (batch, logs) => {
-      progress((batch + 1) / batches);
-      chart.add(logs.loss);
-    }}});
+    for (let step = 0; step < TRAIN_STEPS; step++) {
+      const rows = Array.from({length: BATCH}, () => Math.floor(random() * training.length));
+      const x = oneHotTexts(Int32Array.from(rows.flatMap(r => Array.from(trainX.subarray(r * MAX_TOKENS, (r + 1) * MAX_TOKENS)))));
+      const y = tf.tensor2d(rows.map(r => training[r].label), [BATCH, 1]);
+      const [loss] = await model.trainOnBatch(x, y);
+      tf.dispose([x, y]);
+      chart.add(loss);
+      progress((step + 1) / TRAIN_STEPS);
+    }
     show('train-output', 'evaluating on the test sentences…');
     const {accuracy} = await evaluate(model, testX, testY);
-    show('train-output', `one epoch in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; test accuracy now ${accuracy.toFixed(3)}`);
+    show('train-output', `${TRAIN_STEPS} steps of ${BATCH} sentences in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; test accuracy now ${accuracy.toFixed(3)}`);
   }));
 
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
     const table = document.getElementById('timing');
-    const one = tf.tensor2d(testX.subarray(0, FEATURES), [1, FEATURES]);
-    timingRow(table, `whole model, one sentence: wide sparse vs dense (${tf.getBackend()})`,
-              await timeAgainstDense(() => models['sparse-same-params'].predict(one), () => models.dense.predict(one)));
+    const one = oneHotTexts(testX.subarray(0, MAX_TOKENS));
+    timingRow(table, `whole model, one sentence: sparse mLSTM vs dense LSTM (${tf.getBackend()})`,
+              await timeAgainstDense(() => models.sparse.predict(one), () => models.dense.predict(one)));
     one.dispose();
-    const layout = models['sparse-same-params'].getLayer('hidden').layout;
-    timingRow(table, `hidden layer ${layout.inputSize} → ${layout.outputSize}, density ${layout.density}, batch 256 (${tf.getBackend()})`, await timeMatMulLayer(layout, 256));
+    const layout = cell.layouts.recurrentKernel;
+    timingRow(table, `recurrent kernel ${layout.inputSize} → ${layout.outputSize}, density ${layout.density}, batch 1, vs tf.matMul (${tf.getBackend()})`,
+              await timeMatMulLayer(layout, 1));
     event.target.disabled = false;
   });
-  return testX.subarray(0, 64 * FEATURES);
+  return testX.subarray(0, 64 * MAX_TOKENS);
 }
 
-mountSweep(document.getElementById('sweep-controls'), {inputSize: FEATURES, outputSize: 512}, timeMatMulLayer);
+mountSweep(document.getElementById('sweep-controls'), {inputSize: 256, outputSize: 1024}, timeMatMulLayer);
 const ready = startPage(main);
-exposeOutputs(ready, models, input => tf.tensor2d(input, [64, FEATURES]), (model, x) => model.predict(x));
+exposeOutputs(ready, models, oneHotTexts, (model, x) => model.predict(x));

@@ -1,6 +1,6 @@
-// What the examples' Node training scripts share: cpu backend, flags,
+// What the examples' Node training scripts share: backend (cpu or wasm), flags,
 // seeded batches, saving and the results file the README quotes.
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 
 import tf from '@tensorflow/tfjs';
@@ -11,14 +11,17 @@ import core from '@tfjs-blocksparse/core';
 /**
  * --steps N: training steps per variant; --quick: a few steps on a small
  * evaluation set, failing unless the loss went down (what CI runs);
- * --out DIR: where weights and results go (default: the example's pretrained/).
+ * --out DIR: where weights and results go (default: the example's pretrained/);
+ * --variants a,b: train only these (results of the others in --out are kept);
+ * --backend cpu|wasm: wasm (tfjs-backend-wasm with this project's kernels) is
+ * several times faster where every op a model needs has a wasm kernel.
  */
 export async function setUp(exampleUrl, defaults) {
   const {values} = parseArgs({options: {
     steps: {type: 'string'}, quick: {type: 'boolean', default: false}, out: {type: 'string'},
-    variants: {type: 'string'},
+    variants: {type: 'string'}, backend: {type: 'string', default: defaults.backend ?? 'cpu'},
   }});
-  await tf.setBackend('cpu');
+  await setBackend(values.backend);
   const quick = values.quick;
   const steps = Number(values.steps ?? (quick ? defaults.quickSteps : defaults.steps));
   if (!Number.isInteger(steps) || steps <= 0) {
@@ -32,7 +35,20 @@ export async function setUp(exampleUrl, defaults) {
     }
   }
   mkdirSync(out, {recursive: true});
-  return {steps, quick, out, variants};
+  return {steps, quick, out, variants, backend: values.backend};
+}
+
+async function setBackend(name) {
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const {default: blockSparseWasm} = await import('@tfjs-blocksparse/backend-wasm');
+    await blockSparseWasm.blockSparseWasmReady();
+  } else if (name !== 'cpu') {
+    throw new Error(`--backend must be cpu or wasm, got ${name}`);
+  }
+  if (!(await tf.setBackend(name))) {
+    throw new Error(`the ${name} backend could not be initialised`);
+  }
 }
 
 /** A seeded stream of batches of row indices, reshuffled each epoch. */
@@ -71,9 +87,15 @@ export function checkLossDecreased(name, before, after) {
   console.log(`${name}: held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
 }
 
+/** Writes results.json, keeping the variants a run with --variants did not train (when their settings match). */
 export function writeResults(out, results) {
   const path = `${out}/results.json`;
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  const {variants: _, ...settings} = results;
+  const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+  const {variants: previousVariants = {}, ...previousSettings} = previous ?? {};
+  const kept = JSON.stringify(previousSettings) === JSON.stringify(settings) ? previousVariants : {};
+  const merged = {...results, variants: {...kept, ...results.variants}};
+  writeFileSync(path, JSON.stringify(merged, null, 2) + '\n');
   console.log(`wrote ${path}`);
 }
 

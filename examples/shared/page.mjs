@@ -13,8 +13,9 @@ const WASM_FILES = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
  * Picks the backend named by ?backend= (default: the first of webgpu,
  * webgl, wasm, cpu that starts), says so on the page, and falls back visibly when
  * the one asked for is missing. Choosing another reloads the page with it.
+ * warnOfWasmTraining: on wasm, say beside the fine-tune button that it is slow there.
  */
-export async function chooseBackend(container) {
+export async function chooseBackend(container, {warnOfWasmTraining: warn = false} = {}) {
   const asked = new URLSearchParams(location.search).get('backend');
   const wanted = asked != null ? [asked, ...BACKENDS.filter(b => b !== asked)] : BACKENDS;
   const failed = [];
@@ -34,7 +35,9 @@ export async function chooseBackend(container) {
   if (chosen === 'wasm') {
     // Compiles the block-sparse wasm kernels and starts their threads (cross-origin isolated pages).
     await core.blockSparseWasmReady();
-    warnOfWasmTraining();
+    if (warn) {
+      warnOfWasmTraining();
+    }
   }
   const select = document.createElement('select');
   for (const name of BACKENDS) {
@@ -56,10 +59,11 @@ export async function chooseBackend(container) {
 }
 
 /**
- * Fine-tuning runs the dense layers' gradients too, and tfjs-backend-wasm
- * 4.22 is slow or missing there (measured: a matMul with its first operand
- * transposed, as in every dense weight gradient, 40x its forward time for
- * the same work; no Conv2DBackpropFilter at all). Say so beside the button.
+ * A page whose fine-tuning runs dense conv or large dense gradients asks for
+ * this note: tfjs-backend-wasm 4.22 is slow or missing there (measured: a
+ * matMul with its first operand transposed, as in every dense weight
+ * gradient, 40x its forward time for the same work; no Conv2DBackpropFilter
+ * at all). Say so beside the button.
  */
 function warnOfWasmTraining() {
   const train = document.getElementById('train');
@@ -400,7 +404,7 @@ export async function fetchPretrained(url, as = 'json') {
   return response[as]();
 }
 
-/** Each variant's pretrained LayersModel (pretrained/<variant>/model.json), compiled so that it can be fine-tuned. */
+/** Each variant's pretrained LayersModel (pretrained/<variant>/model.json), compiled (when given compile) for fine-tuning. */
 export async function loadLayersModels(variants, compile) {
   const models = {};
   for (const variant of variants) {
@@ -411,7 +415,7 @@ export async function loadLayersModels(variants, compile) {
     } catch (e) {
       throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${trainCommand()}\` and reload`);
     }
-    compile(models[variant]);
+    compile?.(models[variant]);
   }
   return models;
 }

@@ -139,16 +139,23 @@ test('a missing weight file is shown in the page with the command that writes it
   }
 });
 
-test('sentiment says when no word is known, and fine-tuning draws its loss and evaluates', async () => {
-  const {page, errors} = await openPage(browser, `${url}/examples/sentiment/index.html?backend=cpu`);
+test('sentiment reads negation, says when no word is known, and fine-tuning draws its loss and evaluates', async () => {
+  const {page, errors} = await openPage(browser, `${url}/examples/sentiment/index.html?backend=wasm`);
+  const classify = async (sentence: string) => {
+    await page.fill('#sentence', sentence);
+    await page.click('#classify');
+    await page.waitForFunction(s => document.getElementById('prediction')?.dataset.sentence === s, sentence);
+    return (await page.textContent('#prediction'))!;
+  };
   try {
     await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
-    await page.fill('#sentence', 'zxqv blorf');
-    await page.click('#classify');
-    await page.waitForFunction(() => /^No known words/.test(document.getElementById('prediction')?.textContent ?? ''));
+    // Neither sentence is in the corpus; the models learnt "not" from counterfactual copies of other sentences.
+    expect(await classify('This phone is bad.')).toMatch(/^sparse +negative/m);
+    expect(await classify('This phone is not bad.')).toMatch(/^sparse +positive/m);
+    expect(await classify('zxqv blorf')).toMatch(/^No known words/);
     await page.click('#train');
     await page.waitForFunction(() => /test accuracy now [0-9.]+$/.test(document.getElementById('train-output')?.textContent ?? ''));
-    expect(Number(await page.getAttribute('#loss', 'data-points'))).toBe(Math.ceil(2402 / 32));
+    expect(Number(await page.getAttribute('#loss', 'data-points'))).toBe(20);
     expect(errors).toEqual([]);
   } finally {
     await page.close();
