@@ -1,7 +1,7 @@
 // npm run bench [-- --backend cpu,wasm,webgpu,browser-webgl,browser-webgpu,browser-wasm] [--size quick|standard|large] [--quick]
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
-// npm run bench -- --models [--backend ...] [--runs N]
+// npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
@@ -20,6 +20,7 @@ const {values: args} = parseArgs({options: {
   quick: {type: 'boolean', default: false},
   runs: {type: 'string'},
   models: {type: 'boolean', default: false},
+  'model-names': {type: 'string'},
   ops: {type: 'string', default: 'matMul,conv2d'},
   'block-sizes': {type: 'string', default: '8,16,32'},
   densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
@@ -75,7 +76,8 @@ function writeResults(backend, machine, rows) {
 function writeModelResults(backend, machine, rows) {
   const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${modelOptions.runs} samples, ${machine}`;
   mkdirSync('bench-results', {recursive: true});
-  const base = `bench-results/models-${backend}`;
+  // A run of some models writes beside the full table, not over it.
+  const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
   console.log('\n' + formatModelTable(rows, title));
@@ -108,7 +110,7 @@ if (models != null) {
   const index = await models.convertModels(converter, require('./published_models.cjs'));
   writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
-const modelOptions = {runs: Number(args.runs ?? 5)};
+const modelOptions = {runs: Number(args.runs ?? 5), names: args['model-names']?.split(',')};
 
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');

@@ -4,7 +4,7 @@ import core from '@tfjs-blocksparse/core';
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {buildVocabulary, encodeTexts, hasKnownWords, loadCorpus, MAX_TOKENS, negatedCopies, splitCorpus, VOCABULARY} from './data.mjs';
-import {compile, evaluate, oneHotTexts, VARIANTS} from './model.mjs';
+import {compile, evaluate, oneHotTexts, predictCodes, VARIANTS} from './model.mjs';
 
 const SEED = 1;
 const TRAIN_STEPS = 20;
@@ -51,15 +51,14 @@ async function main(status) {
           'training sentences, and none of them is here, so any answer would be a guess.');
       return;
     }
-    const x = oneHotTexts(encodeTexts([sentence], vocabulary));
+    const codes = encodeTexts([sentence], vocabulary);
     const lines = [];
     for (const [variant, model] of Object.entries(models)) {
-      const p = model.predict(x);
+      const p = predictCodes(model, codes);
       const positive = (await p.data())[0];
       p.dispose();
       lines.push(`${variant.padEnd(8)} ${positive >= 0.5 ? 'positive' : 'negative'}  (p(positive) = ${positive.toFixed(3)})`);
     }
-    x.dispose();
     answer(lines.join('\n'));
   };
   document.getElementById('classify').addEventListener('click', classify);
@@ -92,10 +91,9 @@ async function main(status) {
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
     const table = document.getElementById('timing');
-    const one = oneHotTexts(testX.subarray(0, MAX_TOKENS));
+    const one = testX.subarray(0, MAX_TOKENS);
     timingRow(table, `whole model, one sentence: sparse mLSTM vs dense LSTM (${tf.getBackend()})`,
-              await timeAgainstDense(() => models.sparse.predict(one), () => models.dense.predict(one)));
-    one.dispose();
+              await timeAgainstDense(() => predictCodes(models.sparse, one), () => predictCodes(models.dense, one)));
     const layout = cell.layouts.recurrentKernel;
     timingRow(table, `recurrent kernel ${layout.inputSize} → ${layout.outputSize}, density ${layout.density}, batch 1, vs tf.matMul (${tf.getBackend()})`,
               await timeMatMulLayer(layout, 1));

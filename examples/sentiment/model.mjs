@@ -46,19 +46,29 @@ export function oneHotTexts(codes) {
   return tf.tidy(() => tf.oneHot(tf.tensor2d(codes, [codes.length / MAX_TOKENS, MAX_TOKENS], 'int32'), INPUT_SIZE).toFloat());
 }
 
-/** Accuracy and mean loss of a model on encoded texts, in batches of 100. */
+/**
+ * p(positive) [n, 1] for encoded texts (an Int32Array or int32 tensor of
+ * n * MAX_TOKENS word numbers): the embedding's rows looked up, the
+ * same numbers as model.predict(oneHotTexts(codes)) without making the
+ * [n, MAX_TOKENS, INPUT_SIZE] one-hot input and multiplying through it.
+ */
+export function predictCodes(model, codes) {
+  return tf.tidy(() => {
+    const words = codes instanceof tf.Tensor ? tf.reshape(codes, [-1, MAX_TOKENS]) :
+                                               tf.tensor2d(codes, [codes.length / MAX_TOKENS, MAX_TOKENS], 'int32');
+    const embedded = tf.gather(model.getLayer('embedding').getWeights()[0], words);
+    return model.getLayer('output').apply(model.getLayer('recurrent').apply(embedded));
+  });
+}
+
+/** Accuracy and mean loss of a model on encoded texts. */
 export async function evaluate(model, codes, labels) {
-  let correct = 0, loss = 0;
-  for (let i = 0; i < labels.length; i += 100) {
-    const n = Math.min(100, labels.length - i);
-    const [right, sum] = tf.tidy(() => {
-      const p = model.predict(oneHotTexts(codes.subarray(i * MAX_TOKENS, (i + n) * MAX_TOKENS)));
-      const y = tf.tensor2d(labels.slice(i, i + n), [n, 1]);
-      return [tf.sum(tf.metrics.binaryAccuracy(y, p)), tf.sum(tf.metrics.binaryCrossentropy(y, p))];
-    });
-    correct += (await right.data())[0];
-    loss += (await sum.data())[0];
-    tf.dispose([right, sum]);
-  }
-  return {accuracy: correct / labels.length, loss: loss / labels.length};
+  const [correct, loss] = tf.tidy(() => {
+    const p = predictCodes(model, codes);
+    const y = tf.tensor2d(labels, [labels.length, 1]);
+    return [tf.mean(tf.metrics.binaryAccuracy(y, p)), tf.mean(tf.metrics.binaryCrossentropy(y, p))];
+  });
+  const values = {accuracy: (await correct.data())[0], loss: (await loss.data())[0]};
+  tf.dispose([correct, loss]);
+  return values;
 }

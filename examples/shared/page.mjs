@@ -150,18 +150,26 @@ function spread(values) {
   return {median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1]};
 }
 
+/** Shortest sample of timeAgainstDense, in ms. */
+const MIN_SAMPLE_MS = 5;
+
 /**
- * Median (and min, max) wall time of `sparse` and `dense` (functions
- * returning a tensor), each read back every run, interleaved so that both
- * see the same load.
+ * Median (and min, max) wall time per call of `sparse` and `dense`
+ * (functions returning a tensor), each call read back, over `runs` samples
+ * interleaved so that both see the same load.
  */
 export async function timeAgainstDense(sparse, dense, runs = 7) {
+  // A sample repeats the call for at least MIN_SAMPLE_MS: a call under the page's timer resolution would read 0.
   const once = async f => {
     const start = performance.now();
-    const y = f();
-    await y.data();
-    y.dispose();
-    return performance.now() - start;
+    let calls = 0;
+    do {
+      const y = f();
+      await y.data();
+      y.dispose();
+      calls++;
+    } while (performance.now() - start < MIN_SAMPLE_MS);
+    return (performance.now() - start) / calls;
   };
   await once(sparse);
   await once(dense);

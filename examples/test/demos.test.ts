@@ -178,7 +178,7 @@ test('the benchmark page shows every committed plot and table', async () => {
   try {
     await page.waitForSelector('body[data-loaded="true"]');
     await page.waitForFunction(() => Array.from(document.images).every(i => i.complete));
-    expect(await page.textContent('#status')).toBe('6 op benchmarks and 7 tables.');
+    expect(await page.textContent('#status')).toBe('6 op benchmarks and 13 tables.');
     expect(await page.$$eval('#ops img', images => images.map(i => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
         .toEqual([true, true, true, true, true, true]);
     expect(errors).toEqual([]);

@@ -3,7 +3,8 @@
 import {readRepoText} from '../shared/repo_files.mjs';
 
 export const ALPHABET = ' abcdefghijklmnopqrstuvwxyz0123456789.,;:!?\'"-()';
-export const CONTEXT = 32;
+/** Characters per training sequence: the model predicts each next one, from an empty state at the start. */
+export const SEQUENCE = 64;
 const HELD_OUT_FRACTION = 0.1;
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
 
@@ -29,19 +30,19 @@ export async function loadText() {
   return {train: codes.subarray(0, cut), heldOut: codes.subarray(cut)};
 }
 
-/** Windows of CONTEXT characters and the character after each, starting at the given offsets. */
-export function windows(codes, starts) {
-  const x = new Int32Array(starts.length * CONTEXT);
-  const y = new Int32Array(starts.length);
+/** Sequences of SEQUENCE characters (x) and the same shifted by one (y, the next characters), at the given offsets. */
+export function sequences(codes, starts) {
+  const x = new Int32Array(starts.length * SEQUENCE);
+  const y = new Int32Array(starts.length * SEQUENCE);
   starts.forEach((s, i) => {
-    x.set(codes.subarray(s, s + CONTEXT), i * CONTEXT);
-    y[i] = codes[s + CONTEXT];
+    x.set(codes.subarray(s, s + SEQUENCE), i * SEQUENCE);
+    y.set(codes.subarray(s + 1, s + SEQUENCE + 1), i * SEQUENCE);
   });
-  return {x, y};
+  return {x, y, count: starts.length};
 }
 
-/** Evenly spaced window starts covering a text, `count` of them. */
+/** `count` sequence starts spread evenly over a text (not overlapping while count * SEQUENCE fits). */
 export function evenStarts(codes, count) {
-  const last = codes.length - CONTEXT - 1;
+  const last = codes.length - SEQUENCE - 1;
   return Array.from({length: count}, (_, i) => Math.floor(i * last / Math.max(1, count - 1)));
 }

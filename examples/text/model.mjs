@@ -1,65 +1,101 @@
-// A character-level language model: the previous CONTEXT characters,
-// embedded and concatenated, through two hidden layers to the next
-// character's logits. Fixed-context rather than recurrent so that it trains
-// in minutes on tfjs's pure-JavaScript cpu backend.
+// A character-level language model as in OpenAI's block-sparse work: a
+// multiplicative LSTM (mLSTM, Krause et al.) whose recurrent kernels are
+// block-sparse with small-world layouts, beside a dense LSTM with as many
+// parameters. Characters come in one-hot and are embedded by a dense layer
+// without bias (tfjs's Embedding layer has no gradient on the wasm backend).
 import tf from '@tensorflow/tfjs';
 import layers from '@tfjs-blocksparse/layers';
 
-import {ALPHABET, CONTEXT} from './data.mjs';
+import {ALPHABET, SEQUENCE} from './data.mjs';
 
-const EMBEDDING = 16;
+const EMBEDDING = 32;
 export const BLOCK_SIZE = 32;
-/** The dense baseline and a block-sparse model 2.5x wider with about as many parameters. */
+/** Gradients are clipped to this global norm: recurrent nets otherwise blow up now and then. */
+const CLIP_NORM = 5;
+/**
+ * A dense LSTM and a block-sparse mLSTM with about as many parameters:
+ * 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks. The
+ * input kernels stay dense: a 32-wide input has one row of blocks, so at
+ * 1/8 most gates would never see the input.
+ */
 export const VARIANTS = {
-  'dense': {units: 256, density: 1},
-  'sparse': {units: 640, density: 1 / 4},
+  'dense': {cell: 'LSTM', units: 240, density: 1},
+  'sparse': {cell: 'mLSTM', units: 512, density: 1 / 8},
 };
 
 export function buildModel(variant, seed) {
   const {units, density} = VARIANTS[variant];
-  const hidden = (name, inputSize, i) => {
-    const kernelInitializer = tf.initializers.heNormal({seed: seed + i});
-    return density === 1 ?
-        tf.layers.dense({units, activation: 'relu', kernelInitializer, name}) :
-        layers.blockSparseDense({units, activation: 'relu', kernelInitializer, name, blockSize: BLOCK_SIZE, density, layoutKind: 'smallWorld', seed: seed + i});
-  };
+  const recurrentInitializer = tf.initializers.glorotUniform({seed: seed + 2});
+  const kernelInitializer = tf.initializers.glorotUniform({seed: seed + 1});
+  const cell = density === 1 ?
+      tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer}) :
+      layers.blockSparseLSTMCell({
+        units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize: BLOCK_SIZE, density,
+        inputDensity: 1, layoutKind: 'smallWorld', seed
+      });
   const model = tf.sequential({layers: [
-    tf.layers.embedding({inputDim: ALPHABET.length, outputDim: EMBEDDING, inputLength: CONTEXT, embeddingsInitializer: tf.initializers.randomUniform({minval: -0.05, maxval: 0.05, seed}), name: 'embedding'}),
-    tf.layers.flatten({name: 'flatten'}),
-    hidden('hidden1', CONTEXT * EMBEDDING, 1),
-    hidden('hidden2', units, 2),
+    tf.layers.dense({inputShape: [null, ALPHABET.length], units: EMBEDDING, useBias: false, kernelInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed}), name: 'embedding'}),
+    tf.layers.rnn({cell, returnSequences: true, name: 'recurrent'}),
     tf.layers.dense({units: ALPHABET.length, kernelInitializer: tf.initializers.glorotUniform({seed: seed + 3}), name: 'logits'}),
   ]});
-  compile(model);
   return model;
 }
 
-export function compile(model) {
-  model.compile({optimizer: tf.train.adam(5e-3), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits)});
+/** [count, SEQUENCE] character codes as the model's one-hot input. */
+export function oneHotSequences(codes, count) {
+  return tf.tidy(() => tf.oneHot(tf.tensor2d(codes, [count, codes.length / count], 'int32'), ALPHABET.length).toFloat());
 }
 
-/** Mean cross-entropy of the next character in bits, over the given windows. */
-export async function bitsPerCharacter(model, {x, y}) {
-  const bits = tf.tidy(() => {
-    const logits = model.predict(tf.tensor2d(x, [y.length, CONTEXT], 'int32'));
-    const labels = tf.oneHot(tf.tensor1d(y, 'int32'), ALPHABET.length);
-    return tf.div(tf.losses.softmaxCrossEntropy(labels, logits), Math.LN2);
+function crossEntropy(model, x, yCodes) {
+  const logits = model.apply(x, {training: true});
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(yCodes, ALPHABET.length), logits);
+}
+
+/** One optimizer step on sequences {x, y, count}, gradients clipped to CLIP_NORM; returns the loss in bits/char. */
+export async function trainStep(model, optimizer, {x, y, count}) {
+  const loss = tf.tidy(() => {
+    const input = oneHotSequences(x, count);
+    const target = tf.tensor2d(y, [count, SEQUENCE], 'int32');
+    const {value, grads} = tf.variableGrads(() => crossEntropy(model, input, target), model.trainableWeights.map(w => w.read()));
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map(g => tf.sum(tf.square(g)))));
+    const scale = tf.minimum(1, tf.div(CLIP_NORM, tf.add(norm, 1e-6)));
+    optimizer.applyGradients(Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, scale)])));
+    return tf.div(value, Math.LN2);
   });
-  const value = (await bits.data())[0];
-  bits.dispose();
-  return value;
+  const bits = (await loss.data())[0];
+  loss.dispose();
+  return bits;
 }
 
-/** Samples `length` characters after `prompt` (codes), one forward pass per character. */
+/** Mean cross-entropy of each next character in bits, over sequences {x, y, count} (each from an empty state). */
+export async function bitsPerCharacter(model, {x, y, count}, batch = 200) {
+  let total = 0;
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    const part = tf.tidy(() => tf.mul(crossEntropy(model, oneHotSequences(x.subarray(i * SEQUENCE, (i + n) * SEQUENCE), n),
+                                                   tf.tensor2d(y.subarray(i * SEQUENCE, (i + n) * SEQUENCE), [n, SEQUENCE], 'int32')), n));
+    total += (await part.data())[0];
+    part.dispose();
+  }
+  return total / count / Math.LN2;
+}
+
+/**
+ * Samples `length` characters after `promptCodes`, one recurrent step per
+ * character: the prompt is read step by step into the state, then each
+ * sampled character is fed back.
+ */
 export async function* generate(model, promptCodes, length, temperature, random) {
-  const context = Array.from(promptCodes.slice(-CONTEXT));
-  while (context.length < CONTEXT) {
-    context.unshift(0);
+  const step = sampler(model);
+  let logits = null;
+  for (const code of promptCodes.length > 0 ? promptCodes : [0]) {
+    logits?.dispose();
+    logits = step([code]);
   }
   for (let i = 0; i < length; i++) {
-    const probs = tf.tidy(() => tf.softmax(tf.div(model.predict(tf.tensor2d(context, [1, CONTEXT], 'int32')), temperature)));
+    const probs = tf.tidy(() => tf.softmax(tf.div(logits, temperature)));
     const p = await probs.data();
-    probs.dispose();
+    tf.dispose([probs, logits]);
     let r = random(), next = p.length - 1;
     for (let k = 0; k < p.length; k++) {
       r -= p[k];
@@ -68,8 +104,38 @@ export async function* generate(model, promptCodes, length, temperature, random)
         break;
       }
     }
-    context.shift();
-    context.push(next);
     yield next;
+    logits = step([next]);
   }
+  logits.dispose();
+  step.dispose();
+}
+
+/**
+ * One recurrent step at a time for a batch of texts: step(codes) takes the
+ * next character of each (an array or int32 tensor of batch length) and
+ * returns the logits of the one after [batch, ALPHABET.length]; the state
+ * lives between calls (a new batch size starts from an empty state).
+ */
+export function sampler(model) {
+  const [embedding, recurrent, output] = ['embedding', 'recurrent', 'logits'].map(name => model.getLayer(name));
+  const units = recurrent.cell.units;
+  let state = [];
+  const step = codes => {
+    const batch = codes instanceof tf.Tensor ? codes.shape[0] : codes.length;
+    if (state.length === 0 || state[0].shape[0] !== batch) {
+      tf.dispose(state);
+      state = [tf.zeros([batch, units]), tf.zeros([batch, units])];
+    }
+    const [logits, h, c] = tf.tidy(() => {
+      const x = embedding.apply(tf.oneHot(codes instanceof tf.Tensor ? codes : tf.tensor1d(codes, 'int32'), ALPHABET.length).toFloat());
+      const [out, hNext, cNext] = recurrent.cell.call([x, ...state], {});
+      return [output.apply(out), hNext, cNext];
+    });
+    tf.dispose(state);
+    state = [h, c];
+    return logits;
+  };
+  step.dispose = () => tf.dispose(state);
+  return step;
 }

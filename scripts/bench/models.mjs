@@ -9,10 +9,10 @@ import layers from '@tfjs-blocksparse/layers';
 
 import {PixelCNN} from '../../examples/image/model.mjs';
 import {SIZE as IMAGE_SIZE} from '../../examples/image/data.mjs';
-import {buildModel as buildSentimentModel} from '../../examples/sentiment/model.mjs';
-import {FEATURES} from '../../examples/sentiment/data.mjs';
-import {buildModel as buildTextModel} from '../../examples/text/model.mjs';
-import {ALPHABET, CONTEXT} from '../../examples/text/data.mjs';
+import {buildModel as buildSentimentModel, predictCodes} from '../../examples/sentiment/model.mjs';
+import {INPUT_SIZE, MAX_TOKENS} from '../../examples/sentiment/data.mjs';
+import {buildModel as buildTextModel, sampler} from '../../examples/text/model.mjs';
+import {ALPHABET} from '../../examples/text/data.mjs';
 
 export const MODEL_BATCHES = [1, 16];
 const MIN_SAMPLE_MS = 200;
@@ -39,6 +39,15 @@ const LSTM = {inputSize: 256, units: 1024, density: 1 / 8, blockSize: 32};
 // The default orthogonal initializer takes minutes for a 1024 x 4096 matrix on cpu; timing does not depend on the values.
 const recurrentInitializer = 'glorotUniform';
 
+/** A text model that samples: step(codes) as the page's generator calls it; dispose frees the model and its state. */
+function textStepper(model) {
+  const step = sampler(model);
+  return {step, dispose: () => {
+    step.dispose();
+    model.dispose();
+  }};
+}
+
 function lstmModel(cell) {
   return tf.sequential({layers: [tf.layers.rnn({cell, inputShape: [1, LSTM.inputSize], name: 'rnn'})]});
 }
@@ -50,21 +59,21 @@ function lstmModel(cell) {
  * loadConverted (converted in Node, where the converter runs).
  */
 function modelPairs(converted) {
-  const codes = b => tf.tensor(Array.from({length: b * CONTEXT}, (_, i) => (i * 7) % ALPHABET.length), [b, CONTEXT], 'int32');
+  const codes = (n, range) => Int32Array.from({length: n}, (_, i) => (i * 7) % range);
   const uniform = shape => tf.randomUniform(shape, 0, 1, 'float32', 1);
   const predict = (model, x) => model.predict(x);
   return [
     {
-      name: 'sentiment', what: 'predict: bag of words -> hidden ReLU (dense 128 units; block-sparse 512 units, 1/4 of 32x32) -> p(positive)',
-      input: b => uniform([b, FEATURES]),
-      make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse-same-params', 1)}),
-      call: predict,
+      name: 'sentiment', what: `predict as the page does: ${MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16) -> p(positive)`,
+      input: b => tf.tensor1d(codes(b * MAX_TOKENS, INPUT_SIZE), 'int32'),
+      make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse', 1)}),
+      call: predictCodes,
     },
     {
-      name: 'text', what: 'one sampling step: 32 characters -> two hidden ReLU layers (dense 256 units; block-sparse 640, 1/4 of 32x32) -> next-character logits',
-      input: codes,
-      make: () => ({dense: buildTextModel('dense', 1), sparse: buildTextModel('sparse', 1)}),
-      call: predict,
+      name: 'text', what: 'one sampling step: a character -> LSTM step (dense 240 units; block-sparse mLSTM 512 units, 1/8 of 32x32) -> next-character logits',
+      input: b => tf.tensor1d(codes(b, ALPHABET.length), 'int32'),
+      make: () => ({dense: textStepper(buildTextModel('dense', 1)), sparse: textStepper(buildTextModel('sparse', 1))}),
+      call: (stepper, x) => stepper.step(x),
     },
     {
       name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image (dense 32 channels; block-sparse 64, 1/4 of 8x8) -> one pixel\'s probability',
@@ -111,9 +120,9 @@ function stats(values) {
  * speedup, denseParams, sparseParams} in ms per call; dense and sparse
  * samples alternate, so that a slow spell of the machine falls on both.
  */
-export async function runModelBenchmarks({converted = [], runs = 5, batches = MODEL_BATCHES, log = () => {}} = {}) {
+export async function runModelBenchmarks({converted = [], runs = 5, batches = MODEL_BATCHES, names, log = () => {}} = {}) {
   const rows = [];
-  for (const pair of modelPairs(converted)) {
+  for (const pair of modelPairs(converted).filter(p => names == null || names.includes(p.name))) {
     const models = pair.make();
     for (const batch of batches.filter(b => pair.batches?.includes(b) ?? true)) {
       const x = pair.input(batch);
