@@ -6,28 +6,21 @@
 // recurrent kernels keep a fraction of their blocks, beside a dense LSTM with
 // as many parameters.
 import tf from '@tensorflow/tfjs';
-import layers from '@tfjs-blocksparse/layers';
+
+import {recurrentCell} from '../shared/recurrent_cell.mjs';
 
 import {INPUT_SIZE, MAX_TOKENS} from './data.mjs';
 
 const EMBEDDING = 32;
 export const BLOCK_SIZE = 16;
-/** The dense LSTM and a block-sparse mLSTM twice as wide with about as many parameters (its input kernels stay dense: a 32-wide input is two rows of blocks). */
+/** The dense LSTM and a block-sparse mLSTM with about as many parameters: 256 units whose recurrent kernels keep 1/4 of their 16x16 blocks. */
 export const VARIANTS = {
   'dense': {cell: 'LSTM', units: 160, density: 1},
   'sparse': {cell: 'mLSTM', units: 256, density: 1 / 4},
 };
 
 export function buildModel(variant, seed) {
-  const {units, density} = VARIANTS[variant];
-  const kernelInitializer = tf.initializers.glorotUniform({seed: seed + 1});
-  const recurrentInitializer = tf.initializers.glorotUniform({seed: seed + 2});
-  const cell = density === 1 ?
-      tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer}) :
-      layers.blockSparseLSTMCell({
-        units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize: BLOCK_SIZE, density,
-        inputDensity: 1, layoutKind: 'smallWorld', seed
-      });
+  const cell = recurrentCell({...VARIANTS[variant], blockSize: BLOCK_SIZE, seed});
   const model = tf.sequential({layers: [
     tf.layers.dense({inputShape: [MAX_TOKENS, INPUT_SIZE], units: EMBEDDING, useBias: false, kernelInitializer: tf.initializers.randomUniform({minval: -0.1, maxval: 0.1, seed}), name: 'embedding'}),
     tf.layers.rnn({cell, name: 'recurrent'}),

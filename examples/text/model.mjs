@@ -4,7 +4,8 @@
 // parameters. Characters come in one-hot and are embedded by a dense layer
 // without bias (tfjs's Embedding layer has no gradient on the wasm backend).
 import tf from '@tensorflow/tfjs';
-import layers from '@tfjs-blocksparse/layers';
+
+import {recurrentCell} from '../shared/recurrent_cell.mjs';
 
 import {ALPHABET, SEQUENCE} from './data.mjs';
 
@@ -12,27 +13,14 @@ const EMBEDDING = 32;
 export const BLOCK_SIZE = 32;
 /** Gradients are clipped to this global norm: recurrent nets otherwise blow up now and then. */
 const CLIP_NORM = 5;
-/**
- * A dense LSTM and a block-sparse mLSTM with about as many parameters:
- * 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks. The
- * input kernels stay dense: a 32-wide input has one row of blocks, so at
- * 1/8 most gates would never see the input.
- */
+/** A dense LSTM and a block-sparse mLSTM with about as many parameters: 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks. */
 export const VARIANTS = {
   'dense': {cell: 'LSTM', units: 240, density: 1},
   'sparse': {cell: 'mLSTM', units: 512, density: 1 / 8},
 };
 
 export function buildModel(variant, seed) {
-  const {units, density} = VARIANTS[variant];
-  const recurrentInitializer = tf.initializers.glorotUniform({seed: seed + 2});
-  const kernelInitializer = tf.initializers.glorotUniform({seed: seed + 1});
-  const cell = density === 1 ?
-      tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer}) :
-      layers.blockSparseLSTMCell({
-        units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize: BLOCK_SIZE, density,
-        inputDensity: 1, layoutKind: 'smallWorld', seed
-      });
+  const cell = recurrentCell({...VARIANTS[variant], blockSize: BLOCK_SIZE, seed});
   const model = tf.sequential({layers: [
     tf.layers.dense({inputShape: [null, ALPHABET.length], units: EMBEDDING, useBias: false, kernelInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed}), name: 'embedding'}),
     tf.layers.rnn({cell, returnSequences: true, name: 'recurrent'}),
