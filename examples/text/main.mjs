@@ -6,7 +6,7 @@ import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lo
 import {ALPHABET, decode, encode, evenStarts, loadText, normalize, SEQUENCE, sequences} from './data.mjs';
 import {bitsPerCharacter, generate, oneHotSequences, sampler, trainStep, VARIANTS} from './model.mjs';
 
-const PAGE_SEQUENCES = 200;
+const PAGE_SEQUENCES = 100;
 const TRAIN_STEPS = 20;
 const BATCH = 16;
 const models = {};
