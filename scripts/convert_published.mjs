@@ -19,6 +19,7 @@ const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
 require('@tfjs-blocksparse/backend-cpu');
 const converter = require('@tfjs-blocksparse/converter');
+const {seededRandom, shuffleInPlace} = require('@tfjs-blocksparse/core');
 const {PUBLISHED, writePublishedModel} = require('./published_models.cjs');
 
 const {values: args} = parseArgs({options: {
@@ -47,7 +48,7 @@ function relativeError(actual, expected) {
 
 /** `perImage` random crops of each image in `dir`, resized to [h, w, c], shuffled (seeded). */
 function randomCrops(dir, [h, w, c], perImage) {
-  const random = require('@tfjs-blocksparse/core').seededRandom(1);
+  const random = seededRandom(1);
   return tf.tidy(() => {
     const images = converter.readInputs(dir, {shape: [2 * h, 2 * w, c]});
     const boxes = [];
@@ -62,12 +63,7 @@ function randomCrops(dir, [h, w, c], perImage) {
       }
     }
     const crops = tf.image.cropAndResize(images, boxes, indices, [h, w]);
-    const order = boxes.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    return tf.gather(crops, order);
+    return tf.gather(crops, shuffleInPlace(boxes.map((_, i) => i), random));
   });
 }
 

@@ -30,12 +30,7 @@ export async function loadCorpus() {
 
 /** A seeded shuffle, then the last fifth held out for testing. */
 export function splitCorpus(corpus, seed) {
-  const random = core.seededRandom(seed);
-  const shuffled = corpus.slice();
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
+  const shuffled = core.shuffleInPlace(corpus.slice(), core.seededRandom(seed));
   const nTest = Math.round(shuffled.length * TEST_FRACTION);
   return {train: shuffled.slice(nTest), test: shuffled.slice(0, nTest)};
 }

@@ -57,12 +57,7 @@ export function batchIndices(n, batchSize, seed) {
   let order = [];
   return () => {
     if (order.length < batchSize) {
-      const fresh = Array.from({length: n}, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [fresh[i], fresh[j]] = [fresh[j], fresh[i]];
-      }
-      order = order.concat(fresh);
+      order = order.concat(core.shuffleInPlace(Array.from({length: n}, (_, i) => i), random));
     }
     return order.splice(0, batchSize);
   };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {seededRandom} from '@tfjs-blocksparse/core';
+import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
@@ -82,7 +82,7 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     let sinceBest = 0;
     while (epoch < epochs && sinceBest < patience) {
       let total = 0;
-      const order = shuffledIndices(train.shape[0], random);
+      const order = shuffleInPlace(Int32Array.from({length: train.shape[0]}, (_, i) => i), random);
       for (let i = 0; i < order.length; i += batchSize) {
         const loss = tf.tidy(() => {
           const index = tf.tensor1d(Array.from(order.subarray(i, i + batchSize)), 'int32');
@@ -117,16 +117,6 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     tf.dispose([train, held, trainTargets, heldTargets]);
     optimizer.dispose();
   }
-}
-
-/** 0..n-1 in a random order (Fisher-Yates), drawn from `random`. */
-function shuffledIndices(n: number, random: () => number): Int32Array {
-  const order = Int32Array.from({length: n}, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
 
 function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {

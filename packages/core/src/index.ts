@@ -4,7 +4,7 @@ export {BlockLayout, BlockLayoutJSON, BlockTable, isBlockLayout} from './layout/
 export {bandedLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
 export {layoutTable, releaseLayoutTables, TableBackend, TableKind} from './layout/backend_tables';
 export {densify, sparsify} from './layout/packing';
-export {seededRandom} from './layout/seeded_random';
+export {seededRandom, shuffleInPlace} from './layout/seeded_random';
 export * from './kernel_names';
 export {blockSparseMatMul, blockSparseMatMulGradW, BlockSparseMatMulOptions} from './ops/block_sparse_mat_mul';
 export {blockSparseConv2d, conv2DInfo} from './ops/block_sparse_conv2d';

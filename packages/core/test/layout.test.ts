@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {bandedLayout, BlockLayout, blockNorms, densify, magnitudeLayout, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
+import {bandedLayout, BlockLayout, blockNorms, densify, magnitudeLayout, randomLayout, seededRandom, shuffleInPlace, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 
 const spec = {inputSize: 128, outputSize: 192, blockSize: 16, density: 0.25, seed: 9};
 
@@ -138,6 +138,18 @@ describe('layout generators', () => {
     expect(() => smallWorldLayout({...spec, rewire: 2})).toThrow(/rewire must be in \[0, 1\], got 2/);
     expect(() => bandedLayout({...spec, density: -0.1})).toThrow(/density must be a number in \[0, 1\]/);
     expect(() => magnitudeLayout(tf.zeros([4]), 2, 0.5)).toThrow(/rank >= 2/);
+  });
+});
+
+describe('shuffleInPlace', () => {
+  test('permutes arrays and typed arrays in place, the same way for the same seed', () => {
+    const items = Array.from({length: 50}, (_, i) => i);
+    const shuffled = shuffleInPlace(items, seededRandom(3));
+    expect(shuffled).toBe(items);
+    expect([...shuffled].sort((a, b) => a - b)).toEqual(Array.from({length: 50}, (_, i) => i));
+    expect(shuffled).not.toEqual(Array.from({length: 50}, (_, i) => i));
+    expect(Array.from(shuffleInPlace(Int32Array.from({length: 50}, (_, i) => i), seededRandom(3)))).toEqual(shuffled);
+    expect(shuffleInPlace(Array.from({length: 50}, (_, i) => i), seededRandom(4))).not.toEqual(shuffled);
   });
 });
 

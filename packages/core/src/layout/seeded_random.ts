@@ -14,3 +14,12 @@ export function seededRandom(seed: number): () => number {
 export function randomInt(random: () => number, n: number): number {
   return Math.min(n - 1, Math.floor(random() * n));
 }
+
+/** Shuffles `items` in place (Fisher-Yates) with draws from `random`, and returns it. */
+export function shuffleInPlace<T extends {length: number, [i: number]: unknown}>(items: T, random: () => number): T {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
