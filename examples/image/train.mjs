@@ -5,7 +5,8 @@ import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
 
 import tf from '@tensorflow/tfjs';
 
-import {batchIndices, checkLossDecreased, gatherRows, setUp, writeResults} from '../shared/node.mjs';
+import {batchIndices, checkLossDecreased, setUp, writeResults} from '../shared/node.mjs';
+import {gatherRows} from '../shared/rows.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {independentPixelBits, PixelCNN, VARIANTS} from './model.mjs';

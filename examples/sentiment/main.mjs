@@ -2,6 +2,7 @@ import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {gatherRows} from '../shared/rows.mjs';
 
 import {buildVocabulary, encodeTexts, hasKnownWords, loadCorpus, MAX_TOKENS, negatedCopies, splitCorpus, VOCABULARY} from './data.mjs';
 import {compile, evaluate, oneHotTexts, predictCodes, VARIANTS} from './model.mjs';
@@ -76,7 +77,7 @@ async function main(status) {
     show('train-output', 'training: the chart is the loss of each batch…');
     for (let step = 0; step < TRAIN_STEPS; step++) {
       const rows = Array.from({length: BATCH}, () => Math.floor(random() * training.length));
-      const x = oneHotTexts(Int32Array.from(rows.flatMap(r => Array.from(trainX.subarray(r * MAX_TOKENS, (r + 1) * MAX_TOKENS)))));
+      const x = oneHotTexts(gatherRows(trainX, MAX_TOKENS, rows));
       const y = tf.tensor2d(rows.map(r => training[r].label), [BATCH, 1]);
       const [loss] = await model.trainOnBatch(x, y);
       tf.dispose([x, y]);

@@ -4,7 +4,8 @@
 //   node examples/sentiment/train.mjs [--steps N] [--variants dense,sparse] [--backend wasm|cpu] [--quick] [--out DIR]
 import tf from '@tensorflow/tfjs';
 
-import {batchIndices, checkLossDecreased, countParams, gatherRows, saveLayersModel, setUp, writeResults} from '../shared/node.mjs';
+import {batchIndices, checkLossDecreased, countParams, saveLayersModel, setUp, writeResults} from '../shared/node.mjs';
+import {gatherRows} from '../shared/rows.mjs';
 
 import {buildVocabulary, encodeTexts, loadCorpus, MAX_TOKENS, negatedCopies, splitCorpus} from './data.mjs';
 import {buildModel, evaluate, oneHotTexts, VARIANTS} from './model.mjs';

@@ -63,12 +63,6 @@ export function batchIndices(n, batchSize, seed) {
   };
 }
 
-export function gatherRows(data, rowLength, indices) {
-  const out = new data.constructor(indices.length * rowLength);
-  indices.forEach((r, i) => out.set(data.subarray(r * rowLength, (r + 1) * rowLength), i * rowLength));
-  return out;
-}
-
 export async function saveLayersModel(model, dir) {
   rmSync(dir, {recursive: true, force: true});
   await model.save(converter.saveTo(dir));
