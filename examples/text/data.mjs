@@ -41,6 +41,11 @@ export function sequences(codes, starts) {
   return {x, y, count: starts.length};
 }
 
+/** `count` random sequence starts in a text (a training batch), drawn from `random`. */
+export function randomStarts(codes, count, random) {
+  return Array.from({length: count}, () => Math.floor(random() * (codes.length - SEQUENCE - 1)));
+}
+
 /** `count` sequence starts spread evenly over a text (not overlapping while count * SEQUENCE fits). */
 export function evenStarts(codes, count) {
   const last = codes.length - SEQUENCE - 1;

@@ -3,7 +3,7 @@ import core from '@tfjs-blocksparse/core';
 
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
-import {ALPHABET, decode, encode, evenStarts, loadText, normalize, SEQUENCE, sequences} from './data.mjs';
+import {ALPHABET, decode, encode, evenStarts, loadText, normalize, randomStarts, sequences} from './data.mjs';
 import {bitsPerCharacter, generate, oneHotSequences, sampler, trainStep, VARIANTS} from './model.mjs';
 
 const PAGE_SEQUENCES = 100;
@@ -61,8 +61,7 @@ async function main(status) {
     const start = performance.now();
     let bits = 0;
     for (let step = 0; step < TRAIN_STEPS; step++) {
-      const starts = Array.from({length: BATCH}, () => Math.floor(random() * (train.length - SEQUENCE - 1)));
-      bits = await trainStep(models.sparse, optimizer, sequences(train, starts));
+      bits = await trainStep(models.sparse, optimizer, sequences(train, randomStarts(train, BATCH, random)));
       chart.add(bits);
       progress((step + 1) / TRAIN_STEPS);
     }

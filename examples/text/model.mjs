@@ -34,8 +34,9 @@ export function oneHotSequences(codes, count) {
   return tf.tidy(() => tf.oneHot(tf.tensor2d(codes, [count, codes.length / count], 'int32'), ALPHABET.length).toFloat());
 }
 
+/** Mean cross-entropy (nats) of the next characters yCodes [n, SEQUENCE] given one-hot x. */
 function crossEntropy(model, x, yCodes) {
-  const logits = model.apply(x, {training: true});
+  const logits = model.apply(x);
   return tf.losses.softmaxCrossEntropy(tf.oneHot(yCodes, ALPHABET.length), logits);
 }
 

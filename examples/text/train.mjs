@@ -8,7 +8,7 @@ import core from '@tfjs-blocksparse/core';
 
 import {checkLossDecreased, countParams, saveLayersModel, setUp, writeResults} from '../shared/node.mjs';
 
-import {evenStarts, loadText, SEQUENCE, sequences} from './data.mjs';
+import {evenStarts, loadText, randomStarts, SEQUENCE, sequences} from './data.mjs';
 import {bitsPerCharacter, buildModel, trainStep, VARIANTS} from './model.mjs';
 
 const SEED = 1;
@@ -17,7 +17,7 @@ const LEARNING_RATE = 2e-3;
 /** Held-out sequences scored (64 characters each, 1,000 cover 54% of the held-out text). */
 const EVALUATION_SEQUENCES = 1000;
 
-const {steps, quick, out, variants, backend} = await setUp(import.meta.url, {steps: 2000, quickSteps: 10, variants: Object.keys(VARIANTS), backend: 'wasm'});
+const {steps, quick, out, variants, backend} = await setUp(import.meta.url, {steps: 2400, quickSteps: 10, variants: Object.keys(VARIANTS), backend: 'wasm'});
 const {train, heldOut} = await loadText();
 const evaluation = sequences(heldOut, evenStarts(heldOut, quick ? 50 : EVALUATION_SEQUENCES));
 
@@ -34,8 +34,7 @@ for (const variant of variants) {
   const start = Date.now();
   let recent = 0;
   for (let step = 0; step < steps; step++) {
-    const starts = Array.from({length: BATCH}, () => Math.floor(random() * (train.length - SEQUENCE - 1)));
-    recent += await trainStep(model, optimizer, sequences(train, starts));
+    recent += await trainStep(model, optimizer, sequences(train, randomStarts(train, BATCH, random)));
     if ((step + 1) % 100 === 0) {
       console.log(`${variant} step ${step + 1}: training loss ${(recent / 100).toFixed(3)} bits/char (${((Date.now() - start) / 1000).toFixed(0)} s)`);
       recent = 0;
