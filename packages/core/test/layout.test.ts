@@ -165,6 +165,15 @@ describe('densify and sparsify', () => {
     expect(values(densify(sparsify(d, layout), layout))).toEqual(values(d.mul(mask)));
   });
 
+  test('a layout keeping every block packs without a gather, so its gradient needs none', async () => {
+    const full = randomLayout({inputSize: 24, outputSize: 16, blockSize: 8, density: 1, seed: 1});
+    const d = tf.randomNormal([3, 24, 16]);
+    const {kernelNames} = await tf.profile(() => tf.grad(x => sparsify(x, full).square().sum())(d));
+    expect(kernelNames).not.toContain('GatherV2');
+    expect(kernelNames).not.toContain('UnsortedSegmentSum');
+    expect(values(densify(sparsify(d, full), full))).toEqual(values(d));
+  });
+
   test('packed shape errors name the expected shape', () => {
     const layout = randomLayout({inputSize: 24, outputSize: 16, blockSize: 8, density: 0.5, seed: 1});
     expect(() => densify(tf.zeros([layout.nnz, 4, 8]), layout)).toThrow(/packed weight must be \[3, \.\.\., 8, 8\]/);

@@ -51,7 +51,10 @@ export function sparsify(dense: tf.Tensor, layout: BlockLayout): tf.Tensor {
         tf.reshape(dense, [...spatial, R, bs, C, bs]),
         [s, s + 2, ...spatialAxes, s + 1, s + 3]);
     const grid = tf.reshape(tiles, [R * C, ...spatial, bs, bs]);
-    return tf.gather(grid, tf.tensor1d(cells, 'int32'));
+    // Blocks are stored in row-major order, so a layout keeping all of them
+    // needs no gather (whose gradient tfjs-backend-wasm lacks): a dense
+    // weight can train through the block-sparse kernels there.
+    return layout.nnz === R * C ? grid : tf.gather(grid, tf.tensor1d(cells, 'int32'));
   });
 }
 
