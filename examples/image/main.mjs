@@ -4,6 +4,7 @@ import core from '@tfjs-blocksparse/core';
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
+import {digitLikeness} from './judge.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
 
 const PAGE_TEST_DIGITS = 200;
@@ -31,7 +32,7 @@ function drawDigits(canvas, images, count, columns) {
 async function loadModel(variant) {
   return PixelCNN.fromArtifacts(
       await fetchPretrained(`pretrained/${variant}/weights.json`),
-      await fetchPretrained(`pretrained/${variant}/weights.bin`, 'arrayBuffer'));
+      await fetchPretrained(`pretrained/${variant}/weights.bin`, {as: 'arrayBuffer'}));
 }
 
 async function bitsOn(model, images) {
@@ -42,7 +43,7 @@ async function bitsOn(model, images) {
 }
 
 async function main(status) {
-  await chooseBackend(document.getElementById('backend'), {warnOfWasmTraining: true});
+  await chooseBackend(document.getElementById('backend'));
   status('loading the MNIST digits…');
   const {train, test} = await loadDigits();
   // Every 5th test digit: 20 of each class.
@@ -54,6 +55,7 @@ async function main(status) {
   const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
 
   const results = await fetchPretrained('pretrained/results.json');
+  const samples = await fetchPretrained('pretrained/samples.json', {writtenBy: 'evaluate.mjs'});
   const table = document.getElementById('results');
   for (const variant of Object.keys(VARIANTS)) {
     models[variant] = await loadModel(variant);
@@ -61,10 +63,17 @@ async function main(status) {
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsOn(models[variant], testImages);
-    appendRow(table, [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4)]);
+    const digitLike = `${Math.round(samples.variants[variant].digitLike * samples.samples)} of ${samples.samples}`;
+    appendRow(table, [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike]);
   }
-  appendRow(table, ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '']);
-  models.sparse.layouts.forEach((layout, i) => drawLayout(document.getElementById(`layout-${i}`), layout, `sparse hidden conv ${i + 1}`));
+  appendRow(table, ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '', '']);
+  appendRow(table, ['test digits', '', '', '', '', '', `${Math.round(samples.testDigitsDigitLike * 100)}%`]);
+  models.sparse.layouts.forEach((layout, i) => {
+    const figure = document.getElementById('layouts').appendChild(document.createElement('figure'));
+    drawLayout(figure.appendChild(document.createElement('canvas')), layout, `sparse hidden conv ${i + 1}`);
+  });
+  // The judge's table of training digits, built at the first sample.
+  let likeness = null;
 
   const random = core.seededRandom(Date.now() % 1e9);
   document.getElementById('sample').addEventListener('click', async event => {
@@ -72,8 +81,12 @@ async function main(status) {
     const variant = document.getElementById('model').value;
     const canvas = document.getElementById('samples');
     const start = performance.now();
-    await models[variant].sample(16, random, images => drawDigits(canvas, images, 16, 8));
-    show('sample-output', `16 samples from the ${variant} model in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}`);
+    const images = await models[variant].sample(16, random, partial => drawDigits(canvas, partial, 16, 8));
+    const seconds = (performance.now() - start) / 1000;
+    likeness ??= digitLikeness(train, test);
+    const digitLike = likeness.judge(images, 16).digitLike.filter(Boolean).length;
+    show('sample-output', `16 samples from the ${variant} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
+        `${digitLike} of 16 digit-like (within ${likeness.distance} pixels of a training digit)`);
     event.target.disabled = false;
   });
 

@@ -3,20 +3,23 @@
 // pixels above and to its left, so the model gives exact likelihoods and
 // draws samples pixel by pixel. Its hidden 3x3 convolutions are block-sparse
 // over (input x output channel) blocks; they use the ops directly, with
-// the mask multiplied into the packed filter.
+// the mask multiplied into the packed filter. The first layer (one input
+// channel) and the output layer are matmuls over shifted copies and pixels:
+// every op then has a gradient on tfjs-backend-wasm, which lacks
+// Conv2DBackpropFilter, so the models train there.
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
 import {SIZE} from './data.mjs';
 
 export const BLOCK_SIZE = 8;
-const HIDDEN_LAYERS = 3;
-const FIRST_KERNEL = 5;
+/** Eight 3x3 layers after a 7x7 one see 11 rows up: most of a 14-pixel digit (3 layers and 5x5 drew strokes, not digits). */
+const HIDDEN_LAYERS = 8;
+const FIRST_KERNEL = 7;
 const HIDDEN_KERNEL = 3;
 /**
- * The dense baseline keeps every block (the same kernels, so that both train
- * at the speed of the block-sparse gradients: tfjs's cpu conv2d gradient is
- * far slower); the sparse model is twice as wide with as many parameters.
+ * The dense baseline runs tf.conv2d, what a user would pick; the sparse model
+ * is twice as wide with as many parameters.
  */
 export const VARIANTS = {
   'dense': {channels: 32, density: 1},
@@ -35,13 +38,24 @@ function causalMask(kernel, includeCentre) {
   return values;
 }
 
+/** The [row, column] offsets of a type-A kernel's open taps: the first layer's inputs. */
+const FIRST_TAPS = causalMask(FIRST_KERNEL, false).flatMap((open, i) => open ? [[Math.floor(i / FIRST_KERNEL), i % FIRST_KERNEL]] : []);
+
+/** x [batch, SIZE, SIZE, 1] -> [batch * SIZE * SIZE, taps]: each pixel's causal neighbours, zero outside the image. */
+function causalNeighbours(x) {
+  const half = (FIRST_KERNEL - 1) / 2;
+  const padded = tf.pad(x, [[0, 0], [half, 0], [half, half], [0, 0]]);
+  const shifted = FIRST_TAPS.map(([r, c]) => tf.slice(padded, [0, r, c, 0], [-1, SIZE, SIZE, 1]));
+  return tf.reshape(tf.concat(shifted, 3), [-1, FIRST_TAPS.length]);
+}
+
 export class PixelCNN {
   constructor(variant, layouts, weights) {
     this.variant = variant;
     this.layouts = layouts;
     this.weights = weights;
-    this.firstMask = tf.tensor4d(causalMask(FIRST_KERNEL, false), [FIRST_KERNEL, FIRST_KERNEL, 1, 1]);
-    this.hiddenMask = tf.tensor5d(causalMask(HIDDEN_KERNEL, true), [1, HIDDEN_KERNEL, HIDDEN_KERNEL, 1, 1]);
+    // Broadcasts over a dense filter [3, 3, C, C] and a packed one [nnz, 3, 3, bs, bs] alike.
+    this.hiddenMask = tf.tensor4d(causalMask(HIDDEN_KERNEL, true), [HIDDEN_KERNEL, HIDDEN_KERNEL, 1, 1]);
   }
 
   static create(variant, seed) {
@@ -52,40 +66,58 @@ export class PixelCNN {
         {inputSize: channels, outputSize: channels, blockSize: BLOCK_SIZE, density, seed: seed + i}));
     // Half of a 3x3 type-B mask's taps are open: fan-in counts only those, and only kept blocks.
     const hiddenFanIn = 5 * channels * density;
+    const hiddenShape = layout => density === 1 ?
+        [HIDDEN_KERNEL, HIDDEN_KERNEL, channels, channels] :
+        [layout.nnz, HIDDEN_KERNEL, HIDDEN_KERNEL, BLOCK_SIZE, BLOCK_SIZE];
     const weights = {
-      firstFilter: normal([FIRST_KERNEL, FIRST_KERNEL, 1, channels], 12),
+      firstFilter: normal([FIRST_TAPS.length, channels], FIRST_TAPS.length),
       firstBias: tf.variable(tf.zeros([channels])),
       ...Object.fromEntries(layouts.flatMap((layout, i) => [
-        [`hidden${i}Filter`, normal([layout.nnz, HIDDEN_KERNEL, HIDDEN_KERNEL, BLOCK_SIZE, BLOCK_SIZE], hiddenFanIn)],
+        [`hidden${i}Filter`, normal(hiddenShape(layout), hiddenFanIn)],
         [`hidden${i}Bias`, tf.variable(tf.zeros([channels]))],
       ])),
-      outFilter: tf.variable(tf.zeros([1, 1, channels, 1])),
+      outFilter: tf.variable(tf.zeros([channels, 1])),
       outBias: tf.variable(tf.fill([1], -1.7)),
     };
     return new PixelCNN(variant, layouts, weights);
   }
 
   get params() {
-    const masked = (name, w) => name.startsWith('hidden') && name.endsWith('Filter') ? w.size * 5 / 9 : name === 'firstFilter' ? w.size * 12 / 25 : w.size;
+    const masked = (name, w) => name.startsWith('hidden') && name.endsWith('Filter') ? w.size * 5 / 9 : w.size;
     return Object.entries(this.weights).reduce((n, [name, w]) => n + masked(name, w), 0);
   }
 
-  /** x [batch, SIZE, SIZE, 1] of 0/1 -> each pixel's Bernoulli logit, from the pixels before it only. */
-  logits(x) {
+  /**
+   * x [batch, SIZE, SIZE, 1] of 0/1 -> each pixel's Bernoulli logit, from the
+   * pixels before it only. `training`: for gradients on every backend.
+   */
+  logits(x, {training = false} = {}) {
     return tf.tidy(() => {
       const w = this.weights;
-      let h = tf.relu(tf.add(tf.conv2d(x, tf.mul(w.firstFilter, this.firstMask), 1, 'same'), w.firstBias));
+      const channels = w.firstBias.size;
+      let h = tf.relu(tf.add(tf.reshape(tf.matMul(causalNeighbours(x), w.firstFilter), [-1, SIZE, SIZE, channels]), w.firstBias));
       this.layouts.forEach((layout, i) => {
-        const filter = tf.mul(w[`hidden${i}Filter`], this.hiddenMask);
-        h = tf.add(h, tf.relu(tf.add(core.blockSparseConv2d(h, filter, layout, 1, 'same'), w[`hidden${i}Bias`])));
+        h = tf.add(h, tf.relu(tf.add(this.hiddenConv(h, i, training), w[`hidden${i}Bias`])));
       });
-      return tf.add(tf.conv2d(h, w.outFilter, 1, 'valid'), w.outBias);
+      return tf.reshape(tf.add(tf.matMul(tf.reshape(h, [-1, channels]), w.outFilter), w.outBias), [-1, SIZE, SIZE, 1]);
     });
   }
 
+  /** Hidden layer i's masked 3x3 'same' convolution of h. */
+  hiddenConv(h, i, training) {
+    const layout = this.layouts[i];
+    const filter = tf.mul(this.weights[`hidden${i}Filter`], this.hiddenMask);
+    if (filter.rank === 5) {
+      return core.blockSparseConv2d(h, filter, layout, 1, 'same');
+    }
+    // tfjs-backend-wasm has no conv2d filter gradient: the dense model trains
+    // its filter through the block-sparse kernel with every block kept.
+    return training ? core.blockSparseConv2d(h, core.sparsify(filter, layout), layout, 1, 'same') : tf.conv2d(h, filter, 1, 'same');
+  }
+
   /** Mean negative log-likelihood in bits per pixel. */
-  bitsPerDimension(x) {
-    return tf.tidy(() => tf.div(tf.losses.sigmoidCrossEntropy(x, this.logits(x)), Math.LN2));
+  bitsPerDimension(x, {training = false} = {}) {
+    return tf.tidy(() => tf.div(tf.losses.sigmoidCrossEntropy(x, this.logits(x, {training})), Math.LN2));
   }
 
   /**
@@ -129,7 +161,7 @@ export class PixelCNN {
   }
 
   dispose() {
-    tf.dispose([...Object.values(this.weights), this.firstMask, this.hiddenMask]);
+    tf.dispose([...Object.values(this.weights), this.hiddenMask]);
   }
 }
 

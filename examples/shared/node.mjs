@@ -38,7 +38,7 @@ export async function setUp(exampleUrl, defaults) {
   return {steps, quick, out, variants, backend: values.backend};
 }
 
-async function setBackend(name) {
+export async function setBackend(name) {
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     const {default: blockSparseWasm} = await import('@tfjs-blocksparse/backend-wasm');

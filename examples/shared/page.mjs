@@ -13,9 +13,8 @@ const WASM_FILES = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
  * Picks the backend named by ?backend= (default: the first of webgpu,
  * webgl, wasm, cpu that starts), says so on the page, and falls back visibly when
  * the one asked for is missing. Choosing another reloads the page with it.
- * warnOfWasmTraining: on wasm, say beside the fine-tune button that it is slow there.
  */
-export async function chooseBackend(container, {warnOfWasmTraining: warn = false} = {}) {
+export async function chooseBackend(container) {
   const asked = new URLSearchParams(location.search).get('backend');
   const wanted = asked != null ? [asked, ...BACKENDS.filter(b => b !== asked)] : BACKENDS;
   const failed = [];
@@ -35,9 +34,6 @@ export async function chooseBackend(container, {warnOfWasmTraining: warn = false
   if (chosen === 'wasm') {
     // Compiles the block-sparse wasm kernels and starts their threads (cross-origin isolated pages).
     await core.blockSparseWasmReady();
-    if (warn) {
-      warnOfWasmTraining();
-    }
   }
   const select = document.createElement('select');
   for (const name of BACKENDS) {
@@ -56,26 +52,6 @@ export async function chooseBackend(container, {warnOfWasmTraining: warn = false
       ` ${asked} is not available in this browser: running on ${chosen}.` : ` running on ${chosen}.`;
   container.replaceChildren('Backend: ', select, note);
   return chosen;
-}
-
-/**
- * A page whose fine-tuning runs dense conv or large dense gradients asks for
- * this note: tfjs-backend-wasm 4.22 is slow or missing there (measured: a
- * matMul with its first operand transposed, as in every dense weight
- * gradient, 40x its forward time for the same work; no Conv2DBackpropFilter
- * at all). Say so beside the button.
- */
-function warnOfWasmTraining() {
-  const train = document.getElementById('train');
-  if (train == null) {
-    return;
-  }
-  const note = document.createElement('div');
-  note.className = 'warning';
-  note.textContent = 'On wasm, fine-tuning takes minutes or fails: tfjs-backend-wasm computes the dense layers\' ' +
-      'weight gradients slowly (a matMul with a transposed operand) and has no dense conv2d filter gradient. ' +
-      'The block-sparse layers\' own gradients are fast here; pick webgpu, webgl or cpu to fine-tune.';
-  train.parentElement.insertBefore(note, train);
 }
 
 /** The layout's kept blocks as dark squares on a grid of (input block rows) x (output block columns). */
@@ -397,17 +373,20 @@ export function show(id, text) {
 }
 
 /** What writes a page's pretrained files: its example's training script. */
-function trainCommand() {
+function scriptCommand(script = 'train.mjs') {
   const example = location.pathname.match(/examples\/([^/]+)\//)?.[1] ?? '<example>';
-  return `node examples/${example}/train.mjs`;
+  return `node examples/${example}/${script}`;
 }
 
-/** A file the example's train.mjs wrote under pretrained/: parsed JSON, or with as = 'arrayBuffer' the bytes. */
-export async function fetchPretrained(url, as = 'json') {
+/**
+ * A file the example's script `writtenBy` (train.mjs) wrote under
+ * pretrained/: parsed JSON, or with as = 'arrayBuffer' the bytes.
+ */
+export async function fetchPretrained(url, {as = 'json', writtenBy = 'train.mjs'} = {}) {
   setStatus(`loading ${url}…`);
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`could not load ${url} (HTTP ${response.status}). Its training script writes it: run \`${trainCommand()}\` and reload`);
+    throw new Error(`could not load ${url} (HTTP ${response.status}). Its script writes it: run \`${scriptCommand(writtenBy)}\` and reload`);
   }
   return response[as]();
 }
@@ -421,7 +400,7 @@ export async function loadLayersModels(variants, compile) {
     try {
       models[variant] = await tf.loadLayersModel(url);
     } catch (e) {
-      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${trainCommand()}\` and reload`);
+      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${scriptCommand()}\` and reload`);
     }
     compile?.(models[variant]);
   }

@@ -101,6 +101,9 @@ describe.each(EXAMPLES)('examples/%s page', example => {
           return {given: top(0), completed: top(rowHeight)};
         });
         expect(halves.completed).toEqual(halves.given);
+        await page.click('#sample');
+        await page.waitForFunction(() => /^16 samples from the sparse model/.test(document.getElementById('sample-output')?.textContent ?? ''));
+        expect(await page.textContent('#sample-output')).toMatch(/; [0-9]+ of 16 digit-like \(within [0-9]+ pixels of a training digit\)$/);
       }
     });
     expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
@@ -131,7 +134,7 @@ test('a missing weight file is shown in the page with the command that writes it
     await page.goto(`${url}/examples/sentiment/index.html?backend=cpu`);
     await page.waitForSelector('#status.error');
     expect(await page.textContent('#status')).toBe(
-        'Could not start: could not load pretrained/results.json (HTTP 404). Its training script writes it: ' +
+        'Could not start: could not load pretrained/results.json (HTTP 404). Its script writes it: ' +
         'run `node examples/sentiment/train.mjs` and reload.');
     expect(await page.$$eval('button', buttons => buttons.every(b => (b as HTMLButtonElement).disabled))).toBe(true);
   } finally {

@@ -19,9 +19,13 @@ const EXPECTED: Record<string, {variants: string[], metric: string}> = {
   image: {variants: ['dense', 'sparse'], metric: 'testBitsPerPixel'},
 };
 
+/** Each example's --quick output folder, for the image judge below. */
+const quickRuns: Record<string, string> = {};
+
 describe.each(Object.keys(EXPECTED))('examples/%s/train.mjs', example => {
   test('--quick trains every variant, its held-out loss decreases, and it writes the results', () => {
     const {status, stdout, stderr, out} = train(example, '--quick');
+    quickRuns[example] = out;
     expect(stderr).not.toMatch(/Error/);
     expect(status).toBe(0);
     const {variants, metric} = EXPECTED[example];
@@ -35,6 +39,23 @@ describe.each(Object.keys(EXPECTED))('examples/%s/train.mjs', example => {
       expect(results.variants[variant].params).toBeGreaterThan(0);
     }
   });
+});
+
+test('examples/image/evaluate.mjs judges samples: real test digits pass, a barely trained model\'s scribbles do not', () => {
+  const out = quickRuns.image ?? train('image', '--quick').out;
+  const run = spawnSync(process.execPath, [join(EXAMPLES, 'image', 'evaluate.mjs'), '--out', out], {encoding: 'utf8'});
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const samples = JSON.parse(readFileSync(join(out, 'samples.json'), 'utf8'));
+  expect(samples.samples).toBe(100);
+  expect(samples.digitLikeDistance).toBeGreaterThan(0);
+  expect(samples.testDigitsDigitLike).toBeGreaterThanOrEqual(0.9);
+  expect(samples.classifierTestAccuracy).toBeGreaterThan(0.85);
+  for (const variant of ['dense', 'sparse']) {
+    const {digitLike, digitLikeByClass} = samples.variants[variant];
+    expect(digitLike).toBeLessThan(0.2);
+    expect(digitLikeByClass.reduce((a: number, b: number) => a + b, 0)).toBe(Math.round(digitLike * 100));
+  }
 });
 
 test('a bad flag is refused with a message', () => {

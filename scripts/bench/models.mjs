@@ -76,7 +76,7 @@ function modelPairs(converted) {
       call: (stepper, x) => stepper.step(x),
     },
     {
-      name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image (dense 32 channels; block-sparse 64, 1/4 of 8x8) -> one pixel\'s probability',
+      name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image, 8 hidden 3x3 convs (dense 32 channels, tf.conv2d; block-sparse 64, 1/4 of 8x8) -> one pixel\'s probability',
       input: b => tf.tidy(() => tf.round(uniform([b, IMAGE_SIZE, IMAGE_SIZE, 1]))),
       make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),

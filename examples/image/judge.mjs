@@ -1,0 +1,93 @@
+// Whether samples look like digits, measured rather than eyed. A sample is
+// digit-like when some training digit differs from it in no more pixels than
+// real test digits differ from theirs (at most the test digits' 90th
+// percentile of that distance); scribbles are far from every digit. A small
+// dense classifier then names the digit-like samples, showing whether the
+// model draws all ten digits or a few.
+import tf from '@tensorflow/tfjs';
+import core from '@tfjs-blocksparse/core';
+
+import {gatherRows} from '../shared/rows.mjs';
+
+import {PIXELS} from './data.mjs';
+
+const TEST_QUANTILE = 0.9;
+const WORDS = Math.ceil(PIXELS / 32);
+
+/** Each image's 196 pixels as bits, WORDS 32-bit words per image. */
+function packBits(images, count) {
+  const bits = new Uint32Array(count * WORDS);
+  for (let k = 0; k < count; k++) {
+    for (let p = 0; p < PIXELS; p++) {
+      if (images[k * PIXELS + p]) {
+        bits[k * WORDS + (p >> 5)] |= 1 << (p & 31);
+      }
+    }
+  }
+  return bits;
+}
+
+function popcount(v) {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * Measures against `train` ({images, count}); the digit-like distance comes
+ * from `test`'s digits. Returns {distance, judge(images, count)}.
+ */
+export function digitLikeness(train, test) {
+  const reference = packBits(train.images, train.count);
+  const nearest = (images, count) => {
+    const bits = packBits(images, count);
+    return Array.from({length: count}, (_, k) => {
+      let best = PIXELS;
+      for (let t = 0; t < train.count && best > 0; t++) {
+        let d = 0;
+        for (let w = 0; w < WORDS; w++) {
+          d += popcount(bits[k * WORDS + w] ^ reference[t * WORDS + w]);
+        }
+        best = Math.min(best, d);
+      }
+      return best;
+    });
+  };
+  const testDistances = nearest(test.images, test.count).sort((a, b) => a - b);
+  const distance = testDistances[Math.floor(TEST_QUANTILE * (test.count - 1))];
+  return {
+    distance,
+    /** Which of `count` images are digit-like, and how many copy a training digit exactly. */
+    judge(images, count) {
+      const distances = nearest(images, count);
+      return {digitLike: distances.map(d => d <= distance), copies: distances.filter(d => d === 0).length};
+    },
+  };
+}
+
+/** A dense classifier trained on `train` in a seeded order; returns it and its accuracy on `test`. */
+export async function trainDigitClassifier(train, test, seed) {
+  const init = k => tf.initializers.heNormal({seed: seed + k});
+  const classifier = tf.sequential({layers: [
+    tf.layers.dense({inputShape: [PIXELS], units: 256, activation: 'relu', kernelInitializer: init(0)}),
+    tf.layers.dropout({rate: 0.3, seed}),
+    tf.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(1)}),
+  ]});
+  classifier.compile({optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy'});
+  // The digits come grouped by class: one seeded order, so that fit need not shuffle.
+  const order = core.shuffleInPlace(Array.from({length: train.count}, (_, i) => i), core.seededRandom(seed));
+  const x = tf.tensor2d(Float32Array.from(gatherRows(train.images, PIXELS, order)), [train.count, PIXELS]);
+  const y = tf.tensor1d(Float32Array.from(order, i => train.labels[i]));
+  await classifier.fit(x, y, {epochs: 8, batchSize: 64, shuffle: false, verbose: 0});
+  tf.dispose([x, y]);
+  const predicted = await classify(classifier, test.images, test.count);
+  return {classifier, accuracy: predicted.filter((digit, i) => digit === test.labels[i]).length / test.count};
+}
+
+/** Each image's most likely digit. */
+export async function classify(classifier, images, count) {
+  const digits = tf.tidy(() => tf.argMax(classifier.predict(tf.tensor2d(Float32Array.from(images.subarray(0, count * PIXELS)), [count, PIXELS])), 1));
+  const values = await digits.data();
+  digits.dispose();
+  return Array.from(values);
+}
