@@ -372,7 +372,7 @@ export function show(id, text) {
   document.getElementById(id).textContent = text;
 }
 
-/** What writes a page's pretrained files: its example's training script. */
+/** The command that runs one of the page's example scripts (its training script unless named). */
 function scriptCommand(script = 'train.mjs') {
   const example = location.pathname.match(/examples\/([^/]+)\//)?.[1] ?? '<example>';
   return `node examples/${example}/${script}`;
