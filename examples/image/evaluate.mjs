@@ -10,7 +10,7 @@ import core from '@tfjs-blocksparse/core';
 import {setBackend} from '../shared/node.mjs';
 
 import {loadDigits} from './data.mjs';
-import {classify, digitLikeness, trainDigitClassifier} from './judge.mjs';
+import {classify, digitLikeDistance, nearestTrainingDigit, trainDigitClassifier} from './judge.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
 
 const SEED = 1;
@@ -20,21 +20,24 @@ const {values} = parseArgs({options: {out: {type: 'string'}, backend: {type: 'st
 await setBackend(values.backend);
 const out = values.out ?? new URL('pretrained', import.meta.url).pathname;
 const {train, test} = await loadDigits();
-const likeness = digitLikeness(train, test);
+const nearest = nearestTrainingDigit(train);
+const testDistances = nearest(test.images, test.count);
+const distance = digitLikeDistance(testDistances);
 const {classifier, accuracy} = await trainDigitClassifier(train, test, SEED);
 const results = {
-  samples: SAMPLES, seed: SEED, digitLikeDistance: likeness.distance,
-  testDigitsDigitLike: likeness.judge(test.images, test.count).digitLike.filter(Boolean).length / test.count,
+  samples: SAMPLES, seed: SEED, digitLikeDistance: distance,
+  testDigitsDigitLike: testDistances.filter(d => d <= distance).length / test.count,
   classifierTestAccuracy: accuracy, variants: {},
 };
-console.log(`digit-like: within ${likeness.distance} pixels of a training digit; the classifier's test accuracy ${accuracy.toFixed(3)}`);
+console.log(`digit-like: within ${distance} pixels of a training digit; the classifier's test accuracy ${accuracy.toFixed(3)}`);
 for (const variant of Object.keys(VARIANTS)) {
   const data = readFileSync(`${out}/${variant}/weights.bin`);
   const model = PixelCNN.fromArtifacts(JSON.parse(readFileSync(`${out}/${variant}/weights.json`, 'utf8')),
                                        data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   const images = await model.sample(SAMPLES, core.seededRandom(SEED));
-  const {digitLike, copies} = likeness.judge(images, SAMPLES);
-  const digits = (await classify(classifier, images, SAMPLES)).filter((_, k) => digitLike[k]);
+  const distances = nearest(images, SAMPLES);
+  const copies = distances.filter(d => d === 0).length;
+  const digits = (await classify(classifier, images, SAMPLES)).filter((_, k) => distances[k] <= distance);
   const perDigit = Array.from({length: 10}, (_, d) => digits.filter(x => x === d).length);
   results.variants[variant] = {digitLike: digits.length / SAMPLES, exactCopies: copies, digitLikeByClass: perDigit};
   console.log(`${variant}: ${digits.length} of ${SAMPLES} samples digit-like (per digit 0-9: ${perDigit.join(' ')}), ${copies} exact copies`);

@@ -34,12 +34,12 @@ function popcount(v) {
 }
 
 /**
- * Measures against `train` ({images, count}); the digit-like distance comes
- * from `test`'s digits. Returns {distance, judge(images, count)}.
+ * A function giving, for each of `count` images, how many pixels it differs
+ * in from its nearest digit of `train` ({images, count}).
  */
-export function digitLikeness(train, test) {
+export function nearestTrainingDigit(train) {
   const reference = packBits(train.images, train.count);
-  const nearest = (images, count) => {
+  return (images, count) => {
     const bits = packBits(images, count);
     return Array.from({length: count}, (_, k) => {
       let best = PIXELS;
@@ -53,16 +53,12 @@ export function digitLikeness(train, test) {
       return best;
     });
   };
-  const testDistances = nearest(test.images, test.count).sort((a, b) => a - b);
-  const distance = testDistances[Math.floor(TEST_QUANTILE * (test.count - 1))];
-  return {
-    distance,
-    /** Which of `count` images are digit-like, and how many copy a training digit exactly. */
-    judge(images, count) {
-      const distances = nearest(images, count);
-      return {digitLike: distances.map(d => d <= distance), copies: distances.filter(d => d === 0).length};
-    },
-  };
+}
+
+/** The largest distance a digit-like image may have: the test digits' TEST_QUANTILE of theirs. */
+export function digitLikeDistance(testDistances) {
+  const sorted = testDistances.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(TEST_QUANTILE * (sorted.length - 1))];
 }
 
 /** A dense classifier trained on `train` in a seeded order; returns it and its accuracy on `test`. */

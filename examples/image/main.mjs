@@ -4,7 +4,7 @@ import core from '@tfjs-blocksparse/core';
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
-import {digitLikeness} from './judge.mjs';
+import {nearestTrainingDigit} from './judge.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
 
 const PAGE_TEST_DIGITS = 200;
@@ -72,8 +72,8 @@ async function main(status) {
     const figure = document.getElementById('layouts').appendChild(document.createElement('figure'));
     drawLayout(figure.appendChild(document.createElement('canvas')), layout, `sparse hidden conv ${i + 1}`);
   });
-  // The judge's table of training digits, built at the first sample.
-  let likeness = null;
+  // The training digits packed for the judge, at the first sample; the distance is evaluate.mjs's.
+  let nearest = null;
 
   const random = core.seededRandom(Date.now() % 1e9);
   document.getElementById('sample').addEventListener('click', async event => {
@@ -83,10 +83,10 @@ async function main(status) {
     const start = performance.now();
     const images = await models[variant].sample(16, random, partial => drawDigits(canvas, partial, 16, 8));
     const seconds = (performance.now() - start) / 1000;
-    likeness ??= digitLikeness(train, test);
-    const digitLike = likeness.judge(images, 16).digitLike.filter(Boolean).length;
+    nearest ??= nearestTrainingDigit(train);
+    const digitLike = nearest(images, 16).filter(d => d <= samples.digitLikeDistance).length;
     show('sample-output', `16 samples from the ${variant} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
-        `${digitLike} of 16 digit-like (within ${likeness.distance} pixels of a training digit)`);
+        `${digitLike} of 16 digit-like (within ${samples.digitLikeDistance} pixels of a training digit)`);
     event.target.disabled = false;
   });
 
