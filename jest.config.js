@@ -12,5 +12,6 @@ module.exports = {
     '^@tfjs-blocksparse/test-util/jest/(.*)$': '<rootDir>/packages/test-util/jest/$1',
     '^@tfjs-blocksparse/([^/]+)$': '<rootDir>/packages/$1/src',
   },
+  setupFiles: ['<rootDir>/packages/test-util/jest/seed_math_random.ts'],
   testTimeout: 300000,
 };

@@ -61,6 +61,9 @@ export async function launchChromium(): Promise<Browser> {
 /** Opens a page and fails on any uncaught page error, so nothing is silently skipped. */
 export async function openPage(browser: Browser, url: string): Promise<{page: Page, errors: string[]}> {
   const page = await browser.newPage();
+  // Playwright's default 30 s is less than a SwiftShader page's start-up on a busy machine: a slow machine makes
+  // the suite slower, not red. Under jest's 300 s per test, so a stuck wait still names itself.
+  page.setDefaultTimeout(280000);
   const errors: string[] = [];
   page.on('pageerror', e => errors.push(e.message));
   const response = await page.goto(url);
