@@ -10,7 +10,7 @@ import {distill} from './distill';
 import {readInputs} from './node_inputs';
 import {checkOutputDirectory, ModelFormat, readModel, saveTo, weightBytes} from './node_io';
 import {maskToPng} from './png';
-import {QUANTIZE_DTYPES, QuantizeDtype} from './quantize';
+import {QUANTIZE_DTYPES, QuantizeDtype, storedWeights} from './quantize';
 import {formatBytes, formatReport} from './report';
 import {NodeDef} from './sparsify_graph';
 import {sparsifyModel} from './sparsify_model';
@@ -151,7 +151,10 @@ async function convert(args: string[], output: CliOutput) {
   if (values['distill'] != null) {
     ({model: sparse, summary: distilled} = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed}, output));
   }
-  const saved = await sparse.save(saveTo(outDir, {quantize: outputDtype === 'float32' ? undefined : () => outputDtype}));
+  const saved = await sparse.save(saveTo(outDir, {
+    quantize: outputDtype === 'float32' ? undefined : () => outputDtype,
+    originals: storedWeights(artifacts.weightSpecs ?? [], tf.io.concatenateArrayBuffers(artifacts.weightData ?? []))
+  }));
   const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
   output.out(`${formatReport(report)}\n\n${distilled}` +
              `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +

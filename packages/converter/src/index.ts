@@ -3,7 +3,7 @@ export {distill, DistillOptions, DistillReport} from './distill';
 export {main} from './cli';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
 export {loadFrom, ModelFormat, modelFormatOf, readModel, saveTo, SaveOptions, weightBytes} from './node_io';
-export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights} from './quantize';
+export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights, StoredWeights, storedWeights} from './quantize';
 export {InputOptions, readInputs} from './node_inputs';
 export {maskToPng} from './png';
 export {formatReport} from './report';

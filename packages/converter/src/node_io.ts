@@ -2,13 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync} from 'fs';
 import {basename, dirname, join, resolve} from 'path';
 
-import {QuantizeDtype, quantizeWeights, storedBytesPerValue} from './quantize';
+import {QuantizeDtype, quantizeWeights, storedBytesPerValue, StoredWeights} from './quantize';
 
 export type ModelFormat = 'layers-model'|'graph-model';
 
 export interface SaveOptions {
   /** Each float32 weight's encoding in the files (tfjs manifest quantization); undefined keeps float32. */
   quantize?: (spec: tf.io.WeightsManifestEntry) => QuantizeDtype | undefined;
+  /** The input model's stored weights: those the conversion left unchanged keep their bytes (quantizeWeights). */
+  originals?: StoredWeights;
   /** Largest weight file, as tensorflowjs_converter's --weight_shard_size_bytes (default 4 MiB). */
   shardBytes?: number;
 }
@@ -107,7 +109,7 @@ export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHa
         let specs = artifacts.weightSpecs ?? [];
         let data = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.concatenateArrayBuffers(artifacts.weightData);
         if (options.quantize != null) {
-          ({specs, data} = quantizeWeights(specs, data, options.quantize));
+          ({specs, data} = quantizeWeights(specs, data, options.quantize, options.originals));
         }
         const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
         const shards = Math.max(1, Math.ceil(data.byteLength / shardBytes));

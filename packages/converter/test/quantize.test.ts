@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {quantizeWeights} from '@tfjs-blocksparse/converter';
+import {quantizeWeights, storedWeights} from '@tfjs-blocksparse/converter';
 
 import {toFloat16Bits} from '../src/quantize';
 
@@ -29,10 +29,24 @@ describe('quantizeWeights', () => {
         const worst = Math.max(...Array.from(source, (v, i) => Math.abs(v - got[i])));
         expect(worst).toBeLessThanOrEqual(range / levels / 2 * 1.0001 + 1e-7);
         expect(Array.from(got.slice(1000))).toEqual(new Array(24).fill(0));
-        // A range that excludes 0 is widened to include it, as tensorflowjs_converter does.
+        // A tensor without zeros keeps its own range: the step is (3 - 0.5) / levels, not 3 / levels.
         const positive = Array.from(decoded['positive'].dataSync());
-        [0.5, 2, 3].forEach((v, i) => expect(Math.abs(positive[i] - v)).toBeLessThanOrEqual(3 / levels / 2 + 1e-7));
+        [0.5, 2, 3].forEach((v, i) => expect(Math.abs(positive[i] - v)).toBeLessThanOrEqual(2.5 / levels / 2 + 1e-7));
+        expect(positive[0]).toBeCloseTo(0.5, 6);
       });
+
+  test('a weight left as it was keeps its stored bytes; a changed one is re-encoded', async () => {
+    const stored = await roundTrip({kept: tf.linspace(-4.9, -2.77, 300), changed: tf.linspace(-1, 1, 7)}, 'uint8');
+    const originals = storedWeights(stored.quantized.specs, stored.quantized.data);
+    const edited = {kept: stored.decoded['kept'], changed: tf.mul(stored.decoded['changed'], 0.5)};
+    const {specs, data} = await tf.io.encodeWeights(edited);
+    const again = quantizeWeights(specs, data, () => 'uint8', originals);
+    expect(new Uint8Array(again.data.slice(0, 300))).toEqual(new Uint8Array(originals.get('kept')!.bytes));
+    expect(again.specs[0].quantization).toEqual(stored.quantized.specs[0].quantization);
+    expect(again.specs[1].quantization!.scale).toBeCloseTo(1 / 255, 6);
+    // Asked for another encoding, the original bytes are not reused.
+    expect(quantizeWeights(specs, data, () => 'uint16', originals).specs[0].quantization!.dtype).toBe('uint16');
+  });
 
   test('a constant tensor decodes exactly', async () => {
     const {decoded} = await roundTrip({w: tf.fill([5], -1.25)}, 'uint8');
