@@ -4,7 +4,8 @@ import {BlockLayout} from '@tfjs-blocksparse/core';
 import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from './model_artifacts';
-import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf} from './calibrate';
+import {blockProblem, checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
 interface AttrValue {
@@ -55,9 +56,10 @@ export async function sparsifyGraphModel(model: tf.GraphModel, options: Sparsify
   }
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
-  const converter = new GraphConverter(graph, weights, options);
+  const calibration = options.calibrate != null ? new GraphCalibration(model, options.calibrate) : undefined;
+  const converter = new GraphConverter(graph, weights, options, calibration);
   try {
-    const layers = converter.convertAll();
+    const layers = await converter.convertAll();
     converter.dropUnusedWeights();
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadGraphModel(tf.io.fromMemory({
@@ -69,6 +71,55 @@ export async function sparsifyGraphModel(model: tf.GraphModel, options: Sparsify
     };
   } finally {
     tf.dispose(weights);
+    calibration?.dispose();
+  }
+}
+
+/**
+ * Calibration of a graph model: a node's input comes from the original model
+ * and from the same graph fed the calibrated weights of the nodes converted so
+ * far (dense, zero outside the kept blocks: the same function as the
+ * block-sparse node) in place of their constants.
+ */
+class GraphCalibration {
+  private readonly fed: tf.NamedTensorMap = {};
+  private readonly inputName: string;
+
+  constructor(private readonly model: tf.GraphModel, private readonly options: CalibrationOptions) {
+    if (model.inputs.length !== 1) {
+      throw new Error(`calibrate: the graph model has ${model.inputs.length} inputs; calibration takes models with one`);
+    }
+    this.inputName = model.inputs[0].name;
+    checkInputShape(model.inputs[0].shape, options.inputs);
+  }
+
+  /** Fits a node whose x is `xInput`; `feed` gets the fitted weights as the graph's constants take them. */
+  async calibrate(xInput: string, site: CalibrationSite, blockSize: number, density: number,
+                  feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight> {
+    const run = (batch: tf.Tensor, weights: tf.NamedTensorMap) => executeGraph(this.model, {[this.inputName]: batch, ...weights}, xInput);
+    const fitted = await calibrateSite(site, async batch => [await run(batch, {}), await run(batch, this.fed)],
+                                       this.options, blockSize, density);
+    for (const [name, value] of Object.entries(feed(fitted))) {
+      this.fed[name]?.dispose();
+      this.fed[name] = value;
+    }
+    return fitted;
+  }
+
+  dispose() {
+    tf.dispose(this.fed);
+  }
+}
+
+/** model.execute, or executeAsync where the graph has control flow or dynamic shapes (execute refuses those). */
+async function executeGraph(model: tf.GraphModel, feed: tf.NamedTensorMap, output: string): Promise<tf.Tensor> {
+  try {
+    return model.execute(feed, output) as tf.Tensor;
+  } catch (e) {
+    if (!/executeAsync/.test((e as Error).message)) {
+      throw e;
+    }
+    return await model.executeAsync(feed, output) as tf.Tensor;
   }
 }
 
@@ -109,16 +160,16 @@ class GraphConverter {
   readonly paramsBefore: number;
 
   constructor(private readonly graph: GraphDef, private readonly weights: tf.NamedTensorMap,
-              private readonly options: SparsifyOptions) {
+              private readonly options: SparsifyOptions, private readonly calibration?: GraphCalibration) {
     this.byName = new Map(graph.node.map(n => [n.name, n]));
     this.paramsBefore = floatParams(weights);
   }
 
-  convertAll(): LayerReport[] {
+  async convertAll(): Promise<LayerReport[]> {
     const candidates = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op));
     const reports: LayerReport[] = [];
     for (const node of candidates) {
-      reports.push(this.convert(node));
+      reports.push(await this.convert(node));
       this.options.onProgress?.(reports.length, candidates.length, node.name);
     }
     for (const fn of this.graph.library?.function ?? []) {
@@ -143,7 +194,7 @@ class GraphConverter {
     });
   }
 
-  private convert(node: NodeDef): LayerReport {
+  private async convert(node: NodeDef): Promise<LayerReport> {
     const inputs = (node.input ?? []).filter(i => !i.startsWith('^'));
     const controlInputs = (node.input ?? []).filter(i => i.startsWith('^'));
     const [xInput, weightInput] = inputs;
@@ -183,9 +234,22 @@ class GraphConverter {
     }
     const transposeW = attr.transpose_b?.b === true || attr.adj_y?.b === true;
     const kernel = transposeW ? tf.transpose(weight) : weight;
-    const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options);
+    const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;
+    const calibrated = this.calibration != null && blockProblem(kernel.shape, this.options) == null ?
+        await this.calibration.calibrate(xInput, {kernel, bias: biasName == null ? undefined : this.weights[biasName], rows: rowsOfNode(node, kernel)},
+                                         this.options.blockSize, this.options.density, fitted => ({
+                                           [weightName]: transposeW ? tf.transpose(fitted.kernel) : fitted.kernel.clone(),
+                                           ...(biasName != null ? {[biasName]: fitted.bias!.clone()} : {})
+                                         })) :
+        undefined;
+    const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options, calibrated);
     if (kernel !== weight) {
       kernel.dispose();
+    }
+    calibrated?.kernel.dispose();
+    if (calibrated?.bias != null) {
+      this.weights[biasName!].dispose();
+      this.weights[biasName!] = calibrated.bias;
     }
     if (packed != null && layout != null) {
       this.replace(node, layout, packed, [xInput, ...fusedArgs], controlInputs);
@@ -227,6 +291,20 @@ class GraphConverter {
     this.controlFlow.set(name, result);
     return result;
   }
+}
+
+/** How a converted node turns its x into rows of its kernel's product (a conv's patches). */
+function rowsOfNode(node: NodeDef, kernel: tf.Tensor): RowsOf {
+  const attr = node.attr ?? {};
+  if (!CONV_OPS.has(node.op)) {
+    return matMulRows(attr.transpose_a?.b === true || attr.adj_x?.b === true);
+  }
+  const [strides, dilations] = [intList(attr.strides) ?? [1, 1, 1, 1], intList(attr.dilations) ?? [1, 1, 1, 1]];
+  const padding = decodeString(attr.padding?.s);
+  const pads = intList(attr.explicit_paddings) ?? [];
+  return convRows(kernel.shape as [number, number, number, number], [strides[1], strides[2]], [dilations[1], dilations[2]],
+                  padding === 'EXPLICIT' ? [[0, 0], [pads[2], pads[3]], [pads[4], pads[5]], [0, 0]] :
+                                           padding === 'SAME' ? 'same' : 'valid');
 }
 
 function matMulProblem(weight: tf.Tensor): string|undefined {

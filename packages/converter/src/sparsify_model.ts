@@ -4,7 +4,8 @@ import '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
-import {checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf} from './calibrate';
+import {blockProblem, checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
 type Weights = Record<string, tf.Tensor>;
@@ -38,18 +39,19 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   const weights = tf.io.decodeWeights(weightData!, weightSpecs!);
   const topology = JSON.parse(JSON.stringify(modelTopology)) as LayerJSON;
   const layers: LayerReport[] = [];
-  let candidates = 0;
-  visitLayers(topology, layer => {
-    candidates += layer.class_name in SPARSE_CLASS ? 1 : 0;
-  });
+  const all: LayerJSON[] = [];
+  visitLayers(topology, layer => all.push(layer));
+  const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS).length;
+  const calibration = options.calibrate != null ?
+      new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate) : undefined;
   try {
-    visitLayers(topology, layer => {
-      const report = convertLayer(layer, weights, options);
+    for (const layer of all) {
+      const report = await convertLayer(layer, weights, options, calibration);
       if (report != null) {
         layers.push(report);
         options.onProgress?.(layers.length, candidates, report.name);
       }
-    });
+    }
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadLayersModel(tf.io.fromMemory({
       ...artifacts, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
@@ -61,10 +63,71 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
     };
   } finally {
     tf.dispose(weights);
+    calibration?.dispose();
   }
 }
 
-/** Every layer of a topology, nested models included. */
+/**
+ * Calibration of a Layers model: each layer's input comes from the original
+ * model and from a working copy whose converted layers already hold their
+ * calibrated weights (dense, zero outside the kept blocks: the same function
+ * as the block-sparse layer).
+ */
+class LayersCalibration {
+  constructor(private readonly original: tf.LayersModel, private readonly working: tf.LayersModel,
+              private readonly options: CalibrationOptions) {
+    if (original.inputs.length !== 1) {
+      throw new Error(`calibrate: the model has ${original.inputs.length} inputs; calibration takes models with one`);
+    }
+    checkInputShape(original.inputs[0].shape, options.inputs);
+  }
+
+  /** Undefined for a layer whose input cannot be reached from the model's (inside a nested model, or shared). */
+  async calibrate(name: string, site: CalibrationSite, blockSize: number, density: number): Promise<CalibratedWeight|undefined> {
+    const prefixes = [this.original, this.working].map(model => inputOfLayer(model, name));
+    if (prefixes[0] == null || prefixes[1] == null) {
+      return undefined;
+    }
+    const [original, working] = prefixes;
+    const fitted = await calibrateSite(site, async batch => [original(batch), working(batch)], this.options, blockSize, density);
+    this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+    return fitted;
+  }
+
+  dispose() {
+    this.working.dispose();
+  }
+}
+
+/** The function from a model's input to a top-level layer's input, or undefined. */
+function inputOfLayer(model: tf.LayersModel, name: string): ((x: tf.Tensor) => tf.Tensor)|undefined {
+  let input: tf.SymbolicTensor|tf.SymbolicTensor[];
+  try {
+    input = model.getLayer(name).input;
+  } catch {
+    return undefined;
+  }
+  if (Array.isArray(input) || model.inputs.length !== 1) {
+    return undefined;
+  }
+  if (input === model.inputs[0]) {
+    return x => x.clone();
+  }
+  const prefix = tf.model({inputs: model.inputs, outputs: input});
+  return x => prefix.predict(x) as tf.Tensor;
+}
+
+/** How a Dense or Conv2D layer turns its input into rows of its kernel's product. */
+function rowsOfLayer(layer: LayerJSON, kernel: tf.Tensor): RowsOf {
+  if (layer.class_name === 'Dense') {
+    return matMulRows(false);
+  }
+  const pair = (value: unknown) => (Array.isArray(value) ? value : [value ?? 1, value ?? 1]) as [number, number];
+  return convRows(kernel.shape as [number, number, number, number], pair(layer.config.strides),
+                  pair(layer.config.dilation_rate), layer.config.padding === 'same' ? 'same' : 'valid');
+}
+
+/** Every layer of a topology, nested models included, in the order they are applied. */
 function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
   const children = (node.config as {layers?: LayerJSON[]})?.layers;
   if (Array.isArray(children)) {
@@ -78,7 +141,8 @@ function findWeight(weights: Weights, layerName: string, weight: string): string
   return Object.keys(weights).find(k => k === `${layerName}/${weight}` || k.endsWith(`/${layerName}/${weight}`));
 }
 
-function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptions): LayerReport|null {
+async function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptions, calibration?: LayersCalibration):
+    Promise<LayerReport|null> {
   const sparseClass = SPARSE_CLASS[layer.class_name];
   if (sparseClass == null) {
     return null;
@@ -100,7 +164,16 @@ function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptio
   if (layer.config.data_format != null && layer.config.data_format !== 'channels_last') {
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
-  const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options);
+  const bias = biasKey == null ? undefined : weights[biasKey];
+  const calibrated = calibration != null && blockProblem(kernel.shape, options) == null ?
+      await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize, options.density) :
+      undefined;
+  const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options, calibrated);
+  calibrated?.kernel.dispose();
+  if (calibrated?.bias != null) {
+    bias!.dispose();
+    weights[biasKey!] = calibrated.bias;
+  }
   if (packed == null || layout == null) {
     return report;
   }

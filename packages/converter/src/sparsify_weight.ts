@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {BlockLayout, magnitudeLayout, randomLayout, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 
+import {CalibratedWeight, CalibrationOptions, checkCalibration} from './calibrate';
+
 export interface SparsifyOptions {
   /** Fraction of blocks kept in each converted layer, in (0, 1]. */
   density: number;
@@ -12,6 +14,11 @@ export interface SparsifyOptions {
   /** How blocks are chosen: the largest-norm blocks of the trained weight (default), or a generator. */
   layout?: 'magnitude'|'random'|'smallWorld';
   seed?: number;
+  /**
+   * Unlabelled inputs to calibrate with (one-shot reconstruction, see calibrate.ts): blocks are chosen by their
+   * effect on each layer's output and refit so that the layer reproduces the original's. Replaces `layout`.
+   */
+  calibrate?: CalibrationOptions;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
   onProgress?: (done: number, total: number, layerName: string) => void;
 }
@@ -28,6 +35,8 @@ export interface LayerReport {
   density?: number;
   /** ||kept kernel|| / ||kernel||. */
   normKept?: number;
+  /** With calibration: the layer's output error relative to the original layer's, magnitude pruning's and calibration's. */
+  outputError?: CalibratedWeight['error'];
   paramsBefore: number;
   paramsAfter: number;
   bytesBefore: number;
@@ -53,6 +62,12 @@ export function checkOptions(options: SparsifyOptions) {
   if (options.layout != null && !kinds.includes(options.layout)) {
     throw new Error(`sparsifyModel: layout must be one of ${kinds.join(', ')}, got '${options.layout}'`);
   }
+  if (options.calibrate != null) {
+    if (options.layout != null && options.layout !== 'magnitude') {
+      throw new Error(`sparsifyModel: calibrate chooses the blocks itself; it takes no layout '${options.layout}'`);
+    }
+    checkCalibration(options.calibrate);
+  }
 }
 
 /** Why a weight named `name` stays dense by the include/exclude filters, or undefined. */
@@ -76,30 +91,38 @@ export function denseReport(
   };
 }
 
-/**
- * The packed weight and layout of a [..., K, N] kernel (blocks chosen by
- * options.layout), and its report; undefined packed with the reason in the
- * report when the block size does not divide the kernel.
- */
-export function sparsifyKernel(
-    kernel: tf.Tensor, name: string, className: string, biasParams: number, options: SparsifyOptions):
-    {packed?: tf.Tensor, layout?: BlockLayout, report: LayerReport} {
-  const kernelShape = kernel.shape;
+/** Why a [..., K, N] kernel cannot be cut into blocks of options.blockSize, or undefined. */
+export function blockProblem(kernelShape: number[], options: SparsifyOptions): string|undefined {
   const [inputSize, outputSize] = kernelShape.slice(-2);
   const bs = options.blockSize;
-  if (inputSize % bs !== 0 || outputSize % bs !== 0) {
-    return {report: denseReport(name, className, kernelShape, biasParams,
-                                `block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}`)};
+  return inputSize % bs !== 0 || outputSize % bs !== 0 ?
+      `block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}` : undefined;
+}
+
+/**
+ * The packed weight and layout of a [..., K, N] kernel (blocks chosen by
+ * options.layout, or by calibration: then `calibrated` holds the layout and
+ * the refit weight that is packed), and its report; undefined packed with
+ * the reason in the report when the block size does not divide the kernel.
+ */
+export function sparsifyKernel(
+    kernel: tf.Tensor, name: string, className: string, biasParams: number, options: SparsifyOptions,
+    calibrated?: CalibratedWeight): {packed?: tf.Tensor, layout?: BlockLayout, report: LayerReport} {
+  const kernelShape = kernel.shape;
+  const [inputSize, outputSize] = kernelShape.slice(-2);
+  const problem = blockProblem(kernelShape, options);
+  if (problem != null) {
+    return {report: denseReport(name, className, kernelShape, biasParams, problem)};
   }
-  const layout = chooseLayout(kernel, inputSize, outputSize, options);
-  const packed = sparsify(kernel, layout);
+  const layout = calibrated?.layout ?? chooseLayout(kernel, inputSize, outputSize, options);
+  const packed = sparsify(calibrated?.kernel ?? kernel, layout);
   const normKept = Math.sqrt(tf.tidy(() => tf.sum(tf.square(packed)).dataSync()[0] / tf.sum(tf.square(kernel)).dataSync()[0]));
   const paramsAfter = packed.size + biasParams;
   return {
     packed, layout, report: {
       name, className, kernelShape, converted: true,
       blocksKept: layout.nnz, blocksTotal: layout.rowBlocks * layout.colBlocks, density: layout.density,
-      normKept: Number.isFinite(normKept) ? normKept : 1,
+      normKept: Number.isFinite(normKept) ? normKept : 1, outputError: calibrated?.error,
       paramsBefore: kernel.size + biasParams, paramsAfter,
       bytesBefore: 4 * (kernel.size + biasParams), bytesAfter: 4 * paramsAfter
     }

@@ -1,0 +1,338 @@
+import * as tf from '@tensorflow/tfjs';
+import {BlockLayout, magnitudeLayout} from '@tfjs-blocksparse/core';
+
+/**
+ * One-shot reconstruction from unlabelled inputs, as SparseGPT and OBC do
+ * for unstructured sparsity, here for blocks: each converted layer keeps the
+ * blocks that matter most to its output on the calibration inputs, and its
+ * kept blocks and bias are refit by least squares so that, fed what the
+ * already converted layers before it produce, it reproduces what the
+ * original layer computed from the original inputs. No labels, no gradients.
+ */
+export interface CalibrationOptions {
+  /** Unlabelled inputs [n, ...model input shape]: a few hundred, like those the model will see. */
+  inputs: tf.Tensor;
+  /** Inputs run through the model at once (default 16). */
+  batchSize?: number;
+  /** Pull of the refit towards the original weights, as a fraction of the mean input second moment (default 0.01). */
+  damping?: number;
+}
+
+/** A layer's input as rows of its product with the [taps * K, N] kernel: the input itself, or a conv's patches. */
+export type RowsOf = (x: tf.Tensor) => tf.Tensor2D;
+
+export interface CalibrationSite {
+  /** The original weight, [K, N] or [kh, kw, K, N]. */
+  kernel: tf.Tensor;
+  bias?: tf.Tensor;
+  rows: RowsOf;
+}
+
+export interface CalibratedWeight {
+  layout: BlockLayout;
+  /** The refit weight in the kernel's shape, zero outside the kept blocks. */
+  kernel: tf.Tensor;
+  bias?: tf.Tensor;
+  /** The layer's output error relative to the original layer's on the calibration inputs: magnitude pruning's and calibration's. */
+  error: {magnitude: number, calibrated: number};
+}
+
+/** The layer input in the original model and in the model converted so far, for a batch of model inputs. */
+export type SiteInputs = (batch: tf.Tensor) => Promise<[original: tf.Tensor, converted: tf.Tensor]>;
+
+export function checkCalibration(options: CalibrationOptions) {
+  const {inputs, batchSize = 16, damping = 0.01} = options;
+  if (!(inputs instanceof tf.Tensor) || inputs.rank < 2 || inputs.shape[0] < 1) {
+    throw new Error('calibrate: inputs must be a tensor of examples [n, ...input shape] with n >= 1');
+  }
+  if (!(Number.isInteger(batchSize) && batchSize >= 1) || !(damping > 0)) {
+    throw new Error(`calibrate: batchSize must be a positive integer and damping > 0; got ${batchSize}, ${damping}`);
+  }
+}
+
+/** Throws unless the calibration inputs fit the model's input shape (-1 or null: any size). */
+export function checkInputShape(modelShape: Array<number|null>|undefined, inputs: tf.Tensor) {
+  const fits = modelShape == null || (modelShape.length === inputs.rank &&
+                                      modelShape.every((size, i) => i === 0 || size == null || size < 0 || size === inputs.shape[i]));
+  if (!fits) {
+    throw new Error(`calibrate: the model takes inputs of shape [${modelShape!.map(s => s ?? -1)}]; got [${inputs.shape}]`);
+  }
+}
+
+/**
+ * Calibrates one layer: accumulates the second moments of its converted-model
+ * input and its products with the original output over every calibration
+ * batch, picks `density` of its blocks by saliency (the weights weighted by
+ * their inputs' second moments) and refits them.
+ */
+export async function calibrateSite(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions,
+                                    blockSize: number, density: number): Promise<CalibratedWeight> {
+  const moments = await accumulate(site, inputsOf, options);
+  return fitBlocks(site, moments, blockSize, density, options.damping ?? 0.01);
+}
+
+/** X̃ᵀX̃, X̃ᵀY and Σ Y² per output, X̃ the converted input's rows (with a ones column for the bias), Y the original output. */
+export interface Moments {
+  /** Rows' width: taps * K, plus one for the bias. */
+  width: number;
+  outputs: number;
+  h: Float64Array;
+  c: Float64Array;
+  yy: Float64Array;
+}
+
+export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<Moments> {
+  const [inputSize, outputs] = site.kernel.shape.slice(-2);
+  const width = site.kernel.size / outputs + (site.bias != null ? 1 : 0);
+  const moments: Moments = {
+    width, outputs, h: new Float64Array(width * width), c: new Float64Array(width * outputs), yy: new Float64Array(outputs)
+  };
+  const original = tf.tidy(() => {
+    const w = tf.reshape(site.kernel, [-1, outputs]);
+    return site.bias != null ? tf.concat([w, tf.reshape(site.bias, [1, outputs])]) : w;
+  });
+  const n = options.inputs.shape[0];
+  const batchSize = options.batchSize ?? 16;
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const batch = tf.slice(options.inputs, start, Math.min(batchSize, n - start));
+      const [xOriginal, xConverted] = await inputsOf(batch);
+      const parts = tf.tidy(() => {
+        const withOnes = (rows: tf.Tensor2D) => site.bias != null ? tf.concat([rows, tf.ones([rows.shape[0], 1])], 1) : rows;
+        const [converted, y] = [withOnes(site.rows(xConverted)), tf.matMul(withOnes(site.rows(xOriginal)), original)];
+        if (converted.shape[1] !== width) {
+          throw new Error(`calibrate: the layer's input has ${converted.shape[1]} values per row; its ${inputSize}-input kernel needs ${width}`);
+        }
+        return [tf.matMul(converted, converted, true), tf.matMul(converted, y, true), tf.sum(tf.square(y), 0)];
+      });
+      tf.dispose([batch, xOriginal, xConverted]);
+      [moments.h, moments.c, moments.yy].forEach((sum, i) => {
+        const values = parts[i].dataSync();
+        for (let k = 0; k < sum.length; k++) {
+          sum[k] += values[k];
+        }
+      });
+      tf.dispose(parts);
+      await tf.nextFrame();
+    }
+  } finally {
+    original.dispose();
+  }
+  return moments;
+}
+
+/** Saliency layout and least-squares refit from a layer's moments. */
+export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density: number, damping: number): CalibratedWeight {
+  const [inputSize, outputs] = site.kernel.shape.slice(-2);
+  const rows = site.kernel.size / outputs;
+  const start = new Float64Array(m.width * outputs);
+  start.set(site.kernel.dataSync());
+  if (site.bias != null) {
+    start.set(site.bias.dataSync(), rows * outputs);
+  }
+  const scale = tf.tensor1d(Array.from({length: rows}, (_, r) => Math.sqrt(Math.max(0, m.h[r * m.width + r]))), 'float32');
+  const salient = tf.tidy(() => tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1])));
+  const layout = magnitudeLayout(salient, blockSize, density);
+  const pruned = magnitudeLayout(site.kernel, blockSize, density);
+  tf.dispose([scale, salient]);
+  const [supports, prunedSupports] = [layout, pruned].map(l => supportsOf(l, rows / inputSize, inputSize, site.bias != null));
+  const fitted = solve(m, start, supports, blockSize, damping);
+  const magnitude = new Float64Array(start);
+  zeroOutside(magnitude, prunedSupports, m.width, outputs, blockSize);
+  const kernel = tf.tensor(Float32Array.from(fitted.subarray(0, rows * outputs)), site.kernel.shape, 'float32');
+  const bias = site.bias != null ? tf.tensor1d(Float32Array.from(fitted.subarray(rows * outputs)), 'float32') : undefined;
+  return {
+    layout, kernel, bias,
+    error: {
+      magnitude: relativeError(m, magnitude, prunedSupports, blockSize),
+      calibrated: relativeError(m, fitted, supports, blockSize)
+    }
+  };
+}
+
+/** For each block column, the kernel rows its kept blocks read (every tap), then the bias row. */
+function supportsOf(layout: BlockLayout, taps: number, inputSize: number, bias: boolean): Int32Array[] {
+  const bs = layout.blockSize;
+  return Array.from({length: layout.colBlocks}, (_, col) => {
+    const keptRows = Array.from(layout.rows).filter((_, k) => layout.cols[k] === col).sort((a, b) => a - b);
+    const support: number[] = [];
+    for (let t = 0; t < taps; t++) {
+      for (const r of keptRows) {
+        for (let i = 0; i < bs; i++) {
+          support.push(t * inputSize + r * bs + i);
+        }
+      }
+    }
+    if (bias) {
+      support.push(taps * inputSize);
+    }
+    return Int32Array.from(support);
+  });
+}
+
+function zeroOutside(w: Float64Array, supports: Int32Array[], width: number, outputs: number, bs: number) {
+  const inside = new Uint8Array(width * outputs);
+  supports.forEach((support, col) => support.forEach(r => inside.fill(1, r * outputs + col * bs, r * outputs + (col + 1) * bs)));
+  inside.forEach((keep, k) => {
+    if (!keep) {
+      w[k] = 0;
+    }
+  });
+}
+
+/**
+ * The weights [width, outputs] minimising, for each block column on its
+ * support S, |X̃_S W_S - Y|² + λ|W_S - W0_S|², λ = damping × mean diag(X̃ᵀX̃)_S:
+ * (H_SS + λI) W_S = C_S + λ W0_S. The pull towards the original keeps inputs the
+ * calibration never saw (dead channels) as they were, and a weight that was
+ * already block-sparse on S is returned as it was.
+ */
+function solve(m: Moments, start: Float64Array, supports: Int32Array[], bs: number, damping: number): Float64Array {
+  const out = new Float64Array(start.length);
+  const factors = new Map<string, {chol: Float64Array, lambda: number}>();
+  supports.forEach((support, col) => {
+    const size = support.length;
+    if (size === 0) {
+      return;
+    }
+    const key = support.join();
+    let factor = factors.get(key);
+    if (factor == null) {
+      const a = new Float64Array(size * size);
+      let trace = 0;
+      for (let i = 0; i < size; i++) {
+        for (let j = 0; j < size; j++) {
+          a[i * size + j] = m.h[support[i] * m.width + support[j]];
+        }
+        trace += a[i * size + i];
+      }
+      factor = choleskyDamped(a, size, damping * trace / size);
+      factors.set(key, factor);
+    }
+    for (let j = col * bs; j < (col + 1) * bs; j++) {
+      const rhs = Float64Array.from(support, r => m.c[r * m.outputs + j] + factor!.lambda * start[r * m.outputs + j]);
+      choleskySolve(factor.chol, size, rhs);
+      support.forEach((r, i) => out[r * m.outputs + j] = rhs[i]);
+    }
+  });
+  return out;
+}
+
+/** The Cholesky factor of a + λI, λ raised until the factorisation succeeds (λ > 0 even for an all-zero a). */
+function choleskyDamped(a: Float64Array, n: number, lambda: number): {chol: Float64Array, lambda: number} {
+  let damping = lambda > 0 && Number.isFinite(lambda) ? lambda : 1e-8;
+  for (;;) {
+    const l = Float64Array.from(a);
+    for (let i = 0; i < n; i++) {
+      l[i * n + i] += damping;
+    }
+    if (cholesky(l, n)) {
+      return {chol: l, lambda: damping};
+    }
+    damping *= 10;
+  }
+}
+
+/** In-place lower Cholesky factor of a symmetric n x n matrix; false when it is not positive definite. */
+function cholesky(a: Float64Array, n: number): boolean {
+  for (let j = 0; j < n; j++) {
+    const rowJ = j * n;
+    let d = a[rowJ + j];
+    for (let k = 0; k < j; k++) {
+      d -= a[rowJ + k] * a[rowJ + k];
+    }
+    if (!(d > 0)) {
+      return false;
+    }
+    const ljj = Math.sqrt(d);
+    a[rowJ + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      const rowI = i * n;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) {
+        s -= a[rowI + k] * a[rowJ + k];
+      }
+      a[rowI + j] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solves L Lᵀ x = b in place. */
+function choleskySolve(l: Float64Array, n: number, b: Float64Array) {
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) {
+      s -= l[i * n + k] * b[k];
+    }
+    b[i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < n; k++) {
+      s -= l[k * n + i] * b[k];
+    }
+    b[i] = s / l[i * n + i];
+  }
+}
+
+/** |X̃W - Y| / |Y| from the moments, W nonzero only on each block column's support. */
+function relativeError(m: Moments, w: Float64Array, supports: Int32Array[], bs: number): number {
+  let error = 0;
+  let total = 0;
+  supports.forEach((support, col) => {
+    for (let j = col * bs; j < (col + 1) * bs; j++) {
+      let quadratic = 0;
+      let linear = 0;
+      for (const a of support) {
+        const wa = w[a * m.outputs + j];
+        if (wa === 0) {
+          continue;
+        }
+        linear += wa * m.c[a * m.outputs + j];
+        let row = 0;
+        for (const b of support) {
+          row += m.h[a * m.width + b] * w[b * m.outputs + j];
+        }
+        quadratic += wa * row;
+      }
+      error += quadratic - 2 * linear + m.yy[j];
+      total += m.yy[j];
+    }
+  });
+  return total > 0 ? Math.sqrt(Math.max(0, error) / total) : 0;
+}
+
+/** Rows of a matmul's x: [..., M, K] (or [..., K, M] transposed) as [rows, K]. */
+export function matMulRows(transposeA: boolean): RowsOf {
+  return x => tf.tidy(() => {
+    const swapLast = Array.from({length: x.rank}, (_, d) => d < x.rank - 2 ? d : 2 * x.rank - 3 - d);
+    const oriented = transposeA ? tf.transpose(x, swapLast) : x;
+    return tf.reshape(oriented, [-1, oriented.shape[oriented.rank - 1]]) as tf.Tensor2D;
+  });
+}
+
+/** Padding as tfjs's conv ops take it: 'same', 'valid', or explicit [[0, 0], [top, bottom], [left, right], [0, 0]]. */
+export type ConvPadding = 'same'|'valid'|[[number, number], [number, number], [number, number], [number, number]];
+
+/** A NHWC conv's image patches, [n * outHeight * outWidth, kh * kw * C] in the order of the [kh, kw, C, N] filter's rows. */
+export function convRows(filterShape: [number, number, number, number], strides: [number, number],
+                         dilations: [number, number], padding: ConvPadding): RowsOf {
+  const [kh, kw, channels] = filterShape;
+  return x => tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations,
+                                                   padding as 'same');
+    const {top, bottom, left, right} = info.padInfo;
+    const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const [r, c] = [i * info.dilationHeight, j * info.dilationWidth];
+        taps.push(tf.stridedSlice(padded, [0, r, c, 0],
+                                  [x.shape[0], r + (info.outHeight - 1) * info.strideHeight + 1, c + (info.outWidth - 1) * info.strideWidth + 1, channels],
+                                  [1, info.strideHeight, info.strideWidth, 1]));
+      }
+    }
+    return tf.reshape(taps.length === 1 ? taps[0] : tf.concat(taps, 3), [-1, kh * kw * channels]) as tf.Tensor2D;
+  });
+}
