@@ -35,10 +35,15 @@ export interface CalibratedWeight {
   bias?: tf.Tensor;
   /** The layer's output error relative to the original layer's on the calibration inputs: magnitude pruning's and calibration's. */
   error: {magnitude: number, calibrated: number};
+  /** The dense layer's multiply-adds per model input. */
+  multiplyAdds?: number;
 }
 
-/** The layer input in the original model and in the model converted so far, for a batch of model inputs. */
-export type SiteInputs = (batch: tf.Tensor) => Promise<[original: tf.Tensor, converted: tf.Tensor]>;
+/**
+ * The layer input in the original model and in the model converted so far, for a batch of model inputs
+ * (converted null: the same as the original, when nothing before the layer has changed).
+ */
+export type SiteInputs = (batch: tf.Tensor) => Promise<[original: tf.Tensor, converted: tf.Tensor|null]>;
 
 export function checkCalibration(options: CalibrationOptions) {
   const {inputs, batchSize = 16, damping = 0.01} = options;
@@ -59,16 +64,27 @@ export function checkInputShape(modelShape: Array<number|null>|undefined, inputs
   }
 }
 
+/** Collects each calibrated layer's sensitivity instead of fitting it (the first pass of a budget allocation). */
+export class SensitivityProbe {
+  readonly layers: Sensitivity[] = [];
+}
+
 /**
  * Calibrates one layer: accumulates the second moments of its converted-model
  * input and its products with the original output over every calibration
  * batch, picks `density` of its blocks by saliency (the weights weighted by
- * their inputs' second moments) and refits them.
+ * their inputs' second moments) and refits them. With a probe, records the
+ * layer's sensitivity and fits nothing (undefined).
  */
-export async function calibrateSite(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions,
-                                    blockSize: number, density: number): Promise<CalibratedWeight> {
+export async function calibrateSite(name: string, site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions,
+                                    blockSize: number, density: number, probe?: SensitivityProbe): Promise<CalibratedWeight|undefined> {
   const moments = await accumulate(site, inputsOf, options);
-  return fitBlocks(site, moments, blockSize, density, options.damping ?? 0.01);
+  const damping = options.damping ?? 0.01;
+  if (probe != null) {
+    probe.layers.push(sensitivityOf(name, site, moments, blockSize, damping));
+    return undefined;
+  }
+  return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
 }
 
 /** X̃ᵀX̃, X̃ᵀY and Σ Y² per output, X̃ the converted input's rows (with a ones column for the bias), Y the original output. */
@@ -76,6 +92,8 @@ export interface Moments {
   /** Rows' width: taps * K, plus one for the bias. */
   width: number;
   outputs: number;
+  /** Rows per model input (a conv's output pixels): the layer's multiply-adds per input are rowsPerInput * kernel size. */
+  rowsPerInput: number;
   h: Float64Array;
   c: Float64Array;
   yy: Float64Array;
@@ -85,7 +103,7 @@ export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, op
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const width = site.kernel.size / outputs + (site.bias != null ? 1 : 0);
   const moments: Moments = {
-    width, outputs, h: new Float64Array(width * width), c: new Float64Array(width * outputs), yy: new Float64Array(outputs)
+    width, outputs, rowsPerInput: 0, h: new Float64Array(width * width), c: new Float64Array(width * outputs), yy: new Float64Array(outputs)
   };
   const original = tf.tidy(() => {
     const w = tf.reshape(site.kernel, [-1, outputs]);
@@ -99,13 +117,16 @@ export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, op
       const [xOriginal, xConverted] = await inputsOf(batch);
       const parts = tf.tidy(() => {
         const withOnes = (rows: tf.Tensor2D) => site.bias != null ? tf.concat([rows, tf.ones([rows.shape[0], 1])], 1) : rows;
-        const [converted, y] = [withOnes(site.rows(xConverted)), tf.matMul(withOnes(site.rows(xOriginal)), original)];
+        const originalRows = withOnes(site.rows(xOriginal));
+        const converted = xConverted == null ? originalRows : withOnes(site.rows(xConverted));
         if (converted.shape[1] !== width) {
           throw new Error(`calibrate: the layer's input has ${converted.shape[1]} values per row; its ${inputSize}-input kernel needs ${width}`);
         }
+        moments.rowsPerInput = converted.shape[0] / batch.shape[0];
+        const y = tf.matMul(originalRows, original);
         return [tf.matMul(converted, converted, true), tf.matMul(converted, y, true), tf.sum(tf.square(y), 0)];
       });
-      tf.dispose([batch, xOriginal, xConverted]);
+      tf.dispose([batch, xOriginal, ...(xConverted != null ? [xConverted] : [])]);
       [moments.h, moments.c, moments.yy].forEach((sum, i) => {
         const values = parts[i].dataSync();
         for (let k = 0; k < sum.length; k++) {
@@ -148,6 +169,75 @@ export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, 
       calibrated: relativeError(m, fitted, supports, blockSize)
     }
   };
+}
+
+/** Densities a budget allocation chooses among. */
+export const BUDGET_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
+
+/** A layer's calibrated output error at each density it can take, and its multiply-adds per input when dense. */
+export interface Sensitivity {
+  name: string;
+  multiplyAdds: number;
+  /** By density (blocks kept / blocks, for each of BUDGET_DENSITIES that keeps a block). */
+  errors: Map<number, number>;
+}
+
+/** The calibrated output error of a layer at each of BUDGET_DENSITIES, from moments of its original input. */
+function sensitivityOf(name: string, site: CalibrationSite, m: Moments, blockSize: number, damping: number): Sensitivity {
+  const [inputSize, outputs] = site.kernel.shape.slice(-2);
+  const blocks = (inputSize / blockSize) * (outputs / blockSize);
+  const errors = new Map<number, number>([[1, 0]]);
+  // The densities a layer can really take: its blocks kept over its blocks (1/8 of 4 blocks keeps 1, as 1/4 does).
+  const reachable = new Set(BUDGET_DENSITIES.map(d => Math.round(d * blocks) / blocks).filter(d => d > 0 && d < 1));
+  for (const density of reachable) {
+    const fitted = fitBlocks(site, m, blockSize, density, damping);
+    errors.set(density, fitted.error.calibrated);
+    tf.dispose([fitted.kernel, ...(fitted.bias != null ? [fitted.bias] : [])]);
+  }
+  return {name, multiplyAdds: m.rowsPerInput * site.kernel.size, errors};
+}
+
+/**
+ * Per-layer densities that keep at most `budget` of the layers' multiply-adds
+ * while adding the least squared output error: every layer starts dense, and
+ * the step down that costs the least error per multiply-add saved is taken
+ * until the budget is met (or every layer is at its sparsest); then the steps
+ * up that gain the most per multiply-add and still fit are taken, so the last
+ * (large) step down does not leave budget unused.
+ */
+export function allocateBudget(layers: Sensitivity[], budget: number): Map<string, number> {
+  const density = new Map(layers.map(l => [l.name, 1]));
+  const total = layers.reduce((n, l) => n + l.multiplyAdds, 0);
+  let kept = total;
+  const step = (layer: Sensitivity, down: boolean) => {
+    const from = density.get(layer.name)!;
+    const options = [...layer.errors.keys()].filter(d => down ? d < from : d > from);
+    const to = down ? Math.max(...options) : Math.min(...options);
+    // Squared error added per multiply-add saved (down), or removed per multiply-add spent (up).
+    const rate = options.length === 0 ? undefined :
+        (layer.errors.get(to)! ** 2 - layer.errors.get(from)! ** 2) / (layer.multiplyAdds * (from - to));
+    return {layer, to, rate, added: layer.multiplyAdds * (to - from)};
+  };
+  const take = (s: ReturnType<typeof step>) => {
+    kept += s.added;
+    density.set(s.layer.name, s.to);
+  };
+  while (kept > budget * total) {
+    const best = layers.map(l => step(l, true)).filter(s => s.rate != null).sort((a, b) => a.rate! - b.rate!)[0];
+    if (best == null) {
+      break;
+    }
+    take(best);
+  }
+  for (;;) {
+    const best = layers.map(l => step(l, false)).filter(s => s.rate != null && kept + s.added <= budget * total)
+                     .sort((a, b) => a.rate! - b.rate!)[0];
+    if (best == null) {
+      break;
+    }
+    take(best);
+  }
+  return density;
 }
 
 /** For each block column, the kernel rows its kept blocks read (every tap), then the bias row. */

@@ -2,22 +2,33 @@ import type {SparsifyReport} from './sparsify_weight';
 
 /** The conversion report as a text table, one row per Dense/Conv2D layer, then totals. */
 export function formatReport(report: SparsifyReport): string {
-  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', 'params', 'float32 bytes', 'note']];
+  const calibrated = report.layers.some(l => l.outputError != null);
+  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept',
+                 ...(calibrated ? ['output error: magnitude -> calibrated'] : []), 'params', 'float32 bytes', 'note']];
   for (const l of report.layers) {
+    const error = l.outputError == null ? '-' : `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}`;
     rows.push([
       shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
       l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
-      l.converted ? l.normKept!.toFixed(3) : '-', `${l.paramsBefore} -> ${l.paramsAfter}`,
+      l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []), `${l.paramsBefore} -> ${l.paramsAfter}`,
       `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`, l.converted ? 'block-sparse' : `stays dense: ${l.reason}`
     ]);
   }
   const t = report.totals;
   rows.push([
-    'total', '', '', `${t.converted} converted`, '', '', `${t.paramsBefore} -> ${t.paramsAfter}`,
+    'total', '', '', `${t.converted} converted`, '', '', ...(calibrated ? [''] : []), `${t.paramsBefore} -> ${t.paramsAfter}`,
     `${kib(t.bytesBefore)} -> ${kib(t.bytesAfter)}`, `whole model ${report.model.paramsBefore} -> ${report.model.paramsAfter} params`
   ]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-  return rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  const table = rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  const macs = t.multiplyAdds;
+  return macs == null ? table :
+      `${table}\nmultiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
+      `(${(100 * macs.after / macs.before).toFixed(1)}%)`;
+}
+
+function millions(n: number): string {
+  return `${(n / 1e6).toFixed(2)} M`;
 }
 
 /** Graph node names run to 200 characters of scopes; the last three say which node it is. */

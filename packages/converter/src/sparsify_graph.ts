@@ -4,8 +4,9 @@ import {BlockLayout} from '@tfjs-blocksparse/core';
 import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from './model_artifacts';
-import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf} from './calibrate';
-import {blockProblem, checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {withBudget} from './budget';
+import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
 interface AttrValue {
@@ -50,13 +51,18 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
 export async function sparsifyGraphModel(model: tf.GraphModel, options: SparsifyOptions):
     Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   checkOptions(options);
+  return withBudget(options, (o, probe) => convertGraphModel(model, o, probe));
+}
+
+async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions, probe?: SensitivityProbe):
+    Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   const artifacts = await artifactsOf(model);
   if (artifacts.weightData == null || artifacts.weightSpecs == null) {
     throw new Error('sparsifyGraphModel: the model holds no weights to convert (was it loaded from a model.json?)');
   }
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
-  const calibration = options.calibrate != null ? new GraphCalibration(model, options.calibrate) : undefined;
+  const calibration = options.calibrate != null ? new GraphCalibration(model, options.calibrate, probe) : undefined;
   const converter = new GraphConverter(graph, weights, options, calibration);
   try {
     const layers = await converter.convertAll();
@@ -85,7 +91,8 @@ class GraphCalibration {
   private readonly fed: tf.NamedTensorMap = {};
   private readonly inputName: string;
 
-  constructor(private readonly model: tf.GraphModel, private readonly options: CalibrationOptions) {
+  constructor(private readonly model: tf.GraphModel, private readonly options: CalibrationOptions,
+              private readonly probe?: SensitivityProbe) {
     if (model.inputs.length !== 1) {
       throw new Error(`calibrate: the graph model has ${model.inputs.length} inputs; calibration takes models with one`);
     }
@@ -94,11 +101,15 @@ class GraphCalibration {
   }
 
   /** Fits a node whose x is `xInput`; `feed` gets the fitted weights as the graph's constants take them. */
-  async calibrate(xInput: string, site: CalibrationSite, blockSize: number, density: number,
-                  feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight> {
+  async calibrate(name: string, xInput: string, site: CalibrationSite, blockSize: number, density: number,
+                  feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight|undefined> {
     const run = (batch: tf.Tensor, weights: tf.NamedTensorMap) => executeGraph(this.model, {[this.inputName]: batch, ...weights}, xInput);
-    const fitted = await calibrateSite(site, async batch => [await run(batch, {}), await run(batch, this.fed)],
-                                       this.options, blockSize, density);
+    const changed = Object.keys(this.fed).length > 0;
+    const fitted = await calibrateSite(name, site, async batch => [await run(batch, {}), changed ? await run(batch, this.fed) : null],
+                                       this.options, blockSize, density, this.probe);
+    if (fitted == null) {
+      return undefined;
+    }
     for (const [name, value] of Object.entries(feed(fitted))) {
       this.fed[name]?.dispose();
       this.fed[name] = value;
@@ -235,9 +246,9 @@ class GraphConverter {
     const transposeW = attr.transpose_b?.b === true || attr.adj_y?.b === true;
     const kernel = transposeW ? tf.transpose(weight) : weight;
     const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;
-    const calibrated = this.calibration != null && blockProblem(kernel.shape, this.options) == null ?
-        await this.calibration.calibrate(xInput, {kernel, bias: biasName == null ? undefined : this.weights[biasName], rows: rowsOfNode(node, kernel)},
-                                         this.options.blockSize, this.options.density, fitted => ({
+    const calibrated = this.calibration != null && blockProblem(node.name, kernel.shape, this.options) == null ?
+        await this.calibration.calibrate(node.name, xInput, {kernel, bias: biasName == null ? undefined : this.weights[biasName], rows: rowsOfNode(node, kernel)},
+                                         this.options.blockSize, densityOf(node.name, this.options), fitted => ({
                                            [weightName]: transposeW ? tf.transpose(fitted.kernel) : fitted.kernel.clone(),
                                            ...(biasName != null ? {[biasName]: fitted.bias!.clone()} : {})
                                          })) :

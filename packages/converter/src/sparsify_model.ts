@@ -4,8 +4,9 @@ import '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
-import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf} from './calibrate';
-import {blockProblem, checkOptions, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {withBudget} from './budget';
+import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
 type Weights = Record<string, tf.Tensor>;
@@ -28,12 +29,12 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
   if (model instanceof tf.GraphModel) {
     return sparsifyGraphModel(model, options) as Promise<{model: M, report: SparsifyReport}>;
   }
-  return sparsifyLayersModel(model as tf.LayersModel, options) as Promise<{model: M, report: SparsifyReport}>;
+  checkOptions(options);
+  return withBudget(options, (o, probe) => sparsifyLayersModel(model as tf.LayersModel, o, probe)) as Promise<{model: M, report: SparsifyReport}>;
 }
 
-async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions):
+async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions, probe?: SensitivityProbe):
     Promise<{model: tf.LayersModel, report: SparsifyReport}> {
-  checkOptions(options);
   const artifacts = await artifactsOf(model);
   const {modelTopology, weightSpecs, weightData} = artifacts;
   const weights = tf.io.decodeWeights(weightData!, weightSpecs!);
@@ -43,7 +44,7 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   visitLayers(topology, layer => all.push(layer));
   const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS).length;
   const calibration = options.calibrate != null ?
-      new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate) : undefined;
+      new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) : undefined;
   try {
     for (const layer of all) {
       const report = await convertLayer(layer, weights, options, calibration);
@@ -74,8 +75,11 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
  * as the block-sparse layer).
  */
 class LayersCalibration {
+  /** Whether a layer of the working copy holds calibrated weights yet. */
+  private changed = false;
+
   constructor(private readonly original: tf.LayersModel, private readonly working: tf.LayersModel,
-              private readonly options: CalibrationOptions) {
+              private readonly options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
     if (original.inputs.length !== 1) {
       throw new Error(`calibrate: the model has ${original.inputs.length} inputs; calibration takes models with one`);
     }
@@ -89,8 +93,12 @@ class LayersCalibration {
       return undefined;
     }
     const [original, working] = prefixes;
-    const fitted = await calibrateSite(site, async batch => [original(batch), working(batch)], this.options, blockSize, density);
-    this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+    const fitted = await calibrateSite(name, site, async batch => [original(batch), this.changed ? working(batch) : null],
+                                       this.options, blockSize, density, this.probe);
+    if (fitted != null) {
+      this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+      this.changed = true;
+    }
     return fitted;
   }
 
@@ -165,8 +173,8 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
   const bias = biasKey == null ? undefined : weights[biasKey];
-  const calibrated = calibration != null && blockProblem(kernel.shape, options) == null ?
-      await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize, options.density) :
+  const calibrated = calibration != null && blockProblem(name, kernel.shape, options) == null ?
+      await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize, densityOf(name, options)) :
       undefined;
   const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options, calibrated);
   calibrated?.kernel.dispose();

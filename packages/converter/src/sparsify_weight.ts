@@ -19,6 +19,14 @@ export interface SparsifyOptions {
    * effect on each layer's output and refit so that the layer reproduces the original's. Replaces `layout`.
    */
   calibrate?: CalibrationOptions;
+  /** Per-layer (graph: per-node) densities by name, in place of `density` for the layers named. */
+  densities?: Record<string, number>;
+  /**
+   * Keep this fraction of the calibrated layers' multiply-adds, each layer's density (1 to 1/16) chosen from its
+   * measured sensitivity: sensitive layers denser, robust ones sparser. Needs `calibrate`; replaces `density`
+   * and `densities`.
+   */
+  budget?: number;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
   onProgress?: (done: number, total: number, layerName: string) => void;
 }
@@ -37,6 +45,8 @@ export interface LayerReport {
   normKept?: number;
   /** With calibration: the layer's output error relative to the original layer's, magnitude pruning's and calibration's. */
   outputError?: CalibratedWeight['error'];
+  /** With calibration: the dense layer's multiply-adds per model input. */
+  multiplyAdds?: number;
   paramsBefore: number;
   paramsAfter: number;
   bytesBefore: number;
@@ -46,7 +56,11 @@ export interface LayerReport {
 export interface SparsifyReport {
   layers: LayerReport[];
   /** Over the converted and convertible layers. */
-  totals: {converted: number, paramsBefore: number, paramsAfter: number, bytesBefore: number, bytesAfter: number};
+  totals: {
+    converted: number, paramsBefore: number, paramsAfter: number, bytesBefore: number, bytesAfter: number,
+    /** With calibration: the calibrated layers' multiply-adds per model input, dense and at their densities. */
+    multiplyAdds?: {before: number, after: number}
+  };
   /** Over the whole model. */
   model: {paramsBefore: number, paramsAfter: number};
 }
@@ -61,6 +75,15 @@ export function checkOptions(options: SparsifyOptions) {
   const kinds = ['magnitude', 'random', 'smallWorld'];
   if (options.layout != null && !kinds.includes(options.layout)) {
     throw new Error(`sparsifyModel: layout must be one of ${kinds.join(', ')}, got '${options.layout}'`);
+  }
+  for (const [name, density] of Object.entries(options.densities ?? {})) {
+    if (!(density > 0 && density <= 1)) {
+      throw new Error(`sparsifyModel: densities['${name}'] must be in (0, 1], got ${density}`);
+    }
+  }
+  if (options.budget != null && !(options.budget > 0 && options.budget <= 1 && options.calibrate != null)) {
+    throw new Error(`sparsifyModel: budget must be in (0, 1] and needs calibrate (inputs to measure sensitivity on); got ${options.budget}` +
+                    `${options.calibrate == null ? ' without calibrate' : ''}`);
   }
   if (options.calibrate != null) {
     if (options.layout != null && options.layout !== 'magnitude') {
@@ -91,12 +114,21 @@ export function denseReport(
   };
 }
 
-/** Why a [..., K, N] kernel cannot be cut into blocks of options.blockSize, or undefined. */
-export function blockProblem(kernelShape: number[], options: SparsifyOptions): string|undefined {
+/** The density a layer (graph: node) is converted at. */
+export function densityOf(name: string, options: SparsifyOptions): number {
+  return options.densities?.[name] ?? options.density;
+}
+
+/** Why a [..., K, N] kernel cannot be cut into blocks of options.blockSize at its density, or undefined. */
+export function blockProblem(name: string, kernelShape: number[], options: SparsifyOptions): string|undefined {
   const [inputSize, outputSize] = kernelShape.slice(-2);
   const bs = options.blockSize;
-  return inputSize % bs !== 0 || outputSize % bs !== 0 ?
-      `block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}` : undefined;
+  if (inputSize % bs !== 0 || outputSize % bs !== 0) {
+    return `block size ${bs} does not divide the kernel's ${inputSize} x ${outputSize}`;
+  }
+  const blocks = (inputSize / bs) * (outputSize / bs);
+  const density = densityOf(name, options);
+  return Math.round(density * blocks) < 1 ? `density ${density} keeps no block of its ${blocks}` : undefined;
 }
 
 /**
@@ -109,12 +141,11 @@ export function sparsifyKernel(
     kernel: tf.Tensor, name: string, className: string, biasParams: number, options: SparsifyOptions,
     calibrated?: CalibratedWeight): {packed?: tf.Tensor, layout?: BlockLayout, report: LayerReport} {
   const kernelShape = kernel.shape;
-  const [inputSize, outputSize] = kernelShape.slice(-2);
-  const problem = blockProblem(kernelShape, options);
+  const problem = blockProblem(name, kernelShape, options);
   if (problem != null) {
     return {report: denseReport(name, className, kernelShape, biasParams, problem)};
   }
-  const layout = calibrated?.layout ?? chooseLayout(kernel, inputSize, outputSize, options);
+  const layout = calibrated?.layout ?? chooseLayout(kernel, densityOf(name, options), options);
   const packed = sparsify(calibrated?.kernel ?? kernel, layout);
   const normKept = Math.sqrt(tf.tidy(() => tf.sum(tf.square(packed)).dataSync()[0] / tf.sum(tf.square(kernel)).dataSync()[0]));
   const paramsAfter = packed.size + biasParams;
@@ -122,30 +153,38 @@ export function sparsifyKernel(
     packed, layout, report: {
       name, className, kernelShape, converted: true,
       blocksKept: layout.nnz, blocksTotal: layout.rowBlocks * layout.colBlocks, density: layout.density,
-      normKept: Number.isFinite(normKept) ? normKept : 1, outputError: calibrated?.error,
+      normKept: Number.isFinite(normKept) ? normKept : 1, outputError: calibrated?.error, multiplyAdds: calibrated?.multiplyAdds,
       paramsBefore: kernel.size + biasParams, paramsAfter,
       bytesBefore: 4 * (kernel.size + biasParams), bytesAfter: 4 * paramsAfter
     }
   };
 }
 
-function chooseLayout(kernel: tf.Tensor, inputSize: number, outputSize: number, options: SparsifyOptions): BlockLayout {
-  const spec = {inputSize, outputSize, blockSize: options.blockSize, density: options.density, seed: options.seed ?? 0};
+function chooseLayout(kernel: tf.Tensor, density: number, options: SparsifyOptions): BlockLayout {
+  const [inputSize, outputSize] = kernel.shape.slice(-2);
+  const spec = {inputSize, outputSize, blockSize: options.blockSize, density, seed: options.seed ?? 0};
   switch (options.layout ?? 'magnitude') {
     case 'random':
       return randomLayout(spec);
     case 'smallWorld':
       return smallWorldLayout(spec);
     default:
-      return magnitudeLayout(kernel, options.blockSize, options.density);
+      return magnitudeLayout(kernel, options.blockSize, density);
   }
 }
 
 export function totalsOf(layers: LayerReport[]): SparsifyReport['totals'] {
   const sum = (key: 'paramsBefore'|'paramsAfter'|'bytesBefore'|'bytesAfter') => layers.reduce((n, l) => n + l[key], 0);
+  const calibrated = layers.filter(l => l.multiplyAdds != null);
   return {
     converted: layers.filter(l => l.converted).length,
     paramsBefore: sum('paramsBefore'), paramsAfter: sum('paramsAfter'),
-    bytesBefore: sum('bytesBefore'), bytesAfter: sum('bytesAfter')
+    bytesBefore: sum('bytesBefore'), bytesAfter: sum('bytesAfter'),
+    ...(calibrated.length === 0 ? {} : {
+      multiplyAdds: {
+        before: calibrated.reduce((n, l) => n + l.multiplyAdds!, 0),
+        after: calibrated.reduce((n, l) => n + l.multiplyAdds! * l.density!, 0)
+      }
+    })
   };
 }

@@ -5,6 +5,8 @@ import {BlockLayout, densify, randomLayout, sparsify} from '@tfjs-blocksparse/co
 import {sparsifyModel} from '@tfjs-blocksparse/converter';
 import {BlockSparseConv2D, BlockSparseDense} from '@tfjs-blocksparse/layers';
 
+import {allocateBudget} from '../src/calibrate';
+
 import {GraphFixture, seeded} from './graph_fixture';
 
 beforeAll(async () => {
@@ -112,6 +114,40 @@ describe('calibrated conversion', () => {
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
 
+  test('a budget keeps that share of the multiply-adds, puts it where the model is sensitive, and errs less than one density for all', async () => {
+    // 'wide' is nearly block-sparse at 1/8 already (robust), 'head' is not (sensitive) and costs an eighth as much.
+    const model = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', name: 'wide', ...init(41)}),
+      tf.layers.dense({units: 8, name: 'head', ...init(42)})
+    ]});
+    const [kernel, bias] = model.getLayer('wide').getWeights();
+    const eighth = randomLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 1 / 8, seed: 43});
+    model.getLayer('wide').setWeights([tf.add(densify(sparsify(kernel, eighth), eighth), tf.mul(seeded([64, 64], 44), 0.002)), bias]);
+    const inputs = seeded([128, 64], 45);
+    const {model: budgeted, report} = await sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.25, calibrate: {inputs}});
+    const {before, after} = report.totals.multiplyAdds!;
+    expect(before).toBe(64 * 64 + 64 * 8);
+    expect(after).toBeLessThanOrEqual(0.25 * before);
+    expect(report.layers.map(l => [l.name, l.density])).toEqual([['wide', 0.125], ['head', 1]]);
+    expect(layoutOf(budgeted, 'wide').density).toBe(0.125);
+    const {model: uniform} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
+    const held = seeded([64, 64], 46);
+    const expected = model.predict(held) as tf.Tensor;
+    const [budgetError, uniformError] = [budgeted, uniform].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
+    expect(budgetError).toBeLessThan(0.5 * uniformError);
+  });
+
+  test('budget allocation: the robust layer is made sparser, the sensitive one stays denser', () => {
+    const sensitive = {name: 'sensitive', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.5], [0.25, 0.8], [0.125, 0.9], [0.0625, 1]])};
+    const robust = {name: 'robust', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.01], [0.25, 0.02], [0.125, 0.05], [0.0625, 0.1]])};
+    expect(allocateBudget([sensitive, robust], 0.3)).toEqual(new Map([['sensitive', 0.5], ['robust', 0.0625]]));
+    // The last step down overshoots 0.5; the robust layer takes back what is left.
+    expect(allocateBudget([sensitive, robust], 0.5)).toEqual(new Map([['sensitive', 0.5], ['robust', 0.5]]));
+    expect(allocateBudget([sensitive, robust], 1)).toEqual(new Map([['sensitive', 1], ['robust', 1]]));
+    // Below what the sparsest densities reach, every layer ends at its sparsest.
+    expect(allocateBudget([sensitive, robust], 0.01)).toEqual(new Map([['sensitive', 0.0625], ['robust', 0.0625]]));
+  });
+
   test('bad calibration input is refused with a clear message', async () => {
     const model = convNet();
     await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs: seeded([4, 8, 8, 3], 1)}}))
@@ -120,5 +156,6 @@ describe('calibrated conversion', () => {
         .rejects.toThrow(/calibrate: batchSize must be a positive integer/);
     await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, layout: 'random', calibrate: {inputs: seeded([4, 8, 8, 16], 1)}}))
         .rejects.toThrow(/calibrate chooses the blocks itself; it takes no layout 'random'/);
+    await expect(sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.5})).rejects.toThrow(/budget must be in \(0, 1\] and needs calibrate .* without calibrate/);
   });
 });
