@@ -7,6 +7,7 @@ import {join} from 'path';
 import {parseArgs} from 'util';
 
 import {distill} from './distill';
+import {fidelityOf} from './fidelity';
 import {readInputs} from './node_inputs';
 import {checkOutputDirectory, ModelFormat, readModel, saveTo, weightBytes} from './node_io';
 import {maskToPng} from './png';
@@ -14,22 +15,30 @@ import {QUANTIZE_DTYPES, QuantizeDtype, storedWeights} from './quantize';
 import {formatBytes, formatReport} from './report';
 import {NodeDef} from './sparsify_graph';
 import {sparsifyModel} from './sparsify_model';
+import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
 const USAGE = `usage:
-  tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B
-                   [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld] [--seed N]
-                   [--quantize float16|uint8|uint16|float32]
-                   [--distill DIR|FILE|generated [--epochs N] [--image-range LOW,HIGH]]
+  tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
+                   [--calibrate INPUTS] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
+                   [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
+                   [--distill INPUTS [--epochs N]]
   tfjs-blocksparse inspect <model.json> [--png DIR]
   tfjs-blocksparse --help
 
 <model.json>: a tfjs Layers model (Dense and Conv2D layers are converted) or graph model (MatMul, BatchMatMul,
 _FusedMatMul, Conv2D and FusedConv2D nodes with a constant weight), weights float32 or quantized.
+INPUTS: unlabelled inputs (no labels needed): a folder of .png/.jpg images (resized, pixels mapped to
+--image-range, default 0,1) or .npy/.json tensors, or 'generated' (random inputs: a last resort).
+--calibrate: one-shot reconstruction: each converted layer keeps the blocks that matter most to its output on
+these inputs and is refit to reproduce the original layer's output (a few hundred inputs; no training).
+--budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
+its output suffers (needs --calibrate; replaces --density).
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
 default: as the input's.
---distill: fine-tune the converted model to reproduce the original's outputs on unlabelled inputs (no labels
-needed): a folder of .png/.jpg images (resized, pixels mapped to --image-range, default 0,1) or .npy/.json
-tensors, or 'generated' (random inputs: a last resort). Reports agreement with the original before and after.
+--distill: fine-tune the converted model to reproduce the original's outputs on these inputs; reports agreement
+with the original before and after.
+--backend: where calibration and distillation compute: cpu (default) or wasm (tfjs-backend-wasm with
+@tfjs-blocksparse/backend-wasm, several times faster; both must be installed).
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
 /** What a user needs to run the converted model, on any backend. */
@@ -114,9 +123,19 @@ async function convert(args: string[], output: CliOutput) {
   const {values, positionals: [modelPath, outDir]} = parse(args, {
     'density': {type: 'string'}, 'block-size': {type: 'string'}, 'include': {type: 'string'},
     'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'},
-    'distill': {type: 'string'}, 'epochs': {type: 'string'}, 'image-range': {type: 'string'}
+    'distill': {type: 'string'}, 'epochs': {type: 'string'}, 'image-range': {type: 'string'},
+    'calibrate': {type: 'string'}, 'budget': {type: 'string'}, 'backend': {type: 'string'}
   }, ['<model.json>', '<outDir>']);
-  const density = numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
+  const budget = values['budget'] == null ? undefined : numberFlag(values['budget'], 'budget', n => n > 0 && n <= 1, 'a number in (0, 1]');
+  if (budget != null && (values['calibrate'] == null || values['density'] != null)) {
+    throw new UsageError(values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
+                                                       '--budget replaces --density: give one of them');
+  }
+  const density = budget != null ? 1 : numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
+  const backend = values['backend'] ?? 'cpu';
+  if (!['cpu', 'wasm'].includes(backend)) {
+    throw new UsageError(`--backend must be cpu or wasm, got ${backend}`);
+  }
   const blockSize = numberFlag(values['block-size'], 'block-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
   const layout = (values['layout'] ?? 'magnitude') as 'magnitude'|'random'|'smallWorld';
   if (!['magnitude', 'random', 'smallWorld'].includes(layout)) {
@@ -136,40 +155,94 @@ async function convert(args: string[], output: CliOutput) {
   }
   // Before the (possibly long) load and conversion, not after.
   checkOutputDirectory(outDir);
+  await useBackend(backend);
   const {artifacts, format, model} = await readModel(modelPath);
   const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
   const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype|'float32';
-  let {model: sparse, report} = await sparsifyModel(model, {
-    density, blockSize, layout, seed, include, exclude,
-    onProgress: (done, total, name) => output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60))
-  });
-  output.err('\n');
-  if (report.totals.converted === 0) {
-    throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
+  const calibration = values['calibrate'] == null ? undefined : readModelInputs(model, values['calibrate'], imageRange, '--calibrate');
+  try {
+    const onProgress = (done: number, total: number, name: string) =>
+        output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60));
+    const started = Date.now();
+    let {model: sparse, report} = await sparsifyModel(model, {
+      density, blockSize, layout, seed, include, exclude, budget, onProgress,
+      calibrate: calibration == null ? undefined : {inputs: calibration}
+    });
+    output.err('\n');
+    if (report.totals.converted === 0) {
+      throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
+    }
+    let summary = '';
+    if (calibration != null) {
+      summary = await calibrationSummary(model, sparse, report, calibration, {density, blockSize, seed, include, exclude}, Date.now() - started);
+    }
+    if (values['distill'] != null) {
+      const distilled = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed}, output);
+      sparse = distilled.model;
+      summary += distilled.summary;
+    }
+    await write(sparse, report, summary);
+  } finally {
+    calibration?.dispose();
   }
-  let distilled = '';
-  if (values['distill'] != null) {
-    ({model: sparse, summary: distilled} = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed}, output));
+
+  async function write(sparse: tf.LayersModel|tf.GraphModel, report: SparsifyReport, summary: string) {
+    const saved = await sparse.save(saveTo(outDir, {
+      quantize: outputDtype === 'float32' ? undefined : () => outputDtype,
+      originals: storedWeights(artifacts.weightSpecs ?? [], tf.io.concatenateArrayBuffers(artifacts.weightData ?? []))
+    }));
+    const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
+    output.out(`${formatReport(report)}\n\n${summary}` +
+               `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
+               `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
+               `wrote ${outDir}\n${loadingNote(format)}\n`);
   }
-  const saved = await sparse.save(saveTo(outDir, {
-    quantize: outputDtype === 'float32' ? undefined : () => outputDtype,
-    originals: storedWeights(artifacts.weightSpecs ?? [], tf.io.concatenateArrayBuffers(artifacts.weightData ?? []))
-  }));
-  const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
-  output.out(`${formatReport(report)}\n\n${distilled}` +
-             `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
-             `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
-             `wrote ${outDir}\n${loadingNote(format)}\n`);
+}
+
+/** Registers and selects the backend calibration and distillation compute on. */
+async function useBackend(backend: string) {
+  if (backend === 'wasm') {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+      const kernels = await import('@tfjs-blocksparse/backend-wasm');
+      await kernels.blockSparseWasmReady();
+    } catch (e) {
+      throw new Error(`--backend wasm needs @tensorflow/tfjs-backend-wasm and @tfjs-blocksparse/backend-wasm installed: ${(e as Error).message}`);
+    }
+  }
+  if (!(await tf.setBackend(backend))) {
+    throw new Error(`the ${backend} backend could not be initialised`);
+  }
+}
+
+/** Inputs for a one-input model, read from a folder, a file or 'generated'. */
+function readModelInputs(model: tf.LayersModel|tf.GraphModel, source: string, imageRange: [number, number]|undefined, flag: string): tf.Tensor {
+  const shapes = model.inputs.map(i => i.shape);
+  if (shapes.length !== 1) {
+    throw new Error(`${flag}: the model has ${shapes.length} inputs; it takes models with one`);
+  }
+  return readInputs(source, {shape: (shapes[0] ?? []).slice(1), imageRange});
+}
+
+/**
+ * The model's fidelity on the calibration inputs, calibrated against a
+ * magnitude-pruned conversion at the same densities (which costs a second,
+ * fast conversion), and the calibration's time.
+ */
+async function calibrationSummary(model: tf.LayersModel|tf.GraphModel, calibrated: tf.LayersModel|tf.GraphModel, report: SparsifyReport,
+                                  inputs: tf.Tensor, options: SparsifyOptions, milliseconds: number): Promise<string> {
+  const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density!]));
+  const {model: magnitude} = await sparsifyModel(model, {...options, densities});
+  const [before, after] = [magnitude, calibrated].map(m => fidelityOf(model, m, inputs));
+  magnitude.dispose();
+  return `calibrated on ${inputs.shape[0]} inputs in ${(milliseconds / 1000).toFixed(1)} s: ${after.metric} with the original on them, ` +
+      `magnitude pruning ${before.value.toFixed(3)} -> calibrated ${after.value.toFixed(3)}\n`;
 }
 
 async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
     original: M, sparse: M, source: string,
     {epochs, imageRange, seed}: {epochs: number, imageRange: [number, number]|undefined, seed: number}, output: CliOutput) {
-  const shapes = original.inputs.map(i => i.shape);
-  if (shapes.length !== 1) {
-    throw new Error(`--distill: the model has ${shapes.length} inputs; distill takes models with one`);
-  }
-  const inputs = readInputs(source, {shape: (shapes[0] ?? []).slice(1), imageRange});
+  const inputs = readModelInputs(original, source, imageRange, '--distill');
   try {
     const {model, report} = await distill(original, sparse, {
       inputs, epochs, seed,

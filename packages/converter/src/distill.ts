@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
+import {agreementOf, areProbabilities, predictInBatches} from './fidelity';
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
 
@@ -119,26 +120,6 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
   }
 }
 
-function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {
-  return tf.tidy(() => {
-    const parts: tf.Tensor[] = [];
-    for (let i = 0; i < x.shape[0]; i += batchSize) {
-      const out = model.predict(tf.slice(x, i, Math.min(batchSize, x.shape[0] - i)));
-      if (!(out instanceof tf.Tensor)) {
-        throw new Error('distill: models with several outputs are not supported');
-      }
-      parts.push(out);
-    }
-    return tf.concat(parts);
-  });
-}
-
-/** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
-function areProbabilities(y: tf.Tensor): boolean {
-  return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 &&
-                       tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);
-}
-
 function distillLoss(student: tf.Tensor, teacher: tf.Tensor, probabilities: boolean): tf.Scalar {
   return tf.tidy(() => {
     if (probabilities) {
@@ -148,12 +129,6 @@ function distillLoss(student: tf.Tensor, teacher: tf.Tensor, probabilities: bool
     }
     return tf.mean(tf.squaredDifference(student, teacher));
   });
-}
-
-function agreementOf(student: tf.Tensor, teacher: tf.Tensor, classifier: boolean): number {
-  return tf.tidy(() => classifier ?
-      tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
-      tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
 }
 
 interface Trainable {

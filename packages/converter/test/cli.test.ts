@@ -97,7 +97,7 @@ describe('tfjs-blocksparse CLI', () => {
   test.each([['--help'], ['-h'], ['convert', '--help'], ['help']])('%j prints the usage and exits 0', async (...argv) => {
     const {code, out, err} = await run(...argv);
     expect(code).toBe(0);
-    expect(out).toMatch(/^usage:\n  tfjs-blocksparse convert <model.json> <outDir> --density D --block-size B/);
+    expect(out).toMatch(/^usage:\n  tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
     expect(err).toBe('');
   });
 
@@ -220,6 +220,47 @@ describe('tfjs-blocksparse CLI', () => {
     expect(inspected.code).toBe(0);
     expect(inspected.out).toMatch(/^hidden \(BlockSparseMatMul\): block 8, grid 4x8, 32 blocks kept, density 1\.000\n  ########\n/);
     expect(inspected.out).toMatch(/logits \(BlockSparseMatMul\): block 8, grid 8x2, 16 blocks kept/);
+  });
+
+  test('--calibrate refits the converted layers on unlabelled inputs and says how much closer the model stays', async () => {
+    const inputs = join(dir, 'calibration.json');
+    writeFileSync(inputs, JSON.stringify({shape: [128, 32], data: Array.from(tf.randomNormal([128, 32], 0, 1, 'float32', 7).dataSync())}));
+    const {code, out} = await run('convert', modelPath, join(dir, 'calibrated'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs);
+    expect(code).toBe(0);
+    expect(out).toMatch(/output error: magnitude -> calibrated/);
+    expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250\s+[\d.]+\s+[\d.]+ -> [\d.]+/);
+    const [, magnitude, calibrated] = /calibrated on 128 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/.exec(out)!;
+    expect(Number(calibrated)).toBeLessThan(Number(magnitude));
+    expect(out).toMatch(/multiply-adds of the calibrated layers per input: 0\.00 M -> 0\.00 M \(25\.0%\)/);
+
+    const budget = await run('convert', modelPath, join(dir, 'budget'), '--budget', '0.5', '--block-size', '8', '--calibrate', inputs);
+    expect(budget.code).toBe(0);
+    const [, percent] = /multiply-adds of the calibrated layers per input: [\d.]+ M -> [\d.]+ M \(([\d.]+)%\)/.exec(budget.out)!;
+    expect(Number(percent)).toBeLessThanOrEqual(50);
+  });
+
+  test('bad calibration inputs or flags: one clear line, nothing written', async () => {
+    const empty = join(dir, 'no-inputs');
+    mkdirSync(empty);
+    const notImage = join(dir, 'notes.txt');
+    writeFileSync(notImage, 'not an image');
+    const wrongShape = join(dir, 'wrong-shape.json');
+    writeFileSync(wrongShape, JSON.stringify({shape: [4, 16], data: new Array(64).fill(0)}));
+    const cases: Array<[string[], RegExp]> = [
+      [['--density', '0.5', '--calibrate', empty], /no inputs in .*no-inputs: expected \.png, \.jpg, \.npy or \.json files/],
+      [['--density', '0.5', '--calibrate', notImage], /notes\.txt: not an input file/],
+      [['--density', '0.5', '--calibrate', wrongShape], /wrong-shape\.json.*\[4,16\].*\[32\]|\[32\].*\[4,16\]/],
+      [['--budget', '0.5'], /--budget needs --calibrate INPUTS/],
+      [['--budget', '0.5', '--density', '0.5', '--calibrate', wrongShape], /--budget replaces --density/],
+      [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/]
+    ];
+    for (const [flags, message] of cases) {
+      const target = join(dir, 'never-written');
+      const {code, err} = await run('convert', modelPath, target, '--block-size', '8', ...flags);
+      expect([flags.join(' '), code]).toEqual([flags.join(' '), code === 2 ? 2 : 1]);
+      expect(err.split('\n')[0]).toMatch(message);
+      expect(existsSync(target)).toBe(false);
+    }
   });
 
   test('--distill fine-tunes the converted model towards the original on unlabelled inputs and reports agreement', async () => {

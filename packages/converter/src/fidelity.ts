@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** How closely a converted model follows its original (distill's report and the CLI's calibration line). */
+export interface Fidelity {
+  /** 'top-1 agreement' (fraction of inputs where both pick the same class; higher is better) where the original
+   *  outputs probabilities, else 'relative error' (|converted - original| / |original|; lower is better). */
+  metric: 'top-1 agreement'|'relative error';
+  value: number;
+}
+
+/** The converted model's fidelity to the original on `inputs`. */
+export function fidelityOf(original: tf.LayersModel|tf.GraphModel, converted: tf.LayersModel|tf.GraphModel, inputs: tf.Tensor,
+                           batchSize = 16): Fidelity {
+  const [expected, actual] = [original, converted].map(model => predictInBatches(model, inputs, batchSize));
+  const classifier = areProbabilities(expected);
+  const value = agreementOf(actual, expected, classifier);
+  tf.dispose([expected, actual]);
+  return {metric: classifier ? 'top-1 agreement' : 'relative error', value};
+}
+
+export function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {
+  return tf.tidy(() => {
+    const parts: tf.Tensor[] = [];
+    for (let i = 0; i < x.shape[0]; i += batchSize) {
+      const out = model.predict(tf.slice(x, i, Math.min(batchSize, x.shape[0] - i)));
+      if (!(out instanceof tf.Tensor)) {
+        throw new Error('models with several outputs are not supported');
+      }
+      parts.push(out);
+    }
+    return tf.concat(parts);
+  });
+}
+
+/** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
+export function areProbabilities(y: tf.Tensor): boolean {
+  return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 &&
+                       tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);
+}
+
+export function agreementOf(student: tf.Tensor, teacher: tf.Tensor, classifier: boolean): number {
+  return tf.tidy(() => classifier ?
+      tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
+      tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
+}
