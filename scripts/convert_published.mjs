@@ -68,7 +68,7 @@ function randomCrops(dir, [h, w, c], perImage) {
 }
 
 const rows = [];
-for (const [name, spec] of Object.entries(PUBLISHED)) {
+for (const [name, spec] of Object.entries(PUBLISHED).filter(([, spec]) => spec.bench)) {
   const path = writePublishedModel(name, join(work, 'published'));
   if (path == null) {
     console.log(`${name}: package ${spec.package} is not installed, skipped`);

@@ -1,19 +1,51 @@
-// tfjs models that other people publish inside npm packages, written out as
-// the model.json + weight files that tensorflowjs_converter makes, for the
-// converter's tests and README table. nsfwjs (MIT) ships its models as
-// browserify modules: model.min.js exports the model.json object and each
-// group1-shardNofM.min.js a base64 string of that weight file.
+// tfjs models that other people publish inside npm packages, as the
+// model.json + weight files that tensorflowjs_converter makes, for the
+// converter's tests, README tables and fidelity measurements. nsfwjs (MIT)
+// ships its models as browserify modules: model.min.js exports the model.json
+// object and each group1-shardNofM.min.js a base64 string of that weight file;
+// they are written out. @vladmandic/human (MIT) ships model.json files as they
+// are. `inputs` says what a model looks at (photos, or faces), `preprocess`
+// how pixels in [0, 1] become its input, `output` how its fidelity is measured
+// (scripts/fidelity.mjs); `tested`: converted by published_models.test.ts; `bench`: timed by
+// `npm run bench -- --models` and scripts/convert_published.mjs.
 const {existsSync, mkdirSync, writeFileSync} = require('fs');
 const {join} = require('path');
 
 const PUBLISHED = {
   'nsfwjs-mobilenet_v2': {
-    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2', format: 'layers-model', inputShape: [224, 224, 3],
+    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2', format: 'layers-model', inputShape: [224, 224, 3], tested: true, bench: true,
+    inputs: 'photos', output: 'classes',
     what: 'nsfwjs MobileNetV2 (Keras Layers model, uint8 weights), 224x224x3 -> 5 classes',
   },
   'nsfwjs-mobilenet_v2_mid': {
-    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2_mid', format: 'graph-model', inputShape: [224, 224, 3],
+    package: 'nsfwjs', dir: 'dist/models/mobilenet_v2_mid', format: 'graph-model', inputShape: [224, 224, 3], tested: true, bench: true,
+    inputs: 'photos', output: 'classes',
     what: 'nsfwjs MobileNetV2 "mid" (TF Hub graph model: _FusedConv2D, _FusedMatMul; uint8 weights), 224x224x3 -> 5 classes',
+  },
+  'nsfwjs-inception_v3': {
+    package: 'nsfwjs', dir: 'dist/models/inception_v3', format: 'layers-model', inputShape: [299, 299, 3],
+    inputs: 'photos', output: 'classes',
+    what: 'nsfwjs InceptionV3 (Keras Layers model, uint8 weights), 299x299x3 -> 5 classes',
+  },
+  'human-faceres': {
+    package: '@vladmandic/human', modelJson: 'models/faceres.json', format: 'graph-model', inputShape: [224, 224, 3], tested: true,
+    inputs: 'faces', output: 'faceres',
+    what: 'Human face description (graph model, float16 weights), 224x224x3 face -> 1024-d descriptor, age, gender',
+  },
+  'human-emotion': {
+    package: '@vladmandic/human', modelJson: 'models/emotion.json', format: 'graph-model', inputShape: [64, 64, 1],
+    inputs: 'faces', preprocess: 'gray', output: 'classes',
+    what: 'Human emotion (mini-Xception graph model, float32), 64x64 gray face -> 7 classes',
+  },
+  'human-antispoof': {
+    package: '@vladmandic/human', modelJson: 'models/antispoof.json', format: 'graph-model', inputShape: [128, 128, 3],
+    inputs: 'faces', output: 'score',
+    what: 'Human anti-spoofing (graph model, float16 weights), 128x128x3 face -> real/fake score',
+  },
+  'human-movenet-lightning': {
+    package: '@vladmandic/human', modelJson: 'models/movenet-lightning.json', format: 'graph-model', inputShape: [192, 192, 3],
+    inputs: 'photos', preprocess: 'bytes', output: 'keypoints',
+    what: 'Human MoveNet Lightning pose (graph model, int32 pixels), 192x192x3 -> 17 keypoints',
   },
 };
 
@@ -38,6 +70,9 @@ function writePublishedModel(name, outDir) {
   if (root == null) {
     return null;
   }
+  if (spec.modelJson != null) {
+    return join(root, spec.modelJson);
+  }
   const target = join(outDir, name);
   const modelPath = join(target, 'model.json');
   if (existsSync(modelPath)) {
@@ -53,4 +88,4 @@ function writePublishedModel(name, outDir) {
   return modelPath;
 }
 
-module.exports = {PUBLISHED, writePublishedModel};
+module.exports = {PUBLISHED, packageRoot, writePublishedModel};

@@ -180,7 +180,7 @@ export async function convertModels(converter, published) {
   };
   await savePair({name: 'cnn', what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)', format: 'layers-model', inputShape: [32, 32, 3], batches: MODEL_BATCHES},
                  buildCnn(), {density: 1 / 4, blockSize: 16});
-  for (const [name, spec] of Object.entries(published.PUBLISHED)) {
+  for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([, spec]) => spec.bench)) {
     const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
     if (path != null) {
       const dense = await (spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(loadFrom(path));

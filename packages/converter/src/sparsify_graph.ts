@@ -6,6 +6,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
 import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {GraphStepper} from './graph_stepper';
 import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
@@ -62,7 +63,8 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
   }
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
-  const calibration = options.calibrate != null ? new GraphCalibration(model, options.calibrate, probe) : undefined;
+  const calibration = options.calibrate != null ?
+      new GraphCalibration(model, (artifacts.modelTopology as GraphDef).node, options.calibrate, probe) : undefined;
   const converter = new GraphConverter(graph, weights, options, calibration);
   try {
     const layers = await converter.convertAll();
@@ -85,27 +87,48 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
  * Calibration of a graph model: a node's input comes from the original model
  * and from the same graph fed the calibrated weights of the nodes converted so
  * far (dense, zero outside the kept blocks: the same function as the
- * block-sparse node) in place of their constants.
+ * block-sparse node) in place of their constants, each stream stepped forward
+ * node by node (GraphStepper).
  */
 class GraphCalibration {
   private readonly fed: tf.NamedTensorMap = {};
-  private readonly inputName: string;
+  private readonly batches: tf.Tensor[] = [];
+  private readonly options: CalibrationOptions;
+  private readonly original: GraphStepper;
+  /** Undefined until a node is calibrated: until then both streams are the same. */
+  private converted?: GraphStepper;
 
-  constructor(private readonly model: tf.GraphModel, private readonly options: CalibrationOptions,
-              private readonly probe?: SensitivityProbe) {
+  constructor(model: tf.GraphModel, nodes: NodeDef[], options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
     if (model.inputs.length !== 1) {
       throw new Error(`calibrate: the graph model has ${model.inputs.length} inputs; calibration takes models with one`);
     }
-    this.inputName = model.inputs[0].name;
-    checkInputShape(model.inputs[0].shape, options.inputs);
+    const input = model.inputs[0];
+    checkInputShape(input.shape, options.inputs);
+    // A graph made for one batch size (MoveNet's [1, 192, 192, 3]) is run in batches of that size.
+    const fixedBatch = input.shape?.[0] ?? -1;
+    this.options = fixedBatch > 0 ? {...options, batchSize: fixedBatch} : options;
+    const n = options.inputs.shape[0];
+    const batchSize = this.options.batchSize ?? 16;
+    for (let start = 0; start < n; start += batchSize) {
+      this.batches.push(tf.tidy(() => {
+        const batch = tf.slice(options.inputs, start, Math.min(batchSize, n - start));
+        return batch.dtype === input.dtype ? batch : tf.cast(batch, input.dtype);
+      }));
+    }
+    this.original = new GraphStepper(model, nodes, input.name, () => ({}));
+  }
+
+  /** Nodes in the order calibration must visit them (each after the nodes it reads). */
+  inOrder(nodes: NodeDef[]): NodeDef[] {
+    return [...nodes].sort((a, b) => this.original.positionOf(a.name) - this.original.positionOf(b.name));
   }
 
   /** Fits a node whose x is `xInput`; `feed` gets the fitted weights as the graph's constants take them. */
   async calibrate(name: string, xInput: string, site: CalibrationSite, blockSize: number, density: number,
                   feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight|undefined> {
-    const run = (batch: tf.Tensor, weights: tf.NamedTensorMap) => executeGraph(this.model, {[this.inputName]: batch, ...weights}, xInput);
-    const changed = Object.keys(this.fed).length > 0;
-    const fitted = await calibrateSite(name, site, async batch => [await run(batch, {}), changed ? await run(batch, this.fed) : null],
+    const originals = await this.original.step(xInput, this.batches);
+    const converted = this.converted == null ? undefined : await this.converted.step(xInput, this.batches);
+    const fitted = await calibrateSite(name, site, async (_, b) => [originals[b](), converted?.[b]() ?? null],
                                        this.options, blockSize, density, this.probe);
     if (fitted == null) {
       return undefined;
@@ -114,23 +137,12 @@ class GraphCalibration {
       this.fed[name]?.dispose();
       this.fed[name] = value;
     }
+    this.converted ??= this.original.fork(() => this.fed);
     return fitted;
   }
 
   dispose() {
-    tf.dispose(this.fed);
-  }
-}
-
-/** model.execute, or executeAsync where the graph has control flow or dynamic shapes (execute refuses those). */
-async function executeGraph(model: tf.GraphModel, feed: tf.NamedTensorMap, output: string): Promise<tf.Tensor> {
-  try {
-    return model.execute(feed, output) as tf.Tensor;
-  } catch (e) {
-    if (!/executeAsync/.test((e as Error).message)) {
-      throw e;
-    }
-    return await model.executeAsync(feed, output) as tf.Tensor;
+    tf.dispose([...this.batches, ...Object.values(this.fed)]);
   }
 }
 
@@ -177,7 +189,8 @@ class GraphConverter {
   }
 
   async convertAll(): Promise<LayerReport[]> {
-    const candidates = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op));
+    const nodes = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op));
+    const candidates = this.calibration?.inOrder(nodes) ?? nodes;
     const reports: LayerReport[] = [];
     for (const node of candidates) {
       reports.push(await this.convert(node));

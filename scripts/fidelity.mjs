@@ -1,0 +1,246 @@
+// How closely converted published models follow the originals (docs/fidelity.md and the README's table): for
+// each model of scripts/published_models.cjs, at each density and budget, magnitude pruning against calibrated
+// conversion (and calibrated + distilled with --epochs), measured on held-out inputs that calibration never saw,
+// with a metric that fits the model's output. Inputs come from pictures shipped in npm packages: the 102 faces of
+// @vladmandic/human's assets/screenshot-facematch.jpg (face models: rows 1-4 calibrate, rows 5-6 are held out),
+// and seeded crops of photos from @vladmandic/human and @jimp/test-utils (other models: calibration and held-out
+// crops come from different photos).
+//   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
+//                             [--held-out N] [--backend wasm|cpu] [--epochs N]
+// Writes bench-results/fidelity.{json,md}.
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {parseArgs} from 'node:util';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs');
+require('@tfjs-blocksparse/backend-cpu');
+const converter = require('@tfjs-blocksparse/converter');
+const {seededRandom} = require('@tfjs-blocksparse/core');
+const jpeg = require('jpeg-js');
+const {PNG} = require('pngjs');
+const {PUBLISHED, packageRoot, writePublishedModel} = require('./published_models.cjs');
+
+const {values: args} = parseArgs({options: {
+  models: {type: 'string', default: Object.keys(PUBLISHED).join(',')},
+  densities: {type: 'string', default: '0.5,0.25'},
+  budgets: {type: 'string', default: '0.25'},
+  calibration: {type: 'string', default: '256'},
+  'held-out': {type: 'string', default: '64'},
+  backend: {type: 'string', default: 'wasm'},
+  epochs: {type: 'string', default: '0'},
+}});
+const BLOCK_SIZE = 8;
+
+if (args.backend === 'wasm') {
+  require('@tensorflow/tfjs-backend-wasm');
+  await require('@tfjs-blocksparse/backend-wasm').blockSparseWasmReady();
+}
+if (!(await tf.setBackend(args.backend))) {
+  throw new Error(`the ${args.backend} backend could not be initialised`);
+}
+
+/** A picture from an installed package as a [h, w, 3] tensor of pixels in [0, 1]. */
+function picture(pkg, path) {
+  const bytes = readFileSync(join(packageRoot(pkg), path));
+  const {width, height, data} = path.endsWith('.png') ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true});
+  return tf.tidy(() => tf.div(tf.slice(tf.tensor3d(data, [height, width, 4], 'float32'), [0, 0, 0], [-1, -1, 3]), 255));
+}
+
+/** `count` seeded crops of `boxesOf(i)` regions, mirrored at random, resized to [h, w]: a few pictures make many inputs. */
+function crops(image, regions, count, [h, w], seed) {
+  const random = seededRandom(seed);
+  const [H, W] = image.shape;
+  const boxes = [];
+  for (let k = 0; k < count; k++) {
+    const [top, left, height, width] = regions[k % regions.length];
+    // Jitter each region by up to a tenth of its size, and mirror half the crops.
+    const [dy, dx] = [(random() - 0.5) * 0.2 * height, (random() - 0.5) * 0.2 * width];
+    const [y0, x0] = [Math.max(0, top + dy), Math.max(0, left + dx)];
+    const [y1, x1] = [Math.min(H, y0 + height), Math.min(W, x0 + width)];
+    const mirrored = random() < 0.5;
+    boxes.push([y0 / H, (mirrored ? x1 : x0) / W, y1 / H, (mirrored ? x0 : x1) / W]);
+  }
+  return tf.tidy(() => tf.image.cropAndResize(tf.expandDims(image), boxes, new Array(count).fill(0), [h, w]));
+}
+
+/** Random square-ish regions of a picture (a quarter to all of its shorter side). */
+function randomRegions(image, count, seed) {
+  const random = seededRandom(seed);
+  const [H, W] = image.shape;
+  return Array.from({length: count}, () => {
+    const side = Math.min(H, W) * (0.25 + 0.75 * random());
+    return [random() * (H - side), random() * (W - side), side, side];
+  });
+}
+
+/** The 6 x 17 face tiles of screenshot-facematch.jpg (their labels cropped off): rows 0-3 and rows 4-5. */
+function faceRegions(rows) {
+  const rowTops = [283, 395, 508, 620, 732, 845];
+  return rows.flatMap(r => Array.from({length: 17}, (_, c) => [rowTops[r] + 14, c * 1920 / 17 + 8, 80, 92]));
+}
+
+const PHOTOS = {
+  calibration: [['@jimp/test-utils', 'images/cops.jpg'], ['@jimp/test-utils', 'images/hands.jpg'], ['@jimp/test-utils', 'images/panoramic.jpg'],
+                ['@vladmandic/human', 'assets/samples.jpg']],
+  heldOut: [['@jimp/test-utils', 'images/fillbytes.jpg'], ['@vladmandic/human', 'assets/screenshot-vrm.jpg'],
+            ['@vladmandic/human', 'assets/screenshot-faceid.jpg']],
+};
+
+/** Calibration and held-out inputs for a model: faces or photos, as the model's preprocessing wants them. */
+function inputsFor(spec, count, part, seed) {
+  const [h, w] = spec.inputShape;
+  let pixels;
+  if (spec.inputs === 'faces') {
+    const image = picture('@vladmandic/human', 'assets/screenshot-facematch.jpg');
+    pixels = crops(image, faceRegions(part === 'calibration' ? [0, 1, 2, 3] : [4, 5]), count, [h, w], seed);
+    image.dispose();
+  } else {
+    const sources = PHOTOS[part];
+    const parts = sources.map(([pkg, path], i) => {
+      const image = picture(pkg, path);
+      const n = Math.floor(count / sources.length) + (i < count % sources.length ? 1 : 0);
+      const out = crops(image, randomRegions(image, n, seed + i), n, [h, w], seed + 10 + i);
+      image.dispose();
+      return out;
+    });
+    pixels = tf.concat(parts);
+    tf.dispose(parts);
+  }
+  return tf.tidy(() => {
+    if (spec.preprocess === 'gray') {
+      // Human's emotion model: luma in [-1, 1].
+      return tf.sub(tf.mul(tf.sum(tf.mul(pixels, [0.2989, 0.587, 0.114]), -1, true), 2), 1);
+    }
+    if (spec.preprocess === 'bytes') {
+      return tf.cast(tf.round(tf.mul(pixels, 255)), 'int32');
+    }
+    return tf.clone(pixels);
+  });
+}
+
+/** Outputs of a model on inputs, one at a time where its graph takes a fixed batch of one; each output concatenated. */
+function outputsOf(model, inputs) {
+  const batch = model.inputs[0].shape?.[0] > 0 ? model.inputs[0].shape[0] : 16;
+  const parts = [];
+  for (let i = 0; i < inputs.shape[0]; i += batch) {
+    const x = tf.slice(inputs, i, Math.min(batch, inputs.shape[0] - i));
+    const y = model.predict(x.dtype === model.inputs[0].dtype ? x : tf.cast(x, model.inputs[0].dtype));
+    parts.push(Array.isArray(y) ? y : [y]);
+    x.dispose();
+  }
+  return parts[0].map((_, k) => tf.concat(parts.map(p => p[k])));
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** The fidelity of converted outputs to the original's, by what the model outputs. */
+function fidelity(spec, expected, actual) {
+  return tf.tidy(() => {
+    const top1 = (a, b) => tf.mean(tf.cast(tf.equal(tf.argMax(a, -1), tf.argMax(b, -1)), 'float32')).dataSync()[0];
+    switch (spec.output) {
+      case 'classes':
+        return {'top-1 agreement': top1(actual[0], expected[0])};
+      case 'faceres': {
+        // Outputs, told apart by size: gender [n, 1], descriptor [n, 1024], age [n, 100].
+        const byWidth = width => [expected, actual].map(outputs => outputs.find(t => t.shape[t.rank - 1] === width));
+        const [gender, descriptor, age] = [1, 1024, 100].map(byWidth);
+        const cosine = tf.sum(tf.mul(tf.l2Normalize(descriptor[0], -1), tf.l2Normalize(descriptor[1], -1)), -1);
+        const sameGender = tf.equal(tf.greater(gender[0], 0.5), tf.greater(gender[1], 0.5));
+        return {
+          'descriptor cosine (median)': median(cosine.dataSync()),
+          'gender agreement': tf.mean(tf.cast(sameGender, 'float32')).dataSync()[0],
+          'age top-1 agreement': top1(age[1], age[0]),
+        };
+      }
+      case 'score':
+        return {'relative error': tf.norm(tf.sub(actual[0], expected[0])).dataSync()[0] / tf.norm(expected[0]).dataSync()[0]};
+      case 'keypoints': {
+        // [n, 1, 17, 3]: y, x (fractions of the image side), score.
+        const shift = tf.norm(tf.sub(tf.slice(actual[0], [0, 0, 0, 0], [-1, -1, -1, 2]), tf.slice(expected[0], [0, 0, 0, 0], [-1, -1, -1, 2])), 'euclidean', -1);
+        return {'keypoint shift (median, of the image side)': median(shift.dataSync())};
+      }
+      default:
+        throw new Error(`unknown output kind ${spec.output}`);
+    }
+  });
+}
+
+const rows = [];
+const names = args.models.split(',');
+for (const name of names) {
+  const spec = PUBLISHED[name];
+  const path = writePublishedModel(name, join(tmpdir(), 'fidelity-published'));
+  if (path == null) {
+    console.log(`${name}: package ${spec.package} is not installed, skipped`);
+    continue;
+  }
+  const {model: original} = await converter.readModel(path);
+  const calibration = inputsFor(spec, Number(args.calibration), 'calibration', 1);
+  const heldOut = inputsFor(spec, Number(args['held-out']), 'heldOut', 2);
+  const expected = outputsOf(original, heldOut);
+  const settings = [...args.densities.split(',').filter(Boolean).map(d => ({density: Number(d)})),
+                    ...args.budgets.split(',').filter(Boolean).map(b => ({budget: Number(b)}))];
+  for (const setting of settings) {
+    const row = {model: name, format: spec.format, ...setting, calibrationInputs: calibration.shape[0], heldOutInputs: heldOut.shape[0]};
+    const measure = converted => {
+      const actual = outputsOf(converted, heldOut);
+      const result = fidelity(spec, expected, actual);
+      tf.dispose(actual);
+      return result;
+    };
+    let start = performance.now();
+    const {model: calibrated, report} = await converter.sparsifyModel(original, {
+      density: setting.density ?? 1, budget: setting.budget, blockSize: BLOCK_SIZE, calibrate: {inputs: calibration}
+    });
+    row.calibrateSeconds = (performance.now() - start) / 1000;
+    row.converted = `${report.totals.converted} of ${report.layers.length}`;
+    row.multiplyAdds = report.totals.multiplyAdds;
+    const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
+    const {model: magnitude} = await converter.sparsifyModel(original, {density: setting.density ?? 1, densities, blockSize: BLOCK_SIZE});
+    row.magnitude = measure(magnitude);
+    row.calibrated = measure(calibrated);
+    magnitude.dispose();
+    if (Number(args.epochs) > 0) {
+      start = performance.now();
+      const {model: distilled, report: d} = await converter.distill(original, calibrated, {
+        inputs: calibration, epochs: Number(args.epochs), batchSize: 16, seed: 0,
+        onEpoch: (e, n, logs) => console.log(`  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}`)
+      });
+      row.distillSeconds = (performance.now() - start) / 1000;
+      row.distillEpochs = d.epochs;
+      row.distilled = measure(distilled);
+      distilled.dispose();
+    } else {
+      calibrated.dispose();
+    }
+    console.log(JSON.stringify(row));
+    rows.push(row);
+  }
+  tf.dispose([calibration, heldOut, ...expected]);
+  original.dispose();
+}
+
+const setting = r => r.budget != null ? `budget ${r.budget}` : r.density === 1 ? '1' : `1/${1 / r.density}`;
+const values = m => m == null ? '-' : Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+const table = [
+  `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${process.version}; ` +
+  `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${args.calibration} ` +
+  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs}\`)`,
+  '',
+  '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map(r => `| ${r.model} (${r.format}) | ${setting(r)} | ${r.converted} | ${values(r.magnitude)} | ${values(r.calibrated)} | ` +
+                   `${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${r.calibrationInputs} inputs) | ` +
+                   `${r.multiplyAdds == null ? '-' : `${(100 * r.multiplyAdds.after / r.multiplyAdds.before).toFixed(1)}%`} |`),
+].join('\n');
+mkdirSync('bench-results', {recursive: true});
+writeFileSync('bench-results/fidelity.json', JSON.stringify({date: new Date().toISOString(), args, rows}, null, 2));
+writeFileSync('bench-results/fidelity.md', table + '\n');
+console.log('\n' + table + '\nWrote bench-results/fidelity.json and .md');
+process.exit(0);
