@@ -6,7 +6,7 @@
 // and seeded crops of photos from @vladmandic/human and @jimp/test-utils (other models: calibration and held-out
 // crops come from different photos).
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
-//                             [--held-out N] [--backend wasm|cpu] [--epochs N]
+//                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -31,6 +31,7 @@ const {values: args} = parseArgs({options: {
   'held-out': {type: 'string', default: '64'},
   backend: {type: 'string', default: 'wasm'},
   epochs: {type: 'string', default: '0'},
+  damping: {type: 'string', default: '0.01'},
 }});
 const BLOCK_SIZE = 8;
 
@@ -139,13 +140,18 @@ function median(values) {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
+/** |actual - expected| / |expected| over all the outputs. */
+function relativeError(actual, expected) {
+  return tf.norm(tf.sub(actual, expected)).dataSync()[0] / tf.norm(expected).dataSync()[0];
+}
+
 /** The fidelity of converted outputs to the original's, by what the model outputs. */
 function fidelity(spec, expected, actual) {
   return tf.tidy(() => {
     const top1 = (a, b) => tf.mean(tf.cast(tf.equal(tf.argMax(a, -1), tf.argMax(b, -1)), 'float32')).dataSync()[0];
     switch (spec.output) {
       case 'classes':
-        return {'top-1 agreement': top1(actual[0], expected[0])};
+        return {'top-1 agreement': top1(actual[0], expected[0]), 'probability error': relativeError(actual[0], expected[0])};
       case 'faceres': {
         // Outputs, told apart by size: gender [n, 1], descriptor [n, 1024], age [n, 100].
         const byWidth = width => [expected, actual].map(outputs => outputs.find(t => t.shape[t.rank - 1] === width));
@@ -159,7 +165,7 @@ function fidelity(spec, expected, actual) {
         };
       }
       case 'score':
-        return {'relative error': tf.norm(tf.sub(actual[0], expected[0])).dataSync()[0] / tf.norm(expected[0]).dataSync()[0]};
+        return {'relative error': relativeError(actual[0], expected[0])};
       case 'keypoints': {
         // [n, 1, 17, 3]: y, x (fractions of the image side), score.
         const shift = tf.norm(tf.sub(tf.slice(actual[0], [0, 0, 0, 0], [-1, -1, -1, 2]), tf.slice(expected[0], [0, 0, 0, 0], [-1, -1, -1, 2])), 'euclidean', -1);
@@ -196,7 +202,7 @@ for (const name of names) {
     };
     let start = performance.now();
     const {model: calibrated, report} = await converter.sparsifyModel(original, {
-      density: setting.density ?? 1, budget: setting.budget, blockSize: BLOCK_SIZE, calibrate: {inputs: calibration}
+      density: setting.density ?? 1, budget: setting.budget, blockSize: BLOCK_SIZE, calibrate: {inputs: calibration, damping: Number(args.damping)}
     });
     row.calibrateSeconds = (performance.now() - start) / 1000;
     row.converted = `${report.totals.converted} of ${report.layers.length}`;
@@ -231,7 +237,7 @@ const values = m => m == null ? '-' : Object.entries(m).map(([k, v]) => `${k} ${
 const table = [
   `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${process.version}; ` +
   `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${args.calibration} ` +
-  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs}\`)`,
+  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}\`)`,
   '',
   '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
   '|---|---|---|---|---|---|---|---|',

@@ -6,7 +6,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
 import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
-import {GraphStepper} from './graph_stepper';
+import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
@@ -94,11 +94,12 @@ class GraphCalibration {
   private readonly fed: tf.NamedTensorMap = {};
   private readonly batches: tf.Tensor[] = [];
   private readonly options: CalibrationOptions;
-  private readonly original: GraphStepper;
+  private readonly original: FrontierStepper;
   /** Undefined until a node is calibrated: until then both streams are the same. */
-  private converted?: GraphStepper;
+  private converted?: FrontierStepper;
 
-  constructor(model: tf.GraphModel, nodes: NodeDef[], options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
+  constructor(private readonly model: tf.GraphModel, private readonly nodes: NodeDef[], options: CalibrationOptions,
+              private readonly probe?: SensitivityProbe) {
     if (model.inputs.length !== 1) {
       throw new Error(`calibrate: the graph model has ${model.inputs.length} inputs; calibration takes models with one`);
     }
@@ -115,19 +116,20 @@ class GraphCalibration {
         return batch.dtype === input.dtype ? batch : tf.cast(batch, input.dtype);
       }));
     }
-    this.original = new GraphStepper(model, nodes, input.name, () => ({}));
+    this.original = new FrontierStepper(steppedGraph(model, nodes, () => ({})));
   }
 
-  /** Nodes in the order calibration must visit them (each after the nodes it reads). */
+  /** Nodes in the order calibration must visit them (after the nodes they read). */
   inOrder(nodes: NodeDef[]): NodeDef[] {
-    return [...nodes].sort((a, b) => this.original.positionOf(a.name) - this.original.positionOf(b.name));
+    const at = (node: NodeDef) => this.original.positionOf(tensorName(node.input?.[0] ?? ''));
+    return [...nodes].sort((a, b) => at(a) - at(b));
   }
 
   /** Fits a node whose x is `xInput`; `feed` gets the fitted weights as the graph's constants take them. */
   async calibrate(name: string, xInput: string, site: CalibrationSite, blockSize: number, density: number,
                   feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight|undefined> {
-    const originals = await this.original.step(xInput, this.batches);
-    const converted = this.converted == null ? undefined : await this.converted.step(xInput, this.batches);
+    const originals = await this.original.step(tensorName(xInput), this.batches);
+    const converted = this.converted == null ? undefined : await this.converted.step(tensorName(xInput), this.batches);
     const fitted = await calibrateSite(name, site, async (_, b) => [originals[b](), converted?.[b]() ?? null],
                                        this.options, blockSize, density, this.probe);
     if (fitted == null) {
@@ -137,7 +139,7 @@ class GraphCalibration {
       this.fed[name]?.dispose();
       this.fed[name] = value;
     }
-    this.converted ??= this.original.fork(() => this.fed);
+    this.converted ??= this.original.fork(steppedGraph(this.model, this.nodes, () => this.fed));
     return fitted;
   }
 

@@ -5,7 +5,8 @@ import '@tfjs-blocksparse/layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
-import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
+import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
@@ -46,7 +47,7 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   const calibration = options.calibrate != null ?
       new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) : undefined;
   try {
-    for (const layer of all) {
+    for (const layer of calibration?.inOrder(all) ?? all) {
       const report = await convertLayer(layer, weights, options, calibration);
       if (report != null) {
         layers.push(report);
@@ -72,37 +73,72 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
  * Calibration of a Layers model: each layer's input comes from the original
  * model and from a working copy whose converted layers already hold their
  * calibrated weights (dense, zero outside the kept blocks: the same function
- * as the block-sparse layer).
+ * as the block-sparse layer), each stepped forward layer by layer
+ * (FrontierStepper) where the model is functional and flat, else computed
+ * from the model's input for each layer.
  */
 class LayersCalibration {
+  private readonly batches: tf.Tensor[] = [];
+  private readonly original?: FrontierStepper;
+  /** Undefined until a layer is calibrated: until then both streams are the same. */
+  private converted?: FrontierStepper;
   /** Whether a layer of the working copy holds calibrated weights yet. */
   private changed = false;
 
-  constructor(private readonly original: tf.LayersModel, private readonly working: tf.LayersModel,
+  constructor(private readonly originalModel: tf.LayersModel, private readonly working: tf.LayersModel,
               private readonly options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
-    if (original.inputs.length !== 1) {
-      throw new Error(`calibrate: the model has ${original.inputs.length} inputs; calibration takes models with one`);
+    if (originalModel.inputs.length !== 1) {
+      throw new Error(`calibrate: the model has ${originalModel.inputs.length} inputs; calibration takes models with one`);
     }
-    checkInputShape(original.inputs[0].shape, options.inputs);
+    checkInputShape(originalModel.inputs[0].shape, options.inputs);
+    const stepped = steppedLayers(originalModel);
+    if (stepped != null) {
+      this.original = new FrontierStepper(stepped);
+      const {inputs} = options;
+      const batchSize = options.batchSize ?? 16;
+      for (let start = 0; start < inputs.shape[0]; start += batchSize) {
+        this.batches.push(tf.slice(inputs, start, Math.min(batchSize, inputs.shape[0] - start)));
+      }
+    }
+  }
+
+  /** Layers in the order calibration must visit them (after the layers they read). */
+  inOrder(layers: LayerJSON[]): LayerJSON[] {
+    const at = (layer: LayerJSON) => this.original?.positionOf(layer.config.name as string) ?? 0;
+    return [...layers].sort((a, b) => at(a) - at(b));
   }
 
   /** Undefined for a layer whose input cannot be reached from the model's (inside a nested model, or shared). */
   async calibrate(name: string, site: CalibrationSite, blockSize: number, density: number): Promise<CalibratedWeight|undefined> {
-    const prefixes = [this.original, this.working].map(model => inputOfLayer(model, name));
-    if (prefixes[0] == null || prefixes[1] == null) {
+    const inputsOf = await this.inputsOf(name);
+    if (inputsOf == null) {
       return undefined;
     }
-    const [original, working] = prefixes;
-    const fitted = await calibrateSite(name, site, async batch => [original(batch), this.changed ? working(batch) : null],
-                                       this.options, blockSize, density, this.probe);
+    const fitted = await calibrateSite(name, site, inputsOf, this.options, blockSize, density, this.probe);
     if (fitted != null) {
       this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
       this.changed = true;
+      this.converted ??= this.original?.fork(steppedLayers(this.working)!);
     }
     return fitted;
   }
 
+  private async inputsOf(name: string): Promise<SiteInputs|undefined> {
+    if (this.original != null) {
+      const x = this.originalModel.getLayer(name).inboundNodes[0].inboundLayers[0].name;
+      const originals = await this.original.step(x, this.batches);
+      const converted = await this.converted?.step(x, this.batches);
+      return async (_, b) => [originals[b](), converted?.[b]() ?? null];
+    }
+    const [original, working] = [this.originalModel, this.working].map(model => inputOfLayer(model, name));
+    if (original == null || working == null) {
+      return undefined;
+    }
+    return async batch => [original(batch), this.changed ? working(batch) : null];
+  }
+
   dispose() {
+    tf.dispose(this.batches);
     this.working.dispose();
   }
 }

@@ -114,6 +114,21 @@ describe('calibrated conversion', () => {
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
 
+  test('a functional model with a nested model: top-level layers calibrate from the model\'s input, the nested one by magnitude', async () => {
+    const input = tf.input({shape: [16]});
+    const inner = tf.sequential({name: 'inner', layers: [tf.layers.dense({inputShape: [16], units: 16, name: 'inner_dense', ...init(51)})]});
+    const a = tf.layers.dense({units: 16, activation: 'relu', name: 'a', ...init(52)}).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.dense({units: 8, name: 'b', ...init(53)}).apply(inner.apply(a) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({inputs: input, outputs: b});
+    const inputs = seeded([64, 16], 54);
+    const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs}});
+    expect(report.layers.map(l => [l.name, l.converted, l.outputError != null])).toEqual([['a', true, true], ['inner_dense', true, false], ['b', true, true]]);
+    const {model: magnitude} = await sparsifyModel(model, {density: 0.5, blockSize: 8});
+    const held = seeded([32, 16], 55);
+    const expected = model.predict(held) as tf.Tensor;
+    expect(relativeError(sparse.predict(held) as tf.Tensor, expected)).toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
+  });
+
   test('a budget keeps that share of the multiply-adds, puts it where the model is sensitive, and errs less than one density for all', async () => {
     // 'wide' is nearly block-sparse at 1/8 already (robust), 'head' is not (sensitive) and costs an eighth as much.
     const model = tf.sequential({layers: [
