@@ -244,17 +244,26 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
     {epochs, imageRange, seed}: {epochs: number, imageRange: [number, number]|undefined, seed: number}, output: CliOutput) {
   const inputs = readModelInputs(original, source, imageRange, '--distill');
   try {
+    let epochStart = Date.now();
+    let epoch = 1;
     const {model, report} = await distill(original, sparse, {
       inputs, epochs, seed,
-      onEpoch: (epoch, total, logs) => output.err(
-          `\r${progressBar(epoch, total)} distill epoch ${epoch}/${total} loss ${logs.loss.toExponential(2)} ` +
-          `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(60))
+      onStep: (step, steps, loss) => {
+        const left = (Date.now() - epochStart) / step * (steps - step) / 1000;
+        output.err(`\r${progressBar(step, steps)} distill epoch ${epoch}/${epochs} step ${step}/${steps} loss ${loss.toExponential(2)}, ` +
+                   `${left.toFixed(0)} s left in the epoch`.padEnd(40));
+      },
+      onEpoch: (done, total, logs) => {
+        output.err(`\r${progressBar(done, total)} distill epoch ${done}/${total} loss ${logs.loss.toExponential(2)} ` +
+                   `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(80) + '\n');
+        [epoch, epochStart] = [done + 1, Date.now()];
+      }
     });
-    output.err('\n');
     const summary = `distill on ${report.trainInputs} inputs from ${source}, ${report.epochs} epochs` +
         `${report.stoppedEarly ? ' (stopped early: no better held-out loss)' : ''}: ${report.metric} with the original ` +
         `on ${report.heldOutInputs} held-out inputs ${report.before.toFixed(3)} -> ${report.after.toFixed(3)} ` +
-        `(held-out loss ${report.lossBefore.toExponential(2)} -> ${report.lossAfter.toExponential(2)})\n`;
+        `(held-out loss ${report.lossBefore.toExponential(2)} -> ${report.lossAfter.toExponential(2)})\n` +
+        (report.keptConverted ? 'no epoch bettered the held-out loss, so the converted weights were kept as they were\n' : '');
     return {model, summary};
   } finally {
     inputs.dispose();

@@ -23,6 +23,8 @@ export interface DistillOptions {
   /** Seeds the order examples are visited in (default 0): the same call gives the same model. */
   seed?: number;
   onEpoch?: (epoch: number, epochs: number, logs: {loss: number, heldOutLoss: number, agreement: number}) => void;
+  /** After each training step: the step within the epoch, the epoch's steps, and the step's loss. */
+  onStep?: (step: number, steps: number, loss: number) => void;
 }
 
 export interface DistillReport {
@@ -36,6 +38,8 @@ export interface DistillReport {
   lossAfter: number;
   epochs: number;
   stoppedEarly: boolean;
+  /** No epoch bettered the converted model's held-out loss: the returned model holds the weights it was given. */
+  keptConverted: boolean;
   trainInputs: number;
   heldOutInputs: number;
 }
@@ -90,8 +94,10 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
           const [x, target] = [tf.gather(train, index), tf.gather(trainTargets, index)];
           return optimizer.minimize(() => distillLoss(forward(x), target, probabilities), true, variables)!;
         });
-        total += loss.dataSync()[0] * Math.min(batchSize, order.length - i);
+        const value = loss.dataSync()[0];
+        total += value * Math.min(batchSize, order.length - i);
         loss.dispose();
+        options.onStep?.(i / batchSize + 1, Math.ceil(order.length / batchSize), value);
         await tf.nextFrame();
       }
       epoch++;
@@ -111,7 +117,8 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
       model: await finish() as M,
       report: {
         metric: classifier ? 'top-1 agreement' : 'relative error', before: start.agreement, after: best.agreement,
-        lossBefore: start.loss, lossAfter: best.loss, epochs: epoch, stoppedEarly: epoch < epochs, trainInputs: n - nHeld, heldOutInputs: nHeld
+        lossBefore: start.loss, lossAfter: best.loss, epochs: epoch, stoppedEarly: epoch < epochs,
+        keptConverted: !(best.loss < start.loss), trainInputs: n - nHeld, heldOutInputs: nHeld
       }
     };
   } finally {

@@ -62,6 +62,19 @@ describe('distill', () => {
     expect(tf.max(tf.abs(tf.sub(reloaded.predict(probe) as tf.Tensor, model.predict(probe) as tf.Tensor))).dataSync()[0]).toBe(0);
   });
 
+  test('when no epoch betters the held-out loss, the converted weights are kept as they were, and the report says so', async () => {
+    const teacher = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [16], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 61})}),
+      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 62})})
+    ]});
+    // At density 1 the student computes what the teacher does: nothing is left to gain.
+    const {model: student} = await sparsifyModel(teacher, {density: 1, blockSize: 8});
+    const before = student.getWeights().map(w => Array.from(w.dataSync()));
+    const {model, report} = await distill(teacher, student, {inputs: seeded([64, 16], 63), epochs: 2, learningRate: 0.05});
+    expect(report.keptConverted).toBe(true);
+    expect(model.getWeights().map(w => Array.from(w.dataSync()))).toEqual(before);
+  });
+
   test('the same seed gives the same student; another seed visits the inputs in another order', async () => {
     const make = (seed: number) => tf.sequential({layers: [
       tf.layers.dense({inputShape: [16], units: 16, kernelInitializer: tf.initializers.glorotNormal({seed})}),
