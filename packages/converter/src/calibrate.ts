@@ -78,18 +78,13 @@ export class SensitivityProbe {
  */
 export async function calibrateSite(name: string, site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions,
                                     blockSize: number, density: number, probe?: SensitivityProbe): Promise<CalibratedWeight|undefined> {
-  (globalThis as any).T = (globalThis as any).T ?? {acc: 0, fit: 0, fwd: 0};
-  let t0 = performance.now();
   const moments = await accumulate(site, inputsOf, options);
-  (globalThis as any).T.acc += performance.now() - t0; t0 = performance.now();
   const damping = options.damping ?? 0.01;
-  try {
   if (probe != null) {
     probe.layers.push(sensitivityOf(name, site, moments, blockSize, damping));
     return undefined;
   }
   return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
-  } finally { (globalThis as any).T.fit += performance.now() - t0; console.log(name, site.kernel.shape, moments.rowsPerInput, JSON.stringify((globalThis as any).T)); }
 }
 
 /** X̃ᵀX̃, X̃ᵀY and Σ Y² per output, X̃ the converted input's rows (with a ones column for the bias), Y the original output. */
@@ -119,9 +114,7 @@ export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, op
   try {
     for (let start = 0; start < n; start += batchSize) {
       const batch = tf.slice(options.inputs, start, Math.min(batchSize, n - start));
-      const tf0 = performance.now();
       const [xOriginal, xConverted] = await inputsOf(batch, start / batchSize);
-      await xOriginal.data(); (globalThis as any).T.fwd += performance.now() - tf0;
       const parts = tf.tidy(() => {
         const withOnes = (rows: tf.Tensor2D) => site.bias != null ? tf.concat([rows, tf.ones([rows.shape[0], 1])], 1) : rows;
         const originalRows = withOnes(site.rows(xOriginal));
