@@ -27,8 +27,9 @@ export function formatReport(report: SparsifyReport): string {
       `(${(100 * macs.after / macs.before).toFixed(1)}%)`;
 }
 
+/** Millions above a million, the count below. */
 function millions(n: number): string {
-  return `${(n / 1e6).toFixed(2)} M`;
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${Math.round(n)}`;
 }
 
 /** Graph node names run to 200 characters of scopes; the last three say which node it is. */
