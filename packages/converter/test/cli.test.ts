@@ -252,7 +252,9 @@ describe('tfjs-blocksparse CLI', () => {
       [['--density', '0.5', '--calibrate', wrongShape], /wrong-shape\.json.*\[4,16\].*\[32\]|\[32\].*\[4,16\]/],
       [['--budget', '0.5'], /--budget needs --calibrate INPUTS/],
       [['--budget', '0.5', '--density', '0.5', '--calibrate', wrongShape], /--budget replaces --density/],
-      [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/]
+      [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/],
+      [['--density', '0.5', '--learning-rate', '0'], /--learning-rate must be a positive number, got 0/],
+      [['--density', '0.5', '--batch-size', '2.5'], /--batch-size must be a positive integer, got 2\.5/]
     ];
     for (const [flags, message] of cases) {
       const target = join(dir, 'never-written');
@@ -267,7 +269,7 @@ describe('tfjs-blocksparse CLI', () => {
     const inputs = join(dir, 'unlabelled');
     mkdirSync(inputs);
     writeFileSync(join(inputs, 'batch.json'), JSON.stringify({shape: [200, 32], data: Array.from(tf.randomNormal([200, 32], 0, 1, 'float32', 9).dataSync())}));
-    const {code, out, err} = await run('convert', modelPath, join(dir, 'distilled'), '--density', '0.25', '--block-size', '8', '--distill', inputs, '--epochs', '12');
+    const {code, out, err} = await run('convert', modelPath, join(dir, 'distilled'), '--density', '0.25', '--block-size', '8', '--distill', inputs, '--epochs', '12', '--learning-rate', '0.001', '--batch-size', '32');
     expect(code).toBe(0);
     expect(err).toMatch(/distill epoch 12\/12 loss /);
     const [, trainCount, epochs, before, after] = /distill on (\d+) inputs from .*unlabelled, (\d+) epochs.*: relative error with the original on 40 held-out inputs ([\d.]+) -> ([\d.]+)/.exec(out)!;
