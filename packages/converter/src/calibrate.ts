@@ -24,8 +24,11 @@ export type RowsOf = (x: tf.Tensor) => tf.Tensor2D;
 export interface CalibrationSite {
   /** The original weight, [K, N] or [kh, kw, K, N]. */
   kernel: tf.Tensor;
+  /** The bias to refit, or zeros for an intercept that a following layer absorbs (a BatchNormalization's mean). */
   bias?: tf.Tensor;
   rows: RowsOf;
+  /** What multiplies each output before anything else reads it (a following BatchNormalization's scale). */
+  outputScale?: tf.Tensor;
 }
 
 export interface CalibratedWeight {
@@ -153,11 +156,14 @@ export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, 
   if (site.bias != null) {
     start.set(site.bias.dataSync(), rows * outputs);
   }
-  const scale = tf.tensor1d(Array.from({length: rows}, (_, r) => Math.sqrt(Math.max(0, m.h[r * m.width + r]))), 'float32');
-  const salient = tf.tidy(() => tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1])));
+  const salient = tf.tidy(() => {
+    const scale = tf.tensor1d(Array.from({length: rows}, (_, r) => Math.sqrt(Math.max(0, m.h[r * m.width + r]))), 'float32');
+    const scaled = tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1]));
+    return site.outputScale != null ? tf.mul(scaled, tf.abs(site.outputScale)) : scaled;
+  });
   const layout = magnitudeLayout(salient, blockSize, density);
   const pruned = magnitudeLayout(site.kernel, blockSize, density);
-  tf.dispose([scale, salient]);
+  salient.dispose();
   const [supports, prunedSupports] = [layout, pruned].map(l => supportsOf(l, rows / inputSize, inputSize, site.bias != null));
   const fitted = solve(m, start, supports, blockSize, damping);
   const magnitude = new Float64Array(start);

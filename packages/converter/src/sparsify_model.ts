@@ -108,19 +108,54 @@ class LayersCalibration {
     return [...layers].sort((a, b) => at(a) - at(b));
   }
 
-  /** Undefined for a layer whose input cannot be reached from the model's (inside a nested model, or shared). */
-  async calibrate(name: string, site: CalibrationSite, blockSize: number, density: number): Promise<CalibratedWeight|undefined> {
+  /**
+   * Undefined for a layer whose input cannot be reached from the model's (inside a nested model, or shared).
+   * With `norm`, the fitted intercept moves that BatchNormalization's mean instead of a bias.
+   */
+  async calibrate(name: string, site: CalibrationSite, blockSize: number, density: number, norm?: FollowingNorm):
+      Promise<CalibratedWeight|undefined> {
     const inputsOf = await this.inputsOf(name);
     if (inputsOf == null) {
       return undefined;
     }
     const fitted = await calibrateSite(name, site, inputsOf, this.options, blockSize, density, this.probe);
     if (fitted != null) {
-      this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+      const layer = this.working.getLayer(name);
+      layer.setWeights(layer.weights.length > 1 ? [fitted.kernel, fitted.bias!] : [fitted.kernel]);
+      if (norm != null) {
+        const normLayer = this.working.getLayer(norm.name);
+        normLayer.setWeights(normLayer.getWeights().map((w, i) => i === norm.meanIndex ? tf.sub(w, fitted.bias!) : w));
+      }
       this.changed = true;
       this.converted ??= this.original?.fork(steppedLayers(this.working)!);
     }
     return fitted;
+  }
+
+  /**
+   * The BatchNormalization over the last axis that is a bias-less layer's only reader: its output scale
+   * (gamma / sqrt(variance + epsilon)), and where its moving mean is among its weights.
+   */
+  followingNorm(name: string): FollowingNorm|undefined {
+    let layer: tf.layers.Layer;
+    try {
+      layer = this.originalModel.getLayer(name);
+    } catch {
+      return undefined;
+    }
+    const readers = layer.outboundNodes.map(node => node.outboundLayer);
+    const norm = readers[0];
+    const config = norm?.getConfig() as {axis?: number|number[], epsilon?: number, center?: boolean};
+    const outputRank = (layer.outputShape as number[]).length;
+    if (readers.length !== 1 || norm.getClassName() !== 'BatchNormalization' ||
+        ![-1, outputRank - 1].includes(Array.isArray(config.axis) ? config.axis[0] : config.axis ?? -1)) {
+      return undefined;
+    }
+    const names = norm.weights.map(w => w.originalName.split('/').pop());
+    const values = norm.getWeights();
+    const gamma = values[names.indexOf('gamma')];
+    const scale = tf.tidy(() => tf.div(gamma ?? 1, tf.sqrt(tf.add(values[names.indexOf('moving_variance')], config.epsilon ?? 1e-3))));
+    return {name: norm.name, meanIndex: names.indexOf('moving_mean'), scale};
   }
 
   private async inputsOf(name: string): Promise<SiteInputs|undefined> {
@@ -141,6 +176,13 @@ class LayersCalibration {
     tf.dispose(this.batches);
     this.working.dispose();
   }
+}
+
+/** A BatchNormalization that reads a bias-less layer: its output scale and its moving mean's index among its weights. */
+interface FollowingNorm {
+  name: string;
+  scale: tf.Tensor;
+  meanIndex: number;
 }
 
 /** The function from a model's input to a top-level layer's input, or undefined. */
@@ -208,16 +250,26 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
   if (layer.config.data_format != null && layer.config.data_format !== 'channels_last') {
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
-  const bias = biasKey == null ? undefined : weights[biasKey];
-  const calibrated = calibration != null && blockProblem(name, kernel.shape, options) == null ?
-      await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize, densityOf(name, options)) :
-      undefined;
+  let calibrated: CalibratedWeight|undefined;
+  if (calibration != null && blockProblem(name, kernel.shape, options) == null) {
+    // A bias-less layer that a BatchNormalization reads gets an intercept all the same: the norm's mean absorbs it.
+    const norm = biasKey == null ? calibration.followingNorm(name) : undefined;
+    const outputs = kernel.shape[kernel.rank - 1];
+    const bias = biasKey != null ? weights[biasKey] : norm != null ? tf.zeros([outputs]) : undefined;
+    calibrated = await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel), outputScale: norm?.scale},
+                                             options.blockSize, densityOf(name, options), norm);
+    if (calibrated?.bias != null) {
+      const key = biasKey ?? findWeight(weights, norm!.name, 'moving_mean')!;
+      const updated = biasKey != null ? calibrated.bias : tf.sub(weights[key], calibrated.bias);
+      weights[key].dispose();
+      weights[key] = updated;
+    }
+    if (norm != null) {
+      tf.dispose([bias!, norm.scale, ...(biasKey == null && calibrated?.bias != null ? [calibrated.bias] : [])]);
+    }
+  }
   const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options, calibrated);
   calibrated?.kernel.dispose();
-  if (calibrated?.bias != null) {
-    bias!.dispose();
-    weights[biasKey!] = calibrated.bias;
-  }
   if (packed == null || layout == null) {
     return report;
   }

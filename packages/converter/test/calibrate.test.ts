@@ -114,6 +114,32 @@ describe('calibrated conversion', () => {
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
 
+  test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept, its scale weighs the blocks', async () => {
+    const make = () => tf.sequential({layers: [
+      tf.layers.conv2d({inputShape: [8, 8, 16], filters: 32, kernelSize: 1, useBias: false, name: 'conv', kernelInitializer: tf.initializers.glorotNormal({seed: 71})}),
+      tf.layers.batchNormalization({name: 'norm'}),
+      tf.layers.reLU({maxValue: 6}),
+      tf.layers.conv2d({filters: 16, kernelSize: 3, padding: 'same', useBias: false, name: 'conv2', kernelInitializer: tf.initializers.glorotNormal({seed: 72})}),
+      tf.layers.batchNormalization({name: 'norm2'})
+    ]});
+    const model = make();
+    // Trained-looking statistics: a mean and a spread per channel, so that the norms' scales differ by channel.
+    for (const [name, channels, seed] of [['norm', 32, 73], ['norm2', 16, 74]] as const) {
+      model.getLayer(name).setWeights([tf.add(1, tf.mul(seeded([channels], seed), 0.3)), seeded([channels], seed + 10),
+                                       tf.mul(seeded([channels], seed + 20), 0.2), tf.add(0.05, tf.abs(seeded([channels], seed + 30)))]);
+    }
+    const inputs = tf.relu(seeded([64, 8, 8, 16], 75));
+    const held = tf.relu(seeded([16, 8, 8, 16], 76));
+    const expected = model.predict(held) as tf.Tensor;
+    const {model: magnitude} = await sparsifyModel(model, {density: 0.25, blockSize: 8});
+    const {model: calibrated, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
+    expect(report.layers.map(l => l.outputError != null)).toEqual([true, true]);
+    const [meanBefore, meanAfter] = [model, calibrated].map(m => m.getLayer('norm').getWeights()[2].dataSync());
+    expect(Array.from(meanAfter)).not.toEqual(Array.from(meanBefore));
+    const [magnitudeError, calibratedError] = [magnitude, calibrated].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
+    expect(calibratedError).toBeLessThan(0.7 * magnitudeError);
+  });
+
   test('a functional model with a nested model: top-level layers calibrate from the model\'s input, the nested one by magnitude', async () => {
     const input = tf.input({shape: [16]});
     const inner = tf.sequential({name: 'inner', layers: [tf.layers.dense({inputShape: [16], units: 16, name: 'inner_dense', ...init(51)})]});
