@@ -1,4 +1,4 @@
-// The README's table of published models through the converter: for each
+// The table of published models (docs/converter.md) through the converter: for each
 // model of scripts/published_models.cjs whose npm package is installed, at
 // densities 1, 1/2 and 1/4 of 8x8 blocks: layers/nodes converted, parameters,
 // weight bytes (float32 and uint8 files), how far the converted model's

@@ -1,5 +1,5 @@
 // Draws samples from each trained PixelCNN and judges how digit-like they are
-// (judge.mjs); writes samples.json beside the weights, which the README and the
+// (judge.mjs); writes samples.json beside the weights, which docs/demos.md and the
 // page quote:
 //   node examples/image/evaluate.mjs [--out DIR] [--backend wasm|cpu]
 import {readFileSync, writeFileSync} from 'node:fs';

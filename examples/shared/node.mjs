@@ -1,5 +1,5 @@
 // What the examples' Node training scripts share: backend (cpu or wasm), flags,
-// seeded batches, saving and the results file the README quotes.
+// seeded batches, saving and the results file docs/demos.md quotes.
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 

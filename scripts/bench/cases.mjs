@@ -4,7 +4,7 @@
 export const DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 export const BLOCK_SIZES = [8, 16, 32];
 
-// quick: seconds on one CPU core; standard: the sizes of the README's tables
+// quick: seconds on one CPU core; standard: the sizes of docs/benchmarks.md's tables
 // (SwiftShader and the CPU); large: enough work per call that a real GPU is
 // timed rather than its launch and read-back overheads.
 export const SIZES = {
