@@ -251,17 +251,19 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
       outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
       protected readonly transposeW: boolean, protected readonly epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
+    // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
+    const name = (new.target as unknown as {programName: string}).programName;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {
       const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
-      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}_rows${rowsPerGroup}`;
+      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}_rows${rowsPerGroup}`;
     } else {
       const {threadsN, threadsM, tileM} = productTiling(blockSize);
       this.workgroupSize = [threadsN, threadsM, 1];
       this.dispatch = [segments, Math.ceil(rows / tileM), 1];
-      this.shaderKey = `${this.constructor.name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}`;
+      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}`;
     }
   }
 
@@ -277,6 +279,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
 /** y = act(x·W + bias) (or with Wᵀ) for x [rows, aWidth]; bias [outWidth] is the fourth input where the epilogue has one. */
 export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
+  static readonly programName = 'BlockSparseMatMul';
   variableNames = this.epilogue.bias ? ['x', 'w', 'table', 'bias'] : ['x', 'w', 'table'];
   variableComponents = this.epilogue.bias ? [4, 4, 1, 4] : [4, 4, 1];
 
@@ -287,6 +290,7 @@ export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
 
 /** Forward conv as an implicit GEMM over output pixels, kept blocks and taps. */
 export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
+  static readonly programName = 'BlockSparseConv2D';
   variableNames = ['x', 'w', 'table'];
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
@@ -297,6 +301,7 @@ export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
 
 /** dx of the conv: rows are input pixels, the operand dy, the weight transposed. */
 export class BlockSparseConv2DDerInputProgram extends BlockSparseProductProgram {
+  static readonly programName = 'BlockSparseConv2DDerInput';
   variableNames = ['dy', 'w', 'table'];
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 

@@ -99,7 +99,8 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
     // Up to 32 rows staged per step (16 for block 64, whose two [32, 64] tiles would fill all of WebGPU's
     // guaranteed 16 KiB of workgroup memory); a batch of one stages one, not 31 rows of zeros.
     this.chunk = rowsPerStep(rows, blockSize > 32 ? 16 : 32);
-    this.shaderKey = `${this.constructor.name}_${blockSize}_${this.chunk}`;
+    // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
+    this.shaderKey = `${(new.target as unknown as {programName: string}).programName}_${blockSize}_${this.chunk}`;
   }
 
   abstract getUserCode(): string;
@@ -107,6 +108,7 @@ abstract class BlockSparseWeightGradProgram implements WebGPUProgram {
 
 /** dW of blockSparseMatMul from x [rows, K] and dy [rows, N]. */
 export class BlockSparseMatMulGradWProgram extends BlockSparseWeightGradProgram {
+  static readonly programName = 'BlockSparseMatMulGradW';
   getUserCode(): string {
     return weightGradSource(this.blockSize, this.chunk, matrixReader('readOperand', 'x'));
   }
@@ -114,6 +116,7 @@ export class BlockSparseMatMulGradWProgram extends BlockSparseWeightGradProgram 
 
 /** dW of the conv: rows are output pixels, x read through each tap. */
 export class BlockSparseConv2DDerFilterProgram extends BlockSparseWeightGradProgram {
+  static readonly programName = 'BlockSparseConv2DDerFilter';
   uniforms = WEIGHT_GRAD_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {
