@@ -4,7 +4,7 @@ import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, Conv2DPad} from '../
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
-import {checkFloatTensor, checkPackedWeight, pairOf} from './checks';
+import {checkFloatTensor, checkKernel, checkPackedWeight, pairOf} from './checks';
 
 /**
  * 2-D convolution, NHWC, whose filter is block-sparse over channels: the
@@ -16,6 +16,7 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
     x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1,
     pad: Conv2DPad = 'valid', dilations: number|[number, number] = 1): T {
   const caller = 'blockSparseConv2d';
+  checkKernel(BlockSparseConv2D, caller);
   checkLayout(layout, caller);
   checkFloatTensor(x, 'x', caller);
   checkPackedWeight(w, layout, 2, caller);

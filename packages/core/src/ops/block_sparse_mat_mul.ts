@@ -4,7 +4,7 @@ import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGra
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
-import {checkFloatTensor, checkPackedWeight} from './checks';
+import {checkFloatTensor, checkKernel, checkPackedWeight} from './checks';
 
 export interface BlockSparseMatMulOptions {
   /** Multiply by Wᵀ [N, K] instead of W [K, N]. */
@@ -25,6 +25,7 @@ function blockSparseMatMul_(
     x: tf.Tensor, w: tf.Tensor, layout: BlockLayout,
     options: BlockSparseMatMulOptions = {}): tf.Tensor {
   const caller = 'blockSparseMatMul';
+  checkKernel(BlockSparseMatMul, caller);
   checkLayout(layout, caller);
   checkFloatTensor(x, 'x', caller);
   checkPackedWeight(w, layout, 0, caller);
@@ -69,6 +70,7 @@ function blockSparseMatMul_(
 function blockSparseMatMulGradW_(
     x: tf.Tensor, dy: tf.Tensor, layout: BlockLayout): tf.Tensor {
   const caller = 'blockSparseMatMulGradW';
+  checkKernel(BlockSparseMatMulGradW, caller);
   checkLayout(layout, caller);
   checkFloatTensor(x, 'x', caller);
   checkFloatTensor(dy, 'dy', caller);

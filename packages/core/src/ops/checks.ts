@@ -40,3 +40,24 @@ export function pairOf(value: number|[number, number], name: string, caller: str
   }
   return pair;
 }
+
+/** The package whose import registers this project's kernels for each backend. */
+const KERNEL_PACKAGES: Record<string, string> = {
+  cpu: '@tfjs-blocksparse/backend-cpu',
+  wasm: '@tfjs-blocksparse/backend-wasm',
+  webgl: '@tfjs-blocksparse/backend-webgl',
+  webgpu: '@tfjs-blocksparse/backend-webgpu'
+};
+
+/**
+ * Throws unless the active backend has a block-sparse kernel: without it,
+ * tfjs's own message does not say which package registers it.
+ */
+export function checkKernel(kernelName: string, caller: string) {
+  const backend = tf.getBackend();
+  if (tf.getKernel(kernelName, backend) == null) {
+    const fix = KERNEL_PACKAGES[backend] != null ? `import '${KERNEL_PACKAGES[backend]}' to register it` :
+                                                  `kernels exist for ${Object.keys(KERNEL_PACKAGES).join(', ')}`;
+    throw new Error(`${caller}: no ${kernelName} kernel is registered for the '${backend}' backend: ${fix}`);
+  }
+}
