@@ -34,11 +34,17 @@ if (!(size in SIZES)) {
   console.error(`--size: ${size} is not one of ${Object.keys(SIZES).join(', ')}`);
   process.exit(2);
 }
-const matMulRows = args.rows == null ? null : Number(args.rows);
-if (matMulRows != null && !(Number.isInteger(matMulRows) && matMulRows > 0)) {
-  console.error(`--rows: ${args.rows} is not a positive integer`);
-  process.exit(2);
-}
+/** A flag's value as a positive integer; exits with a message when it is not one. */
+const positiveInteger = (flag, text) => {
+  const value = Number(text);
+  if (!(Number.isInteger(value) && value > 0)) {
+    console.error(`--${flag}: ${text} is not a positive integer`);
+    process.exit(2);
+  }
+  return value;
+};
+const matMulRows = args.rows == null ? null : positiveInteger('rows', args.rows);
+const runs = args.runs == null ? undefined : positiveInteger('runs', args.runs);
 // Results of a run at other sizes go to their own files, beside the standard ones.
 const sizeSuffix = [size === 'standard' ? '' : `-${size}`, matMulRows == null ? '' : `-rows${matMulRows}`].join('');
 const sizeNote = sizeSuffix === '' ? '' : ` (${sizeSuffix.slice(1)})`;
@@ -57,8 +63,8 @@ const fraction = text => {
   return value;
 };
 const options = {
-  size, matMulRows, runs: Number(args.runs ?? 3), ops: args.ops.split(','),
-  blockSizes: args['block-sizes'].split(',').map(Number), densities: args.densities.split(',').map(fraction),
+  size, matMulRows, runs: runs ?? 3, ops: args.ops.split(','),
+  blockSizes: args['block-sizes'].split(',').map(b => positiveInteger('block-sizes', b)), densities: args.densities.split(',').map(fraction),
 };
 const logRow = r => r.skipped ? console.log(r.skipped) : console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
@@ -110,7 +116,7 @@ if (models != null) {
   const index = await models.convertModels(converter, require('./published_models.cjs'));
   writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
-const modelOptions = {runs: Number(args.runs ?? 5), names: args['model-names']?.split(',')};
+const modelOptions = {runs: runs ?? 5, names: args['model-names']?.split(',')};
 
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');

@@ -95,7 +95,8 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
     throw new UsageError((e as Error).message);
   }
   if (parsed.positionals.length !== positionals.length) {
-    throw new UsageError(`expected ${positionals.join(' ')}, got ${parsed.positionals.length} arguments`);
+    const given = parsed.positionals.length;
+    throw new UsageError(`expected ${positionals.join(' ')}, got ${given} argument${given === 1 ? '' : 's'}`);
   }
   return {values: parsed.values as Record<string, string|undefined>, positionals: parsed.positionals};
 }

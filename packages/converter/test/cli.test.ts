@@ -82,7 +82,8 @@ describe('tfjs-blocksparse CLI', () => {
   });
 
   test.each([
-    [['convert'], 2, /expected <model.json> <outDir>/],
+    [['convert'], 2, /expected <model.json> <outDir>, got 0 arguments/],
+    [['convert', 'm.json'], 2, /expected <model.json> <outDir>, got 1 argument\n/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
     [['convert', 'm.json', 'out', '--density', '2', '--block-size', '8'], 2, /--density must be a number in \(0, 1\], got 2/],
     [['convert', 'm.json', 'out', '--density', '0.5'], 2, /--block-size must be a positive integer, got nothing/],
