@@ -103,6 +103,14 @@ describe('sparsifyModel', () => {
     expect(sparseAccuracy).toBeGreaterThan(denseAccuracy - 0.05);
   });
 
+  test('a density that would keep no block of a layer leaves it dense and says so; per-layer densities apply by name', async () => {
+    const {report} = await sparsifyModel(convNet(), {density: 0.001, blockSize: 8, densities: {hidden: 0.5}});
+    expect(report.layers.map(l => [l.name, l.converted, l.reason ?? l.density])).toEqual([
+      ['conv', false, 'density 0.001 keeps no block of its 2'], ['hidden', true, 0.5], ['logits', false, "block size 8 does not divide the kernel's 32 x 10"]
+    ]);
+    await expect(sparsifyModel(convNet(), {density: 0.5, blockSize: 8, densities: {hidden: 2}})).rejects.toThrow(/densities\['hidden'\] must be in \(0, 1\], got 2/);
+  });
+
   test('bad options name the problem', async () => {
     const model = convNet();
     await expect(sparsifyModel(model, {density: 0, blockSize: 8})).rejects.toThrow(/density must be in \(0, 1\], got 0/);
