@@ -156,7 +156,8 @@ function fidelity(spec, expected, actual) {
         // Outputs, told apart by size: gender [n, 1], descriptor [n, 1024], age [n, 100].
         const byWidth = width => [expected, actual].map(outputs => outputs.find(t => t.shape[t.rank - 1] === width));
         const [gender, descriptor, age] = [1, 1024, 100].map(byWidth);
-        const unit = t => tf.div(t, tf.norm(t, 'euclidean', -1, true));
+        // A descriptor that collapsed to zeros has cosine 0 with anything.
+        const unit = t => tf.div(t, tf.maximum(tf.norm(t, 'euclidean', -1, true), 1e-12));
         const cosine = tf.sum(tf.mul(unit(descriptor[0]), unit(descriptor[1])), -1);
         const sameGender = tf.equal(tf.greater(gender[0], 0.5), tf.greater(gender[1], 0.5));
         return {
