@@ -27,8 +27,6 @@ export interface CalibrationSite {
   /** The bias to refit, or zeros for an intercept that a following layer absorbs (a BatchNormalization's mean). */
   bias?: tf.Tensor;
   rows: RowsOf;
-  /** What multiplies each output before anything else reads it (a following BatchNormalization's scale). */
-  outputScale?: tf.Tensor;
 }
 
 export interface CalibratedWeight {
@@ -158,8 +156,7 @@ export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, 
   }
   const salient = tf.tidy(() => {
     const scale = tf.tensor1d(Array.from({length: rows}, (_, r) => Math.sqrt(Math.max(0, m.h[r * m.width + r]))), 'float32');
-    const scaled = tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1]));
-    return site.outputScale != null ? tf.mul(scaled, tf.abs(site.outputScale)) : scaled;
+    return tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1]));
   });
   const layout = magnitudeLayout(salient, blockSize, density);
   const pruned = magnitudeLayout(site.kernel, blockSize, density);

@@ -132,10 +132,7 @@ class LayersCalibration {
     return fitted;
   }
 
-  /**
-   * The BatchNormalization over the last axis that is a bias-less layer's only reader: its output scale
-   * (gamma / sqrt(variance + epsilon)), and where its moving mean is among its weights.
-   */
+  /** The BatchNormalization over the last axis that is a bias-less layer's only reader, and where its moving mean is. */
   followingNorm(name: string): FollowingNorm|undefined {
     let layer: tf.layers.Layer;
     try {
@@ -145,17 +142,13 @@ class LayersCalibration {
     }
     const readers = layer.outboundNodes.map(node => node.outboundLayer);
     const norm = readers[0];
-    const config = norm?.getConfig() as {axis?: number|number[], epsilon?: number, center?: boolean};
+    const config = norm?.getConfig() as {axis?: number|number[]};
     const outputRank = (layer.outputShape as number[]).length;
     if (readers.length !== 1 || norm.getClassName() !== 'BatchNormalization' ||
         ![-1, outputRank - 1].includes(Array.isArray(config.axis) ? config.axis[0] : config.axis ?? -1)) {
       return undefined;
     }
-    const names = norm.weights.map(w => w.originalName.split('/').pop());
-    const values = norm.getWeights();
-    const gamma = values[names.indexOf('gamma')];
-    const scale = tf.tidy(() => tf.div(gamma ?? 1, tf.sqrt(tf.add(values[names.indexOf('moving_variance')], config.epsilon ?? 1e-3))));
-    return {name: norm.name, meanIndex: names.indexOf('moving_mean'), scale};
+    return {name: norm.name, meanIndex: norm.weights.findIndex(w => w.originalName.endsWith('/moving_mean'))};
   }
 
   private async inputsOf(name: string): Promise<SiteInputs|undefined> {
@@ -178,10 +171,9 @@ class LayersCalibration {
   }
 }
 
-/** A BatchNormalization that reads a bias-less layer: its output scale and its moving mean's index among its weights. */
+/** A BatchNormalization that reads a bias-less layer, and its moving mean's index among its weights. */
 interface FollowingNorm {
   name: string;
-  scale: tf.Tensor;
   meanIndex: number;
 }
 
@@ -256,8 +248,8 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
     const norm = biasKey == null ? calibration.followingNorm(name) : undefined;
     const outputs = kernel.shape[kernel.rank - 1];
     const bias = biasKey != null ? weights[biasKey] : norm != null ? tf.zeros([outputs]) : undefined;
-    calibrated = await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel), outputScale: norm?.scale},
-                                             options.blockSize, densityOf(name, options), norm);
+    calibrated = await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize,
+                                             densityOf(name, options), norm);
     if (calibrated?.bias != null) {
       const key = biasKey ?? findWeight(weights, norm!.name, 'moving_mean')!;
       const updated = biasKey != null ? calibrated.bias : tf.sub(weights[key], calibrated.bias);
@@ -265,7 +257,7 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
       weights[key] = updated;
     }
     if (norm != null) {
-      tf.dispose([bias!, norm.scale, ...(biasKey == null && calibrated?.bias != null ? [calibrated.bias] : [])]);
+      tf.dispose([bias!, ...(calibrated?.bias != null ? [calibrated.bias] : [])]);
     }
   }
   const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options, calibrated);

@@ -114,7 +114,7 @@ describe('calibrated conversion', () => {
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
 
-  test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept, its scale weighs the blocks', async () => {
+  test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept', async () => {
     const make = () => tf.sequential({layers: [
       tf.layers.conv2d({inputShape: [8, 8, 16], filters: 32, kernelSize: 1, useBias: false, name: 'conv', kernelInitializer: tf.initializers.glorotNormal({seed: 71})}),
       tf.layers.batchNormalization({name: 'norm'}),
