@@ -89,7 +89,7 @@ export async function calibrateSite(name: string, site: CalibrationSite, inputsO
 }
 
 /** X̃ᵀX̃, X̃ᵀY and Σ Y² per output, X̃ the converted input's rows (with a ones column for the bias), Y the original output. */
-export interface Moments {
+interface Moments {
   /** Rows' width: taps * K, plus one for the bias. */
   width: number;
   outputs: number;
@@ -100,7 +100,7 @@ export interface Moments {
   yy: Float64Array;
 }
 
-export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<Moments> {
+async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<Moments> {
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const width = site.kernel.size / outputs + (site.bias != null ? 1 : 0);
   const moments: Moments = {
@@ -146,7 +146,7 @@ export async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, op
 }
 
 /** Saliency layout and least-squares refit from a layer's moments. */
-export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density: number, damping: number): CalibratedWeight {
+function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density: number, damping: number): CalibratedWeight {
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const rows = site.kernel.size / outputs;
   const start = new Float64Array(m.width * outputs);
@@ -177,7 +177,7 @@ export function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, 
 }
 
 /** Densities a budget allocation chooses among. */
-export const BUDGET_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
+const BUDGET_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 
 /** A layer's calibrated output error at each density it can take, and its multiply-adds per input when dense. */
 export interface Sensitivity {

@@ -1,4 +1,5 @@
 export {accuracy} from './accuracy';
+export {CalibrationOptions} from './calibrate';
 export {distill, DistillOptions, DistillReport} from './distill';
 export {main} from './cli';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
