@@ -11,7 +11,7 @@ import {Server} from 'http';
 import {join} from 'path';
 import {Browser, Page} from 'playwright-core';
 
-import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-util/jest/browser';
+import {launchChromium, newPage, openPage, serveRepository} from '@tfjs-blocksparse/test-util/jest/browser';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
 const EXAMPLES = ['sentiment', 'text', 'image'];
@@ -128,7 +128,7 @@ describe.each(EXAMPLES)('examples/%s page', example => {
 });
 
 test('a missing weight file is shown in the page with the command that writes it, buttons staying disabled', async () => {
-  const page = await browser.newPage();
+  const page = await newPage(browser);
   try {
     await page.route('**/sentiment/pretrained/results.json', route => route.fulfill({status: 404, body: 'not found'}));
     await page.goto(`${url}/examples/sentiment/index.html?backend=cpu`);
@@ -166,7 +166,7 @@ test('sentiment reads negation, says when no word is known, and fine-tuning draw
 });
 
 test.each(EXAMPLES)('the %s page fits a phone\'s width', async example => {
-  const page = await browser.newPage({viewport: {width: 390, height: 844}});
+  const page = await newPage(browser, {viewport: {width: 390, height: 844}});
   try {
     await page.goto(`${url}/examples/${example}/index.html?backend=cpu`);
     await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));

@@ -58,12 +58,20 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({executablePath, args: CHROMIUM_ARGS});
 }
 
+/**
+ * A new page whose waits allow 280 s: Playwright's default 30 s is less than a SwiftShader page's start-up on a
+ * busy machine, and a slow machine should make the suite slower, not red. Under jest's 300 s per test, so a
+ * stuck wait still names itself.
+ */
+export async function newPage(browser: Browser, options?: Parameters<Browser['newPage']>[0]): Promise<Page> {
+  const page = await browser.newPage(options);
+  page.setDefaultTimeout(280000);
+  return page;
+}
+
 /** Opens a page and fails on any uncaught page error, so nothing is silently skipped. */
 export async function openPage(browser: Browser, url: string): Promise<{page: Page, errors: string[]}> {
-  const page = await browser.newPage();
-  // Playwright's default 30 s is less than a SwiftShader page's start-up on a busy machine: a slow machine makes
-  // the suite slower, not red. Under jest's 300 s per test, so a stuck wait still names itself.
-  page.setDefaultTimeout(280000);
+  const page = await newPage(browser);
   const errors: string[] = [];
   page.on('pageerror', e => errors.push(e.message));
   const response = await page.goto(url);
