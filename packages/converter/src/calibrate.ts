@@ -236,7 +236,7 @@ export function allocateBudget(layers: Sensitivity[], budget: number): Map<strin
   }
   for (;;) {
     const best = layers.map(l => step(l, false)).filter(s => s.rate != null && kept + s.added <= budget * total)
-                     .sort((a, b) => a.rate! - b.rate!)[0];
+                     .sort((a, b) => b.rate! - a.rate!)[0];
     if (best == null) {
       break;
     }

@@ -185,6 +185,11 @@ describe('calibrated conversion', () => {
     // The last step down overshoots 0.5; the robust layer takes back what is left.
     expect(allocateBudget([sensitive, robust], 0.5)).toEqual(new Map([['sensitive', 0.5], ['robust', 0.5]]));
     expect(allocateBudget([sensitive, robust], 1)).toEqual(new Map([['sensitive', 1], ['robust', 1]]));
+    // Giving back the overshoot takes the step up that removes the most error per multiply-add first.
+    const layer = (name: string, multiplyAdds: number, half: number, quarter: number) =>
+        ({name, multiplyAdds, errors: new Map([[1, 0], [0.5, half], [0.25, quarter]])});
+    expect(allocateBudget([layer('a', 100, 0.2, 0.8), layer('b', 200, 0.8, 1.5), layer('c', 100, 0.5, 0.5)], 0.6))
+        .toEqual(new Map([['a', 1], ['b', 0.5], ['c', 0.25]]));
     // Below what the sparsest densities reach, every layer ends at its sparsest.
     expect(allocateBudget([sensitive, robust], 0.01)).toEqual(new Map([['sensitive', 0.0625], ['robust', 0.0625]]));
   });
