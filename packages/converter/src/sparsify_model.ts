@@ -124,7 +124,7 @@ class LayersCalibration {
       layer.setWeights(layer.weights.length > 1 ? [fitted.kernel, fitted.bias!] : [fitted.kernel]);
       if (norm != null) {
         const normLayer = this.working.getLayer(norm.name);
-        normLayer.setWeights(normLayer.getWeights().map((w, i) => i === norm.meanIndex ? tf.sub(w, fitted.bias!) : w));
+        tf.tidy(() => normLayer.setWeights(normLayer.getWeights().map((w, i) => i === norm.meanIndex ? tf.sub(w, fitted.bias!) : w)));
       }
       this.changed = true;
       this.converted ??= this.original?.fork(steppedLayers(this.working)!);
