@@ -11,7 +11,8 @@ export function formatReport(report: SparsifyReport): string {
       shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
       l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
       l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []), `${l.paramsBefore} -> ${l.paramsAfter}`,
-      `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`, l.converted ? 'block-sparse' : `stays dense: ${l.reason}`
+      `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`,
+      l.converted ? 'block-sparse' : l.alreadySparse ? 'already block-sparse: left as it was' : `stays dense: ${l.reason}`
     ]);
   }
   const t = report.totals;

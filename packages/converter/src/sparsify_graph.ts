@@ -7,7 +7,7 @@ import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
 import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
-import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
 interface AttrValue {
@@ -35,6 +35,7 @@ interface GraphDef {
 
 const MATMUL_OPS = new Set(['MatMul', 'BatchMatMul', 'BatchMatMulV2', '_FusedMatMul']);
 const CONV_OPS = new Set(['Conv2D', '_FusedConv2D', 'FusedConv2D']);
+const SPARSE_OPS = new Set([GRAPH_MATMUL_OP, GRAPH_CONV2D_OP]);
 /** Ops whose outputs are inside a while loop or a cond branch; Exit and Merge lead back out. */
 const CONTROL_FLOW_ENTRY = new Set(['Enter', 'Switch', 'LoopCond', 'NextIteration']);
 const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
@@ -191,7 +192,7 @@ class GraphConverter {
   }
 
   async convertAll(): Promise<LayerReport[]> {
-    const nodes = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op));
+    const nodes = this.graph.node.filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op) || SPARSE_OPS.has(n.op));
     const candidates = this.calibration?.inOrder(nodes) ?? nodes;
     const reports: LayerReport[] = [];
     for (const node of candidates) {
@@ -221,6 +222,9 @@ class GraphConverter {
   }
 
   private async convert(node: NodeDef): Promise<LayerReport> {
+    if (SPARSE_OPS.has(node.op)) {
+      return alreadySparseReport(node.name, node.op);
+    }
     const inputs = (node.input ?? []).filter(i => !i.startsWith('^'));
     const controlInputs = (node.input ?? []).filter(i => i.startsWith('^'));
     const [xInput, weightInput] = inputs;

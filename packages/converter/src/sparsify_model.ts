@@ -7,7 +7,7 @@ import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
 import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
-import {blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
 type Weights = Record<string, tf.Tensor>;
@@ -43,7 +43,7 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   const layers: LayerReport[] = [];
   const all: LayerJSON[] = [];
   visitLayers(topology, layer => all.push(layer));
-  const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS).length;
+  const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS || Object.values(SPARSE_CLASS).includes(layer.class_name)).length;
   const calibration = options.calibrate != null ?
       new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) : undefined;
   try {
@@ -222,6 +222,9 @@ function findWeight(weights: Weights, layerName: string, weight: string): string
 async function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptions, calibration?: LayersCalibration):
     Promise<LayerReport|null> {
   const sparseClass = SPARSE_CLASS[layer.class_name];
+  if (Object.values(SPARSE_CLASS).includes(layer.class_name)) {
+    return alreadySparseReport(layer.config.name as string, layer.class_name);
+  }
   if (sparseClass == null) {
     return null;
   }

@@ -38,6 +38,8 @@ export interface LayerReport {
   converted: boolean;
   /** Why a Dense or Conv2D layer stayed dense. */
   reason?: string;
+  /** The layer (graph: node) was block-sparse already: a model converted before is left as it was. */
+  alreadySparse?: boolean;
   blocksKept?: number;
   blocksTotal?: number;
   density?: number;
@@ -129,6 +131,14 @@ export function blockProblem(name: string, kernelShape: number[], options: Spars
   const blocks = (inputSize / bs) * (outputSize / bs);
   const density = densityOf(name, options);
   return Math.round(density * blocks) < 1 ? `density ${density} keeps no block of its ${blocks}` : undefined;
+}
+
+/** The report of a layer (graph: node) that was block-sparse before the conversion. */
+export function alreadySparseReport(name: string, className: string): LayerReport {
+  return {
+    name, className, kernelShape: [], converted: false, alreadySparse: true, reason: 'already block-sparse',
+    paramsBefore: 0, paramsAfter: 0, bytesBefore: 0, bytesAfter: 0
+  };
 }
 
 /**

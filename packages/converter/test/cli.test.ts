@@ -113,6 +113,14 @@ describe('tfjs-blocksparse CLI', () => {
     expect(existsSync(join(dir, 'none'))).toBe(false);
   });
 
+  test('converting a converted model says its layers are block-sparse already and writes nothing', async () => {
+    const {code, err} = await run('convert', join(dir, 'sparse', 'model.json'), join(dir, 'again'), '--density', '0.5', '--block-size', '8');
+    expect(code).toBe(1);
+    expect(err).toMatch(/no layer was converted, so nothing was written/);
+    expect(err).toMatch(/first\s+BlockSparseDense\s.*already block-sparse: left as it was/);
+    expect(existsSync(join(dir, 'again'))).toBe(false);
+  });
+
   test('a non-empty output directory is refused before the model is read', async () => {
     const {code, err} = await run('convert', join(dir, 'absent', 'model.json'), join(dir, 'dense'), '--density', '0.5', '--block-size', '8');
     expect(code).toBe(1);

@@ -89,6 +89,13 @@ describe('sparsifyModel on graph models', () => {
     expect(maxRelativeError(sparse.execute(x, OUTPUTS) as tf.Tensor[], reference.execute(x, OUTPUTS) as tf.Tensor[])).toBeLessThan(1e-5);
   });
 
+  test('a graph converted before is reported as block-sparse already, and converts nothing again', async () => {
+    const {model: sparse} = await sparsifyModel(await convertibleGraph().load(), {density: 0.5, blockSize: 8});
+    const {report} = await sparsifyModel(sparse, {density: 0.5, blockSize: 8});
+    expect(report.totals.converted).toBe(0);
+    expect(report.layers.filter(l => l.alreadySparse).map(l => l.name).sort()).toEqual([...CONVERTED].sort());
+  });
+
   test('nodes that cannot be converted stay dense, each with its reason', async () => {
     const model = await convertibleGraph().load();
     const {report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, exclude: /^dilated$/});
