@@ -6,7 +6,8 @@
 // they are written out. @vladmandic/human (MIT) ships model.json files as they
 // are. `inputs` says what a model looks at (photos, or faces), `preprocess`
 // how pixels in [0, 1] become its input, `output` how its fidelity is measured
-// (scripts/fidelity.mjs); `tested`: converted by published_models.test.ts; `bench`: timed by
+// (scripts/fidelity.mjs); `tested`: converted by published_models.test.ts (`converts`: its layers or nodes that
+// 8x8 blocks fit); `bench`: timed by
 // `npm run bench -- --models` and scripts/convert_published.mjs.
 const {existsSync, mkdirSync, writeFileSync} = require('fs');
 const {join} = require('path');
@@ -14,11 +15,13 @@ const {join} = require('path');
 const PUBLISHED = {
   'nsfwjs-mobilenet_v2': {
     package: 'nsfwjs', dir: 'dist/models/mobilenet_v2', format: 'layers-model', inputShape: [224, 224, 3], tested: true, bench: true,
+    converts: 36,
     inputs: 'photos', output: 'classes',
     what: 'nsfwjs MobileNetV2 (Keras Layers model, uint8 weights), 224x224x3 -> 5 classes',
   },
   'nsfwjs-mobilenet_v2_mid': {
     package: 'nsfwjs', dir: 'dist/models/mobilenet_v2_mid', format: 'graph-model', inputShape: [224, 224, 3], tested: true, bench: true,
+    converts: 34,
     inputs: 'photos', output: 'classes',
     what: 'nsfwjs MobileNetV2 "mid" (TF Hub graph model: _FusedConv2D, _FusedMatMul; uint8 weights), 224x224x3 -> 5 classes',
   },
@@ -29,6 +32,7 @@ const PUBLISHED = {
   },
   'human-faceres': {
     package: '@vladmandic/human', modelJson: 'models/faceres.json', format: 'graph-model', inputShape: [224, 224, 3], tested: true,
+    converts: 14,
     inputs: 'faces', output: 'faceres',
     what: 'Human face description (graph model, float16 weights), 224x224x3 face -> 1024-d descriptor, age, gender',
   },
