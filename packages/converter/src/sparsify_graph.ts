@@ -89,7 +89,7 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
  * and from the same graph fed the calibrated weights of the nodes converted so
  * far (dense, zero outside the kept blocks: the same function as the
  * block-sparse node) in place of their constants, each stream stepped forward
- * node by node (GraphStepper).
+ * node by node (FrontierStepper).
  */
 class GraphCalibration {
   private readonly fed: tf.NamedTensorMap = {};
