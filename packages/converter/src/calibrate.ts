@@ -65,6 +65,16 @@ export function checkInputShape(modelShape: Array<number|null>|undefined, inputs
   }
 }
 
+/** The calibration inputs in the batches calibrateSite visits them in, cast to `dtype`. */
+export function calibrationBatches(options: CalibrationOptions, dtype: tf.DataType = 'float32'): tf.Tensor[] {
+  const {inputs, batchSize = 16} = options;
+  const batches: tf.Tensor[] = [];
+  for (let start = 0; start < inputs.shape[0]; start += batchSize) {
+    batches.push(tf.tidy(() => tf.cast(tf.slice(inputs, start, Math.min(batchSize, inputs.shape[0] - start)), dtype)));
+  }
+  return batches;
+}
+
 /** Collects each calibrated layer's sensitivity instead of fitting it (the first pass of a budget allocation). */
 export class SensitivityProbe {
   readonly layers: Sensitivity[] = [];

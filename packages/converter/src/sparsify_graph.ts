@@ -5,7 +5,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
-import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
@@ -93,7 +93,7 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
  */
 class GraphCalibration {
   private readonly fed: tf.NamedTensorMap = {};
-  private readonly batches: tf.Tensor[] = [];
+  private readonly batches: tf.Tensor[];
   private readonly options: CalibrationOptions;
   private readonly original: FrontierStepper;
   /** Undefined until a node is calibrated: until then both streams are the same. */
@@ -109,14 +109,7 @@ class GraphCalibration {
     // A graph made for one batch size (MoveNet's [1, 192, 192, 3]) is run in batches of that size.
     const fixedBatch = input.shape?.[0] ?? -1;
     this.options = fixedBatch > 0 ? {...options, batchSize: fixedBatch} : options;
-    const n = options.inputs.shape[0];
-    const batchSize = this.options.batchSize ?? 16;
-    for (let start = 0; start < n; start += batchSize) {
-      this.batches.push(tf.tidy(() => {
-        const batch = tf.slice(options.inputs, start, Math.min(batchSize, n - start));
-        return batch.dtype === input.dtype ? batch : tf.cast(batch, input.dtype);
-      }));
-    }
+    this.batches = calibrationBatches(this.options, input.dtype);
     this.original = new FrontierStepper(steppedGraph(model, nodes, () => ({})));
   }
 

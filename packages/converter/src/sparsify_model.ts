@@ -5,7 +5,7 @@ import '@tfjs-blocksparse/layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
-import {CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
@@ -94,11 +94,7 @@ class LayersCalibration {
     const stepped = steppedLayers(originalModel);
     if (stepped != null) {
       this.original = new FrontierStepper(stepped);
-      const {inputs} = options;
-      const batchSize = options.batchSize ?? 16;
-      for (let start = 0; start < inputs.shape[0]; start += batchSize) {
-        this.batches.push(tf.slice(inputs, start, Math.min(batchSize, inputs.shape[0] - start)));
-      }
+      this.batches = calibrationBatches(options, originalModel.inputs[0].dtype);
     }
   }
 
