@@ -1,3 +1,4 @@
+import {activate4} from './activation';
 import {at, madd, rowAt} from './rows';
 import {broadcastRow, finishRow} from './rows_in_order';
 
@@ -12,7 +13,8 @@ import {broadcastRow, finishRow} from './rows_in_order';
  *
  * Rows are consecutive in x (xTable == 0) or, for a convolution, looked up
  * per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow).
- * bias (0: none) is added and relu applied before the single store.
+ * bias (0: none) is added and the activation (activation.ts) applied before
+ * the single store.
  *
  * Work units, for threads to share: unit s < segments is segment s's
  * tiled rows, unit `segments` the last rows; a call does [unitFirst, unitEnd).
@@ -21,13 +23,13 @@ export function productBroadcast(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, relu: bool, unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, unitFirst: i32, unitEnd: i32): void {
   const tiled = rows & ~3;
   if (unitEnd > segments) {
     for (let m = tiled; m < rows; m++) {
       const out = y + (<usize>(m * yStride) << 2);
       broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
-      finishRow(out, segments * bs, bias, relu);
+      finishRow(out, segments * bs, bias, activation, alphaBits);
     }
   }
   const group = max(1, GROUP_BYTES / (bs * bs * taps * 4));
@@ -42,11 +44,11 @@ export function productBroadcast(
       for (let m = 0; m < tiled; m += 4) {
         let j = 0;
         for (; j + 8 <= bs; j += 8) {
-          tile4x8(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, relu,
+          tile4x8(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, activation, alphaBits,
                   s, m, j, opening, closing);
         }
         if (j < bs) {
-          tile4x4(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, relu,
+          tile4x4(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, activation, alphaBits,
                   s, m, j, opening, closing);
         }
       }
@@ -68,14 +70,14 @@ const GROUP_BYTES = 16384;
 /** A tile's output: as summed so far, or (closing: after the segment's last group) biased and activated. */
 // @ts-ignore: decorator
 @inline
-function epilogue(acc: v128, bias: usize, column: i32, relu: bool, closing: bool): v128 {
+function epilogue(acc: v128, bias: usize, column: i32, activation: i32, alphaBits: i32, closing: bool): v128 {
   if (!closing) {
     return acc;
   }
   if (bias != 0) {
     acc = f32x4.add(acc, v128.load(bias + (<usize>column << 2)));
   }
-  return relu ? f32x4.max(acc, f32x4.splat(0)) : acc;
+  return activate4(acc, activation, alphaBits);
 }
 
 // @ts-ignore: decorator
@@ -83,7 +85,7 @@ function epilogue(acc: v128, bias: usize, column: i32, relu: bool, closing: bool
 function tile4x8(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
-    y: usize, yStride: i32, bias: usize, relu: bool, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
   const column = s * bs + j;
   const out = y + (<usize>(m * yStride + column) << 2);
   const rowBytes = <usize>yStride << 2;
@@ -127,14 +129,14 @@ function tile4x8(
       }
     }
   }
-  v128.store(out, epilogue(a00, bias, column, relu, closing));
-  v128.store(out, epilogue(a01, bias, column + 4, relu, closing), 16);
-  v128.store(out + rowBytes, epilogue(a10, bias, column, relu, closing));
-  v128.store(out + rowBytes, epilogue(a11, bias, column + 4, relu, closing), 16);
-  v128.store(out + 2 * rowBytes, epilogue(a20, bias, column, relu, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a21, bias, column + 4, relu, closing), 16);
-  v128.store(out + 3 * rowBytes, epilogue(a30, bias, column, relu, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a31, bias, column + 4, relu, closing), 16);
+  v128.store(out, epilogue(a00, bias, column, activation, alphaBits, closing));
+  v128.store(out, epilogue(a01, bias, column + 4, activation, alphaBits, closing), 16);
+  v128.store(out + rowBytes, epilogue(a10, bias, column, activation, alphaBits, closing));
+  v128.store(out + rowBytes, epilogue(a11, bias, column + 4, activation, alphaBits, closing), 16);
+  v128.store(out + 2 * rowBytes, epilogue(a20, bias, column, activation, alphaBits, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a21, bias, column + 4, activation, alphaBits, closing), 16);
+  v128.store(out + 3 * rowBytes, epilogue(a30, bias, column, activation, alphaBits, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a31, bias, column + 4, activation, alphaBits, closing), 16);
 }
 
 /** The last 4 columns of a block whose size is not a multiple of 8. */
@@ -143,7 +145,7 @@ function tile4x8(
 function tile4x4(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
-    y: usize, yStride: i32, bias: usize, relu: bool, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
   const column = s * bs + j;
   const out = y + (<usize>(m * yStride + column) << 2);
   const rowBytes = <usize>yStride << 2;
@@ -175,9 +177,9 @@ function tile4x4(
       }
     }
   }
-  v128.store(out, epilogue(a0, bias, column, relu, closing));
-  v128.store(out + rowBytes, epilogue(a1, bias, column, relu, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a2, bias, column, relu, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a3, bias, column, relu, closing));
+  v128.store(out, epilogue(a0, bias, column, activation, alphaBits, closing));
+  v128.store(out + rowBytes, epilogue(a1, bias, column, activation, alphaBits, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a2, bias, column, activation, alphaBits, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a3, bias, column, activation, alphaBits, closing));
 }
 

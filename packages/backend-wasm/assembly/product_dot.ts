@@ -1,3 +1,4 @@
+import {activate1} from './activation';
 import {at, madd, rowAt} from './rows';
 import {dotRow, finishRow, lanes} from './rows_in_order';
 
@@ -11,7 +12,7 @@ import {dotRow, finishRow, lanes} from './rows_in_order';
  *
  * x rows are consecutive; y rows are consecutive (yTable == 0) or looked up
  * in yTable [rows] (−1: write to scratchRow). With accumulate, y += result
- * (conv dx, which has neither bias nor relu). Work units as in
+ * (conv dx, which has neither bias nor activation). Work units as in
  * productBroadcast: segments, then the last rows.
  * W blocks are [nnz, taps, bs, bs]; `tap` picks one.
  */
@@ -19,8 +20,8 @@ export function productDot(
     rows: i32, taps: i32, tap: i32, x: usize, xStride: i32,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, relu: bool,
-    unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, activation: i32,
+    alphaBits: i32, unitFirst: i32, unitEnd: i32): void {
   const rowBytes = <usize>xStride << 2;
   const wRow = <usize>bs << 2;
   const tiled = rows & ~3;
@@ -28,7 +29,7 @@ export function productDot(
     for (let m = tiled; m < rows; m++) {
       const out = rowAt(y, yStride, yTable, m, scratchRow);
       dotRow(x + <usize>m * rowBytes, taps, tap, w, blockRows, blockCols, nnz, bs, out, segments * bs, accumulate);
-      finishRow(out, segments * bs, bias, relu);
+      finishRow(out, segments * bs, bias, activation, alphaBits);
     }
   }
   for (let s = unitFirst; s < min(unitEnd, segments); s++) {
@@ -64,30 +65,28 @@ export function productDot(
           }
         }
         const column = s * bs + i;
-        finish(y, yStride, yTable, scratchRow, m, column, lanes(a00), lanes(a01), accumulate, bias, relu);
-        finish(y, yStride, yTable, scratchRow, m + 1, column, lanes(a10), lanes(a11), accumulate, bias, relu);
-        finish(y, yStride, yTable, scratchRow, m + 2, column, lanes(a20), lanes(a21), accumulate, bias, relu);
-        finish(y, yStride, yTable, scratchRow, m + 3, column, lanes(a30), lanes(a31), accumulate, bias, relu);
+        finish(y, yStride, yTable, scratchRow, m, column, lanes(a00), lanes(a01), accumulate, bias, activation, alphaBits);
+        finish(y, yStride, yTable, scratchRow, m + 1, column, lanes(a10), lanes(a11), accumulate, bias, activation, alphaBits);
+        finish(y, yStride, yTable, scratchRow, m + 2, column, lanes(a20), lanes(a21), accumulate, bias, activation, alphaBits);
+        finish(y, yStride, yTable, scratchRow, m + 3, column, lanes(a30), lanes(a31), accumulate, bias, activation, alphaBits);
       }
     }
   }
 }
 
-/** Stores y[row, column] and y[row, column + 1], after bias, relu and accumulation. */
+/** Stores y[row, column] and y[row, column + 1], after bias, activation and accumulation. */
 // @ts-ignore: decorator
 @inline
 function finish(
     y: usize, yStride: i32, yTable: usize, scratchRow: usize, row: i32, column: i32, v0: f32, v1: f32,
-    accumulate: bool, bias: usize, relu: bool): void {
+    accumulate: bool, bias: usize, activation: i32, alphaBits: i32): void {
   const out = rowAt(y, yStride, yTable, row, scratchRow) + (<usize>column << 2);
   if (bias != 0) {
     v0 += load<f32>(bias + (<usize>column << 2));
     v1 += load<f32>(bias + (<usize>column << 2), 4);
   }
-  if (relu) {
-    v0 = max(v0, 0);
-    v1 = max(v1, 0);
-  }
+  v0 = activate1(v0, activation, alphaBits);
+  v1 = activate1(v1, activation, alphaBits);
   if (accumulate) {
     v0 += load<f32>(out);
     v1 += load<f32>(out, 4);

@@ -1,3 +1,4 @@
+import {activate4, LINEAR} from './activation';
 import {madd, rowAt} from './rows';
 
 /*
@@ -10,8 +11,8 @@ import {madd, rowAt} from './rows';
  */
 
 /** The epilogue over a finished output row of `size` floats (bias: 0 for none). */
-export function finishRow(out: usize, size: i32, bias: usize, relu: bool): void {
-  if (bias == 0 && !relu) {
+export function finishRow(out: usize, size: i32, bias: usize, activation: i32, alphaBits: i32): void {
+  if (bias == 0 && activation == LINEAR) {
     return;
   }
   for (let c = 0; c < size; c += 4) {
@@ -19,9 +20,7 @@ export function finishRow(out: usize, size: i32, bias: usize, relu: bool): void 
     if (bias != 0) {
       v = f32x4.add(v, v128.load(bias + (<usize>c << 2)));
     }
-    if (relu) {
-      v = f32x4.max(v, f32x4.splat(0));
-    }
+    v = activate4(v, activation, alphaBits);
     v128.store(out + (<usize>c << 2), v);
   }
 }

@@ -38,10 +38,18 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
 }
 
 /** GLSL applying the epilogue to the output texel `result`. */
-function epilogueSource({bias, activation}: ProductEpilogue): string {
+function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
   const biased = bias ? 'result += getBiasAtOutCoords();' : '';
-  // Multiplies by 1 where result >= 0 or is NaN (kept as NaN, as tfjs's relu does), else by 0.
-  const activated = activation === 'relu' ? 'result *= vec4(greaterThanEqual(result, vec4(0.0))) + vec4(isnan(result));' : '';
+  const positive = 'greaterThanEqual(result, vec4(0.0))';
+  const activated = {
+    linear: '',
+    // Multiplies by 1 where result >= 0 or is NaN (kept as NaN, as tfjs's relu does), else by 0.
+    relu: `result *= vec4(${positive}) + vec4(isnan(result));`,
+    relu6: 'result = mix(clamp(result, 0.0, 6.0), result, isnan(result));',
+    elu: `result = mix(exp(result) - 1.0, result, ${positive});`,
+    leakyrelu: `result = mix(${glslFloat(leakyreluAlpha)} * result, result, ${positive});`,
+    sigmoid: 'result = 1.0 / (1.0 + exp(-result));'
+  }[activation];
   return `${biased}
     ${activated}`;
 }

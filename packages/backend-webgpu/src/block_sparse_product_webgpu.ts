@@ -220,15 +220,33 @@ function fewRowsProductSource(
 }
 
 /** WGSL `finish(v, n4)`: output vec4 v of vec4 column n4, biased and activated. */
-function finishSource({bias, activation}: ProductEpilogue): string {
+function finishSource({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
   const biased = bias ? 'v + bias[n4]' : 'v';
+  const zero = 'vec4<f32>(0.0)';
   // select keeps NaN as NaN, as tfjs's relu does.
-  const activated = activation === 'relu' ? `select(b, vec4<f32>(0.0), b < vec4<f32>(0.0))` : 'b';
+  const activated = {
+    linear: 'b',
+    relu: `select(b, ${zero}, b < ${zero})`,
+    relu6: `select(clamp(b, ${zero}, vec4<f32>(6.0)), b, b != b)`,
+    elu: `select(exp(b) - vec4<f32>(1.0), b, b >= ${zero})`,
+    leakyrelu: `select(b * ${wgslFloat(leakyreluAlpha)}, b, b >= ${zero})`,
+    sigmoid: 'vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(-b))'
+  }[activation];
   return `
   fn finish(v : vec4<f32>, n4 : i32) -> vec4<f32> {
     let b = ${biased};
     return ${activated};
   }`;
+}
+
+/** A float as a WGSL f32 literal. */
+function wgslFloat(value: number): string {
+  return `${Number.isInteger(value) ? value.toFixed(1) : value}`;
+}
+
+/** The part of a shader key that the epilogue decides (leakyrelu's slope is written into the source). */
+function epilogueKey({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
+  return `${bias}_${activation}${activation === 'leakyrelu' ? leakyreluAlpha : ''}`;
 }
 
 const PRODUCT_UNIFORMS = 'rows : i32, segments : i32, nnz : i32, taps : i32, outWidth : i32, aWidth : i32,';
@@ -258,12 +276,12 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
       const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
-      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}_rows${rowsPerGroup}`;
+      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogueKey(epilogue)}_rows${rowsPerGroup}`;
     } else {
       const {threadsN, threadsM, tileM} = productTiling(blockSize);
       this.workgroupSize = [threadsN, threadsM, 1];
       this.dispatch = [segments, Math.ceil(rows / tileM), 1];
-      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogue.bias}_${epilogue.activation}`;
+      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogueKey(epilogue)}`;
     }
   }
 
@@ -288,10 +306,11 @@ export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
   }
 }
 
-/** Forward conv as an implicit GEMM over output pixels, kept blocks and taps. */
+/** Forward conv as an implicit GEMM over output pixels, kept blocks and taps; bias [Cout] as for the matmul. */
 export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
   static readonly programName = 'BlockSparseConv2D';
-  variableNames = ['x', 'w', 'table'];
+  variableNames = this.epilogue.bias ? ['x', 'w', 'table', 'bias'] : ['x', 'w', 'table'];
+  variableComponents = this.epilogue.bias ? [4, 4, 1, 4] : [4, 4, 1];
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {

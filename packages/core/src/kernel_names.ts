@@ -17,23 +17,32 @@ export type Conv2DPad = 'same'|'valid'|number;
 export const BlockSparseMatMul = 'BlockSparseMatMul';
 /** bias [N] (or [K] with transposeW), where given, is added to every row before the activation. */
 export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
-/** The activations the kernels apply in the product's last step, as tfjs's fused matMul does. */
-export type FusedActivation = 'linear'|'relu';
-export const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu'];
-export interface BlockSparseMatMulAttrs {
+/**
+ * The activations the kernels apply in the product's last step, as tfjs's
+ * fused conv2d and matMul do (all but prelu, whose slopes are a tensor).
+ * A backend may number them by their index here.
+ */
+export type FusedActivation = 'linear'|'relu'|'relu6'|'elu'|'leakyrelu'|'sigmoid';
+export const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'];
+
+/** The activation of a product's output, and leakyrelu's slope below zero (unused by the others). */
+export interface FusedActivationAttrs {
+  activation: FusedActivation;
+  leakyreluAlpha: number;
+}
+
+export interface BlockSparseMatMulAttrs extends FusedActivationAttrs {
   layout: BlockLayout;
   transposeW: boolean;
-  activation: FusedActivation;
 }
 
 /** What a backend's product program does to its output before writing it: add the bias input, activate. */
-export interface ProductEpilogue {
+export interface ProductEpilogue extends FusedActivationAttrs {
   bias: boolean;
-  activation: FusedActivation;
 }
 
 /** Output written as computed. */
-export const NO_EPILOGUE: ProductEpilogue = {bias: false, activation: 'linear'};
+export const NO_EPILOGUE: ProductEpilogue = {bias: false, activation: 'linear', leakyreluAlpha: 0};
 
 /** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */
 export const BlockSparseMatMulGradW = 'BlockSparseMatMulGradW';
@@ -42,7 +51,8 @@ export interface BlockSparseMatMulGradWAttrs {
   layout: BlockLayout;
 }
 
-export interface BlockSparseConv2DAttrs {
+/** Where a conv's filter taps land: shared by the forward and both gradients. */
+export interface BlockSparseConv2DGeometry {
   layout: BlockLayout;
   strides: [number, number];
   pad: Conv2DPad;
@@ -51,19 +61,21 @@ export interface BlockSparseConv2DAttrs {
 
 /** y [b, oh, ow, Cout] from x [b, h, w, Cin] and w [nnz, kh, kw, bs, bs]. */
 export const BlockSparseConv2D = 'BlockSparseConv2D';
-export type BlockSparseConv2DInputs = {x: TensorInfo, w: TensorInfo};
+/** bias [Cout], where given, is added to every pixel before the activation. */
+export type BlockSparseConv2DInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
+export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, FusedActivationAttrs {}
 
 /** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w. */
 export const BlockSparseConv2DBackpropInput = 'BlockSparseConv2DBackpropInput';
 export type BlockSparseConv2DBackpropInputInputs = {dy: TensorInfo, w: TensorInfo};
-export interface BlockSparseConv2DBackpropInputAttrs extends BlockSparseConv2DAttrs {
+export interface BlockSparseConv2DBackpropInputAttrs extends BlockSparseConv2DGeometry {
   inputShape: [number, number, number, number];
 }
 
 /** dW [nnz, kh, kw, bs, bs] from x and dy: the kept blocks only. */
 export const BlockSparseConv2DBackpropFilter = 'BlockSparseConv2DBackpropFilter';
 export type BlockSparseConv2DBackpropFilterInputs = {x: TensorInfo, dy: TensorInfo};
-export interface BlockSparseConv2DBackpropFilterAttrs extends BlockSparseConv2DAttrs {
+export interface BlockSparseConv2DBackpropFilterAttrs extends BlockSparseConv2DGeometry {
   filterSize: [number, number];
 }
 

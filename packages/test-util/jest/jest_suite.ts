@@ -1,5 +1,5 @@
 /// <reference types="jest" />
-import {conv2dCases, describeCase, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {conv2dCases, describeCase, fusedConv2dCases, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -55,17 +55,27 @@ export function describeSuiteResults(
       });
     });
 
+    const checkFused = (kind: 'fusedMatMul'|'fusedConv2d', index: number, text: string) => {
+      const r = results()[kind][index];
+      if ('error' in r) {
+        throw new Error(`${text} threw: ${r.error}`);
+      }
+      for (const part of ['forward', 'dx', 'dw', 'dbias'] as const) {
+        if (!(r[part] <= tolerance)) {
+          throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${text}`);
+        }
+      }
+    };
+
     describe('blockSparseMatMul with a fused bias and activation matches act(tf.matMul + bias) (y, dx, dW, dbias)', () => {
       test.each(fusedMatMulCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
-        const r = results().fusedMatMul[i as number];
-        if ('error' in r) {
-          throw new Error(`${text} threw: ${r.error}`);
-        }
-        for (const part of ['forward', 'dx', 'dw', 'dbias'] as const) {
-          if (!(r[part] <= tolerance)) {
-            throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${text}`);
-          }
-        }
+        checkFused('fusedMatMul', i as number, text as string);
+      });
+    });
+
+    describe('blockSparseConv2d with a fused bias and activation matches act(tf.conv2d + bias) (y, dx, dW, dbias)', () => {
+      test.each(fusedConv2dCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
+        checkFused('fusedConv2d', i as number, text as string);
       });
     });
 

@@ -49,7 +49,19 @@ export function badInputCases(): BadInputCase[] {
     {
       name: 'an activation the kernels do not fuse',
       prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'tanh' as FusedActivation}]),
-      message: /activation must be one of linear, relu, got tanh/
+      message: /activation must be one of linear, relu, relu6, elu, leakyrelu, sigmoid, got tanh/
+    },
+    {
+      name: 'a negative leakyrelu slope',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'leakyrelu' as FusedActivation, leakyreluAlpha: -0.5}]),
+      message: /leakyreluAlpha must be a finite number >= 0, got -0.5/
+    },
+    {
+      name: 'conv bias of the input channels',
+      prepare: withInputs(blockSparseConv2d, () => [
+        tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'same' as const, 1, {bias: tf.zeros([32])}
+      ]),
+      message: /blockSparseConv2d: bias must be \[16\] \(one value per output column\), got \[32\]/
     },
     {
       name: 'packed weight with a block too many',

@@ -1,4 +1,4 @@
-import {FusedActivation, seededRandom} from '@tfjs-blocksparse/core';
+import {FUSED_ACTIVATIONS, FusedActivation, seededRandom} from '@tfjs-blocksparse/core';
 
 export type LayoutKind = 'random'|'smallWorld'|'banded'|'magnitude'|'empty'|'single';
 
@@ -132,15 +132,27 @@ export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
   }));
 }
 
-export interface FusedMatMulCase extends MatMulCase {
+/** A fused bias and activation; leakyrelu's slope where the activation is leakyrelu. */
+export interface FusedEpilogueCase {
   activation: FusedActivation;
+  leakyreluAlpha?: number;
+}
+
+export interface FusedMatMulCase extends MatMulCase, FusedEpilogueCase {}
+
+export interface FusedConv2DCase extends Conv2DCase, FusedEpilogueCase {}
+
+/** Case i's activation: each fused activation in turn (leakyrelu with a slope of 0.1). */
+function epilogueCase(i: number): FusedEpilogueCase {
+  const activation = FUSED_ACTIVATIONS[i % FUSED_ACTIVATIONS.length];
+  return activation === 'leakyrelu' ? {activation, leakyreluAlpha: 0.1} : {activation};
 }
 
 /**
  * Matmuls with a bias and an activation fused into the product, at 1, 16
  * and 100 rows (few-row and tiled programs on webgpu), every block size,
- * with and without Wᵀ; the last has no kept block (bias and activation then
- * run as ops).
+ * with and without Wᵀ, every activation twice; the last has no kept block
+ * (bias and activation then run as ops).
  */
 export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
   const random = seededRandom(seed);
@@ -150,8 +162,34 @@ export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
     blockSize,
     batchShape: [rows],
     transposeW: (r + b) % 2 === 1,
-    activation: (b % 2 === 0 ? 'relu' : 'linear') as FusedActivation
+    ...epilogueCase(r * BLOCK_SIZES.length + b)
   })));
+  return [...cases, {...cases[0], kind: 'empty'}];
+}
+
+/**
+ * Convs with a bias and an activation fused into the product, every
+ * activation and block size: 1x1 at stride 1 without padding (the kernels'
+ * pointwise path), 3x3 'same' at stride 1 and 2, on batches of 1 and 2; the
+ * last has no kept block.
+ */
+export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
+  const random = seededRandom(seed);
+  const shapes: Array<Pick<Conv2DCase, 'filterSize'|'strides'|'pad'>> = [
+    {filterSize: [1, 1], strides: [1, 1], pad: 'valid'},
+    {filterSize: [3, 3], strides: [1, 1], pad: 'same'},
+    {filterSize: [3, 3], strides: [2, 2], pad: 'same'}
+  ];
+  const cases = Array.from({length: 12}, (_, i) => ({
+    ...layoutCase(random, i, 3),
+    kind: KINDS[i % 4],
+    batch: 1 + (i % 2),
+    height: 5 + (i % 3),
+    width: 6,
+    ...shapes[i % shapes.length],
+    dilations: [1, 1] as [number, number],
+    ...epilogueCase(i)
+  }));
   return [...cases, {...cases[0], kind: 'empty'}];
 }
 

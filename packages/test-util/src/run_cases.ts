@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, densify, releaseLayoutTables} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, conv2DInfo, densify, FusedEpilogueOptions, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
-import type {Conv2DCase, FusedMatMulCase, MatMulCase} from './cases';
+import type {Conv2DCase, FusedConv2DCase, FusedEpilogueCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
 import {seededValues} from './random';
 import {onReferenceBackend, relativeError, spreadFilter, withZeroItem} from './reference';
@@ -78,32 +78,67 @@ export interface FusedCaseErrors extends CaseErrors {
   dbias: number;
 }
 
+/** The dense reference of a fused activation: tfjs's own op. */
+function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase): tf.Tensor {
+  switch (activation) {
+    case 'relu': return tf.relu(y);
+    case 'relu6': return tf.relu6(y);
+    case 'elu': return tf.elu(y);
+    case 'leakyrelu': return tf.leakyRelu(y, leakyreluAlpha);
+    case 'sigmoid': return tf.sigmoid(y);
+    default: return y;
+  }
+}
+
+/**
+ * Forward and the gradients of x, w and bias of a scalar loss sum(r ⊙ y), for
+ * the fused block-sparse op and for its dense reference.
+ */
+async function compareFused(
+    x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, r: tf.Tensor,
+    sparse: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor,
+    dense: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor): Promise<FusedCaseErrors> {
+  const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
+  const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
+  const [dxRef, dwRef, dbiasRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w, bias]));
+  const yRef = await onReferenceBackend(() => dense(x, w, bias));
+  return {
+    forward: await relativeError(sparse(x, w, bias), yRef),
+    dx: await relativeError(dx, dxRef),
+    dw: await relativeError(dw, dwRef),
+    dbias: await relativeError(dbias, dbiasRef)
+  };
+}
+
+function epilogueOf(c: FusedEpilogueCase, bias: tf.Tensor): FusedEpilogueOptions {
+  return {bias, activation: c.activation, leakyreluAlpha: c.leakyreluAlpha};
+}
+
 /** act(x·W + bias) fused into blockSparseMatMul against act(tf.matMul(x, densify(w)) + bias). */
 export function runFusedMatMulCase(c: FusedMatMulCase): Promise<FusedCaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const [inSize, outSize] = c.transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];
-  return withLayout(layout, () => scoped(async () => {
-    const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
-    const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
-    const bias = tensorFrom([outSize], c.seed + 4);
-    const activate = (y: tf.Tensor) => c.activation === 'relu' ? tf.relu(y) : y;
-    const sparse = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
-        blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, bias: d, activation: c.activation});
-    const dense = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) =>
-        activate(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d));
-    const r = tensorFrom([...c.batchShape, outSize], c.seed + 3);
-    const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
-    const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
-    const [dxRef, dwRef, dbiasRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w, bias]));
-    const yRef = await onReferenceBackend(() => dense(x, w, bias));
-    return {
-      forward: await relativeError(sparse(x, w, bias), yRef),
-      dx: await relativeError(dx, dxRef),
-      dw: await relativeError(dw, dwRef),
-      dbias: await relativeError(dbias, dbiasRef)
-    };
-  }));
+  return withLayout(layout, () => scoped(() => compareFused(
+      tensorFrom([...c.batchShape, inSize], c.seed + 1), tensorFrom([layout.nnz, bs, bs], c.seed + 2),
+      tensorFrom([outSize], c.seed + 4), tensorFrom([...c.batchShape, outSize], c.seed + 3),
+      (a, b, d) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, ...epilogueOf(c, d)}),
+      (a, b, d) => activateDense(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d), c))));
+}
+
+/** act(conv(x, W) + bias) fused into blockSparseConv2d against act(tf.conv2d(x, densify(w)) + bias). */
+export function runFusedConv2DCase(c: FusedConv2DCase): Promise<FusedCaseErrors> {
+  const layout = layoutFor(c);
+  const bs = layout.blockSize;
+  const [kh, kw] = c.filterSize;
+  const xShape = [c.batch, c.height, c.width, layout.inputSize];
+  const info = conv2DInfo(xShape, kh, kw, {layout, strides: c.strides, pad: c.pad, dilations: c.dilations});
+  return withLayout(layout, () => scoped(() => compareFused(
+      tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
+      tensorFrom([layout.outputSize], c.seed + 4),
+      tensorFrom([c.batch, info.outHeight, info.outWidth, layout.outputSize], c.seed + 3),
+      (a, b, d) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations, epilogueOf(c, d)),
+      (a, b, d) => activateDense(tf.add(tf.conv2d(a as tf.Tensor4D, densify(b, layout) as tf.Tensor4D, c.strides, c.pad), d), c))));
 }
 
 export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {

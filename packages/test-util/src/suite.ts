@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, densify, randomLayout, releaseLayoutTables, sparsify} from '@tfjs-blocksparse/core';
 
 import {badInputCases} from './bad_inputs';
-import {conv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
+import {conv2dCases, fusedConv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {programsPerLayerCall, programsPerPointwiseConvCall} from './per_call_work';
 import {seededValues} from './random';
 import {relativeError, setReferenceBackend} from './reference';
-import {CaseErrors, FusedCaseErrors, runConv2DCase, runFusedMatMulCase, runMatMulCase} from './run_cases';
+import {CaseErrors, FusedCaseErrors, runConv2DCase, runFusedConv2DCase, runFusedMatMulCase, runMatMulCase} from './run_cases';
 import {scoped, scopedSync} from './scoped';
 
 /**
@@ -65,6 +65,8 @@ export interface SuiteResults {
   conv2dRows: CaseResult[];
   /** The cases of fusedMatMulCases: bias and activation in the product. */
   fusedMatMul: Array<FusedCaseErrors|{error: string}>;
+  /** The cases of fusedConv2dCases. */
+  fusedConv2d: Array<FusedCaseErrors|{error: string}>;
   finiteDifference: {matMul: number, conv2d: number}|{error: string};
   badInputs: BadInputResult[];
   /**
@@ -249,6 +251,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     matMulRows: await runAll(rowCountMatMulCases(), runMatMulCase),
     conv2dRows: await runAll(rowCountConv2dCases(), runConv2DCase),
     fusedMatMul: await runAll(fusedMatMulCases(), runFusedMatMulCase),
+    fusedConv2d: await runAll(fusedConv2dCases(), runFusedConv2DCase),
     finiteDifference: await guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
     badInputs,
     leaks: {

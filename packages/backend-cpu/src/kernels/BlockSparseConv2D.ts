@@ -3,16 +3,21 @@ import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {convTaps} from './conv_taps';
-import {float32Values} from './cpu_util';
+import {activationOf, finishBlock, float32Values} from './cpu_util';
 
-/** Each output pixel's block column sums over that column's kept blocks and the taps inside the input. */
+/**
+ * Each output pixel's block column sums over that column's kept blocks and
+ * the taps inside the input, then takes the bias and activation.
+ */
 export function blockSparseConv2D(args: {
   inputs: BlockSparseConv2DInputs,
   backend: MathBackendCPU,
   attrs: BlockSparseConv2DAttrs
 }): TensorInfo {
-  const {inputs: {x, w}, backend, attrs} = args;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout} = attrs;
+  const biasValues = bias == null ? null : float32Values(backend, bias);
+  const activate = activationOf(attrs);
   const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const xv = float32Values(backend, x);
   const wv = float32Values(backend, w);
@@ -45,6 +50,7 @@ export function blockSparseConv2D(args: {
             }
           }
         }
+        finishBlock(acc, biasValues, c * bs, activate);
         out.set(acc, outBase + c * bs);
       }
     }

@@ -2,7 +2,7 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {float32Values} from './cpu_util';
+import {activationOf, finishBlock, float32Values} from './cpu_util';
 
 /**
  * y = x·W walks, for each output block column, only that column's kept
@@ -14,7 +14,9 @@ export function blockSparseMatMul(args: {
   backend: MathBackendCPU,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, transposeW} = attrs;
+  const activate = activationOf(attrs);
   const xv = float32Values(backend, x);
   const wv = float32Values(backend, w);
   const biasValues = bias == null ? null : float32Values(backend, bias);
@@ -51,16 +53,7 @@ export function blockSparseMatMul(args: {
           }
         }
       }
-      if (biasValues != null) {
-        for (let j = 0; j < bs; j++) {
-          acc[j] += biasValues[s * bs + j];
-        }
-      }
-      if (activation === 'relu') {
-        for (let j = 0; j < bs; j++) {
-          acc[j] = Math.max(acc[j], 0);
-        }
-      }
+      finishBlock(acc, biasValues, s * bs, activate);
       out.set(acc, m * outSize + s * bs);
     }
   }

@@ -37,7 +37,7 @@ export function blockSparseConv2DBackpropInput(args: {
       for (let t = 0; t < taps; t++) {
         runKernel(backend, 'productDot', [
           pixels, taps, t, dy0 + 4 * b * pixels * cout, cout, w0, ptr, block, other, segments, bs, blockRows, blockCols,
-          layout.nnz, dx0 + 4 * b * inHeight * inWidth * cin, cin, table + 4 * t * pixels, scratchRow, true, 0, false
+          layout.nnz, dx0 + 4 * b * inHeight * inWidth * cin, cin, table + 4 * t * pixels, scratchRow, true, 0, 0, 0
         ], segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
       }
     }

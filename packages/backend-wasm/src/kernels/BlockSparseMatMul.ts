@@ -3,19 +3,20 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeOutput, offsetOf, segmentTable} from './wasm_util';
+import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * y = x·W walks each output block column's kept blocks (broadcast
  * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
- * micro-kernel). Bias and ReLU are applied in the kernel, before the store.
+ * micro-kernel). Bias and activation are applied in the kernel, before the store.
  */
 export function blockSparseMatMul(args: {
   inputs: BlockSparseMatMulInputs,
   backend: BackendWasm,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, transposeW} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
   const [rows, inSize] = x.shape;
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
@@ -26,19 +27,18 @@ export function blockSparseMatMul(args: {
   const {ptr, block, other, segments} = segmentTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const {blockSize: bs, nnz} = layout;
-  const biasOffset = bias == null ? 0 : offsetOf(backend, bias);
-  const relu = activation === 'relu';
+  const epilogue = epilogueArgs(backend, bias, attrs);
   // Threads share the tiled rows only (see productBroadcast's work units).
   const work = (rows & ~3) * nnz * bs * bs;
   if (transposeW) {
     runKernel(backend, 'productDot', [
       rows, 1, 0, offsetOf(backend, x), inSize, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-      blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, biasOffset, relu
+      blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, ...epilogue
     ], segments + 1, work);
   } else {
     runKernel(backend, 'productBroadcast', [
       rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-      blockCols, nnz, offsetOf(backend, out), outSize, biasOffset, relu
+      blockCols, nnz, offsetOf(backend, out), outSize, ...epilogue
     ], segments + 1, work);
   }
   return out;

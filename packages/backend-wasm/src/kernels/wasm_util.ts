@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockLayout, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
+import {BlockLayout, FUSED_ACTIVATIONS, FusedActivationAttrs, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
 
 /** What the kernels use of tfjs-backend-wasm's emscripten module (typed loosely by tfjs). */
 interface EmscriptenHeap {
@@ -35,6 +35,18 @@ export function makeZeros(backend: BackendWasm, shape: number[]): TensorInfo {
   const offset = offsetOf(backend, out);
   heap(backend).HEAPU8.fill(0, offset, offset + 4 * size);
   return out;
+}
+
+/**
+ * The product kernels' last arguments: where the bias is (0: none), the
+ * activation's number and leakyrelu's slope as its float32 bits (see
+ * assembly/activation.ts).
+ */
+export function epilogueArgs(backend: BackendWasm, bias: TensorInfo|undefined, attrs: FusedActivationAttrs): number[] {
+  return [
+    bias == null ? 0 : offsetOf(backend, bias), FUSED_ACTIVATIONS.indexOf(attrs.activation),
+    new Int32Array(Float32Array.of(attrs.leakyreluAlpha).buffer)[0]
+  ];
 }
 
 /** The SIMD kernels move 4 floats at a time along a block. */

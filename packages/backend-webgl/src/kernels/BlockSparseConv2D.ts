@@ -13,15 +13,15 @@ import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros}
  * conv2d does with im2col and matmul). A 1x1 filter at stride 1 without
  * padding has x's pixels for patches: x itself, viewed in the patches' shape
  * (a free reshape of a packed NHWC texture, as in tfjs's conv2dByMatMul), not
- * a copy of it per call.
+ * a copy of it per call. Bias and activation are applied before the store.
  */
 export function blockSparseConv2D(args: {
   inputs: BlockSparseConv2DInputs,
   backend: MathBackendWebGL,
   attrs: BlockSparseConv2DAttrs
 }): TensorInfo {
-  const {inputs: {x, w}, backend, attrs} = args;
-  const {layout} = attrs;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2D);
   const [, kh, kw, bs] = w.shape;
   const info = conv2DInfo(x.shape, kh, kw, attrs);
@@ -38,9 +38,10 @@ export function blockSparseConv2D(args: {
       backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
-      packedTexels(backend, packInPlace(backend, w)));
+      packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
+  const table = layoutTable(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
-      program, [patches, filterByTap(w), layoutTable(backend, layout, 'byColumn')], 'float32',
+      program, bias == null ? [patches, filterByTap(w), table] : [patches, filterByTap(w), table, bias], 'float32',
       [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
   backend.disposeIntermediateTensorInfo(patches);
   return view(y, outShape);

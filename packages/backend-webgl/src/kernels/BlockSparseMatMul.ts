@@ -11,7 +11,8 @@ export function blockSparseMatMul(args: {
   backend: MathBackendWebGL,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseMatMul);
   const rows = x.shape[0];
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
@@ -21,7 +22,7 @@ export function blockSparseMatMul(args: {
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
   const program = new BlockSparseProductPackedProgram(
       [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, packInPlace(backend, w)),
-      {bias: bias != null, activation});
+      {bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);

@@ -12,8 +12,8 @@ export function blockSparseConv2D(args: {
   backend: WebGPUBackend,
   attrs: BlockSparseConv2DAttrs
 }): TensorInfo {
-  const {inputs: {x, w}, backend, attrs} = args;
-  const {layout} = attrs;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
   const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
@@ -21,9 +21,11 @@ export function blockSparseConv2D(args: {
     return zeros(backend, outShape);
   }
   const rows = info.batchSize * info.outHeight * info.outWidth;
-  const program = new BlockSparseConv2DProgram(outShape, rows, layout.colBlocks, layout.blockSize, false);
+  const program = new BlockSparseConv2DProgram(
+      outShape, rows, layout.colBlocks, layout.blockSize, false, {bias: bias != null, activation, leakyreluAlpha});
   checkDispatch(backend, program.dispatch, BlockSparseConv2D);
-  return backend.runWebGPUProgram(program, [x, w, layoutTable(backend, layout, 'byColumn')], 'float32', [
+  const table = layoutTable(backend, layout, 'byColumn');
+  return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [info.filterHeight * info.filterWidth]},
     {type: 'int32', data: [layout.outputSize]}, {type: 'int32', data: [layout.inputSize]},

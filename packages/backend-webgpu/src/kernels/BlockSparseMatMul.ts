@@ -11,7 +11,8 @@ export function blockSparseMatMul(args: {
   backend: WebGPUBackend,
   attrs: BlockSparseMatMulAttrs
 }): TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs: {layout, transposeW, activation}} = args;
+  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
   const [rows, inSize] = x.shape;
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
@@ -20,7 +21,7 @@ export function blockSparseMatMul(args: {
     return zeros(backend, [rows, outSize]);
   }
   const program = new BlockSparseMatMulProgram(
-      [rows, outSize], rows, segments, layout.blockSize, transposeW, {bias: bias != null, activation});
+      [rows, outSize], rows, segments, layout.blockSize, transposeW, {bias: bias != null, activation, leakyreluAlpha});
   checkDispatch(backend, program.dispatch, BlockSparseMatMul);
   const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [

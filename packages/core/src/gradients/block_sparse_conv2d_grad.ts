@@ -2,31 +2,41 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs} from '../kernel_names';
 import {checkKernel} from '../ops/checks';
+import {activationGradient} from '../ops/fused_activation';
 
-/** dx and dW of the block-sparse conv, each its own kernel touching kept blocks only. */
+/**
+ * y = act(conv(x, W) + bias): with g = dy·act'(y) (read from the saved
+ * output), dx and dW of g each run in a kernel of their own touching kept
+ * blocks only, and dbias is g summed over every pixel.
+ */
 export const blockSparseConv2DGradConfig: tf.GradConfig = {
   kernelName: BlockSparseConv2D,
   inputsToSave: ['x', 'w'],
+  outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
-    const [x, w] = saved;
+    const [x, w, y] = saved;
     const conv = attrs as unknown as BlockSparseConv2DAttrs;
+    const {layout, strides, pad, dilations} = conv;
+    const g = activationGradient(dy as tf.Tensor, y, conv);
     const inputAttrs: BlockSparseConv2DBackpropInputAttrs = {
-      ...conv,
+      layout, strides, pad, dilations,
       inputShape: x.shape as [number, number, number, number]
     };
     const filterAttrs: BlockSparseConv2DBackpropFilterAttrs = {
-      ...conv,
+      layout, strides, pad, dilations,
       filterSize: w.shape.slice(1, 3) as [number, number]
     };
     checkKernel(BlockSparseConv2DBackpropInput, 'blockSparseConv2d gradient');
     checkKernel(BlockSparseConv2DBackpropFilter, 'blockSparseConv2d gradient');
+    // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => tf.engine().runKernel(
-               BlockSparseConv2DBackpropInput, {dy: dy as tf.Tensor, w},
+               BlockSparseConv2DBackpropInput, {dy: g, w},
                asAttrs(inputAttrs)) as tf.Tensor,
       w: () => tf.engine().runKernel(
-               BlockSparseConv2DBackpropFilter, {x, dy: dy as tf.Tensor},
-               asAttrs(filterAttrs)) as tf.Tensor
+               BlockSparseConv2DBackpropFilter, {x, dy: g},
+               asAttrs(filterAttrs)) as tf.Tensor,
+      bias: () => tf.sum(g, [0, 1, 2])
     };
   }
 };

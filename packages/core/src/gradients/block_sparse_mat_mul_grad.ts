@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs} from '../kernel_names';
 import {blockSparseMatMul, blockSparseMatMulGradW} from '../ops/block_sparse_mat_mul';
+import {activationGradient} from '../ops/fused_activation';
 
 /**
- * y = act(x·W + bias): with g = dy·act'(y) (dy itself for 'linear'; dy where
- * y > 0 for 'relu', read from the saved output), dx = g·Wᵀ (the transposed
+ * y = act(x·W + bias): with g = dy·act'(y) (read from the saved output; dy
+ * itself for 'linear'), dx = g·Wᵀ (the transposed
  * product over the same packed blocks), dW = the kept blocks of xᵀ·g and
  * dbias = g summed over rows. For y = x·Wᵀ the roles of x and g in dW swap.
  */
@@ -15,8 +16,9 @@ export const blockSparseMatMulGradConfig: tf.GradConfig = {
   outputsToSave: [true],
   gradFunc: (dy, saved, attrs) => {
     const [x, w, y] = saved;
-    const {layout, transposeW, activation} = attrs as unknown as BlockSparseMatMulAttrs;
-    const g = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : dy as tf.Tensor;
+    const matMul = attrs as unknown as BlockSparseMatMulAttrs;
+    const {layout, transposeW} = matMul;
+    const g = activationGradient(dy as tf.Tensor, y, matMul);
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW}),

@@ -1,20 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, Conv2DPad} from '../kernel_names';
+import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DGeometry, Conv2DPad} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
 import {checkFloatTensor, checkKernel, checkPackedWeight, pairOf} from './checks';
+import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
 /**
  * 2-D convolution, NHWC, whose filter is block-sparse over channels: the
  * layout's grid is (Cin / bs) x (Cout / bs) and `w` packs each kept block's
  * filter as [nnz, kh, kw, bs, bs]. Equal to tf.conv2d with the dense filter
- * [kh, kw, Cin, Cout] that is zero outside the kept blocks.
+ * [kh, kw, Cin, Cout] that is zero outside the kept blocks. `epilogue`'s
+ * bias [Cout] and activation run in the same kernel, as tf.fused.conv2d's.
  */
 function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
     x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1,
-    pad: Conv2DPad = 'valid', dilations: number|[number, number] = 1): T {
+    pad: Conv2DPad = 'valid', dilations: number|[number, number] = 1, epilogue: FusedEpilogueOptions = {}): T {
   const caller = 'blockSparseConv2d';
   checkKernel(BlockSparseConv2D, caller);
   checkLayout(layout, caller);
@@ -29,18 +31,27 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
         `${caller}: x has ${x4.shape[3]} input channels; the layout needs ` +
         `Cin = ${layout.inputSize} (${layout.rowBlocks} blocks of ${layout.blockSize})`);
   }
-  const attrs = conv2DAttrs(layout, strides, pad, dilations, caller);
+  const geometry = conv2DGeometry(layout, strides, pad, dilations, caller);
   const [kh, kw] = w.shape.slice(1, 3) as [number, number];
-  conv2DInfo(x4.shape, kh, kw, attrs, caller);
-  const y = tf.engine().runKernel(BlockSparseConv2D, {x: x4, w}, asAttrs(attrs)) as tf.Tensor4D;
+  conv2DInfo(x4.shape, kh, kw, geometry, caller);
+  const {bias} = epilogue;
+  const activation = fusedActivationAttrs(epilogue, layout.outputSize, caller);
+  // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
+  const fused = layout.nnz > 0;
+  const attrs: BlockSparseConv2DAttrs = {...geometry, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
+  const inputs = {x: x4, w, ...(fused && bias != null && {bias})};
+  let y = tf.engine().runKernel(BlockSparseConv2D, inputs, asAttrs(attrs)) as tf.Tensor4D;
+  if (!fused) {
+    y = unfusedEpilogue(y, bias, activation) as tf.Tensor4D;
+  }
   return (x.rank === 3 ? tf.squeeze(y, [0]) : y) as T;
 }
 
 export const blockSparseConv2d = tf.op({blockSparseConv2d_});
 
-export function conv2DAttrs(
+function conv2DGeometry(
     layout: BlockLayout, strides: number|[number, number], pad: Conv2DPad,
-    dilations: number|[number, number], caller: string): BlockSparseConv2DAttrs {
+    dilations: number|[number, number], caller: string): BlockSparseConv2DGeometry {
   const s = pairOf(strides, 'strides', caller);
   const d = pairOf(dilations, 'dilations', caller);
   if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
@@ -60,7 +71,7 @@ export function conv2DAttrs(
  * layout stands for; shared by every backend's kernels.
  */
 export function conv2DInfo(
-    xShape: number[], kh: number, kw: number, attrs: BlockSparseConv2DAttrs,
+    xShape: number[], kh: number, kw: number, attrs: BlockSparseConv2DGeometry,
     caller = 'blockSparseConv2d'): tf.backend_util.Conv2DInfo {
   const {layout, strides, pad, dilations} = attrs;
   const info = tf.backend_util.computeConv2DInfo(

@@ -1,18 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, FUSED_ACTIVATIONS, FusedActivation} from '../kernel_names';
+import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
 import {checkFloatTensor, checkKernel, checkPackedWeight} from './checks';
+import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
-export interface BlockSparseMatMulOptions {
+/** bias, where given, is [N] ([K] with transposeW). */
+export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
   /** Multiply by Wᵀ [N, K] instead of W [K, N]. */
   transposeW?: boolean;
-  /** Added to every output row, in the same kernel (as tf.fused.matMul's bias): [N] ([K] with transposeW). */
-  bias?: tf.Tensor;
-  /** Applied after the bias, in the same kernel: 'linear' (default) or 'relu'. */
-  activation?: FusedActivation;
 }
 
 /**
@@ -38,26 +36,17 @@ function blockSparseMatMul_(
         `${transposeW ? 'output' : 'input'} size (${layout.rowBlocks}x` +
         `${layout.colBlocks} blocks of ${layout.blockSize}), got [${x.shape}]`);
   }
-  const {bias, activation = 'linear'} = options;
-  if (!FUSED_ACTIVATIONS.includes(activation)) {
-    throw new Error(`${caller}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${activation}`);
-  }
-  if (bias != null) {
-    checkFloatTensor(bias, 'bias', caller);
-    if (bias.rank !== 1 || bias.shape[0] !== outSize) {
-      throw new Error(`${caller}: bias must be [${outSize}] (one value per output column), got [${bias.shape}]`);
-    }
-  }
+  const {bias} = options;
+  const activation = fusedActivationAttrs(options, outSize, caller);
   const outer = x.shape.slice(0, -1);
   const rows = outer.reduce((a, b) => a * b, 1);
   // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
   const fused = layout.nnz > 0;
-  const attrs: BlockSparseMatMulAttrs = {layout, transposeW, activation: fused ? activation : 'linear'};
+  const attrs: BlockSparseMatMulAttrs = {layout, transposeW, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
   const inputs = {x: tf.reshape(x, [rows, inSize]), w, ...(fused && bias != null && {bias})};
   let y = tf.engine().runKernel(BlockSparseMatMul, inputs, asAttrs(attrs)) as tf.Tensor;
   if (!fused) {
-    y = bias == null ? y : tf.add(y, bias);
-    y = activation === 'relu' ? tf.relu(y) : y;
+    y = unfusedEpilogue(y, bias, activation);
   }
   return tf.reshape(y, [...outer, outSize]);
 }

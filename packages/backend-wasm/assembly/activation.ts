@@ -1,0 +1,48 @@
+/*
+ * The fused activations, numbered as @tfjs-blocksparse/core's
+ * FUSED_ACTIVATIONS lists them. leakyrelu's slope comes as its f32 bits
+ * (kernel arguments travel to the workers as int32).
+ */
+export const LINEAR = 0;
+export const RELU = 1;
+export const RELU6 = 2;
+export const ELU = 3;
+export const LEAKY_RELU = 4;
+export const SIGMOID = 5;
+
+/** One value activated (tfjs's formulas; NaN stays NaN). */
+// @ts-ignore: decorator
+@inline
+export function activate1(v: f32, activation: i32, alphaBits: i32): f32 {
+  switch (activation) {
+    case RELU: return v < 0 ? 0 : v;
+    case RELU6: return v < 0 ? 0 : v > 6 ? 6 : v;
+    case ELU: return v >= 0 ? v : Mathf.exp(v) - 1;
+    case LEAKY_RELU: return v < 0 ? reinterpret<f32>(alphaBits) * v : v;
+    case SIGMOID: return 1 / (1 + Mathf.exp(-v));
+    default: return v;
+  }
+}
+
+/** Four values activated: relu, relu6 and leakyrelu in SIMD, elu and sigmoid lane by lane. */
+// @ts-ignore: decorator
+@inline
+export function activate4(v: v128, activation: i32, alphaBits: i32): v128 {
+  if (activation == LINEAR) {
+    return v;
+  }
+  if (activation == RELU) {
+    return f32x4.max(v, f32x4.splat(0));
+  }
+  if (activation == RELU6) {
+    return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+  }
+  if (activation == LEAKY_RELU) {
+    return v128.bitselect(f32x4.mul(v, f32x4.splat(reinterpret<f32>(alphaBits))), v, f32x4.lt(v, f32x4.splat(0)));
+  }
+  let out = v;
+  out = f32x4.replace_lane(out, 0, activate1(f32x4.extract_lane(v, 0), activation, alphaBits));
+  out = f32x4.replace_lane(out, 1, activate1(f32x4.extract_lane(v, 1), activation, alphaBits));
+  out = f32x4.replace_lane(out, 2, activate1(f32x4.extract_lane(v, 2), activation, alphaBits));
+  return f32x4.replace_lane(out, 3, activate1(f32x4.extract_lane(v, 3), activation, alphaBits));
+}
