@@ -21,7 +21,7 @@ const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
                    [--calibrate INPUTS] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
                    [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
-                   [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]]
+                   [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]]
   tfjs-blocksparse inspect <model.json> [--png DIR]
   tfjs-blocksparse --help
 
@@ -37,8 +37,10 @@ its output suffers (needs --calibrate; replaces --density).
 default: as the input's.
 --distill: fine-tune the converted model to reproduce the original's outputs on these inputs (Adam, default
 learning rate 0.001, batches of 32); reports agreement with the original before and after.
---backend: where calibration and distillation compute: cpu (default) or wasm (tfjs-backend-wasm with
-@tfjs-blocksparse/backend-wasm, several times faster; both must be installed).
+--backend: where calibration and distillation compute and --only-faster times: cpu (default) or wasm
+(tfjs-backend-wasm with @tfjs-blocksparse/backend-wasm, several times faster; both must be installed).
+--only-faster: time each layer at batch 1 on --backend, dense against block-sparse, and keep dense the
+layers that would not be faster (the report says so): the converted model is never slower layer by layer.
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
 /** What a user needs to run the converted model, on any backend. */
@@ -126,7 +128,7 @@ async function convert(args: string[], output: CliOutput) {
     'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'},
     'distill': {type: 'string'}, 'epochs': {type: 'string'}, 'image-range': {type: 'string'},
     'calibrate': {type: 'string'}, 'budget': {type: 'string'}, 'backend': {type: 'string'},
-    'learning-rate': {type: 'string'}, 'batch-size': {type: 'string'}
+    'learning-rate': {type: 'string'}, 'batch-size': {type: 'string'}, 'only-faster': {type: 'boolean'}
   }, ['<model.json>', '<outDir>']);
   const learningRate = values['learning-rate'] == null ? undefined :
       numberFlag(values['learning-rate'], 'learning-rate', n => n > 0, 'a positive number');
@@ -171,7 +173,7 @@ async function convert(args: string[], output: CliOutput) {
         output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60));
     const started = Date.now();
     let {model: sparse, report} = await sparsifyModel(model, {
-      density, blockSize, layout, seed, include, exclude, budget, onProgress,
+      density, blockSize, layout, seed, include, exclude, budget, onProgress, onlyFaster: (values['only-faster'] as unknown) === true,
       calibrate: calibration == null ? undefined : {inputs: calibration}
     });
     output.err('\n');

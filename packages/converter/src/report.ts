@@ -3,21 +3,24 @@ import type {SparsifyReport} from './sparsify_weight';
 /** The conversion report as a text table, one row per Dense/Conv2D layer, then totals. */
 export function formatReport(report: SparsifyReport): string {
   const calibrated = report.layers.some(l => l.outputError != null);
+  const timed = report.layers.some(l => l.speedup != null);
   const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept',
-                 ...(calibrated ? ['output error: magnitude -> calibrated'] : []), 'params', 'float32 bytes', 'note']];
+                 ...(calibrated ? ['output error: magnitude -> calibrated'] : []), ...(timed ? ['speedup'] : []), 'params',
+                 'float32 bytes', 'note']];
   for (const l of report.layers) {
     const error = l.outputError == null ? '-' : `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}`;
     rows.push([
       shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
       l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
-      l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []), `${l.paramsBefore} -> ${l.paramsAfter}`,
+      l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []),
+      ...(timed ? [l.speedup == null ? '-' : `${l.speedup.toFixed(2)}x`] : []), `${l.paramsBefore} -> ${l.paramsAfter}`,
       `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`,
       l.converted ? 'block-sparse' : l.alreadySparse ? 'already block-sparse: left as it was' : `stays dense: ${l.reason}`
     ]);
   }
   const t = report.totals;
   rows.push([
-    'total', '', '', `${t.converted} converted`, '', '', ...(calibrated ? [''] : []), `${t.paramsBefore} -> ${t.paramsAfter}`,
+    'total', '', '', `${t.converted} converted`, '', '', ...(calibrated ? [''] : []), ...(timed ? [''] : []), `${t.paramsBefore} -> ${t.paramsAfter}`,
     `${kib(t.bytesBefore)} -> ${kib(t.bytesAfter)}`, `whole model ${report.model.paramsBefore} -> ${report.model.paramsAfter} params`
   ]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));

@@ -7,6 +7,7 @@ import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
+import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
@@ -66,7 +67,8 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
   const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
   const calibration = options.calibrate != null ?
       new GraphCalibration(model, (artifacts.modelTopology as GraphDef).node, options.calibrate, probe) : undefined;
-  const converter = new GraphConverter(graph, weights, options, calibration);
+  const speed = options.onlyFaster ? new SpeedCheck(await graphInputShapes(model, graph.node)) : undefined;
+  const converter = new GraphConverter(graph, weights, options, calibration, speed);
   try {
     const layers = await converter.convertAll();
     converter.dropUnusedWeights();
@@ -179,7 +181,8 @@ class GraphConverter {
   readonly paramsBefore: number;
 
   constructor(private readonly graph: GraphDef, private readonly weights: tf.NamedTensorMap,
-              private readonly options: SparsifyOptions, private readonly calibration?: GraphCalibration) {
+              private readonly options: SparsifyOptions, private readonly calibration?: GraphCalibration,
+              private readonly speed?: SpeedCheck) {
     this.byName = new Map(graph.node.map(n => [n.name, n]));
     this.paramsBefore = floatParams(weights);
   }
@@ -256,6 +259,14 @@ class GraphConverter {
       return dense(shapeProblem);
     }
     const transposeW = attr.transpose_b?.b === true || attr.adj_y?.b === true;
+    const kernelShape = transposeW ? [...weight.shape].reverse() : weight.shape;
+    const timed = this.speed != null && blockProblem(node.name, kernelShape, this.options) == null ?
+        await this.speed.check(node.name, {kernelShape, conv: graphConvGeometry(node), bias: biasParams > 0},
+                               densityOf(node.name, this.options), this.options.blockSize) :
+        {};
+    if (timed.reason != null) {
+      return dense(timed.reason);
+    }
     const kernel = transposeW ? tf.transpose(weight) : weight;
     const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;
     const calibrated = this.calibration != null && blockProblem(node.name, kernel.shape, this.options) == null ?
@@ -275,6 +286,7 @@ class GraphConverter {
       this.weights[biasName!] = calibrated.bias;
     }
     if (packed != null && layout != null) {
+      report.speedup = timed.speedup;
       this.replace(node, layout, packed, [xInput, ...fusedArgs], controlInputs);
       this.replacedWeights.add(weightName);
     }
@@ -317,6 +329,46 @@ class GraphConverter {
 }
 
 /** How a converted node turns its x into rows of its kernel's product (a conv's patches). */
+/**
+ * The input shape at batch 1 of each MatMul/Conv2D node (not transposing
+ * its input), read off one run of the model on zeros: for `onlyFaster`.
+ */
+async function graphInputShapes(model: tf.GraphModel, nodes: NodeDef[]): Promise<Map<string, number[]>> {
+  const feeds: tf.NamedTensorMap = {};
+  for (const input of model.inputs) {
+    const shape = (input.shape ?? []).map((d, i) => i === 0 && !(d > 0) ? 1 : d);
+    if (input.shape == null || shape.some(d => !(d > 0))) {
+      throw new Error(`onlyFaster: the model's input ${input.name} has shape [${input.shape}]; timing its layers needs ` +
+                      'every dimension but the batch fixed');
+    }
+    feeds[input.name] = tf.zeros(shape, input.dtype);
+  }
+  const candidates = nodes.filter(n => (MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op)) && n.input?.[0] != null &&
+                                       n.attr?.transpose_a?.b !== true && n.attr?.adj_x?.b !== true);
+  const xNames = [...new Set(candidates.map(n => n.input![0]))];
+  const outputs = model.execute(feeds, xNames);
+  const xs = Array.isArray(outputs) ? outputs : [outputs];
+  const shapeOf = new Map(xNames.map((name, i) => [name, xs[i].shape]));
+  // An input that is a constant comes back as the model's own weight tensor: that one stays.
+  const weights = new Set(Object.values(model.weights).flat());
+  tf.dispose([...Object.values(feeds), ...xs.filter(x => !weights.has(x))]);
+  return new Map(candidates.map(n => [n.name, shapeOf.get(n.input![0])!]));
+}
+
+/** A Conv2D node's geometry as the ops take it (undefined for a matmul). */
+function graphConvGeometry(node: NodeDef): TimedLayer['conv'] {
+  if (!CONV_OPS.has(node.op)) {
+    return undefined;
+  }
+  const attr = node.attr ?? {};
+  const [strides, dilations] = [intList(attr.strides) ?? [1, 1, 1, 1], intList(attr.dilations) ?? [1, 1, 1, 1]];
+  const padding = decodeString(attr.padding?.s);
+  return {
+    strides: [strides[1], strides[2]], dilations: [dilations[1], dilations[2]],
+    pad: padding === 'EXPLICIT' ? (intList(attr.explicit_paddings) ?? [])[2] : padding === 'SAME' ? 'same' : 'valid'
+  };
+}
+
 function rowsOfNode(node: NodeDef, kernel: tf.Tensor): RowsOf {
   const attr = node.attr ?? {};
   if (!CONV_OPS.has(node.op)) {

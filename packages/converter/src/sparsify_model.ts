@@ -7,6 +7,7 @@ import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
+import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
 type LayerJSON = {class_name: string, config: Record<string, unknown>};
@@ -46,9 +47,10 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS || Object.values(SPARSE_CLASS).includes(layer.class_name)).length;
   const calibration = options.calibrate != null ?
       new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) : undefined;
+  const speed = options.onlyFaster ? new SpeedCheck(layerInputShapes(model)) : undefined;
   try {
     for (const layer of calibration?.inOrder(all) ?? all) {
-      const report = await convertLayer(layer, weights, options, calibration);
+      const report = await convertLayer(layer, weights, options, calibration, speed);
       if (report != null) {
         layers.push(report);
         options.onProgress?.(layers.length, candidates, report.name);
@@ -202,6 +204,30 @@ function rowsOfLayer(layer: LayerJSON, kernel: tf.Tensor): RowsOf {
 }
 
 /** Every layer of a topology, nested models included, in the order they are applied. */
+/** Each layer's input shape at batch 1, nested models' layers included, where it is fixed (one input, every other dim known). */
+function layerInputShapes(model: tf.LayersModel): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  type LayerShapes = {name: string, input: tf.SymbolicTensor|tf.SymbolicTensor[], layers?: LayerShapes[]};
+  const visit = (layer: LayerShapes) => {
+    if (Array.isArray(layer.layers)) {
+      layer.layers.forEach(visit);
+      return;
+    }
+    let input: tf.SymbolicTensor|tf.SymbolicTensor[];
+    try {
+      input = layer.input;
+    } catch {
+      return;  // tfjs throws for a layer called on several inputs (a shared layer)
+    }
+    const shape = Array.isArray(input) ? null : input.shape;
+    if (shape != null && shape.slice(1).every(d => d != null && d > 0)) {
+      shapes.set(layer.name, [1, ...(shape as number[]).slice(1)]);
+    }
+  };
+  (model.layers as unknown as LayerShapes[]).forEach(visit);
+  return shapes;
+}
+
 function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
   const children = (node.config as {layers?: LayerJSON[]})?.layers;
   if (Array.isArray(children)) {
@@ -211,12 +237,25 @@ function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
   }
 }
 
+/** A Conv2D layer's geometry as the ops take it (undefined for Dense). */
+function layersConvGeometry(layer: LayerJSON, kernel: tf.Tensor): TimedLayer['conv'] {
+  if (kernel.rank !== 4) {
+    return undefined;
+  }
+  const pair = (value: unknown): [number, number] => Array.isArray(value) ? [value[0], value[1]] : [Number(value ?? 1), Number(value ?? 1)];
+  return {
+    strides: pair(layer.config.strides), pad: layer.config.padding === 'same' ? 'same' : 'valid',
+    dilations: pair(layer.config.dilation_rate)
+  };
+}
+
 function findWeight(weights: Weights, layerName: string, weight: string): string|undefined {
   return Object.keys(weights).find(k => k === `${layerName}/${weight}` || k.endsWith(`/${layerName}/${weight}`));
 }
 
-async function convertLayer(layer: LayerJSON, weights: Weights, options: SparsifyOptions, calibration?: LayersCalibration):
-    Promise<LayerReport|null> {
+async function convertLayer(
+    layer: LayerJSON, weights: Weights, options: SparsifyOptions, calibration?: LayersCalibration,
+    speed?: SpeedCheck): Promise<LayerReport|null> {
   const sparseClass = SPARSE_CLASS[layer.class_name];
   if (Object.values(SPARSE_CLASS).includes(layer.class_name)) {
     return alreadySparseReport(layer.config.name as string, layer.class_name);
@@ -241,6 +280,13 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
   if (layer.config.data_format != null && layer.config.data_format !== 'channels_last') {
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
+  const timed = speed != null && blockProblem(name, kernel.shape, options) == null ?
+      await speed.check(name, {kernelShape: kernel.shape, conv: layersConvGeometry(layer, kernel), bias: biasKey != null},
+                        densityOf(name, options), options.blockSize) :
+      {};
+  if (timed.reason != null) {
+    return dense(timed.reason);
+  }
   let calibrated: CalibratedWeight|undefined;
   if (calibration != null && blockProblem(name, kernel.shape, options) == null) {
     // A bias-less layer that a BatchNormalization reads gets an intercept all the same: the norm's mean absorbs it.
@@ -264,6 +310,7 @@ async function convertLayer(layer: LayerJSON, weights: Weights, options: Sparsif
   if (packed == null || layout == null) {
     return report;
   }
+  report.speedup = timed.speedup;
   kernel.dispose();
   weights[kernelKey!] = packed;
   layer.class_name = sparseClass;

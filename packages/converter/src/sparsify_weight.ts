@@ -27,6 +27,14 @@ export interface SparsifyOptions {
    * and `densities`.
    */
   budget?: number;
+  /**
+   * Time each layer on the active tfjs backend at batch 1, dense against
+   * block-sparse at its density, and keep dense those that would not be
+   * faster (the reason in the report): a converted model is never the
+   * slower one layer by layer. Layers whose input shape is not fixed are
+   * converted untimed.
+   */
+  onlyFaster?: boolean;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
   onProgress?: (done: number, total: number, layerName: string) => void;
 }
@@ -47,6 +55,8 @@ export interface LayerReport {
   normKept?: number;
   /** With calibration: the layer's output error relative to the original layer's, magnitude pruning's and calibration's. */
   outputError?: CalibratedWeight['error'];
+  /** With onlyFaster: tfjs's dense op's time / the block-sparse op's at batch 1, on the backend converted on. */
+  speedup?: number;
   /** With calibration: the dense layer's multiply-adds per model input. */
   multiplyAdds?: number;
   paramsBefore: number;

@@ -64,6 +64,16 @@ describe('tfjs-blocksparse CLI', () => {
     expect((loaded.predict(tf.ones([1, 32])) as tf.Tensor).shape).toEqual([1, 3]);
   });
 
+  test('--only-faster times each layer and prints its speedup, or why it stays dense', async () => {
+    const {code, out} = await run('convert', modelPath, join(dir, 'faster'), '--density', '1', '--block-size', '8', '--only-faster',
+                                  '--include', 'first|second');
+    // Whichever way each timing goes on this machine, the row says it: a speedup above 1, or the reason.
+    for (const name of ['first', 'second']) {
+      expect(out).toMatch(new RegExp(`${name}\\s+Dense.*(\\d+\\.\\d\\dx\\s.*block-sparse|stays dense: not faster block-sparse on cpu)`));
+    }
+    expect([0, 1]).toContain(code);
+  });
+
   test('inspect prints each sparse layout and writes it as a PNG', async () => {
     const {code, out} = await run('inspect', join(dir, 'sparse', 'model.json'), '--png', join(dir, 'pictures'));
     expect(code).toBe(0);

@@ -69,6 +69,29 @@ describe('sparsifyModel on graph models', () => {
     expect(maxRelativeError(actual, expected)).toBeLessThan(1e-5);
   });
 
+  test('onlyFaster converts exactly the nodes it timed faster block-sparse; outputs still equal the original\'s', async () => {
+    const model = await convertibleGraph().load();
+    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8, onlyFaster: true});
+    for (const name of CONVERTED) {
+      const layer = report.layers.find(l => l.name === name)!;
+      // Whichever way the timing went, the decision follows it and says so.
+      if (layer.converted) {
+        expect({name, speedup: layer.speedup! > 1}).toEqual({name, speedup: true});
+      } else {
+        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense: [\d.]+ ms against [\d.]+ ms\)$/);
+      }
+    }
+    const x = feeds();
+    expect(maxRelativeError(sparse.execute(x, OUTPUTS) as tf.Tensor[], model.execute(x, OUTPUTS) as tf.Tensor[])).toBeLessThan(1e-5);
+  });
+
+  test('onlyFaster needs input shapes it can time at, and says which input lacks one', async () => {
+    const g = new GraphFixture();
+    g.conv2d('conv', g.placeholder('img', [-1, -1, -1, 16]), g.constant('f', seeded([1, 1, 16, 16], 1)), {});
+    await expect(sparsifyModel(await g.load(), {density: 0.5, blockSize: 8, onlyFaster: true}))
+        .rejects.toThrow('onlyFaster: the model\'s input img has shape [-1,-1,-1,16]; timing its layers needs every dimension but the batch fixed');
+  });
+
   test('at density 1/2 equals the original graph with the dropped blocks zeroed', async () => {
     const blockSize = 8;
     const model = await convertibleGraph().load();

@@ -2,7 +2,7 @@ import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
 import {BlockLayout, densify, sparsify} from '@tfjs-blocksparse/core';
-import {accuracy, sparsifyModel} from '@tfjs-blocksparse/converter';
+import {accuracy, formatReport, sparsifyModel} from '@tfjs-blocksparse/converter';
 import {BlockSparseConv2D, BlockSparseDense} from '@tfjs-blocksparse/layers';
 
 beforeAll(async () => {
@@ -29,6 +29,21 @@ describe('sparsifyModel', () => {
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 2});
     expect(report.layers.map(l => [l.name, l.converted])).toEqual([['conv', true], ['hidden', true], ['logits', true]]);
     expect(sparse.layers[0]).toBeInstanceOf(BlockSparseConv2D);
+    expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
+  });
+
+  test('onlyFaster converts exactly the layers it timed faster block-sparse, and the report shows each speedup', async () => {
+    const model = convNet();
+    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8, onlyFaster: true, exclude: /logits/});
+    for (const layer of report.layers.filter(l => l.name !== 'logits')) {
+      if (layer.converted) {
+        expect({name: layer.name, faster: layer.speedup! > 1}).toEqual({name: layer.name, faster: true});
+      } else {
+        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense: [\d.]+ ms against [\d.]+ ms\)$/);
+      }
+    }
+    expect(formatReport(report).split('\n')[0]).toMatch(/norm kept +speedup +params/);
+    const x = tf.randomNormal([4, 8, 8, 8]);
     expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
   });
 

@@ -59,7 +59,8 @@ export class BlockSparseConv2D extends BlockSparseKernelLayer<BlockSparseConv2DA
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const c = this.internals;
-      return this.biasAndActivation(blockSparseConv2d(x, this.kernel!.read(), this.layout!, c.strides, c.padding, c.dilationRate));
+      return this.withEpilogue(
+          epilogue => blockSparseConv2d(x, this.kernel!.read(), this.layout!, c.strides, c.padding, c.dilationRate, epilogue));
     });
   }
 }

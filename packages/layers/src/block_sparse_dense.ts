@@ -49,12 +49,7 @@ export class BlockSparseDense extends BlockSparseKernelLayer<BlockSparseDenseArg
   call(inputs: tf.Tensor|tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const activation = this.fusedActivation();
-      if (activation == null) {
-        return this.biasAndActivation(blockSparseMatMul(x, this.kernel!.read(), this.layout!));
-      }
-      // One kernel for product, bias and activation, as tf.layers.dense fuses its own.
-      return blockSparseMatMul(x, this.kernel!.read(), this.layout!, {bias: this.bias?.read(), activation});
+      return this.withEpilogue(epilogue => blockSparseMatMul(x, this.kernel!.read(), this.layout!, epilogue));
     });
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {BlockLayout, FUSED_ACTIVATIONS, FusedActivation} from '@tfjs-blocksparse/core';
+import {BlockLayout, FUSED_ACTIVATIONS, FusedEpilogueOptions} from '@tfjs-blocksparse/core';
 
 import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout} from './layer_layout';
 
@@ -64,14 +64,19 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     }
   }
 
-  /** The layer's activation where the block-sparse kernels can apply it themselves (FUSED_ACTIVATIONS); else null. */
-  protected fusedActivation(): FusedActivation|null {
+  /**
+   * The layer's output, bias and activation included, from its block-sparse
+   * `product`: one kernel where the kernels apply the activation themselves
+   * (FUSED_ACTIVATIONS), as tfjs's own layers fuse theirs; else bias and
+   * activation as ops after it.
+   */
+  protected withEpilogue(product: (epilogue: FusedEpilogueOptions) => tf.Tensor): tf.Tensor {
     const name = this.internals.activation.getClassName();
-    return FUSED_ACTIVATIONS.find(a => a === name) ?? null;
-  }
-
-  /** The layer's output from the block-sparse product: bias, then activation. */
-  protected biasAndActivation(y: tf.Tensor): tf.Tensor {
+    const activation = FUSED_ACTIVATIONS.find(a => a === name);
+    if (activation != null) {
+      return product({bias: this.bias?.read(), activation});
+    }
+    const y = product({});
     return this.internals.activation.apply(this.bias == null ? y : tf.add(y, this.bias.read()));
   }
 

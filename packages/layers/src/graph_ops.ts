@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {registerOp} from '@tensorflow/tfjs-converter';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, FusedActivation, FusedEpilogueOptions} from '@tfjs-blocksparse/core';
 
 /**
  * Graph-model ops for block-sparse MatMul and Conv2D nodes, registered with
@@ -58,16 +58,25 @@ function fusedOf(attrs: Attrs, args: tf.Tensor[], op: string) {
   return {bias: extra == null ? undefined : args[0], activation, alpha: activation === 'prelu' ? args[1] : undefined};
 }
 
-function activate(y: tf.Tensor, activation: string|undefined, attrs: Attrs, alpha?: tf.Tensor): tf.Tensor {
-  switch (activation) {
-    case 'relu6': return tf.relu6(y);
-    case 'elu': return tf.elu(y);
-    case 'leakyrelu': return tf.leakyRelu(y, (attrs.leakyrelu_alpha as number | undefined) ?? 0.2);
-    case 'prelu': return tf.prelu(y, alpha!);
-    case 'sigmoid': return tf.sigmoid(y);
-    case 'tanh': return tf.tanh(y);
-    default: return y;
-  }
+/**
+ * The node's bias and activation as the kernels fuse them, and the
+ * activation they do not (prelu, tanh, leakyrelu with a negative slope),
+ * applied as an op of its own after the fused product.
+ */
+function epilogueOf(attrs: Attrs, args: tf.Tensor[], op: string): {fused: FusedEpilogueOptions, after: (y: tf.Tensor) => tf.Tensor} {
+  const {bias, activation, alpha} = fusedOf(attrs, args, op);
+  const leakyreluAlpha = (attrs.leakyrelu_alpha as number | undefined) ?? 0.2;
+  const fusable = activation != null && FUSED_ACTIVATIONS.includes(activation as FusedActivation) &&
+      !(activation === 'leakyrelu' && leakyreluAlpha < 0);
+  const after = (y: tf.Tensor): tf.Tensor => {
+    switch (fusable ? undefined : activation) {
+      case 'leakyrelu': return tf.leakyRelu(y, leakyreluAlpha);
+      case 'prelu': return tf.prelu(y, alpha!);
+      case 'tanh': return tf.tanh(y);
+      default: return y;
+    }
+  };
+  return {fused: {bias, ...(fusable && {activation: activation as FusedActivation, leakyreluAlpha})}, after};
 }
 
 /** Swaps the last two axes (MatMul's transpose_a / BatchMatMul's adj_x). */
@@ -80,22 +89,19 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
 registerOp(GRAPH_MATMUL_OP, node => tf.tidy(() => {
   const [x, packed, blocks, ...args] = node.inputs;
   const layout = layoutOf(blocks, node.attrs, GRAPH_MATMUL_OP);
-  const {bias, activation, alpha} = fusedOf(node.attrs, args, GRAPH_MATMUL_OP);
+  const {fused, after} = epilogueOf(node.attrs, args, GRAPH_MATMUL_OP);
   const input = node.attrs.transpose_a === true ? transposeLast(x) : x;
-  const y = blockSparseMatMul(input, packed, layout, {bias, activation: activation === 'relu' ? 'relu' : 'linear'});
-  return activate(y, activation, node.attrs, alpha);
+  return after(blockSparseMatMul(input, packed, layout, fused));
 }));
 
 registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
   const [x, packed, blocks, ...args] = node.inputs;
   const attrs = node.attrs;
   const layout = layoutOf(blocks, attrs, GRAPH_CONV2D_OP);
-  const {bias, activation, alpha} = fusedOf(attrs, args, GRAPH_CONV2D_OP);
+  const {fused, after} = epilogueOf(attrs, args, GRAPH_CONV2D_OP);
   const [, sh, sw] = attrs.strides as number[];
   const [, dh, dw] = (attrs.dilations as number[] | undefined) ?? [1, 1, 1, 1];
   // EXPLICIT padding is converted only when the same on every side ([0, 0, p, p, p, p, 0, 0]).
   const pad = attrs.padding === 'explicit' ? (attrs.explicit_paddings as number[])[2] : attrs.padding as 'same'|'valid';
-  let y = blockSparseConv2d(x as tf.Tensor4D, packed, layout, [sh, sw], pad, [dh, dw]);
-  y = bias == null ? y : tf.add(y, bias);
-  return activate(activation === 'relu' ? tf.relu(y) : y, activation, attrs, alpha);
+  return after(blockSparseConv2d(x as tf.Tensor4D, packed, layout, [sh, sw], pad, [dh, dw], fused));
 }));
