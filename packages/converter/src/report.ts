@@ -26,9 +26,15 @@ export function formatReport(report: SparsifyReport): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
   const table = rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
   const macs = t.multiplyAdds;
-  return macs == null ? table :
-      `${table}\nmultiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
-      `(${(100 * macs.after / macs.before).toFixed(1)}%)`;
+  const lines = [table];
+  if (macs != null) {
+    lines.push(`multiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
+               `(${(100 * macs.after / macs.before).toFixed(1)}%)`);
+  }
+  if ((report.folded ?? []).length > 0) {
+    lines.push(`folded into the layers before them: ${report.folded!.length} BatchNormalization and activation layers`);
+  }
+  return lines.join('\n');
 }
 
 /** Millions above a million, the count below. */

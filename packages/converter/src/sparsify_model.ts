@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 // The loaded model is made of these classes: they must be registered.
 import '@tfjs-blocksparse/layers';
 
+import {foldBatchNorms} from './fold_batch_norm';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
@@ -32,7 +33,18 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
     return sparsifyGraphModel(model, options) as Promise<{model: M, report: SparsifyReport}>;
   }
   checkOptions(options);
-  return withBudget(options, (o, probe) => sparsifyLayersModel(model as tf.LayersModel, o, probe)) as Promise<{model: M, report: SparsifyReport}>;
+  const folded = options.foldBatchNorm === false ? {model: model as tf.LayersModel, folded: []} :
+                                                   await foldBatchNorms(model as tf.LayersModel);
+  try {
+    const result = await withBudget(options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
+    result.report.folded = folded.folded;
+    result.report.model.paramsBefore = (model as tf.LayersModel).countParams();
+    return result as {model: M, report: SparsifyReport};
+  } finally {
+    if (folded.model !== model) {
+      folded.model.dispose();
+    }
+  }
 }
 
 async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions, probe?: SensitivityProbe):

@@ -35,6 +35,13 @@ export interface SparsifyOptions {
    * converted untimed.
    */
   onlyFaster?: boolean;
+  /**
+   * Layers models: fold each inference BatchNormalization into the Conv2D,
+   * DepthwiseConv2D or Dense layer it alone reads, and a ReLU / Activation
+   * layer after it into that layer's activation (default true): one fused
+   * call where there were three. Exact to float rounding.
+   */
+  foldBatchNorm?: boolean;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
   onProgress?: (done: number, total: number, layerName: string) => void;
 }
@@ -75,6 +82,8 @@ export interface SparsifyReport {
   };
   /** Over the whole model. */
   model: {paramsBefore: number, paramsAfter: number};
+  /** Layers models: the BatchNormalization and activation layers folded into the layers before them (foldBatchNorm). */
+  folded?: string[];
 }
 
 export function checkOptions(options: SparsifyOptions) {

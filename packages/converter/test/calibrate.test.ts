@@ -131,13 +131,18 @@ describe('calibrated conversion', () => {
     const inputs = tf.relu(seeded([64, 8, 8, 16], 75));
     const held = tf.relu(seeded([16, 8, 8, 16], 76));
     const expected = model.predict(held) as tf.Tensor;
-    const {model: magnitude} = await sparsifyModel(model, {density: 0.25, blockSize: 8});
-    const {model: calibrated, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
+    // Unfolded (foldBatchNorm: false), the norm stays and its mean takes the intercept.
+    const {model: magnitude} = await sparsifyModel(model, {density: 0.25, blockSize: 8, foldBatchNorm: false});
+    const {model: calibrated, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}, foldBatchNorm: false});
     expect(report.layers.map(l => l.outputError != null)).toEqual([true, true]);
     const [meanBefore, meanAfter] = [model, calibrated].map(m => m.getLayer('norm').getWeights()[2].dataSync());
     expect(Array.from(meanAfter)).not.toEqual(Array.from(meanBefore));
     const [magnitudeError, calibratedError] = [magnitude, calibrated].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
     expect(calibratedError).toBeLessThan(0.7 * magnitudeError);
+    // Folded (the default), the conv takes the norm's scale and shift as its bias, and calibrates as well.
+    const {model: folded, report: foldedReport} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
+    expect(foldedReport.folded).toEqual(['norm', expect.any(String), 'norm2']);
+    expect(relativeError(folded.predict(held) as tf.Tensor, expected)).toBeLessThan(0.7 * magnitudeError);
   });
 
   test('a functional model with a nested model: top-level layers calibrate from the model\'s input, the nested one by magnitude', async () => {
