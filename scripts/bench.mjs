@@ -1,7 +1,8 @@
 // npm run bench [-- --backend cpu,wasm,webgpu,browser-webgl,browser-webgpu,browser-wasm] [--size quick|standard|large] [--quick]
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
-// npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...]
+// npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...] [--profile]
+//                  [--model-density 1/4] [--only-faster]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
@@ -21,6 +22,9 @@ const {values: args} = parseArgs({options: {
   runs: {type: 'string'},
   models: {type: 'boolean', default: false},
   'model-names': {type: 'string'},
+  profile: {type: 'boolean', default: false},
+  'model-density': {type: 'string', default: '1/4'},
+  'only-faster': {type: 'boolean', default: false},
   ops: {type: 'string', default: 'matMul,conv2d'},
   'block-sizes': {type: 'string', default: '8,16,32'},
   densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
@@ -53,11 +57,11 @@ const describeSizes = ops => ops.map(op => {
   return op === 'matMul' ? `matMul ${s.batch}x${s.inputSize} by ${s.inputSize}x${s.outputSize}`
                          : `conv2d ${s.batch}x${s.height}x${s.width}x${s.inputSize}, ${s.filter}x${s.filter} to ${s.outputSize}`;
 }).join('; ');
-const fraction = text => {
+const fraction = (text, flag = 'densities') => {
   const [a, b = '1'] = text.split('/');
   const value = Number(a) / Number(b);
   if (!(value > 0 && value <= 1)) {
-    console.error(`--densities: ${text} is not a fraction in (0, 1]`);
+    console.error(`--${flag}: ${text} is not a fraction in (0, 1]`);
     process.exit(2);
   }
   return value;
@@ -111,12 +115,16 @@ const models = args.models ? await import('./bench/models.mjs') : null;
 const converter = models == null ? null : require('@tfjs-blocksparse/converter');
 const convertedIndex = `${models?.CONVERTED_DIRECTORY}/index.json`;
 if (models != null) {
-  await tf.setBackend('cpu');
+  // --only-faster times each layer where the models will run: on the first Node backend asked for.
+  const convertOn = args['only-faster'] ? backends.find(b => !b.startsWith('browser-')) ?? 'cpu' : 'cpu';
+  await tf.setBackend(convertOn);
   rmSync(models.CONVERTED_DIRECTORY, {recursive: true, force: true});
-  const index = await models.convertModels(converter, require('./published_models.cjs'));
+  const conversion = {density: fraction(args['model-density'], 'model-density'), onlyFaster: args['only-faster']};
+  console.log(`Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);
+  const index = await models.convertModels(converter, require('./published_models.cjs'), conversion);
   writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
-const modelOptions = {runs: runs ?? 5, names: args['model-names']?.split(',')};
+const modelOptions = {runs: runs ?? 5, names: args['model-names']?.split(','), profile: args.profile};
 
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');

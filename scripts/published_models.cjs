@@ -8,7 +8,7 @@
 // how pixels in [0, 1] become its input, `output` how its fidelity is measured
 // (scripts/fidelity.mjs); `tested`: converted by published_models.test.ts (`converts`: its layers or nodes that
 // 8x8 blocks fit); `bench`: timed by
-// `npm run bench -- --models` and scripts/convert_published.mjs.
+// `npm run bench -- --models` (the nsfwjs ones also tabulated by scripts/convert_published.mjs).
 const {existsSync, mkdirSync, writeFileSync} = require('fs');
 const {join} = require('path');
 
@@ -31,7 +31,7 @@ const PUBLISHED = {
     what: 'nsfwjs InceptionV3 (Keras Layers model, uint8 weights), 299x299x3 -> 5 classes',
   },
   'human-faceres': {
-    package: '@vladmandic/human', modelJson: 'models/faceres.json', format: 'graph-model', inputShape: [224, 224, 3], tested: true,
+    package: '@vladmandic/human', modelJson: 'models/faceres.json', format: 'graph-model', inputShape: [224, 224, 3], tested: true, bench: true,
     converts: 14,
     inputs: 'faces', output: 'faceres',
     what: 'Human face description (graph model, float16 weights), 224x224x3 face -> 1024-d descriptor, age, gender',
@@ -47,7 +47,7 @@ const PUBLISHED = {
     what: 'Human anti-spoofing (graph model, float16 weights), 128x128x3 face -> real/fake score',
   },
   'human-movenet-lightning': {
-    package: '@vladmandic/human', modelJson: 'models/movenet-lightning.json', format: 'graph-model', inputShape: [192, 192, 3],
+    package: '@vladmandic/human', modelJson: 'models/movenet-lightning.json', format: 'graph-model', inputShape: [192, 192, 3], bench: true,
     inputs: 'photos', preprocess: 'bytes', output: 'keypoints',
     what: 'Human MoveNet Lightning pose (graph model, int32 pixels), 192x192x3 -> 17 keypoints',
   },

@@ -81,8 +81,11 @@ function modelPairs(converted) {
       make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),
     },
-    ...converted.map(({name, what, inputShape, batches, dense, sparse}) => ({
-      name, what, batches, input: b => uniform([b, ...inputShape]), make: () => ({dense, sparse}), call: predict,
+    ...converted.map(({name, what, inputShape, inputDtype = 'float32', batches, dense, sparse}) => ({
+      name, what, batches, make: () => ({dense, sparse}), call: predict,
+      // An int32 input (MoveNet's) takes pixel values.
+      input: b => inputDtype === 'int32' ? tf.tidy(() => tf.cast(tf.mul(uniform([b, ...inputShape]), 255), 'int32')) :
+                                           uniform([b, ...inputShape]),
     })),
     {
       name: 'lstm', what: `one step of a ${LSTM.units}-unit LSTM over ${LSTM.inputSize} inputs (tf.layers.lstmCell; BlockSparseLSTMCell, 1/8 of 32x32, small-world)`,
@@ -103,9 +106,10 @@ function modelPairs(converted) {
 async function sample(fn, calls) {
   const start = performance.now();
   for (let i = 0; i < calls; i++) {
-    const out = fn();
-    await out.data();
-    out.dispose();
+    // Every output of a model with several (Human's faceres has three).
+    const outs = [].concat(fn());
+    await Promise.all(outs.map(out => out.data()));
+    tf.dispose(outs);
   }
   return (performance.now() - start) / calls;
 }
@@ -116,11 +120,31 @@ function stats(values) {
 }
 
 /**
+ * Where one call's time goes, by tfjs kernel (the project's kernels, tfjs's
+ * FusedConv2D, FusedDepthwiseConv2D, Add, ...): ms summed over the call's
+ * kernels as tf.profile times them (GPU time where the backend measures it),
+ * largest first. The op wrappers tf.profile also lists (`name__op`) nest the
+ * kernels and are left out.
+ */
+async function profileCall(fn) {
+  const info = await tf.profile(() => fn());
+  const byKernel = {};
+  for (const kernel of info.kernels.filter(k => !k.name.endsWith('__op'))) {
+    const ms = await kernel.kernelTimeMs;
+    byKernel[kernel.name] = (byKernel[kernel.name] ?? 0) + (typeof ms === 'number' ? ms : 0);
+  }
+  tf.dispose(info.result);
+  return Object.fromEntries(Object.entries(byKernel).sort((a, b) => b[1] - a[1]));
+}
+
+/**
  * Rows {model, what, batch, dense: {median, min, max}, sparse: {...},
  * speedup, denseParams, sparseParams} in ms per call; dense and sparse
  * samples alternate, so that a slow spell of the machine falls on both.
+ * With `profile`, each row also has {profile: {dense, sparse}}: ms by kernel
+ * of one more call of each (profileCall).
  */
-export async function runModelBenchmarks({converted = [], runs = 5, batches = MODEL_BATCHES, names, log = () => {}} = {}) {
+export async function runModelBenchmarks({converted = [], runs = 5, batches = MODEL_BATCHES, names, profile = false, log = () => {}} = {}) {
   const rows = [];
   for (const pair of modelPairs(converted).filter(p => names == null || names.includes(p.name))) {
     const models = pair.make();
@@ -138,9 +162,12 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
           times[i].push(await sample(fns[i], calls[i]));
         }
       }
-      x.dispose();
       const [d, s] = times.map(stats);
       const row = {model: pair.name, what: pair.what, batch, dense: d, sparse: s, speedup: d.median / s.median};
+      if (profile) {
+        row.profile = {dense: await profileCall(fns[0]), sparse: await profileCall(fns[1])};
+      }
+      x.dispose();
       rows.push(row);
       log(row);
     }
@@ -150,17 +177,23 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
   return rows;
 }
 
+/** 1/4 for a quarter, 1 for one: densities as the tables write them. */
+const densityText = d => d === 1 ? '1' : `1/${Math.round(1 / d)}`;
+
 /** Where converted pairs are saved, one folder each with dense/ and sparse/, and index.json listing them. */
 export const CONVERTED_DIRECTORY = 'bench-results/models';
 
 /**
- * Converts the CNN (at 1/4 of 16x16 blocks) and the installed published
- * models (at 1/4 of 8x8: their channel counts are multiples of 8, not 16) with
- * the converter (Node only), saves each pair (the published ones keep their
- * uint8 weights) and returns the index to write to CONVERTED_DIRECTORY/index.json.
- * `converter` is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
+ * Converts the CNN (16x16 blocks) and the installed published models (8x8:
+ * their channel counts are multiples of 8, not 16) at `density` (1/4 by
+ * default; with `onlyFaster`, only the layers timed faster on the active
+ * backend) with the converter (Node only), saves each pair (the published
+ * graph models keep their uint8 weights; Layers models are written as
+ * float16, as the CLI writes the BatchNormalization it folds) and returns the
+ * index to write to CONVERTED_DIRECTORY/index.json. `converter` is
+ * @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
-export async function convertModels(converter, published) {
+export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false} = {}) {
   const {sparsifyModel, saveTo, loadFrom} = converter;
   const index = [];
   // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
@@ -173,19 +206,23 @@ export async function convertModels(converter, published) {
     await sparse.save(saveTo(`${directory}/sparse`, saveOptions));
     index.push({
       ...entry, paths: {dense: densePath ?? `${directory}/dense/model.json`, sparse: `${directory}/sparse/model.json`},
-      what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at 1/${1 / options.density} of ${options.blockSize}x${options.blockSize} blocks`
+      what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at ${densityText(options.density)} of ` +
+            `${options.blockSize}x${options.blockSize} blocks${onlyFaster ? ' (only those timed faster)' : ''}` +
+            `${(report.folded ?? []).length > 0 ? `, ${report.folded.length} norm and activation layers folded` : ''}`
     });
     dense.dispose();
     sparse.dispose();
   };
   await savePair({name: 'cnn', what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)', format: 'layers-model', inputShape: [32, 32, 3], batches: MODEL_BATCHES},
-                 buildCnn(), {density: 1 / 4, blockSize: 16});
+                 buildCnn(), {density, blockSize: 16, onlyFaster});
   for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([, spec]) => spec.bench)) {
     const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
     if (path != null) {
       const dense = await (spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(loadFrom(path));
-      await savePair({name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, batches: [1]},
-                     dense, {density: 1 / 4, blockSize: 8}, {densePath: path, saveOptions: {quantize: () => 'uint8'}});
+      const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
+      await savePair({name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]},
+                     dense, {density, blockSize: 8, onlyFaster},
+                     {densePath: path, saveOptions: {quantize: () => spec.format === 'layers-model' ? 'float16' : 'uint8'}});
     }
   }
   return index;

@@ -24,7 +24,24 @@ export function formatModelTable(rows, title) {
   }
   const models = [...new Map(rows.map(r => [r.model, r.what])).entries()];
   lines.push('', ...models.map(([m, what]) => `- ${m}: ${what}`));
+  for (const r of rows.filter(row => row.profile != null)) {
+    lines.push('', formatProfile(r));
+  }
   return lines.join('\n');
+}
+
+/** A row's profile (--profile): ms by kernel in one call, dense against block-sparse, largest first. */
+function formatProfile({model, batch, profile: {dense, sparse}}) {
+  const kernels = [...new Set([...Object.keys(dense), ...Object.keys(sparse)])]
+                      .sort((a, b) => Math.max(dense[b] ?? 0, sparse[b] ?? 0) - Math.max(dense[a] ?? 0, sparse[a] ?? 0));
+  const total = p => Object.values(p).reduce((a, b) => a + b, 0);
+  const cell = v => v == null ? '-' : v.toFixed(2);
+  return [
+    `Where one call's time goes, ${model} at batch ${batch} (ms by kernel, tf.profile):`, '',
+    '| kernel | dense ms | block-sparse ms |', '|---|---|---|',
+    ...kernels.map(k => `| ${k} | ${cell(dense[k])} | ${cell(sparse[k])} |`),
+    `| all kernels | ${cell(total(dense))} | ${cell(total(sparse))} |`
+  ].join('\n');
 }
 
 /** Speedup against 1/density on log-log axes, one line per (op, mode, block size), with the ideal y = 1/d. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 // The loaded model is made of these classes: they must be registered.
 import '@tfjs-blocksparse/layers';
 
-import {foldBatchNorms} from './fold_batch_norm';
+import {foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
@@ -37,7 +37,7 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
                                                    await foldBatchNorms(model as tf.LayersModel);
   try {
     const result = await withBudget(options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
-    result.report.folded = folded.folded;
+    result.report.folded = [...folded.folded, ...result.report.folded ?? []];
     result.report.model.paramsBefore = (model as tf.LayersModel).countParams();
     return result as {model: M, report: SparsifyReport};
   } finally {
@@ -68,6 +68,7 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
         options.onProgress?.(layers.length, candidates, report.name);
       }
     }
+    const folded = foldActivations(topology);
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadLayersModel(tf.io.fromMemory({
       ...artifacts, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
@@ -75,7 +76,9 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
     }));
     return {
       model: sparse,
-      report: {layers, totals: totalsOf(layers), model: {paramsBefore: model.countParams(), paramsAfter: sparse.countParams()}}
+      report: {
+        layers, totals: totalsOf(layers), model: {paramsBefore: model.countParams(), paramsAfter: sparse.countParams()}, folded
+      }
     };
   } finally {
     tf.dispose(weights);

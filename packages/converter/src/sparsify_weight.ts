@@ -36,10 +36,12 @@ export interface SparsifyOptions {
    */
   onlyFaster?: boolean;
   /**
-   * Layers models: fold each inference BatchNormalization into the Conv2D,
-   * DepthwiseConv2D or Dense layer it alone reads, and a ReLU / Activation
-   * layer after it into that layer's activation (default true): one fused
-   * call where there were three. Exact to float rounding.
+   * Layers models: fold each inference BatchNormalization into the Conv2D or
+   * Dense layer it alone reads (default true): kernel scaled per channel, the
+   * shift a bias, run in the product's kernel. Exact to float rounding; a
+   * model stored as uint8 afterwards loses the small channels' precision.
+   * (A ReLU or Activation layer after a block-sparse layer always becomes its
+   * fused activation.)
    */
   foldBatchNorm?: boolean;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */
@@ -82,7 +84,7 @@ export interface SparsifyReport {
   };
   /** Over the whole model. */
   model: {paramsBefore: number, paramsAfter: number};
-  /** Layers models: the BatchNormalization and activation layers folded into the layers before them (foldBatchNorm). */
+  /** Layers models: the BatchNormalization and activation layers folded into the layers before them. */
   folded?: string[];
 }
 

@@ -7,8 +7,16 @@ type Weights = Record<string, tf.Tensor>;
 /** A reference to a layer's output in a functional model's config: [layer name, node index, tensor index(, kwargs)]. */
 type TensorRef = [string, number, number, ...unknown[]];
 
-/** The layers a BatchNormalization folds into: their kernel's last axis is the norm's channel axis. */
-const FOLDABLE = ['Conv2D', 'DepthwiseConv2D', 'Dense'];
+/**
+ * The layers a BatchNormalization folds into: their kernel's last axis is
+ * the norm's channel axis, and tfjs runs their bias in the same kernel as the
+ * product (fused conv2d and matMul; a DepthwiseConv2D layer's bias would be an
+ * add of its own, slower than the norm on tfjs's cpu backend).
+ */
+const FOLDABLE = ['Conv2D', 'Dense'];
+
+/** The block-sparse layers whose kernels apply an activation in the product's epilogue. */
+const FUSING = ['BlockSparseConv2D', 'BlockSparseDense'];
 
 /** What a folded layer's activation becomes when the layer that activates its output joins it. */
 function activationOf(layer: LayerJSON): string|null {
@@ -100,7 +108,7 @@ function findWeight(weights: Weights, layerName: string, weight: string): string
 function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boolean {
   const name = layer.config.name as string;
   const normName = norm.config.name as string;
-  const kernelKey = findWeight(weights, name, layer.class_name === 'DepthwiseConv2D' ? 'depthwise_kernel' : 'kernel');
+  const kernelKey = findWeight(weights, name, 'kernel');
   const [meanKey, varianceKey] = [findWeight(weights, normName, 'moving_mean'), findWeight(weights, normName, 'moving_variance')];
   const gammaKey = norm.config.scale === false ? undefined : findWeight(weights, normName, 'gamma');
   const betaKey = norm.config.center === false ? undefined : findWeight(weights, normName, 'beta');
@@ -109,13 +117,12 @@ function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boole
     return false;
   }
   const kernel = weights[kernelKey];
-  const biasKey = findWeight(weights, name, 'bias') ?? kernelKey.replace(/(depthwise_)?kernel$/, 'bias');
+  const biasKey = findWeight(weights, name, 'bias') ?? kernelKey.replace(/kernel$/, 'bias');
   const [folded, bias] = tf.tidy(() => {
     const epsilon = (norm.config.epsilon as number | undefined) ?? 1e-3;
     const invStd = tf.rsqrt(tf.add(weights[varianceKey], epsilon));
     const scale = gammaKey == null ? invStd : tf.mul(weights[gammaKey], invStd);
-    // A depthwise kernel [kh, kw, C, multiplier] has output channel c·multiplier + m.
-    const scaled = tf.mul(kernel, layer.class_name === 'DepthwiseConv2D' ? tf.reshape(scale, kernel.shape.slice(-2)) : scale);
+    const scaled = tf.mul(kernel, scale);
     const oldBias = layer.config.use_bias === false ? tf.zerosLike(scale) : weights[biasKey];
     const shifted = tf.mul(tf.sub(oldBias, weights[meanKey]), scale);
     return [scaled, betaKey == null ? shifted : tf.add(shifted, weights[betaKey])];
@@ -141,12 +148,10 @@ function isChannelNorm(norm: LayerJSON, layer: LayerJSON): boolean {
 
 /**
  * A model equal to `model` (to float rounding) in which every inference
- * BatchNormalization that alone reads a Conv2D, DepthwiseConv2D or Dense
- * layer (channels last, linear activation) is folded into that layer's
- * kernel and bias, and a ReLU, ReLU(max 6) or Activation layer that alone
- * reads the result becomes the layer's activation: one op where there were
- * three. Returns the model unchanged (and no names) where nothing folds; the
- * names are those of the layers folded away. Top-level layers only.
+ * BatchNormalization that alone reads a Conv2D or Dense layer (channels
+ * last, linear activation) is folded into that layer's kernel and bias.
+ * Returns the model unchanged (and no names) where nothing folds; the names
+ * are those of the norms folded away. Top-level layers only.
  */
 export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.LayersModel, folded: string[]}> {
   const artifacts = await artifactsOf(model);
@@ -163,13 +168,6 @@ export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.
     }
     graph.bypass(norm, layer);
     folded.push(norm.config.name as string);
-    const reader = graph.soleReader(layer);
-    const activation = reader == null ? null : activationOf(reader);
-    if (reader != null && activation != null) {
-      layer.config.activation = activation;
-      graph.bypass(reader, layer);
-      folded.push(reader.config.name as string);
-    }
   }
   if (folded.length === 0) {
     tf.dispose(Object.values(weights));
@@ -182,4 +180,27 @@ export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.
     weightSpecs: encoded.specs, weightData: encoded.data
   }));
   return {model: foldedModel, folded};
+}
+
+/**
+ * Makes each ReLU, ReLU(max 6) or Activation layer that alone reads a
+ * block-sparse layer (linear activation) that layer's activation, in a
+ * model's topology (edited in place): the kernels apply it in the product's
+ * epilogue, one call where there were two. Returns the names of the layers
+ * folded away. Top-level layers only.
+ */
+export function foldActivations(topology: LayerJSON): string[] {
+  const graph = new LayerGraph(topology);
+  const folded: string[] = [];
+  for (const layer of graph.all.filter(l => FUSING.includes(l.class_name))) {
+    const reader = graph.soleReader(layer);
+    const activation = reader == null ? null : activationOf(reader);
+    if (reader != null && activation != null && (layer.config.activation ?? 'linear') === 'linear' &&
+        graph.soleInput(reader) === layer) {
+      layer.config.activation = activation;
+      graph.bypass(reader, layer);
+      folded.push(reader.config.name as string);
+    }
+  }
+  return folded;
 }

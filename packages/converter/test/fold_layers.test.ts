@@ -3,7 +3,7 @@ import '@tfjs-blocksparse/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import {formatReport, sparsifyModel} from '@tfjs-blocksparse/converter';
 
-import {foldBatchNorms} from '../src/fold_batch_norm';
+import {foldBatchNorms} from '../src/fold_layers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -48,15 +48,15 @@ function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('foldBatchNorms', () => {
-  test('folds each norm (and the activation after it) into the layer it alone reads; outputs equal to 1e-5', async () => {
+  test('folds each norm into the Conv2D or Dense layer it alone reads; outputs equal to 1e-5', async () => {
     const model = functionalNet();
     const {model: folded, folded: names} = await foldBatchNorms(model);
-    expect(names).toEqual(['expand_bn', 'expand_relu', 'depthwise_bn', 'depthwise_relu', 'project_bn', 'dense_bn', 'dense_sigmoid']);
+    // Not the depthwise conv's (tfjs adds a depthwise bias as an op of its own), nor the shared conv's.
+    expect(names).toEqual(['expand_bn', 'project_bn', 'dense_bn']);
     expect(folded.layers.map(l => l.name)).not.toContain('expand_bn');
-    expect(folded.layers.map(l => l.name)).toContain('shared_bn');
-    expect(folded.getLayer('expand').getConfig()).toMatchObject({activation: 'relu6', useBias: true});
-    expect(folded.getLayer('depthwise').getConfig()).toMatchObject({activation: 'relu', useBias: true});
-    expect(folded.getLayer('dense').getConfig()).toMatchObject({activation: 'sigmoid', useBias: true});
+    expect(folded.layers.map(l => l.name)).toEqual(expect.arrayContaining(['depthwise_bn', 'shared_bn', 'expand_relu']));
+    expect(folded.getLayer('expand').getConfig()).toMatchObject({activation: 'linear', useBias: true});
+    expect(folded.getLayer('dense').getConfig()).toMatchObject({activation: 'linear', useBias: true});
     const x = tf.randomNormal([3, 8, 8, 8], 0, 1, 'float32', 9);
     expect(maxRelativeError(folded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
   });
@@ -70,23 +70,27 @@ describe('foldBatchNorms', () => {
     ]});
     randomizeWeights(model, 2);
     const {model: folded, folded: names} = await foldBatchNorms(model);
-    expect(names).toEqual(['hidden_bn', 'hidden_relu']);
-    expect(folded.layers.map(l => l.name)).toEqual(['hidden', 'logits']);
+    expect(names).toEqual(['hidden_bn']);
+    expect(folded.layers.map(l => l.name)).toEqual(['hidden', 'hidden_relu', 'logits']);
     const x = tf.randomNormal([4, 16], 0, 1, 'float32', 3);
     expect(maxRelativeError(folded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
     const plain = tf.sequential({layers: [tf.layers.dense({inputShape: [16], units: 8})]});
     expect(await foldBatchNorms(plain)).toEqual({model: plain, folded: []});
   });
 
-  test('sparsifyModel folds by default: at density 1 the converted model equals the original, the report says what folded', async () => {
+  test('sparsifyModel folds norms, and activations into block-sparse layers: at density 1 equal to the original', async () => {
     const model = functionalNet();
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
-    expect(report.folded).toHaveLength(7);
+    // The depthwise conv stays dense: its ReLU stays a layer.
+    expect(report.folded).toEqual(['expand_bn', 'project_bn', 'dense_bn', 'expand_relu', 'dense_sigmoid']);
+    expect(sparse.getLayer('expand').getConfig()).toMatchObject({activation: 'relu6'});
+    expect(sparse.getLayer('dense').getConfig()).toMatchObject({activation: 'sigmoid'});
     expect(report.model.paramsBefore).toBe(model.countParams());
-    expect(formatReport(report)).toContain('folded into the layers before them: 7 BatchNormalization and activation layers');
+    expect(formatReport(report)).toContain('folded into the layers before them: 5 BatchNormalization and activation layers');
     const x = tf.randomNormal([3, 8, 8, 8], 0, 1, 'float32', 9);
     expect(maxRelativeError(sparse.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
     const {report: unfolded} = await sparsifyModel(model, {density: 1, blockSize: 8, foldBatchNorm: false});
+    // The norms stay, between the converted layers and their activations: nothing folds.
     expect(unfolded.folded).toEqual([]);
   });
 });
