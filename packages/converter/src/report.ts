@@ -32,7 +32,7 @@ export function formatReport(report: SparsifyReport): string {
                `(${(100 * macs.after / macs.before).toFixed(1)}%)`);
   }
   if ((report.folded ?? []).length > 0) {
-    lines.push(`folded into the layers before them: ${report.folded!.length} BatchNormalization and activation layers`);
+    lines.push(`folded into the layers before them: ${report.folded!.length} norm, bias and activation layers (graph: nodes)`);
   }
   return lines.join('\n');
 }

@@ -71,6 +71,7 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
   const converter = new GraphConverter(graph, weights, options, calibration, speed);
   try {
     const layers = await converter.convertAll();
+    const fused = converter.fuseEpilogues(new Set(model.outputs.map(o => nodeName(o.name))));
     converter.dropUnusedWeights();
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadGraphModel(tf.io.fromMemory({
@@ -78,7 +79,10 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
     }));
     return {
       model: sparse,
-      report: {layers, totals: totalsOf(layers), model: {paramsBefore: converter.paramsBefore, paramsAfter: floatParams(weights)}}
+      report: {
+        layers, totals: totalsOf(layers), model: {paramsBefore: converter.paramsBefore, paramsAfter: floatParams(weights)},
+        folded: fused
+      }
     };
   } finally {
     tf.dispose(weights);
@@ -202,6 +206,93 @@ class GraphConverter {
       }
     }
     return reports;
+  }
+
+  /**
+   * Takes the ops that only transform a block-sparse node's output into its
+   * epilogue, where tensorflowjs_converter left them apart (as it does for a
+   * Conv2D whose norm became an Add): a constant per-channel Add (the bias),
+   * then Relu, Relu6, Elu, Sigmoid or LeakyRelu, and a Relu's clip to 6
+   * (tf.clip_by_value: Minimum 6, then Maximum 0). One kernel call where
+   * there were up to five. Returns the names of the nodes taken in.
+   */
+  fuseEpilogues(outputs: Set<string>): string[] {
+    const taken: string[] = [];
+    const readers = (name: string) => this.graph.node.filter(n => (n.input ?? []).some(i => nodeName(i) === name));
+    // The node that alone reads `name`'s output, once, where neither is a model output.
+    const soleReader = (name: string) => {
+      const found = outputs.has(name) ? [] : readers(name);
+      return found.length === 1 && found[0].input!.filter(i => nodeName(i) === name).length === 1 && !outputs.has(found[0].name) ?
+          found[0] : undefined;
+    };
+    // The constant operand of a binary op that also reads `name`.
+    const constantBeside = (node: NodeDef, name: string) => {
+      const other = (node.input ?? []).filter(i => !i.startsWith('^') && nodeName(i) !== name);
+      const constant = other.length === 1 && this.byName.get(nodeName(other[0]))?.op === 'Const' ? this.weights[nodeName(other[0])] : undefined;
+      return constant?.dtype === 'float32' ? constant : undefined;
+    };
+    const scalarBeside = (node: NodeDef|undefined, name: string) => {
+      const constant = node == null ? undefined : constantBeside(node, name);
+      return constant?.size === 1 ? constant.dataSync()[0] : undefined;
+    };
+    const takeIn = (node: NodeDef, into: NodeDef) => {
+      for (const reader of readers(node.name)) {
+        reader.input = reader.input!.map(i => nodeName(i) === node.name ? `${i.startsWith('^') ? '^' : ''}${into.name}` : i);
+      }
+      this.graph.node.splice(this.graph.node.indexOf(node), 1);
+      taken.push(node.name);
+      // Its constants (a bias, a clip's bound) go with it where nothing else reads them (dropUnusedWeights).
+      (node.input ?? []).map(nodeName).filter(i => this.byName.get(i)?.op === 'Const').forEach(i => this.replacedWeights.add(i));
+    };
+    for (const node of this.graph.node.filter(n => SPARSE_OPS.has(n.op))) {
+      const attr = node.attr!;
+      const fusedOps = (attr.fused_ops?.list?.s ?? []).map(v => decodeString(v)!);
+      if (fusedOps.length > 1) {
+        continue;
+      }
+      const outSize = Number(attr.output_size?.i);
+      const setBias = (bias: tf.Tensor) => {
+        const name = `${node.name}/fused_bias`;
+        this.weights[name] = bias;
+        this.graph.node.push(constNode(name, bias));
+        const control = node.input!.findIndex(i => i.startsWith('^'));
+        node.input!.splice(control < 0 ? node.input!.length : control, 0, name);
+        fusedOps.push('BiasAdd');
+        attr.num_args = {i: '1'};
+        attr.fused_ops = {list: {s: fusedOps.map(op => btoa(op))}};
+      };
+      const add = fusedOps.length === 0 ? soleReader(node.name) : undefined;
+      const bias = add != null && ['Add', 'AddV2', 'BiasAdd'].includes(add.op) ? constantBeside(add, node.name) : undefined;
+      if (add != null && bias != null && bias.size === outSize && bias.shape.slice(0, -1).every(d => d === 1)) {
+        setBias(tf.reshape(bias, [outSize]));
+        takeIn(add, node);
+      }
+      const activationNode = soleReader(node.name);
+      let activation = activationNode == null ? undefined : ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu'].find(op => op === activationNode.op);
+      if (activationNode == null || activation == null) {
+        continue;
+      }
+      const chain = [activationNode];
+      const minimum = activation === 'Relu' ? soleReader(activationNode.name) : undefined;
+      if (minimum?.op === 'Minimum' && scalarBeside(minimum, activationNode.name) === 6) {
+        activation = 'Relu6';
+        chain.push(minimum);
+        const maximum = soleReader(minimum.name);
+        if (maximum?.op === 'Maximum' && scalarBeside(maximum, minimum.name) === 0) {
+          chain.push(maximum);
+        }
+      }
+      if (fusedOps.length === 0) {
+        setBias(tf.zeros([outSize]));
+      }
+      fusedOps.push(activation);
+      attr.fused_ops = {list: {s: fusedOps.map(op => btoa(op))}};
+      if (activation === 'LeakyRelu') {
+        attr.leakyrelu_alpha = {f: activationNode.attr?.alpha?.f ?? 0.2};
+      }
+      chain.forEach(n => takeIn(n, node));
+    }
+    return taken;
   }
 
   /** Removes the dense weights that no node reads any more. */

@@ -84,7 +84,10 @@ export interface SparsifyReport {
   };
   /** Over the whole model. */
   model: {paramsBefore: number, paramsAfter: number};
-  /** Layers models: the BatchNormalization and activation layers folded into the layers before them. */
+  /**
+   * The layers folded into the layers before them (BatchNormalization, activations), or the graph nodes taken into
+   * block-sparse nodes' epilogues (a bias Add, activations).
+   */
   folded?: string[];
 }
 

@@ -86,7 +86,7 @@ describe('foldBatchNorms', () => {
     expect(sparse.getLayer('expand').getConfig()).toMatchObject({activation: 'relu6'});
     expect(sparse.getLayer('dense').getConfig()).toMatchObject({activation: 'sigmoid'});
     expect(report.model.paramsBefore).toBe(model.countParams());
-    expect(formatReport(report)).toContain('folded into the layers before them: 5 BatchNormalization and activation layers');
+    expect(formatReport(report)).toContain('folded into the layers before them: 5 norm, bias and activation layers (graph: nodes)');
     const x = tf.randomNormal([3, 8, 8, 8], 0, 1, 'float32', 9);
     expect(maxRelativeError(sparse.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
     const {report: unfolded} = await sparsifyModel(model, {density: 1, blockSize: 8, foldBatchNorm: false});

@@ -2,7 +2,7 @@ import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
 import {densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
-import {sparsifyModel} from '@tfjs-blocksparse/converter';
+import {formatReport, sparsifyModel} from '@tfjs-blocksparse/converter';
 import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
 
 import {artifactsOf} from '../src/model_artifacts';
@@ -90,6 +90,33 @@ describe('sparsifyModel on graph models', () => {
     g.conv2d('conv', g.placeholder('img', [-1, -1, -1, 16]), g.constant('f', seeded([1, 1, 16, 16], 1)), {});
     await expect(sparsifyModel(await g.load(), {density: 0.5, blockSize: 8, onlyFaster: true}))
         .rejects.toThrow('onlyFaster: the model\'s input img has shape [-1,-1,-1,16]; timing its layers needs every dimension but the batch fixed');
+  });
+
+  test('ops that only transform a converted node\'s output join its epilogue: bias Add, Relu clipped to 6, Sigmoid', async () => {
+    const g = new GraphFixture();
+    const img = g.placeholder('img', [-1, 6, 6, 16]);
+    const x = g.placeholder('x', [-1, 32]);
+    // Conv2D, then its norm's shift as an Add and tf.clip_by_value(relu, 0, 6), as tensorflowjs_converter leaves Human's faceres.
+    const conv = g.conv2d('conv', img, g.constant('f', seeded([1, 1, 16, 16], 1)), {});
+    const shift = g.op('shift', 'AddV2', [conv, g.constant('beta', seeded([16], 2))]);
+    const relu = g.op('relu', 'Relu', [shift]);
+    const clipped = g.op('clip_min', 'Minimum', [relu, g.constant('six', tf.scalar(6))]);
+    g.op('out1', 'Identity', [g.op('clip_max', 'Maximum', [clipped, g.constant('zero', tf.scalar(0))])]);
+    g.op('out2', 'Identity', [g.op('sigmoid', 'Sigmoid', [g.op('bias', 'BiasAdd', [g.matMul('fc', x, g.constant('w', seeded([32, 16], 3))), g.constant('b', seeded([16], 4))])])]);
+    // A model output is never taken in.
+    g.op('out3', 'Relu', [g.conv2d('last', img, g.constant('f3', seeded([1, 1, 16, 16], 9)), {})]);
+    // Read twice: this conv's Add stays.
+    const twice = g.conv2d('twice', img, g.constant('f2', seeded([1, 1, 16, 16], 5)), {});
+    g.op('both', 'AddV2', [g.op('twice_add', 'AddV2', [twice, g.constant('c2', seeded([16], 6))]), twice]);
+    const model = await g.load();
+    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
+    expect(report.folded).toEqual(['shift', 'relu', 'clip_min', 'clip_max', 'bias', 'sigmoid']);
+    expect((await nodesOf(sparse)).map(n => n.name)).toEqual(expect.arrayContaining(['twice_add', 'both']));
+    const feeds = {img: seeded([2, 6, 6, 16], 7), x: seeded([2, 32], 8)};
+    const outputs = ['out1', 'out2', 'both', 'out3'];
+    expect(sparse.outputs.map(o => o.name).sort()).toEqual(model.outputs.map(o => o.name).sort());
+    expect(maxRelativeError(sparse.execute(feeds, outputs) as tf.Tensor[], model.execute(feeds, outputs) as tf.Tensor[])).toBeLessThan(1e-5);
+    expect(formatReport(report)).toContain('folded into the layers before them: 6 norm, bias and activation layers (graph: nodes)');
   });
 
   test('at density 1/2 equals the original graph with the dropped blocks zeroed', async () => {
