@@ -87,7 +87,8 @@ function writeModelResults(backend, machine, rows) {
   const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${modelOptions.runs} samples, ${machine}`;
   mkdirSync('bench-results', {recursive: true});
   // A run of some models writes beside the full table, not over it.
-  const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}`;
+  const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${args['only-faster'] ? '-only-faster' : ''}`;
+  const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}${conversion}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
   console.log('\n' + formatModelTable(rows, title));

@@ -76,9 +76,9 @@ describe('sparsifyModel on graph models', () => {
       const layer = report.layers.find(l => l.name === name)!;
       // Whichever way the timing went, the decision follows it and says so.
       if (layer.converted) {
-        expect({name, speedup: layer.speedup! > 1}).toEqual({name, speedup: true});
+        expect({name, speedup: layer.speedup! >= 1.1}).toEqual({name, speedup: true});
       } else {
-        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense: [\d.]+ ms against [\d.]+ ms\)$/);
+        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
       }
     }
     const x = feeds();

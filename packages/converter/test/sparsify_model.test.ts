@@ -32,14 +32,14 @@ describe('sparsifyModel', () => {
     expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
   });
 
-  test('onlyFaster converts exactly the layers it timed faster block-sparse, and the report shows each speedup', async () => {
+  test('onlyFaster converts exactly the layers it timed faster block-sparse, and and the report shows each speedup', async () => {
     const model = convNet();
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8, onlyFaster: true, exclude: /logits/});
     for (const layer of report.layers.filter(l => l.name !== 'logits')) {
       if (layer.converted) {
-        expect({name: layer.name, faster: layer.speedup! > 1}).toEqual({name: layer.name, faster: true});
+        expect({name: layer.name, faster: layer.speedup! >= 1.1}).toEqual({name: layer.name, faster: true});
       } else {
-        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense: [\d.]+ ms against [\d.]+ ms\)$/);
+        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
       }
     }
     expect(formatReport(report).split('\n')[0]).toMatch(/norm kept +speedup +params/);
