@@ -20,6 +20,10 @@ test('the cross-origin isolated page ran the kernels on worker threads', () => {
   expect(isolated().wasmKernelThreads).toBeGreaterThanOrEqual(2);
 });
 
+test('900 threaded jobs back to back, of three sizes, the pool resized twice: every output as on one thread', () => {
+  expect(isolated().threadStress).toEqual({calls: 900, mismatches: 0, threads: isolated().wasmKernelThreads});
+});
+
 const plain = describeBrowserSuite('wasm', {
   matMulCases: 40,
   conv2dCases: 30,

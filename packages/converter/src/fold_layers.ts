@@ -8,15 +8,16 @@ type Weights = Record<string, tf.Tensor>;
 type TensorRef = [string, number, number, ...unknown[]];
 
 /**
- * The layers a BatchNormalization folds into: their kernel's last axis is
- * the norm's channel axis, and tfjs runs their bias in the same kernel as the
- * product (fused conv2d and matMul; a DepthwiseConv2D layer's bias would be an
- * add of its own, slower than the norm on tfjs's cpu backend).
+ * The layers a BatchNormalization folds into (their kernel's last axes are
+ * the norm's channels), and the class each becomes: tfjs-layers adds a
+ * DepthwiseConv2D's bias and activation as ops of their own, so a folded one
+ * becomes the FusedDepthwiseConv2D of @tfjs-blocksparse/layers, which runs
+ * them in the conv's kernel.
  */
-const FOLDABLE = ['Conv2D', 'Dense'];
+const FOLDED_CLASS: Record<string, string> = {Conv2D: 'Conv2D', Dense: 'Dense', DepthwiseConv2D: 'FusedDepthwiseConv2D'};
 
-/** The block-sparse layers whose kernels apply an activation in the product's epilogue. */
-const FUSING = ['BlockSparseConv2D', 'BlockSparseDense'];
+/** The layers whose kernels apply an activation in the product's epilogue. */
+const FUSING = ['BlockSparseConv2D', 'BlockSparseDense', 'FusedDepthwiseConv2D'];
 
 /** What a folded layer's activation becomes when the layer that activates its output joins it. */
 function activationOf(layer: LayerJSON): string|null {
@@ -108,7 +109,8 @@ function findWeight(weights: Weights, layerName: string, weight: string): string
 function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boolean {
   const name = layer.config.name as string;
   const normName = norm.config.name as string;
-  const kernelKey = findWeight(weights, name, 'kernel');
+  const depthwise = layer.class_name === 'DepthwiseConv2D';
+  const kernelKey = findWeight(weights, name, depthwise ? 'depthwise_kernel' : 'kernel');
   const [meanKey, varianceKey] = [findWeight(weights, normName, 'moving_mean'), findWeight(weights, normName, 'moving_variance')];
   const gammaKey = norm.config.scale === false ? undefined : findWeight(weights, normName, 'gamma');
   const betaKey = norm.config.center === false ? undefined : findWeight(weights, normName, 'beta');
@@ -117,12 +119,13 @@ function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boole
     return false;
   }
   const kernel = weights[kernelKey];
-  const biasKey = findWeight(weights, name, 'bias') ?? kernelKey.replace(/kernel$/, 'bias');
+  const biasKey = findWeight(weights, name, 'bias') ?? kernelKey.replace(/(depthwise_)?kernel$/, 'bias');
   const [folded, bias] = tf.tidy(() => {
     const epsilon = (norm.config.epsilon as number | undefined) ?? 1e-3;
     const invStd = tf.rsqrt(tf.add(weights[varianceKey], epsilon));
     const scale = gammaKey == null ? invStd : tf.mul(weights[gammaKey], invStd);
-    const scaled = tf.mul(kernel, scale);
+    // A depthwise kernel [kh, kw, C, multiplier] has output channel c·multiplier + m.
+    const scaled = tf.mul(kernel, depthwise ? tf.reshape(scale, kernel.shape.slice(-2)) : scale);
     const oldBias = layer.config.use_bias === false ? tf.zerosLike(scale) : weights[biasKey];
     const shifted = tf.mul(tf.sub(oldBias, weights[meanKey]), scale);
     return [scaled, betaKey == null ? shifted : tf.add(shifted, weights[betaKey])];
@@ -136,6 +139,7 @@ function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boole
   weights[kernelKey] = folded;
   weights[biasKey] = bias;
   layer.config.use_bias = true;
+  layer.class_name = FOLDED_CLASS[layer.class_name];
   return true;
 }
 
@@ -148,8 +152,9 @@ function isChannelNorm(norm: LayerJSON, layer: LayerJSON): boolean {
 
 /**
  * A model equal to `model` (to float rounding) in which every inference
- * BatchNormalization that alone reads a Conv2D or Dense layer (channels
- * last, linear activation) is folded into that layer's kernel and bias.
+ * BatchNormalization that alone reads a Conv2D, DepthwiseConv2D or Dense
+ * layer (channels last, linear activation) is folded into that layer's
+ * kernel and bias.
  * Returns the model unchanged (and no names) where nothing folds; the names
  * are those of the norms folded away. Top-level layers only.
  */
@@ -161,7 +166,7 @@ export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.
   const folded: string[] = [];
   for (const norm of graph.all.filter(l => l.class_name === 'BatchNormalization')) {
     const layer = graph.soleInput(norm);
-    if (layer == null || !FOLDABLE.includes(layer.class_name) || (layer.config.activation ?? 'linear') !== 'linear' ||
+    if (layer == null || !(layer.class_name in FOLDED_CLASS) || (layer.config.activation ?? 'linear') !== 'linear' ||
         layer.config.data_format === 'channels_first' || graph.soleReader(layer) !== norm || !isChannelNorm(norm, layer) ||
         !foldWeights(layer, norm, weights)) {
       continue;
@@ -184,7 +189,7 @@ export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.
 
 /**
  * Makes each ReLU, ReLU(max 6) or Activation layer that alone reads a
- * block-sparse layer (linear activation) that layer's activation, in a
+ * block-sparse layer or a FusedDepthwiseConv2D (linear activation) that layer's activation, in a
  * model's topology (edited in place): the kernels apply it in the product's
  * epilogue, one call where there were two. Returns the names of the layers
  * folded away. Top-level layers only.

@@ -2,6 +2,7 @@ import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
 import {formatReport, sparsifyModel} from '@tfjs-blocksparse/converter';
+import {FusedDepthwiseConv2D} from '@tfjs-blocksparse/layers';
 
 import {foldBatchNorms} from '../src/fold_layers';
 
@@ -48,13 +49,15 @@ function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('foldBatchNorms', () => {
-  test('folds each norm into the Conv2D or Dense layer it alone reads; outputs equal to 1e-5', async () => {
+  test('folds each norm into the Conv2D, DepthwiseConv2D or Dense layer it alone reads; outputs equal to 1e-5', async () => {
     const model = functionalNet();
     const {model: folded, folded: names} = await foldBatchNorms(model);
-    // Not the depthwise conv's (tfjs adds a depthwise bias as an op of its own), nor the shared conv's.
-    expect(names).toEqual(['expand_bn', 'project_bn', 'dense_bn']);
+    // Not the shared conv's.
+    expect(names).toEqual(['expand_bn', 'depthwise_bn', 'project_bn', 'dense_bn']);
     expect(folded.layers.map(l => l.name)).not.toContain('expand_bn');
-    expect(folded.layers.map(l => l.name)).toEqual(expect.arrayContaining(['depthwise_bn', 'shared_bn', 'expand_relu']));
+    expect(folded.layers.map(l => l.name)).toEqual(expect.arrayContaining(['shared_bn', 'expand_relu']));
+    // tfjs-layers adds a depthwise conv's bias as an op of its own: the folded one runs it in the conv's kernel.
+    expect(folded.getLayer('depthwise')).toBeInstanceOf(FusedDepthwiseConv2D);
     expect(folded.getLayer('expand').getConfig()).toMatchObject({activation: 'linear', useBias: true});
     expect(folded.getLayer('dense').getConfig()).toMatchObject({activation: 'linear', useBias: true});
     const x = tf.randomNormal([3, 8, 8, 8], 0, 1, 'float32', 9);
@@ -81,12 +84,12 @@ describe('foldBatchNorms', () => {
   test('sparsifyModel folds norms, and activations into block-sparse layers: at density 1 equal to the original', async () => {
     const model = functionalNet();
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
-    // The depthwise conv stays dense: its ReLU stays a layer.
-    expect(report.folded).toEqual(['expand_bn', 'project_bn', 'dense_bn', 'expand_relu', 'dense_sigmoid']);
+    expect(report.folded).toEqual(['expand_bn', 'depthwise_bn', 'project_bn', 'dense_bn', 'expand_relu', 'depthwise_relu', 'dense_sigmoid']);
     expect(sparse.getLayer('expand').getConfig()).toMatchObject({activation: 'relu6'});
+    expect(sparse.getLayer('depthwise').getConfig()).toMatchObject({activation: 'relu'});
     expect(sparse.getLayer('dense').getConfig()).toMatchObject({activation: 'sigmoid'});
     expect(report.model.paramsBefore).toBe(model.countParams());
-    expect(formatReport(report)).toContain('folded into the layers before them: 5 norm, bias and activation layers (graph: nodes)');
+    expect(formatReport(report)).toContain('folded into the layers before them: 7 norm, bias and activation layers (graph: nodes)');
     const x = tf.randomNormal([3, 8, 8, 8], 0, 1, 'float32', 9);
     expect(maxRelativeError(sparse.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor)).toBeLessThan(1e-5);
     const {report: unfolded} = await sparsifyModel(model, {density: 1, blockSize: 8, foldBatchNorm: false});

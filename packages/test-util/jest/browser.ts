@@ -90,7 +90,7 @@ export function describeBrowserSuite(
     backend: string, options: SuiteOptions, crossOriginIsolated = false): () => SuiteResults & Record<string, unknown> {
   let server: Server;
   let browser: Browser;
-  // Plus what the page adds for its backend (wasmKernelThreads).
+  // Plus what the page adds for its backend (wasm: wasmKernelThreads, threadStress).
   let results: SuiteResults & Record<string, unknown>;
   let pageErrors: string[];
 

@@ -5,26 +5,39 @@
  * (segments or blocks) that every participant grabs with an atomic counter.
  *
  * Control block, int32 slots in the shared memory:
- *   0 generation (bumped to post a job)   1 kernel index     2 units
- *   3 units per chunk                     4 next chunk       5 participants done
- *   6 workers started                     7 participants     8 argument count
- *   9.. the kernel's arguments
+ *   0 kernel index      1 units        2 units per chunk    3 next chunk
+ *   4 participants done                5 argument count     6.. the kernel's arguments (MAX_ARGS)
+ *   then per worker a mailbox (the number of the last job posted to it),
+ *   then per worker a flag (1 once it waits for jobs).
+ * A job's slots are written only while no worker works on one, jobs go only
+ * to workers whose flag is up, and a worker reads a job's slots only when its
+ * own mailbox says one is posted to it: a worker that starts late, or wakes
+ * late, never sees a job half written, and reports each job done once.
  */
-const GENERATION = 0;
-const KERNEL = 1;
-const UNITS = 2;
-const UNITS_PER_CHUNK = 3;
-const NEXT_CHUNK = 4;
-const DONE = 5;
-const STARTED = 6;
-const PARTICIPANTS = 7;
-const ARG_COUNT = 8;
-const ARGS = 9;
+const KERNEL = 0;
+const UNITS = 1;
+const UNITS_PER_CHUNK = 2;
+const NEXT_CHUNK = 3;
+const DONE = 4;
+const ARG_COUNT = 5;
+const ARGS = 6;
 const MAX_ARGS = 32;
-export const CONTROL_BYTES = 4 * (ARGS + MAX_ARGS);
+const MAILBOXES = ARGS + MAX_ARGS;
+
+/** Bytes of the control block for a pool of `helpers` workers. */
+export function controlBytes(helpers: number): number {
+  return 4 * (MAILBOXES + 2 * helpers);
+}
 
 /** Chunks per participant: enough to even out segments of unequal work. */
 const CHUNKS_PER_THREAD = 4;
+
+/**
+ * How long the calling thread waits for the workers to finish a job once it
+ * has no chunk left to take: a chunk is a small share of one kernel call, so
+ * a worker this late has stopped (a page's main thread must not hang).
+ */
+const WORKER_TIMEOUT_MS = 10000;
 
 type Kernel = (...args: number[]) => void;
 
@@ -33,66 +46,74 @@ type Kernel = (...args: number[]) => void;
  * source too (Function.toString), so it names slots by number only.
  */
 function runChunks(kernels: Record<string, Kernel>, names: string[], control: Int32Array): void {
-  const kernel = kernels[names[control[1]]];
-  const args = Array.from(control.subarray(9, 9 + control[8]));
-  const units = control[2];
-  const perChunk = control[3];
-  for (let chunk = Atomics.add(control, 4, 1); chunk * perChunk < units; chunk = Atomics.add(control, 4, 1)) {
+  const kernel = kernels[names[control[0]]];
+  const args = Array.from(control.subarray(6, 6 + control[5]));
+  const units = control[1];
+  const perChunk = control[2];
+  for (let chunk = Atomics.add(control, 3, 1); chunk * perChunk < units; chunk = Atomics.add(control, 3, 1)) {
     kernel(...args, chunk * perChunk, Math.min(units, (chunk + 1) * perChunk));
   }
 }
 
 const WORKER_SOURCE = `
 ${runChunks.toString()}
-onmessage = ({data: {module, memory, control: offset, names}}) => {
+onmessage = ({data: {module, memory, control: offset, names, index, helpers}}) => {
   const kernels = new WebAssembly.Instance(module, {env: {memory}}).exports;
-  const control = new Int32Array(memory.buffer, offset, ${ARGS + MAX_ARGS});
-  let seen = Atomics.load(control, ${GENERATION});
-  const index = Atomics.add(control, ${STARTED}, 1);
+  const control = new Int32Array(memory.buffer, offset, ${MAILBOXES} + 2 * helpers);
+  const mailbox = ${MAILBOXES} + index;
+  let seen = Atomics.load(control, mailbox);
+  Atomics.store(control, ${MAILBOXES} + helpers + index, 1);
   for (;;) {
-    Atomics.wait(control, ${GENERATION}, seen);
-    seen = Atomics.load(control, ${GENERATION});
-    if (control[${KERNEL}] < 0) {
-      close();
-      return;
-    }
-    if (index < control[${PARTICIPANTS}]) {
-      ${runChunks.name}(kernels, names, control);
-      Atomics.add(control, ${DONE}, 1);
-    }
+    Atomics.wait(control, mailbox, seen);
+    seen = Atomics.load(control, mailbox);
+    ${runChunks.name}(kernels, names, control);
+    Atomics.add(control, ${DONE}, 1);
   }
 };`;
 
 export class ThreadPool {
   private readonly control: Int32Array;
   private readonly workers: Worker[] = [];
+  private jobs = 0;
+  private failure: string|null = null;
 
   /** Starts `helpers` workers; until they are up, jobs run on the calling thread alone. */
   constructor(
-      module: WebAssembly.Module, memory: WebAssembly.Memory, controlOffset: number, helpers: number,
+      module: WebAssembly.Module, memory: WebAssembly.Memory, readonly controlOffset: number, helpers: number,
       private readonly names: string[]) {
-    this.control = new Int32Array(memory.buffer, controlOffset, ARGS + MAX_ARGS);
+    this.control = new Int32Array(memory.buffer, controlOffset, MAILBOXES + 2 * helpers);
     this.control.fill(0);
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], {type: 'text/javascript'}));
-    for (let i = 0; i < helpers; i++) {
+    for (let index = 0; index < helpers; index++) {
       const worker = new Worker(url);
-      // A worker that fails never counts as started: its share runs on the other threads.
-      worker.onerror = e => console.warn(`a block-sparse wasm worker failed: ${e.message}`);
-      worker.postMessage({module, memory, control: controlOffset, names});
+      worker.onerror = e => {
+        this.failure = `a block-sparse wasm worker failed: ${e.message}`;
+        console.warn(this.failure);
+      };
+      worker.postMessage({module, memory, control: controlOffset, names, index, helpers});
       this.workers.push(worker);
     }
     URL.revokeObjectURL(url);
   }
 
+  /** The indices of the workers started and waiting for jobs (none once the pool failed or was disposed). */
+  private ready(): number[] {
+    if (this.failure != null) {
+      return [];
+    }
+    const flags = MAILBOXES + this.workers.length;
+    return this.workers.map((_, index) => index).filter(index => Atomics.load(this.control, flags + index) === 1);
+  }
+
   /** Workers started and waiting for jobs. */
   get helpers(): number {
-    return Atomics.load(this.control, STARTED);
+    return this.ready().length;
   }
 
   /** Resolves when every worker has started, or after timeoutMs (jobs run on the threads up by then). */
   async started(timeoutMs = 5000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (this.helpers < this.workers.length && performance.now() < deadline) {
+    while (this.failure == null && this.helpers < this.workers.length && performance.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 5));
     }
   }
@@ -100,24 +121,43 @@ export class ThreadPool {
   /**
    * Runs kernels[names[kernel]](...args, first, end) over [0, units) on the
    * calling thread and the started workers, and returns when all is done.
+   * Throws where a worker failed or stopped answering: its chunks may be
+   * unwritten, and the pool runs no job after that.
    */
   run(kernels: Record<string, Kernel>, kernel: number, args: number[], units: number): void {
+    if (args.length > MAX_ARGS) {
+      throw new Error(`the block-sparse wasm thread pool takes ${MAX_ARGS} kernel arguments, got ${args.length}`);
+    }
     const control = this.control;
-    const participants = this.helpers;
+    // A worker that starts from here on waits for the next job.
+    const participants = this.ready();
     control[KERNEL] = kernel;
     control[UNITS] = units;
-    control[UNITS_PER_CHUNK] = Math.max(1, Math.ceil(units / ((participants + 1) * CHUNKS_PER_THREAD)));
+    control[UNITS_PER_CHUNK] = Math.max(1, Math.ceil(units / ((participants.length + 1) * CHUNKS_PER_THREAD)));
     control[NEXT_CHUNK] = 0;
     control[DONE] = 0;
-    control[PARTICIPANTS] = participants;
     control[ARG_COUNT] = args.length;
     control.set(args, ARGS);
-    Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
-    runChunks(kernels, this.names, control);
-    // A page's main thread may not Atomics.wait: spin, as emscripten's pthreads do.
-    while (Atomics.load(control, DONE) < participants) {
-      // The workers are finishing their last chunks.
+    this.jobs = (this.jobs + 1) | 0;
+    for (const index of participants) {
+      Atomics.store(control, MAILBOXES + index, this.jobs);
+      Atomics.notify(control, MAILBOXES + index);
     }
+    runChunks(kernels, this.names, control);
+    // A page's main thread may not Atomics.wait: spin, as emscripten's pthreads do, within a deadline.
+    const deadline = performance.now() + WORKER_TIMEOUT_MS;
+    while (Atomics.load(control, DONE) < participants.length) {
+      if (this.failure != null || performance.now() > deadline) {
+        this.failure ??= `a block-sparse wasm worker did not finish its share of a job within ${WORKER_TIMEOUT_MS} ms`;
+        this.dispose();
+        throw new Error(`${this.failure}; the job's output is incomplete (later calls run on one thread)`);
+      }
+    }
+  }
+
+  /** Stops the workers; jobs then run on the calling thread. */
+  dispose(): void {
+    this.failure ??= 'the block-sparse wasm thread pool was disposed';
+    this.workers.forEach(worker => worker.terminate());
   }
 }

@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {engine} from '@tensorflow/tfjs-core';
 
 import {compiledModule, compileModules, simdSupported, variantFor, WasmKernels} from './kernel_modules';
-import {CONTROL_BYTES, ThreadPool} from './thread_pool';
+import {controlBytes, ThreadPool} from './thread_pool';
 import {heap} from './wasm_util';
 
 /**
@@ -58,18 +58,45 @@ let requestedThreads: number|null = null;
  * Sets how many threads the block-sparse kernels run on (the calling one
  * included) where the page allows threads; by default as many as
  * tfjs-backend-wasm runs (tf.wasm.setThreadsCount, which its build caps at
- * half the cores, up to 4). Call it before the first block-sparse op.
+ * half the cores, up to 4). A pool already running is stopped and the next
+ * call starts one of the new size (`await blockSparseWasmReady()` waits for it).
  */
 export function setBlockSparseWasmThreads(threads: number): void {
   if (!(Number.isInteger(threads) && threads >= 1)) {
     throw new Error(`setBlockSparseWasmThreads: threads must be a positive integer, got ${threads}`);
   }
   requestedThreads = threads;
+  const backend = initializedWasmBackend();
+  const entry = backend == null ? undefined : instances.get(backend);
+  if (backend != null && entry != null && entry.pool != null) {
+    disposePool(backend, entry.pool);
+    entry.pool = null;
+  }
+  if (entry != null) {
+    entry.pool = startPool(backend!);
+  }
 }
 
 function threadsFor(backend: BackendWasm): number {
   const tfjs = (backend.wasm as unknown as {tfjs: {getThreadsCount?: () => number}}).tfjs;
   return requestedThreads ?? tfjs.getThreadsCount?.() ?? 1;
+}
+
+/** Workers for the kernels, where the backend's memory is shared, tfjs runs threads and the page has Worker; else null. */
+function startPool(backend: BackendWasm): ThreadPool|null {
+  const memory = backendMemory(backend);
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const helpers = threadsFor(backend) - 1;
+  if (!shared || helpers <= 0 || typeof Worker === 'undefined') {
+    return null;
+  }
+  const control = heap(backend)._malloc(controlBytes(helpers)) >>> 0;
+  return new ThreadPool(compiledModule(variantFor(true)), memory, control, helpers, KERNEL_NAMES);
+}
+
+function disposePool(backend: BackendWasm, pool: ThreadPool) {
+  pool.dispose();
+  heap(backend)._free(pool.controlOffset);
 }
 
 /** The kernels, instantiated once per backend on the backend's own memory, with their workers. */
@@ -83,13 +110,8 @@ function kernelsOf(backend: BackendWasm): BackendKernels {
     }
     const memory = backendMemory(backend);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = compiledModule(variantFor(shared));
-    const kernels = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as WasmKernels;
-    const helpers = threadsFor(backend) - 1;
-    const pool = shared && helpers > 0 && typeof Worker !== 'undefined' ?
-        new ThreadPool(module, memory, heap(backend)._malloc(CONTROL_BYTES) >>> 0, helpers, KERNEL_NAMES) :
-        null;
-    entry = {kernels, pool};
+    const kernels = new WebAssembly.Instance(compiledModule(variantFor(shared)), {env: {memory}}).exports as unknown as WasmKernels;
+    entry = {kernels, pool: startPool(backend)};
     instances.set(backend, entry);
   }
   return entry;
