@@ -187,10 +187,9 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * Converts the CNN (16x16 blocks) and the installed published models (8x8:
  * their channel counts are multiples of 8, not 16) at `density` (1/4 by
  * default; with `onlyFaster`, only the layers timed faster on the active
- * backend) with the converter (Node only), saves each pair (the published
- * graph models keep their uint8 weights; Layers models are written as
- * float16, as the CLI writes the BatchNormalization it folds) and returns the
- * index to write to CONVERTED_DIRECTORY/index.json. `converter` is
+ * backend) with the converter (Node only; batch norms folded), saves each
+ * pair (converted weights as float32: the stored encoding does not change
+ * the time) and returns the index to write to CONVERTED_DIRECTORY/index.json. `converter` is
  * @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
 export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false} = {}) {
@@ -222,7 +221,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
       await savePair({name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]},
                      dense, {density, blockSize: 8, onlyFaster},
-                     {densePath: path, saveOptions: {quantize: () => spec.format === 'layers-model' ? 'float16' : 'uint8'}});
+                     {densePath: path});
     }
   }
   return index;

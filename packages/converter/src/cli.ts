@@ -34,8 +34,8 @@ these inputs and is refit to reproduce the original layer's output (a few hundre
 --budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
 its output suffers (needs --calibrate; replaces --density).
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
-default: as the input's. Layers models written as float32 or float16 have each BatchNormalization (and the
-ReLU after it) folded into the Conv2D/Dense layer before it: one fused call where there were three.
+default: as the input's. Written as float32, each batch norm is folded into the conv or dense layer before
+it (its ReLU too): one fused call where there were three.
 --distill: fine-tune the converted model to reproduce the original's outputs on these inputs (Adam, default
 learning rate 0.001, batches of 32); reports agreement with the original before and after.
 --backend: where calibration and distillation compute and --only-faster times: cpu (default) or wasm
@@ -168,7 +168,8 @@ async function convert(args: string[], output: CliOutput) {
   const {artifacts, format, model} = await readModel(modelPath);
   const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
   const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype|'float32';
-  const integerEncoded = outputDtype === 'uint8' || outputDtype === 'uint16';
+  // Folded norm scales change stored weights: written as uint8, uint16 or float16 they would lose precision.
+  const foldNorms = outputDtype === 'float32';
   const calibration = values['calibrate'] == null ? undefined : readModelInputs(model, values['calibrate'], imageRange, '--calibrate');
   try {
     const onProgress = (done: number, total: number, name: string) =>
@@ -176,8 +177,7 @@ async function convert(args: string[], output: CliOutput) {
     const started = Date.now();
     let {model: sparse, report} = await sparsifyModel(model, {
       density, blockSize, layout, seed, include, exclude, budget, onProgress, onlyFaster: (values['only-faster'] as unknown) === true,
-      // Folded kernels scale each channel differently: one uint8 range per tensor would lose the small ones.
-      foldBatchNorm: !integerEncoded,
+      foldBatchNorm: foldNorms,
       calibrate: calibration == null ? undefined : {inputs: calibration}
     });
     output.err('\n');
@@ -207,9 +207,9 @@ async function convert(args: string[], output: CliOutput) {
     output.out(`${formatReport(report)}\n\n${summary}` +
                `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
                `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
-               (integerEncoded && format === 'layers-model' ?
-                    `BatchNormalization layers were not folded into the layers before them: their weights stored as ${outputDtype} ` +
-                    'would lose precision (--quantize float16 or float32 folds them, for fewer ops per call)\n' : '') +
+               (foldNorms ? '' :
+                    `batch norms were not folded into the convs before them: folded weights stored as ${outputDtype} ` +
+                    'would lose precision (--quantize float32 folds them, for fewer ops per call)\n') +
                `wrote ${outDir}\n${loadingNote(format)}\n`);
   }
 }

@@ -71,7 +71,7 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
   const converter = new GraphConverter(graph, weights, options, calibration, speed);
   try {
     const layers = await converter.convertAll();
-    const fused = converter.fuseEpilogues(new Set(model.outputs.map(o => nodeName(o.name))));
+    const fused = converter.fuseEpilogues(new Set(model.outputs.map(o => nodeName(o.name))), options.foldBatchNorm !== false);
     converter.dropUnusedWeights();
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadGraphModel(tf.io.fromMemory({
@@ -214,9 +214,13 @@ class GraphConverter {
    * Conv2D whose norm became an Add): a constant per-channel Add (the bias),
    * then Relu, Relu6, Elu, Sigmoid or LeakyRelu, and a Relu's clip to 6
    * (tf.clip_by_value: Minimum 6, then Maximum 0). One kernel call where
-   * there were up to five. Returns the names of the nodes taken in.
+   * there were up to five. The dense Conv2D and DepthwiseConv2dNative nodes
+   * left take theirs in the same way, becoming tfjs's own fused ops, and
+   * a per-channel Mul before the Add (a norm's scale) into their filter
+   * (with `foldScales`: it changes a stored weight).
+   * Returns the names of the nodes taken in.
    */
-  fuseEpilogues(outputs: Set<string>): string[] {
+  fuseEpilogues(outputs: Set<string>, foldScales: boolean): string[] {
     const taken: string[] = [];
     const readers = (name: string) => this.graph.node.filter(n => (n.input ?? []).some(i => nodeName(i) === name));
     // The node that alone reads `name`'s output, once, where neither is a model output.
@@ -244,13 +248,14 @@ class GraphConverter {
       // Its constants (a bias, a clip's bound) go with it where nothing else reads them (dropUnusedWeights).
       (node.input ?? []).map(nodeName).filter(i => this.byName.get(i)?.op === 'Const').forEach(i => this.replacedWeights.add(i));
     };
-    for (const node of this.graph.node.filter(n => SPARSE_OPS.has(n.op))) {
-      const attr = node.attr!;
+    for (const node of this.graph.node.filter(n => SPARSE_OPS.has(n.op) || n.op in FUSED_DENSE_OP)) {
+      node.attr ??= {};
+      const attr = node.attr;
       const fusedOps = (attr.fused_ops?.list?.s ?? []).map(v => decodeString(v)!);
-      if (fusedOps.length > 1) {
+      const outSize = SPARSE_OPS.has(node.op) ? Number(attr.output_size?.i) : denseOutputSize(node, this.weights);
+      if (fusedOps.length > 1 || !(outSize > 0)) {
         continue;
       }
-      const outSize = Number(attr.output_size?.i);
       const setBias = (bias: tf.Tensor) => {
         const name = `${node.name}/fused_bias`;
         this.weights[name] = bias;
@@ -260,7 +265,22 @@ class GraphConverter {
         fusedOps.push('BiasAdd');
         attr.num_args = {i: '1'};
         attr.fused_ops = {list: {s: fusedOps.map(op => btoa(op))}};
+        node.op = FUSED_DENSE_OP[node.op] ?? node.op;
       };
+      // A dense node's per-channel Mul (a norm's scale) goes into its filter, where no other node reads the filter.
+      const mul = foldScales && fusedOps.length === 0 && !SPARSE_OPS.has(node.op) ? soleReader(node.name) : undefined;
+      const scale = mul?.op === 'Mul' ? constantBeside(mul, node.name) : undefined;
+      const filterName = nodeName(node.input![1]);
+      if (mul != null && scale != null && scale.size === outSize && scale.shape.slice(0, -1).every(d => d === 1) &&
+          readers(filterName).length === 1) {
+        const filter = this.weights[filterName];
+        const [, , channels, outputs] = filter.shape;
+        // A depthwise filter [kh, kw, C, multiplier] has output channel c·multiplier + m.
+        const scaleShape = node.op === 'DepthwiseConv2dNative' ? [1, 1, channels, outputs] : [1, 1, 1, outputs];
+        this.weights[filterName] = tf.tidy(() => tf.mul(filter, tf.reshape(scale, scaleShape)));
+        filter.dispose();
+        takeIn(mul, node);
+      }
       const add = fusedOps.length === 0 ? soleReader(node.name) : undefined;
       const bias = add != null && ['Add', 'AddV2', 'BiasAdd'].includes(add.op) ? constantBeside(add, node.name) : undefined;
       if (add != null && bias != null && bias.size === outSize && bias.shape.slice(0, -1).every(d => d === 1)) {
@@ -287,6 +307,7 @@ class GraphConverter {
       }
       fusedOps.push(activation);
       attr.fused_ops = {list: {s: fusedOps.map(op => btoa(op))}};
+      node.op = FUSED_DENSE_OP[node.op] ?? node.op;
       if (activation === 'LeakyRelu') {
         attr.leakyrelu_alpha = {f: activationNode.attr?.alpha?.f ?? 0.2};
       }
@@ -458,6 +479,19 @@ function graphConvGeometry(node: NodeDef): TimedLayer['conv'] {
     strides: [strides[1], strides[2]], dilations: [dilations[1], dilations[2]],
     pad: padding === 'EXPLICIT' ? (intList(attr.explicit_paddings) ?? [])[2] : padding === 'SAME' ? 'same' : 'valid'
   };
+}
+
+/** The dense nodes whose epilogue fuseEpilogues fills, and the tfjs-converter op each becomes. */
+const FUSED_DENSE_OP: Record<string, string> = {Conv2D: '_FusedConv2D', DepthwiseConv2dNative: 'FusedDepthwiseConv2dNative'};
+
+/** A dense NHWC Conv2D's or depthwise conv's output channels, read off its constant filter (0 where there is none). */
+function denseOutputSize(node: NodeDef, weights: tf.NamedTensorMap): number {
+  const filter = weights[nodeName(node.input?.[1] ?? '')] as tf.Tensor|undefined;
+  if (filter == null || filter.rank !== 4 || (decodeString(node.attr?.data_format?.s) ?? 'NHWC') !== 'NHWC') {
+    return 0;
+  }
+  const [, , channels, outputs] = filter.shape as [number, number, number, number];
+  return node.op === 'DepthwiseConv2dNative' ? channels * outputs : outputs;
 }
 
 function rowsOfNode(node: NodeDef, kernel: tf.Tensor): RowsOf {

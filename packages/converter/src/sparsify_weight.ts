@@ -36,12 +36,12 @@ export interface SparsifyOptions {
    */
   onlyFaster?: boolean;
   /**
-   * Layers models: fold each inference BatchNormalization into the Conv2D or
-   * Dense layer it alone reads (default true): kernel scaled per channel, the
+   * Fold each inference BatchNormalization into the Conv2D, DepthwiseConv2D
+   * or Dense layer it alone reads (graph models: a per-channel Mul after a
+   * conv into its filter) (default true): kernel scaled per channel, the
    * shift a bias, run in the product's kernel. Exact to float rounding; a
    * model stored as uint8 afterwards loses the small channels' precision.
-   * (A ReLU or Activation layer after a block-sparse layer always becomes its
-   * fused activation.)
+   * (Activations, and a graph's bias Add, always join the kernel before them.)
    */
   foldBatchNorm?: boolean;
   /** Called after each Dense/Conv2D layer (graph: MatMul/Conv2D node) is handled. */

@@ -92,7 +92,7 @@ describe('sparsifyModel on graph models', () => {
         .rejects.toThrow('onlyFaster: the model\'s input img has shape [-1,-1,-1,16]; timing its layers needs every dimension but the batch fixed');
   });
 
-  test('ops that only transform a converted node\'s output join its epilogue: bias Add, Relu clipped to 6, Sigmoid', async () => {
+  test('ops that only transform a conv\'s or matmul\'s output join its epilogue: norm Mul and Add, Relu clipped to 6, Sigmoid', async () => {
     const g = new GraphFixture();
     const img = g.placeholder('img', [-1, 6, 6, 16]);
     const x = g.placeholder('x', [-1, 32]);
@@ -105,18 +105,24 @@ describe('sparsifyModel on graph models', () => {
     g.op('out2', 'Identity', [g.op('sigmoid', 'Sigmoid', [g.op('bias', 'BiasAdd', [g.matMul('fc', x, g.constant('w', seeded([32, 16], 3))), g.constant('b', seeded([16], 4))])])]);
     // A model output is never taken in.
     g.op('out3', 'Relu', [g.conv2d('last', img, g.constant('f3', seeded([1, 1, 16, 16], 9)), {})]);
+    // A dense depthwise conv with its norm as Mul and Add, as Human's faceres has them: tfjs's fused depthwise op.
+    const depthwise = g.conv2d('depthwise', img, g.constant('fd', seeded([3, 3, 16, 1], 10)), {});
+    g.nodes[g.nodes.length - 1].op = 'DepthwiseConv2dNative';
+    const scaled = g.op('dw_scale', 'Mul', [depthwise, g.constant('gamma', seeded([16], 11))]);
+    g.op('out4', 'Identity', [g.op('dw_relu6', 'Relu6', [g.op('dw_shift', 'AddV2', [scaled, g.constant('dw_beta', seeded([16], 12))])])]);
     // Read twice: this conv's Add stays.
     const twice = g.conv2d('twice', img, g.constant('f2', seeded([1, 1, 16, 16], 5)), {});
     g.op('both', 'AddV2', [g.op('twice_add', 'AddV2', [twice, g.constant('c2', seeded([16], 6))]), twice]);
     const model = await g.load();
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
-    expect(report.folded).toEqual(['shift', 'relu', 'clip_min', 'clip_max', 'bias', 'sigmoid']);
+    expect(report.folded).toEqual(['shift', 'relu', 'clip_min', 'clip_max', 'bias', 'sigmoid', 'dw_scale', 'dw_shift', 'dw_relu6']);
     expect((await nodesOf(sparse)).map(n => n.name)).toEqual(expect.arrayContaining(['twice_add', 'both']));
+    expect((await nodesOf(sparse)).find(n => n.name === 'depthwise')!.op).toBe('FusedDepthwiseConv2dNative');
     const feeds = {img: seeded([2, 6, 6, 16], 7), x: seeded([2, 32], 8)};
-    const outputs = ['out1', 'out2', 'both', 'out3'];
+    const outputs = ['out1', 'out2', 'both', 'out3', 'out4'];
     expect(sparse.outputs.map(o => o.name).sort()).toEqual(model.outputs.map(o => o.name).sort());
     expect(maxRelativeError(sparse.execute(feeds, outputs) as tf.Tensor[], model.execute(feeds, outputs) as tf.Tensor[])).toBeLessThan(1e-5);
-    expect(formatReport(report)).toContain('folded into the layers before them: 6 norm, bias and activation layers (graph: nodes)');
+    expect(formatReport(report)).toContain('folded into the layers before them: 9 norm, bias and activation layers (graph: nodes)');
   });
 
   test('at density 1/2 equals the original graph with the dropped blocks zeroed', async () => {
