@@ -6,7 +6,8 @@
  *
  * Control block, int32 slots in the shared memory:
  *   0 kernel index      1 units        2 units per chunk    3 next chunk
- *   4 participants done                5 argument count     6.. the kernel's arguments (MAX_ARGS)
+ *   4 participants done 5 closed (1: workers return)        6 argument count
+ *   7.. the kernel's arguments (MAX_ARGS)
  *   then per worker a mailbox (the number of the last job posted to it),
  *   then per worker a flag (1 once it waits for jobs).
  * A job's slots are written only while no worker works on one, jobs go only
@@ -19,8 +20,9 @@ const UNITS = 1;
 const UNITS_PER_CHUNK = 2;
 const NEXT_CHUNK = 3;
 const DONE = 4;
-const ARG_COUNT = 5;
-const ARGS = 6;
+const CLOSED = 5;
+const ARG_COUNT = 6;
+const ARGS = 7;
 const MAX_ARGS = 32;
 const MAILBOXES = ARGS + MAX_ARGS;
 
@@ -47,7 +49,7 @@ type Kernel = (...args: number[]) => void;
  */
 function runChunks(kernels: Record<string, Kernel>, names: string[], control: Int32Array): void {
   const kernel = kernels[names[control[0]]];
-  const args = Array.from(control.subarray(6, 6 + control[5]));
+  const args = Array.from(control.subarray(7, 7 + control[6]));
   const units = control[1];
   const perChunk = control[2];
   for (let chunk = Atomics.add(control, 3, 1); chunk * perChunk < units; chunk = Atomics.add(control, 3, 1)) {
@@ -66,6 +68,10 @@ onmessage = ({data: {module, memory, control: offset, names, index, helpers}}) =
   for (;;) {
     Atomics.wait(control, mailbox, seen);
     seen = Atomics.load(control, mailbox);
+    if (Atomics.load(control, ${CLOSED}) === 1) {
+      close();
+      return;
+    }
     ${runChunks.name}(kernels, names, control);
     Atomics.add(control, ${DONE}, 1);
   }
@@ -79,7 +85,7 @@ export class ThreadPool {
 
   /** Starts `helpers` workers; until they are up, jobs run on the calling thread alone. */
   constructor(
-      module: WebAssembly.Module, memory: WebAssembly.Memory, readonly controlOffset: number, helpers: number,
+      module: WebAssembly.Module, memory: WebAssembly.Memory, controlOffset: number, helpers: number,
       private readonly names: string[]) {
     this.control = new Int32Array(memory.buffer, controlOffset, MAILBOXES + 2 * helpers);
     this.control.fill(0);
@@ -155,9 +161,18 @@ export class ThreadPool {
     }
   }
 
-  /** Stops the workers; jobs then run on the calling thread. */
+  /**
+   * Stops the workers; jobs then run on the calling thread. The control
+   * block stays allocated: a worker between jobs may still read it before it
+   * sees the pool closed (another pool there would hand it that pool's jobs).
+   */
   dispose(): void {
     this.failure ??= 'the block-sparse wasm thread pool was disposed';
-    this.workers.forEach(worker => worker.terminate());
+    Atomics.store(this.control, CLOSED, 1);
+    this.workers.forEach((worker, index) => {
+      Atomics.add(this.control, MAILBOXES + index, 1);
+      Atomics.notify(this.control, MAILBOXES + index);
+      worker.terminate();
+    });
   }
 }

@@ -68,11 +68,8 @@ export function setBlockSparseWasmThreads(threads: number): void {
   requestedThreads = threads;
   const backend = initializedWasmBackend();
   const entry = backend == null ? undefined : instances.get(backend);
-  if (backend != null && entry != null && entry.pool != null) {
-    disposePool(backend, entry.pool);
-    entry.pool = null;
-  }
   if (entry != null) {
+    entry.pool?.dispose();
     entry.pool = startPool(backend!);
   }
 }
@@ -92,11 +89,6 @@ function startPool(backend: BackendWasm): ThreadPool|null {
   }
   const control = heap(backend)._malloc(controlBytes(helpers)) >>> 0;
   return new ThreadPool(compiledModule(variantFor(true)), memory, control, helpers, KERNEL_NAMES);
-}
-
-function disposePool(backend: BackendWasm, pool: ThreadPool) {
-  pool.dispose();
-  heap(backend)._free(pool.controlOffset);
 }
 
 /** The kernels, instantiated once per backend on the backend's own memory, with their workers. */
