@@ -1,7 +1,7 @@
 import './register_all_gradients';
 
 export {BlockLayout, BlockLayoutJSON, BlockTable, isBlockLayout} from './layout/block_layout';
-export {bandedLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
+export {bandedLayout, barabasiAlbertLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
 export {layoutTable, releaseLayoutTables, TableBackend, TableKind} from './layout/backend_tables';
 export {densify, sparsify} from './layout/packing';
 export {seededRandom, shuffleInPlace} from './layout/seeded_random';

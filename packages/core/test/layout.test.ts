@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {bandedLayout, BlockLayout, blockNorms, densify, magnitudeLayout, randomLayout, seededRandom, shuffleInPlace, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
+import {bandedLayout, barabasiAlbertLayout, BlockLayout, blockNorms, densify, magnitudeLayout, randomLayout, seededRandom, shuffleInPlace, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 
 const spec = {inputSize: 128, outputSize: 192, blockSize: 16, density: 0.25, seed: 9};
 
@@ -104,6 +104,27 @@ describe('layout generators', () => {
     const rewired = smallWorldLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 3 / 8, rewire: 1});
     expect(rewired.equals(layout)).toBe(false);
     expect(rewired.nnz).toBe(layout.nnz);
+  });
+
+  test('Barabási–Albert layouts are symmetric with the diagonal, the density nearest n + 2m(n - m), hubs first', () => {
+    const n = 64;
+    const layout = barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 3});
+    const kept = new Set(pairs(layout).map(([r, c]) => `${r},${c}`));
+    expect(pairs(layout).every(([r, c]) => kept.has(`${c},${r}`))).toBe(true);
+    expect(Array.from({length: n}, (_, i) => kept.has(`${i},${i}`)).every(Boolean)).toBe(true);
+    // m = 7 gives 64 + 2·7·57 = 862 blocks, the nearest to 0.2 · 64² = 819.2 (m = 6: 760).
+    expect(layout.nnz).toBe(862);
+    // Preferential attachment: the earliest nodes gather links; a uniform graph would give every row ~13.
+    const degrees = Array.from({length: n}, (_, i) => pairs(layout).filter(([r]) => r === i).length);
+    expect(Math.max(...degrees.slice(0, 8))).toBeGreaterThan(2 * (layout.nnz / n));
+    // And every node after the first m = 7 has its 7 links and its diagonal block.
+    expect(Math.min(...degrees.slice(7))).toBeGreaterThanOrEqual(8);
+    expect(pairs(barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 3})))
+        .toEqual(pairs(layout));
+    expect(pairs(barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 4})))
+        .not.toEqual(pairs(layout));
+    expect(() => barabasiAlbertLayout({inputSize: 64, outputSize: 128, blockSize: 8, density: 0.2}))
+        .toThrow('barabasiAlbertLayout: the layout of a graph is square, got 8x16 blocks (inputSize 64, outputSize 128)');
   });
 
   test('banded columns keep contiguous rows', () => {

@@ -74,6 +74,49 @@ export function smallWorldLayout(spec: SmallWorldSpec): BlockLayout {
 }
 
 /**
+ * Barabási–Albert scale-free graph, as openai/blocksparse offers beside the
+ * small world: block (i, j) is kept where node i and node j are linked (and
+ * on the diagonal), so the layout is square and symmetric. Nodes join one at
+ * a time, each linking to m earlier nodes chosen with probability
+ * proportional to their links so far (networkx's construction): a few hub
+ * rows and columns hold many blocks. m is chosen so that the n + 2m(n − m)
+ * kept blocks come nearest `density` of the n² (the density is approximate).
+ */
+export function barabasiAlbertLayout(spec: LayoutSpec): BlockLayout {
+  const {rowBlocks: n, colBlocks} = checkSpec(spec, 'barabasiAlbertLayout');
+  if (n !== colBlocks) {
+    throw new Error(
+        `barabasiAlbertLayout: the layout of a graph is square, got ${n}x${colBlocks} blocks ` +
+        `(inputSize ${spec.inputSize}, outputSize ${spec.outputSize})`);
+  }
+  const target = spec.density * n * n;
+  let m = 0;
+  for (let k = 1; k < n; k++) {
+    if (Math.abs(n + 2 * k * (n - k) - target) < Math.abs(n + 2 * m * (n - m) - target)) {
+      m = k;
+    }
+  }
+  const random = seededRandom(spec.seed ?? 0);
+  const kept = new Set<number>(Array.from({length: n}, (_, i) => i * n + i));
+  // Each node appears here once per link it has: drawing from it is preferential attachment.
+  const linked: number[] = [];
+  let targets = Array.from({length: m}, (_, i) => i);
+  for (let node = m; node < n; node++) {
+    for (const t of targets) {
+      kept.add(node * n + t);
+      kept.add(t * n + node);
+    }
+    linked.push(...targets, ...targets.map(() => node));
+    const chosen = new Set<number>();
+    while (chosen.size < Math.min(m, node + 1)) {
+      chosen.add(linked[randomInt(random, linked.length)]);
+    }
+    targets = Array.from(chosen);
+  }
+  return new BlockLayout(spec.blockSize, n, n, Array.from(kept).sort((a, b) => a - b).map(k => [Math.floor(k / n), k % n] as const));
+}
+
+/**
  * Local connectivity: each output column keeps a contiguous run of input
  * rows around its diagonal position (no wrap-around), like a banded matrix.
  */
