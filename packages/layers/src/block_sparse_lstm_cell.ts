@@ -64,6 +64,12 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
     if (args.inputDensity != null && !(args.inputDensity > 0 && args.inputDensity <= 1)) {
       throw new Error(`${BlockSparseLSTMCell.className}: inputDensity must be in (0, 1], got ${args.inputDensity}`);
     }
+    // Its arguments extend tf.layers.lstmCell's, dropout included; ignoring a dropout asked for would train another model.
+    if ((args.dropout ?? 0) > 0 || (args.recurrentDropout ?? 0) > 0) {
+      throw new Error(
+          `${BlockSparseLSTMCell.className}: dropout and recurrentDropout are not supported (got ${args.dropout ?? 0} and ` +
+          `${args.recurrentDropout ?? 0}); put a tf.layers.dropout before the RNN instead`);
+    }
     if (!Number.isInteger(args.units) || args.units % args.blockSize !== 0) {
       throw new Error(`${BlockSparseLSTMCell.className}: units (${args.units}) must be a multiple of blockSize (${args.blockSize})`);
     }

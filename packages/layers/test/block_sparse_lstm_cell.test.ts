@@ -76,5 +76,9 @@ describe('BlockSparseLSTMCell', () => {
 
   test('units that the block size does not divide are refused clearly', () => {
     expect(() => blockSparseLSTMCell({units: 10, blockSize: 4})).toThrow(/units \(10\) must be a multiple of blockSize \(4\)/);
+    expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, dropout: 0.2}))
+        .toThrow('BlockSparseLSTMCell: dropout and recurrentDropout are not supported (got 0.2 and 0); put a tf.layers.dropout before the RNN instead');
+    expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, recurrentDropout: 0.1})).toThrow(/not supported \(got 0 and 0.1\)/);
+    expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, dropout: 0, recurrentDropout: 0})).not.toThrow();
   });
 });
