@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
+import {BlockLayout, densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
 
 import {sparsifyModel} from './sparsify_model';
 import {SparsifyReport} from './sparsify_weight';
@@ -32,13 +32,17 @@ export function scheduledDensity(step: number, args: GradualPruningArgs): number
 
 /**
  * A model.fit callback that prunes the Dense and Conv2D kernels of a dense
- * model by block magnitude on a polynomial-decay schedule, zeroing the
- * dropped blocks after every step (so the optimizer cannot grow them back),
+ * model by block magnitude on a polynomial-decay schedule (every
+ * `frequency` steps, choosing among the blocks kept so far), zeroing the
+ * dropped blocks after every step, pruning or not (so the optimizer cannot
+ * grow them back),
  * and then, through finish(), turns the model into real block-sparse layers
  * with the surviving blocks: the speed-up TF-MOT's masks never give.
  */
 export class GradualBlockPruning extends tf.Callback {
   private step = 0;
+  /** Each pruned layer's blocks kept at the last prune. */
+  private readonly kept = new Map<tf.layers.Layer, BlockLayout>();
 
   constructor(readonly args: GradualPruningArgs) {
     super();
@@ -53,16 +57,20 @@ export class GradualBlockPruning extends tf.Callback {
   async onBatchEnd(): Promise<void> {
     this.step++;
     const begin = this.args.beginStep ?? 0;
-    if (this.step < begin || (this.step < this.args.endStep && (this.step - begin) % (this.args.frequency ?? 1) !== 0)) {
+    if (this.step < begin) {
       return;
     }
+    const pruning = this.step >= this.args.endStep || (this.step - begin) % (this.args.frequency ?? 1) === 0;
     const density = scheduledDensity(this.step, this.args);
     for (const layer of this.prunableLayers()) {
       const [kernel, ...rest] = layer.getWeights();
-      const masked = tf.tidy(() => {
-        const layout = magnitudeLayout(kernel, this.args.blockSize, density);
-        return densify(sparsify(kernel, layout), layout);
-      });
+      // Dropped blocks were zeroed at the last step: a new choice is among the blocks kept so far.
+      const layout = pruning ? magnitudeLayout(kernel, this.args.blockSize, density) : this.kept.get(layer);
+      if (layout == null) {
+        continue;
+      }
+      this.kept.set(layer, layout);
+      const masked = tf.tidy(() => densify(sparsify(kernel, layout), layout));
       layer.setWeights([masked, ...rest]);
       masked.dispose();
     }

@@ -38,6 +38,28 @@ test('pruning during model.fit ends in block-sparse layers with the surviving bl
   expect(prunedDense).toBeGreaterThan(0.9);
 });
 
+test('between prunes (frequency > 1) the dropped blocks stay zero: kept blocks only ever shrink', async () => {
+  const model = tf.sequential({layers: [
+    tf.layers.dense({inputShape: [32], units: 32, name: 'hidden', kernelInitializer: tf.initializers.glorotUniform({seed: 5})}),
+    tf.layers.dense({units: 8, name: 'out', kernelInitializer: tf.initializers.glorotUniform({seed: 6})})
+  ]});
+  model.compile({optimizer: tf.train.adam(0.05), loss: 'meanSquaredError'});
+  const pruning = new GradualBlockPruning({targetDensity: 0.25, blockSize: 8, beginStep: 2, endStep: 20, frequency: 5, include: /hidden/});
+  // Blocks with any nonzero weight after each step (the callbacks run in order: pruning first).
+  const nonzero: number[][] = [];
+  const record = new tf.CustomCallback({onBatchEnd: async () => {
+    nonzero.push(Array.from(blockNorms(model.getLayer('hidden').getWeights()[0], 8)).flatMap((n, i) => n > 0 ? [i] : []));
+  }});
+  const x = tf.randomNormal([96, 32], 0, 1, 'float32', 7);
+  const y = tf.randomNormal([96, 8], 0, 1, 'float32', 8);
+  await model.fit(x, y, {epochs: 8, batchSize: 8, verbose: 0, shuffle: false, callbacks: [pruning, record]});
+  // Steps 1 and 2 (up to the first prune) are dense; from then on each step's blocks are among the step before's.
+  for (let step = 2; step < nonzero.length; step++) {
+    expect({step, grown: nonzero[step].filter(b => !nonzero[step - 1].includes(b))}).toEqual({step, grown: []});
+  }
+  expect(nonzero[nonzero.length - 1]).toHaveLength(4);
+});
+
 test('bad arguments name the problem', () => {
   expect(() => new GradualBlockPruning({targetDensity: 0, blockSize: 8, endStep: 10})).toThrow(/targetDensity must be in \(0, 1\], got 0/);
   expect(() => new GradualBlockPruning({targetDensity: 0.5, blockSize: 8, beginStep: 10, endStep: 10})).toThrow(/endStep \(10\) must come after beginStep \(10\)/);
