@@ -1,4 +1,5 @@
-import {registerKernel} from '@tensorflow/tfjs-core';
+import {registerKernel, version_core} from '@tensorflow/tfjs-core';
+import {checkTfjsVersion} from '@tfjs-blocksparse/core';
 
 import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
@@ -10,6 +11,8 @@ export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig,
   blockSparseConv2DBackpropInputConfig, blockSparseConv2DBackpropFilterConfig
 ];
+
+checkTfjsVersion('@tfjs-blocksparse/backend-cpu', '@tensorflow/tfjs-core', version_core);
 
 for (const config of kernelConfigs) {
   registerKernel(config);

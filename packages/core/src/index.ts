@@ -10,3 +10,4 @@ export {blockSparseMatMul, blockSparseMatMulGradW, BlockSparseMatMulOptions} fro
 export {blockSparseConv2d, conv2DInfo} from './ops/block_sparse_conv2d';
 export {FusedEpilogueOptions} from './ops/fused_activation';
 export {BlockSparseMatMulOp} from './block_sparse_mat_mul_op';
+export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';
