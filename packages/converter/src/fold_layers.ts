@@ -97,7 +97,8 @@ class LayerGraph {
   }
 }
 
-function findWeight(weights: Weights, layerName: string, weight: string): string|undefined {
+/** The key of a layer's weight (`kernel`, `bias`, ...) in a decoded weight map, nested models' scopes included. */
+export function findWeight(weights: Weights, layerName: string, weight: string): string|undefined {
   return Object.keys(weights).find(k => k === `${layerName}/${weight}` || k.endsWith(`/${layerName}/${weight}`));
 }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 // The loaded model is made of these classes: they must be registered.
 import '@tfjs-blocksparse/layers';
 
-import {foldActivations, foldBatchNorms} from './fold_layers';
+import {findWeight, foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
@@ -262,10 +262,6 @@ function layersConvGeometry(layer: LayerJSON, kernel: tf.Tensor): TimedLayer['co
     strides: pair(layer.config.strides), pad: layer.config.padding === 'same' ? 'same' : 'valid',
     dilations: pair(layer.config.dilation_rate)
   };
-}
-
-function findWeight(weights: Weights, layerName: string, weight: string): string|undefined {
-  return Object.keys(weights).find(k => k === `${layerName}/${weight}` || k.endsWith(`/${layerName}/${weight}`));
 }
 
 async function convertLayer(
