@@ -1,0 +1,65 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
+
+/**
+ * What the dense conv gradients below share: the geometry of the forward conv,
+ * NHWC only, and float32 views of tensors in the wasm backend's memory.
+ */
+export function forwardInfo(
+    kernelName: string, xShape: number[], filterShape: number[], attrs: {
+      strides: number|[number, number],
+      pad: 'valid'|'same'|number|backend_util.ExplicitPadding,
+      dilations?: number|[number, number],
+      dataFormat?: 'NHWC'|'NCHW',
+      dimRoundingMode?: 'floor'|'round'|'ceil'
+    },
+    depthwise: boolean): backend_util.Conv2DInfo {
+  if (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') {
+    throw new Error(`${kernelName} on wasm: only the NHWC data format is supported, got ${attrs.dataFormat}`);
+  }
+  return backend_util.computeConv2DInfo(
+      xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides,
+      attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+}
+
+/** A float32 view of a tensor's values; take it after the last allocation (growing memory detaches views). */
+export function values(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** A float32 output set to zeros, and its view, for the gradients that accumulate. */
+export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float32Array] {
+  const out = backend.makeOutput(shape, 'float32');
+  const view = values(backend, out);
+  view.fill(0);
+  return [out, view];
+}
+
+/**
+ * Calls visit(inOffset, outOffset, tap) for every output pixel of every image
+ * and every filter tap that falls inside the input: offsets count pixels
+ * (multiply by the channels), tap = fh·filterWidth + fw.
+ */
+export function forEachTap(info: backend_util.Conv2DInfo,
+                           visit: (inPixel: number, outPixel: number, tap: number) => void): void {
+  const {batchSize, inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth} = info;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let fh = 0; fh < filterHeight; fh++) {
+        const ih = oh * info.strideHeight - info.padInfo.top + fh * info.dilationHeight;
+        if (ih < 0 || ih >= inHeight) {
+          continue;
+        }
+        for (let ow = 0; ow < outWidth; ow++) {
+          const outPixel = (b * outHeight + oh) * outWidth + ow;
+          for (let fw = 0; fw < filterWidth; fw++) {
+            const iw = ow * info.strideWidth - info.padInfo.left + fw * info.dilationWidth;
+            if (iw >= 0 && iw < inWidth) {
+              visit((b * inHeight + ih) * inWidth + iw, outPixel, fh * filterWidth + fw);
+            }
+          }
+        }
+      }
+    }
+  }
+}
