@@ -20,11 +20,11 @@ if (missing.length > 0) {
 }
 try {
   const {url} = await serveRepository(port);
-  console.log(`tfjs-blocksparse demos: ${url}/examples/`);
+  console.log(`tfjs-blocksparse demos: ${url}/examples/ (benchmarks: ${url}/examples/benchmarks.html)`);
   console.log('  sentiment:        ' + `${url}/examples/sentiment/`);
   console.log('  text generation:  ' + `${url}/examples/text/`);
   console.log('  image generation: ' + `${url}/examples/image/`);
-  console.log('Add ?backend=webgpu, webgl or cpu to pick a backend. Ctrl-C stops the server.');
+  console.log('Add ?backend=webgpu, webgl, wasm or cpu to pick a backend. Ctrl-C stops the server.');
 } catch (e) {
   console.error(e.code === 'EADDRINUSE' ? `port ${port} is in use: try --port 0 (any free port)` : e.message);
   process.exit(1);

@@ -10,7 +10,7 @@ export const ROOT = normalize(join(fileURLToPath(import.meta.url), '..', '..'));
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
   '.map': 'application/json', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8',
-  '.bin': 'application/octet-stream', '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream', '.wasm': 'application/wasm', '.md': 'text/plain; charset=utf-8',
 };
 
 // Cross-origin isolation gives pages SharedArrayBuffer, so tfjs-backend-wasm
@@ -18,10 +18,16 @@ const TYPES = {
 // is same-origin, so nothing else changes.
 const CROSS_ORIGIN_ISOLATION = {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'};
 
-/** Resolves to {server, url}; port 0 picks a free one. A directory serves its index.html. */
+/** Resolves to {server, url}; port 0 picks a free one. A directory serves its index.html; / goes to the demos. */
 export async function serveRepository(port = 0) {
   const server = createServer((req, res) => {
-    let path = normalize(join(ROOT, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    const pathname = new URL(req.url, 'http://x').pathname;
+    if (pathname === '/') {
+      // The repository root has nothing to show: the demos do.
+      res.writeHead(302, {Location: '/examples/'}).end();
+      return;
+    }
+    let path = normalize(join(ROOT, decodeURIComponent(pathname)));
     if (path !== ROOT && !path.startsWith(ROOT + sep)) {
       res.writeHead(404).end();
       return;
