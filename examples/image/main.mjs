@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, startTimingRun, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {nearestTrainingDigit} from './judge.mjs';
@@ -115,9 +115,9 @@ async function main(status) {
 
   const optimizer = tf.train.adam(1e-3);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
-    const canvas = document.getElementById('loss');
-    canvas.hidden = false;
-    const chart = lossChart(canvas);
+    const plot = document.getElementById('loss');
+    plot.hidden = false;
+    const chart = lossChart(plot, 'bits/pixel');
     show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
     const start = performance.now();
     for (let step = 0; step < TRAIN_STEPS; step++) {
@@ -131,7 +131,7 @@ async function main(status) {
       chart.add((await loss.data())[0]);
       tf.dispose([loss, x]);
       await tf.nextFrame();
-      progress((step + 1) / TRAIN_STEPS);
+      await progress((step + 1) / TRAIN_STEPS);
     }
     show('train-output', `evaluating on the page's ${PAGE_TEST_DIGITS} test digits…`);
     const bits = await bitsOn(models.sparse, testImages);
@@ -142,6 +142,7 @@ async function main(status) {
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
     const table = document.getElementById('timing');
+    startTimingRun(table);
     const one = tf.tensor4d(pageTest.subarray(0, PIXELS), [1, SIZE, SIZE, 1]);
     timingRow(table, `whole model, one sampling step: sparse vs dense (${tf.getBackend()})`,
               await timeAgainstDense(() => models.sparse.logits(one), () => models.dense.logits(one)));

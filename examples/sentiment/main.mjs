@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, startTimingRun, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 import {gatherRows} from '../shared/rows.mjs';
 
 import {buildVocabulary, encodeTexts, hasKnownWords, loadCorpus, MAX_TOKENS, negatedCopies, splitCorpus, VOCABULARY} from './data.mjs';
@@ -70,9 +70,9 @@ async function main(status) {
   const random = core.seededRandom(Date.now() % 1e9);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
     const model = models.sparse;
-    const canvas = document.getElementById('loss');
-    canvas.hidden = false;
-    const chart = lossChart(canvas);
+    const plot = document.getElementById('loss');
+    plot.hidden = false;
+    const chart = lossChart(plot, 'cross-entropy, nats');
     const start = performance.now();
     show('train-output', 'training: the chart is the loss of each batch…');
     for (let step = 0; step < TRAIN_STEPS; step++) {
@@ -82,7 +82,7 @@ async function main(status) {
       const [loss] = await model.trainOnBatch(x, y);
       tf.dispose([x, y]);
       chart.add(loss);
-      progress((step + 1) / TRAIN_STEPS);
+      await progress((step + 1) / TRAIN_STEPS);
     }
     show('train-output', 'evaluating on the test sentences…');
     const {accuracy} = await evaluate(model, testX, testY);
@@ -92,6 +92,7 @@ async function main(status) {
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
     const table = document.getElementById('timing');
+    startTimingRun(table);
     const one = testX.subarray(0, MAX_TOKENS);
     timingRow(table, `whole model, one sentence: sparse mLSTM vs dense LSTM (${tf.getBackend()})`,
               await timeAgainstDense(() => predictCodes(models.sparse, one), () => predictCodes(models.dense, one)));

@@ -189,10 +189,17 @@ export function appendRow(table, cells) {
   }
 }
 
-/** A timing table row: the medians, with the range of the runs beside each. */
+/** Starts a new "Time it" run of a timing table: the rows it adds say which run, and when, they came from. */
+export function startTimingRun(table) {
+  table.dataset.run = String(Number(table.dataset.run ?? 0) + 1);
+  table.dataset.runStarted = new Date().toLocaleTimeString();
+}
+
+/** A timing table row of the current run: the medians, with the range of the runs beside each. */
 export function timingRow(table, label, {sparseMs, denseMs, sparseSpread, denseSpread}) {
   const ms = (median, range) => `${median.toFixed(2)} ms (${range.min.toFixed(2)}–${range.max.toFixed(2)})`;
-  appendRow(table, [label, ms(sparseMs, sparseSpread), ms(denseMs, denseSpread), `${(denseMs / sparseMs).toFixed(2)}x`]);
+  appendRow(table, [`${table.dataset.run} · ${table.dataset.runStarted}`, label, ms(sparseMs, sparseSpread),
+                    ms(denseMs, denseSpread), `${(denseMs / sparseMs).toFixed(2)}x`]);
 }
 
 const SWEEP_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
@@ -306,39 +313,63 @@ function drawSweep(svg, points) {
   svg.replaceChildren(...children);
 }
 
-/** A small live chart of the training loss, one point per step, on a canvas. */
-export function lossChart(canvas) {
+/**
+ * A live chart of the training loss on an SVG, one point per step: the loss
+ * axis (in `unit`) labelled at its lowest, middle and highest value so far,
+ * the step axis at the first and last step, and the last value beside its point.
+ */
+export function lossChart(svg, unit) {
   const losses = [];
+  const [width, height, left, bottom, top, right] = [420, 180, 56, 34, 10, 64];
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('role', 'img');
   return {
     add(loss) {
       losses.push(loss);
-      const g = canvas.getContext('2d');
-      const [w, h, pad] = [canvas.width, canvas.height, 4];
       const [lo, hi] = [Math.min(...losses), Math.max(...losses)];
-      g.clearRect(0, 0, w, h);
-      g.strokeStyle = '#1f4e8c';
-      g.beginPath();
-      losses.forEach((v, i) => {
-        const px = pad + (w - 2 * pad) * (losses.length === 1 ? 0 : i / (losses.length - 1));
-        const py = pad + (h - 2 * pad) * (hi === lo ? 0.5 : (hi - v) / (hi - lo));
-        i === 0 ? g.moveTo(px, py) : g.lineTo(px, py);
-      });
-      g.stroke();
-      canvas.title = `loss: first ${losses[0].toFixed(3)}, last ${losses.at(-1).toFixed(3)}, ${losses.length} steps`;
-      canvas.dataset.points = String(losses.length);
+      const span = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1) * 0.1;
+      const [bottomValue, topValue] = hi > lo ? [lo, hi] : [lo - span / 2, hi + span / 2];
+      const x = step => left + (width - left - right) * (losses.length === 1 ? 0.5 : step / (losses.length - 1));
+      const y = v => top + (height - bottom - top) * (topValue - v) / (topValue - bottomValue);
+      const digits = Math.max(0, Math.min(4, 2 - Math.floor(Math.log10(span))));
+      const children = [];
+      for (const v of [bottomValue, (bottomValue + topValue) / 2, topValue]) {
+        children.push(svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
+                      svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(digits)));
+      }
+      children.push(svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
+                    svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
+                    svgElement('text', {x: x(0), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, '1'),
+                    svgElement('text', {x: x(losses.length - 1), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'},
+                               String(losses.length)),
+                    svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, `training step`),
+                    svgElement('text', {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle',
+                                        transform: `rotate(-90 12 ${(top + height - bottom) / 2})`}, `loss (${unit})`),
+                    svgElement('polyline', {class: 'measured', points: losses.map((v, i) => `${x(i)},${y(v)}`).join(' ')}),
+                    svgElement('circle', {class: 'point', cx: x(losses.length - 1), cy: y(loss), r: 3}),
+                    svgElement('text', {x: x(losses.length - 1) + 6, y: y(loss) + 4, class: 'last'}, loss.toFixed(digits)));
+      svg.replaceChildren(...children);
+      svg.setAttribute('aria-label', `training loss in ${unit}: first ${losses[0].toFixed(3)}, last ${loss.toFixed(3)}, ${losses.length} steps`);
+      svg.dataset.points = String(losses.length);
     },
   };
 }
 
 
-/** Runs fn (given a 0..1 progress callback) with the button disabled and a progress bar showing. */
+/**
+ * Runs fn with the button disabled and a progress bar showing; fn awaits
+ * progress(0..1) after each step, which lets the page draw a frame: on wasm
+ * and cpu a training step never leaves the main thread, so without it the bar
+ * and the loss chart would move only at the end.
+ */
 export async function withProgress(button, bar, fn) {
   button.disabled = true;
   bar.hidden = false;
   bar.value = 0;
   try {
-    return await fn(fraction => {
+    return await fn(async fraction => {
       bar.value = fraction;
+      await tf.nextFrame();
     });
   } finally {
     button.disabled = false;

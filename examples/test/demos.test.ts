@@ -116,12 +116,13 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     const scale = Math.max(1, ...reference.values.map(Math.abs));
     const worst = Math.max(...values.map((v, i) => Math.abs(v - reference.values[i])));
     expect(worst).toBeLessThan(1e-3 * scale);
-    expect(timing[0][0]).toMatch(/^whole model, one (sentence|sampling step)/);
+    expect(timing[0][1]).toMatch(/^whole model, one (sentence|sampling step)/);
     for (const row of timing) {
-      expect(row).toHaveLength(4);
-      expect(row[1]).toMatch(TIMING);
+      expect(row).toHaveLength(5);
+      expect(row[0]).toMatch(/^1 · [0-9]/);  // which "Time it" run, and when
       expect(row[2]).toMatch(TIMING);
-      expect(row[3]).toMatch(/^[0-9.]+x$/);
+      expect(row[3]).toMatch(TIMING);
+      expect(row[4]).toMatch(/^[0-9.]+x$/);
     }
     expect(sweepPoints).toBe(SWEEP_BACKEND[example] === backend ? 5 : 0);
   });
@@ -156,9 +157,59 @@ test('sentiment reads negation, says when no word is known, and fine-tuning draw
     expect(await classify('This phone is bad.')).toMatch(/^sparse +negative/m);
     expect(await classify('This phone is not bad.')).toMatch(/^sparse +positive/m);
     expect(await classify('zxqv blorf')).toMatch(/^No known words/);
-    await page.click('#train');
-    await page.waitForFunction(() => /test accuracy now [0-9.]+$/.test(document.getElementById('train-output')?.textContent ?? ''));
+    const frames = await fineTune(page, /test accuracy now [0-9.]+$/);
+    // The page drew a frame after every step (it froze for the whole training on wasm before), and the chart
+    // has its axes' values and the last loss.
+    expect(frames).toBeGreaterThanOrEqual(20);
     expect(Number(await page.getAttribute('#loss', 'data-points'))).toBe(20);
+    expect(await page.$$eval('#loss text.tick', ticks => ticks.length)).toBe(5);
+    expect(await page.textContent('#loss')).toMatch(/training step/);
+    expect(await page.textContent('#loss text.last')).toMatch(/^[0-9.]+$/);
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
+/** Clicks "train", counting the animation frames the page draws until the output matches `done`. */
+async function fineTune(page: Page, done: RegExp): Promise<number> {
+  await page.evaluate(() => {
+    const w = window as unknown as {framesDrawn: number};
+    w.framesDrawn = 0;
+    const count = () => {
+      w.framesDrawn++;
+      requestAnimationFrame(count);
+    };
+    requestAnimationFrame(count);
+  });
+  await page.click('#train');
+  await page.waitForFunction(d => new RegExp(d).test(document.getElementById('train-output')?.textContent ?? ''), done.source);
+  return page.evaluate(() => (window as unknown as {framesDrawn: number}).framesDrawn);
+}
+
+test('text generation refuses a temperature it cannot use, names the characters it leaves out, wraps, and fine-tunes live', async () => {
+  const page = await newPage(browser, {viewport: {width: 390, height: 844}});
+  const errors: string[] = [];
+  page.on('pageerror', e => errors.push(e.message));
+  try {
+    await page.goto(`${url}/examples/text/index.html?backend=wasm`);
+    await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
+    for (const temperature of ['0', '', '5']) {
+      await page.fill('#temperature', temperature);
+      await page.click('#generate');
+      expect(await page.textContent('#generate-note')).toBe(`The temperature must be a number from 0.1 to 2; got "${temperature}".`);
+      expect(await page.textContent('#generated')).toBe('');
+    }
+    await page.fill('#temperature', '0.7');
+    // An unbroken prompt of 200 symbols must wrap on a phone, not widen the page.
+    await page.fill('#prompt', `¡Héllo; Wörld! 😀 你好 ${'a'.repeat(200)}`);
+    await page.click('#generate');
+    await page.waitForFunction(() => /characters in [0-9.]+ s on wasm\)$/.test(document.getElementById('generated')?.textContent ?? ''));
+    expect(await page.textContent('#generate-note')).toBe('Left out of the prompt, not among the model\'s 48 symbols: ¡ é ö 😀 你 好');
+    expect(await page.textContent('#generated')).toMatch(/^hllo; wrld! +a{200}/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await fineTune(page, /held-out sequences now [0-9.]+ bits\/char$/)).toBeGreaterThanOrEqual(20);
+    expect(await page.textContent('#loss')).toMatch(/loss \(bits\/char\)/);
     expect(errors).toEqual([]);
   } finally {
     await page.close();

@@ -16,6 +16,12 @@ export function normalize(raw) {
       .split('').filter(c => INDEX.has(c)).join('');
 }
 
+/** The characters of raw text that normalize drops (whitespace aside), each once, in order of appearance. */
+export function unknownCharacters(raw) {
+  const lowered = raw.toLowerCase().replace(/[\u2018\u2019\u201c\u201d\u2013\u2014]/g, '');
+  return [...new Set(Array.from(lowered).filter(c => !/\s/.test(c) && !INDEX.has(c)))];
+}
+
 export function encode(text) {
   return Int32Array.from(text, c => INDEX.get(c));
 }

@@ -1,12 +1,13 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, startTimingRun, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
-import {ALPHABET, decode, encode, evenStarts, loadText, normalize, randomStarts, sequences} from './data.mjs';
+import {ALPHABET, decode, encode, evenStarts, loadText, normalize, randomStarts, sequences, unknownCharacters} from './data.mjs';
 import {bitsPerCharacter, generate, oneHotSequences, sampler, trainStep, VARIANTS} from './model.mjs';
 
 const PAGE_SEQUENCES = 100;
+const TEMPERATURE = {min: 0.1, max: 2};
 const TRAIN_STEPS = 20;
 const BATCH = 16;
 const models = {};
@@ -36,9 +37,20 @@ async function main(status) {
 
   const random = core.seededRandom(Date.now() % 1e9);
   document.getElementById('generate').addEventListener('click', async event => {
+    const field = document.getElementById('temperature');
+    // An empty field reads as 0 through Number(''), and a typed 0 passes min="0.1": both would pick the likeliest
+    // symbol every time.
+    const temperature = field.value.trim() === '' ? NaN : Number(field.value);
+    if (!(temperature >= TEMPERATURE.min && temperature <= TEMPERATURE.max)) {
+      show('generate-note', `The temperature must be a number from ${TEMPERATURE.min} to ${TEMPERATURE.max}; got "${field.value}".`);
+      return;
+    }
     event.target.disabled = true;
-    const prompt = normalize(document.getElementById('prompt').value);
-    const temperature = Number(document.getElementById('temperature').value);
+    const raw = document.getElementById('prompt').value;
+    const prompt = normalize(raw);
+    const unknown = unknownCharacters(raw);
+    show('generate-note', unknown.length === 0 ? '' :
+        `Left out of the prompt, not among the model's ${ALPHABET.length} symbols: ${unknown.join(' ')}`);
     const model = models[document.getElementById('model').value];
     const out = document.getElementById('generated');
     out.textContent = prompt;
@@ -54,16 +66,16 @@ async function main(status) {
 
   const optimizer = tf.train.adam(1e-3);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
-    const canvas = document.getElementById('loss');
-    canvas.hidden = false;
-    const chart = lossChart(canvas);
+    const plot = document.getElementById('loss');
+    plot.hidden = false;
+    const chart = lossChart(plot, 'bits/char');
     show('train-output', 'training: the chart is each step\'s loss…');
     const start = performance.now();
     let bits = 0;
     for (let step = 0; step < TRAIN_STEPS; step++) {
       bits = await trainStep(models.sparse, optimizer, sequences(train, randomStarts(train, BATCH, random)));
       chart.add(bits);
-      progress((step + 1) / TRAIN_STEPS);
+      await progress((step + 1) / TRAIN_STEPS);
     }
     show('train-output', `evaluating on ${PAGE_SEQUENCES} held-out sequences…`);
     const heldOutBits = await bitsPerCharacter(models.sparse, evaluation);
@@ -74,6 +86,7 @@ async function main(status) {
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
     const table = document.getElementById('timing');
+    startTimingRun(table);
     const [sparseStep, denseStep] = [sampler(models.sparse), sampler(models.dense)];
     timingRow(table, `whole model, one sampling step: sparse mLSTM vs dense LSTM (${tf.getBackend()})`,
               await timeAgainstDense(() => sparseStep([0]), () => denseStep([0])));
