@@ -10,13 +10,56 @@ const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
 const WASM_FILES = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 
 /**
- * Picks the backend named by ?backend= (default: the first of webgpu,
- * webgl, wasm, cpu that starts), says so on the page, and falls back visibly when
- * the one asked for is missing. Choosing another reloads the page with it.
+ * Whether the browser's WebGPU or WebGL runs in software (SwiftShader, llvmpipe,
+ * a fallback adapter): such a "GPU" is many times slower than wasm. Returns
+ * the renderer's name when it does, null when it looks like real hardware or
+ * the API is missing.
+ */
+async function softwareRenderer(backend) {
+  const SOFTWARE = /swiftshader|llvmpipe|software|lavapipe|basic render/i;
+  if (backend === 'webgpu') {
+    const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+    if (adapter == null) {
+      return null;
+    }
+    const info = adapter.info ?? {};
+    const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+    return info.isFallbackAdapter || adapter.isFallbackAdapter || SOFTWARE.test(name) ? (name || 'a fallback adapter') : null;
+  }
+  const gl = document.createElement('canvas').getContext('webgl2');
+  const debug = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = debug == null ? '' : gl.getParameter(debug.UNMASKED_RENDERER_WEBGL);
+  gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  return SOFTWARE.test(renderer) ? renderer : null;
+}
+
+/**
+ * The backends to try, in order, when the page names none: a hardware GPU
+ * first (webgpu, then webgl), else wasm, with the software GPUs after it; and
+ * why, for the page to say.
+ */
+async function preferredBackends() {
+  const software = {};
+  for (const gpu of ['webgpu', 'webgl']) {
+    software[gpu] = await softwareRenderer(gpu);
+  }
+  const hardware = ['webgpu', 'webgl'].filter(gpu => software[gpu] == null);
+  const slow = ['webgpu', 'webgl'].filter(gpu => software[gpu] != null);
+  const why = slow.length === 0 ? '' :
+      ` (${slow.join(' and ')} here ${slow.length > 1 ? 'run' : 'runs'} in software, ${software[slow[0]]}, slower than wasm)`;
+  return {order: [...hardware, 'wasm', ...slow, 'cpu'], why};
+}
+
+/**
+ * Picks the backend named by ?backend= (default: a hardware GPU, else wasm:
+ * preferredBackends), says so on the page, and falls back visibly, in the
+ * default's order, when the one asked for is unknown or does not start.
+ * Choosing another reloads the page with it.
  */
 export async function chooseBackend(container) {
   const asked = new URLSearchParams(location.search).get('backend');
-  const wanted = asked != null ? [asked, ...BACKENDS.filter(b => b !== asked)] : BACKENDS;
+  const preferred = BACKENDS.includes(asked) ? {order: BACKENDS, why: ''} : await preferredBackends();
+  const wanted = asked != null ? [asked, ...preferred.order.filter(b => b !== asked)] : preferred.order;
   const failed = [];
   let chosen = null;
   tf.wasm?.setWasmPaths(WASM_FILES);
@@ -49,7 +92,7 @@ export async function chooseBackend(container) {
   const note = document.createElement('span');
   note.className = failed.length > 0 && asked != null ? 'warning' : 'note';
   note.textContent = failed.length > 0 && asked != null ?
-      ` ${asked} is not available in this browser: running on ${chosen}.` : ` running on ${chosen}.`;
+      ` ${asked} is not available in this browser: running on ${chosen}.` : ` running on ${chosen}${preferred.why}.`;
   container.replaceChildren('Backend: ', select, note);
   return chosen;
 }

@@ -219,7 +219,7 @@ test('text generation refuses a temperature it cannot use, names the characters 
 test.each(EXAMPLES)('the %s page fits a phone\'s width', async example => {
   const page = await newPage(browser, {viewport: {width: 390, height: 844}});
   try {
-    await page.goto(`${url}/examples/${example}/index.html?backend=cpu`);
+    await page.goto(`${url}/examples/${example}/index.html?backend=wasm`);
     await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   } finally {
@@ -241,12 +241,24 @@ test('the benchmark page shows every committed plot and table', async () => {
   }
 });
 
-test('a backend the browser lacks falls back visibly to the first that starts', async () => {
+test('a backend the browser lacks falls back visibly, passing over software GPUs', async () => {
   const {page, errors} = await openPage(browser, `${url}/examples/sentiment/index.html?backend=metal`);
   try {
     const outputs = await outputsOf(page);
-    expect(outputs.backend).toBe('webgpu');
-    expect(await page.textContent('#backend')).toContain('metal is not available in this browser: running on webgpu.');
+    expect(outputs.backend).toBe('wasm');
+    expect(await page.textContent('#backend')).toContain('metal is not available in this browser: running on wasm.');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
+test('with no backend asked for, a page passes over software GPUs (SwiftShader here) for wasm and says why', async () => {
+  const {page, errors} = await openPage(browser, `${url}/examples/text/index.html`);
+  try {
+    await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
+    expect(await page.textContent('#backend')).toMatch(
+        /running on wasm \(webgpu and webgl here run in software, .*SwiftShader.*, slower than wasm\)\.$/i);
     expect(errors).toEqual([]);
   } finally {
     await page.close();
