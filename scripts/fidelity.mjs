@@ -7,6 +7,7 @@
 // crops come from different photos).
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
+//                             [--learning-rate F] [--distill-inputs N]  (distill on N other crops of the calibration pictures)
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -32,6 +33,8 @@ const {values: args} = parseArgs({options: {
   backend: {type: 'string', default: 'wasm'},
   epochs: {type: 'string', default: '0'},
   damping: {type: 'string', default: '0.01'},
+  'learning-rate': {type: 'string', default: '1e-3'},
+  'distill-inputs': {type: 'string', default: '0'},
 }});
 const BLOCK_SIZE = 8;
 
@@ -216,12 +219,21 @@ for (const name of names) {
     magnitude.dispose();
     if (Number(args.epochs) > 0) {
       start = performance.now();
+      // More crops of the calibration pictures than calibration used: unlabelled inputs are cheap, and a few
+      // hundred overfit.
+      const distillInputs = Number(args['distill-inputs']) > 0 ?
+          inputsFor(spec, Number(args['distill-inputs']), 'calibration', 3) : calibration;
       const {model: distilled, report: d} = await converter.distill(original, calibrated, {
-        inputs: calibration, epochs: Number(args.epochs), batchSize: 16, seed: 0,
-        onEpoch: (e, n, logs) => console.log(`  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}`)
+        inputs: distillInputs, epochs: Number(args.epochs), batchSize: 16, seed: 0, learningRate: Number(args['learning-rate']),
+        onEpoch: (e, n, logs) => console.log(`  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
       });
       row.distillSeconds = (performance.now() - start) / 1000;
+      row.distillInputs = distillInputs.shape[0];
+      if (distillInputs !== calibration) {
+        distillInputs.dispose();
+      }
       row.distillEpochs = d.epochs;
+      row.distillLoss = [d.lossBefore, d.lossAfter];
       row.distilled = measure(distilled);
       distilled.dispose();
     } else {
