@@ -1,4 +1,6 @@
 import '@tfjs-blocksparse/backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tfjs-blocksparse/backend-wasm';
 
 import * as tf from '@tensorflow/tfjs';
 import {distill, sparsifyModel} from '@tfjs-blocksparse/converter';
@@ -92,6 +94,32 @@ describe('distill', () => {
     const [first, again, other] = [await trained(5), await trained(5), await trained(6)];
     expect(Array.from(again)).toEqual(Array.from(first));
     expect(Array.from(other)).not.toEqual(Array.from(first));
+  });
+
+  test('a MobileNet-style model (dense first conv, depthwise conv, sparse pointwise conv) distills on wasm', async () => {
+    // Its backward pass needs the dense conv gradients that tfjs-backend-wasm lacks; backend-wasm registers them.
+    const init = (seed: number) => tf.initializers.glorotNormal({seed});
+    const teacher = tf.sequential({layers: [
+      tf.layers.conv2d({inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(71)}),
+      tf.layers.depthwiseConv2d({kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: init(72)}),
+      tf.layers.conv2d({filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: init(73)}),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: init(74)})
+    ]});
+    await tf.setBackend('wasm');
+    try {
+      const {model: student, report: conversion} = await sparsifyModel(teacher, {density: 0.5, blockSize: 8, exclude: /dense/});
+      expect(conversion.totals.converted).toBe(1);
+      const firstConv = student.layers[0].getWeights()[0].dataSync().slice();
+      const depthwise = student.layers[1].getWeights()[0].dataSync().slice();
+      const {report} = await distill(teacher, student, {inputs: seeded([48, 12, 12, 3], 75), epochs: 3, batchSize: 8, learningRate: 0.01});
+      expect(tf.getBackend()).toBe('wasm');
+      expect(report.lossAfter).toBeLessThan(report.lossBefore);
+      expect(student.layers[0].getWeights()[0].dataSync()).not.toEqual(firstConv);
+      expect(student.layers[1].getWeights()[0].dataSync()).not.toEqual(depthwise);
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   test('bad inputs and a graph with nothing to train are refused clearly', async () => {
