@@ -227,14 +227,22 @@ test.each(EXAMPLES)('the %s page fits a phone\'s width', async example => {
   }
 });
 
-test('the benchmark page shows every committed plot and table', async () => {
-  const {page, errors} = await openPage(browser, `${url}/examples/benchmarks.html`);
+test('the benchmark page shows every committed plot and table, as HTML, on a phone\'s width', async () => {
+  const page = await newPage(browser, {viewport: {width: 390, height: 844}});
+  const errors: string[] = [];
+  page.on('pageerror', e => errors.push(e.message));
   try {
+    await page.goto(`${url}/examples/benchmarks.html`);
     await page.waitForSelector('body[data-loaded="true"]');
     await page.waitForFunction(() => Array.from(document.images).every(i => i.complete));
     expect(await page.textContent('#status')).toBe('6 op benchmarks and 13 tables.');
     expect(await page.$$eval('#ops img', images => images.map(i => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)))
         .toEqual([true, true, true, true, true, true]);
+    // Tables as tables (the markdown was shown raw in a <pre> before), each with its header row.
+    expect(await page.$$eval('section.bench-table', sections => sections.map(s => s.querySelectorAll('table thead th').length > 0)))
+        .toEqual(new Array(13).fill(true));
+    expect(await page.$$eval('pre', pres => pres.length)).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
   } finally {
     await page.close();

@@ -44,12 +44,31 @@ function formatProfile({model, batch, profile: {dense, sparse}}) {
   ].join('\n');
 }
 
-/** Speedup against 1/density on log-log axes, one line per (op, mode, block size), with the ideal y = 1/d. */
+/** Splits a title into lines of at most `limit` characters, at spaces. */
+function wrapTitle(title, limit) {
+  const lines = [''];
+  for (const word of title.split(' ')) {
+    if (lines.at(-1).length > 0 && lines.at(-1).length + 1 + word.length > limit) {
+      lines.push('');
+    }
+    lines[lines.length - 1] += (lines.at(-1).length > 0 ? ' ' : '') + word;
+  }
+  return lines;
+}
+
+/**
+ * Speedup against 1/density on log-log axes, one line per (op, mode, block size), with the ideal y = 1/d. The
+ * title wraps, the speedup axis is labelled up to the largest speedup, and the legend (ideal first) keeps to
+ * the right margin; a viewBox lets the picture shrink to a phone's width.
+ */
 export function speedupPlot(rows, title) {
-  const width = 720, height = 420, left = 60, right = 220, top = 40, bottom = 50;
+  const titleLines = wrapTitle(title, 95);
+  const width = 640, left = 64, right = 160, top = 30 + 16 * titleLines.length, bottom = 50;
+  const height = 400 + top;
   const maxSpeed = Math.max(16, ...rows.map(r => r.speedup));
   const x = inv => left + (Math.log2(inv) / 4) * (width - left - right);
-  const y = s => top + (1 - Math.log2(Math.max(s, 0.125)) / Math.log2(maxSpeed) * 0.875 - 0.125) * (height - top - bottom);
+  const minSpeed = 0.25;
+  const y = s => top + (1 - Math.log2(Math.max(s, minSpeed) / minSpeed) / Math.log2(maxSpeed / minSpeed)) * (height - top - bottom);
   const groups = new Map();
   for (const r of rows) {
     const key = `${r.op} ${r.mode} bs${r.blockSize}`;
@@ -57,22 +76,30 @@ export function speedupPlot(rows, title) {
     groups.get(key).push(r);
   }
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+  const legend = i => top + 14 * i;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="14">${title}</text>`,
+    ...titleLines.map((line, i) => `<text x="10" y="${20 + 16 * i}" font-size="13">${line}</text>`),
     `<polyline fill="none" stroke="#000" stroke-dasharray="4 3" points="${[1, 2, 4, 8, 16].map(i => `${x(i)},${y(i)}`).join(' ')}"/>`,
-    `<text x="${x(16) + 4}" y="${y(16)}">ideal 1/density</text>`];
+    `<line x1="${width - right + 10}" x2="${width - right + 34}" y1="${legend(0) - 4}" y2="${legend(0) - 4}" stroke="#000" stroke-dasharray="4 3"/>`,
+    `<text x="${width - right + 40}" y="${legend(0)}">ideal: 1/density</text>`];
   for (const i of [1, 2, 4, 8, 16]) {
-    parts.push(`<text x="${x(i) - 8}" y="${height - bottom + 18}">1/${i}</text>`);
+    parts.push(`<text x="${x(i)}" y="${height - bottom + 18}" text-anchor="middle">1/${i}</text>`);
   }
-  for (const s of [0.25, 0.5, 1, 2, 4, 8, 16]) {
-    if (s <= maxSpeed) parts.push(`<text x="10" y="${y(s) + 4}">${s}x</text><line x1="${left}" x2="${width - right}" y1="${y(s)}" y2="${y(s)}" stroke="#eee"/>`);
+  // Every power of 2 while they fit; every power of 4 above 64x.
+  const ticks = [];
+  for (let s = minSpeed; s <= maxSpeed; s *= maxSpeed > 64 ? 4 : 2) {
+    ticks.push(s);
   }
-  parts.push(`<text x="${left + 120}" y="${height - 10}">density (log scale)</text>`);
+  for (const s of ticks) {
+    parts.push(`<text x="${left - 6}" y="${y(s) + 4}" text-anchor="end">${s}x</text><line x1="${left}" x2="${width - right}" y1="${y(s)}" y2="${y(s)}" stroke="#eee"/>`);
+  }
+  parts.push(`<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">density (log scale)</text>`,
+             `<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + height - bottom) / 2})">speedup over dense (log scale)</text>`);
   [...groups.entries()].forEach(([key, rs], i) => {
     const color = colors[i % colors.length];
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${rs.map(r => `${x(1 / r.density)},${y(r.speedup)}`).join(' ')}"/>`);
-    parts.push(`<text x="${width - right + 10}" y="${top + 14 * i}" fill="${color}">${key}</text>`);
+    parts.push(`<text x="${width - right + 10}" y="${legend(i + 1)}" fill="${color}">${key}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
