@@ -1,7 +1,7 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, show, startPage, startTimingRun, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, progressLine, show, startPage, startTimingRun, stoppable, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {nearestTrainingDigit} from './judge.mjs';
@@ -76,23 +76,29 @@ async function main(status) {
   let nearest = null;
 
   const random = core.seededRandom(Date.now() % 1e9);
-  document.getElementById('sample').addEventListener('click', async event => {
-    event.target.disabled = true;
+  stoppable(document.getElementById('sample'), async signal => {
     const variant = document.getElementById('model').value;
     const canvas = document.getElementById('samples');
     const start = performance.now();
-    const images = await models[variant].sample(16, random, partial => drawDigits(canvas, partial, 16, 8));
+    const onPixel = (done, total) => show('sample-output', `drawing: ${progressLine(done, total, 'pixels', start)}…`);
+    const images = await models[variant].sample(16, random, async partial => {
+      drawDigits(canvas, partial, 16, 8);
+      await tf.nextFrame();  // on wasm and cpu nothing else would let the page draw (or take the stop click)
+    }, {onPixel, signal});
     const seconds = (performance.now() - start) / 1000;
+    if (signal.aborted) {
+      drawDigits(canvas, images, 16, 8);
+      show('sample-output', `stopped after ${seconds.toFixed(1)} s on ${tf.getBackend()}`);
+      return;
+    }
     nearest ??= nearestTrainingDigit(train);
     const digitLike = nearest(images, 16).filter(d => d <= samples.digitLikeDistance).length;
     show('sample-output', `16 samples from the ${variant} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
         `${digitLike} of 16 digit-like (within ${samples.digitLikeDistance} pixels of a training digit)`);
-    event.target.disabled = false;
   });
 
   let nextDigit = 0;
-  document.getElementById('complete').addEventListener('click', async event => {
-    event.target.disabled = true;
+  stoppable(document.getElementById('complete'), async signal => {
     const variant = document.getElementById('model').value;
     const canvas = document.getElementById('completions');
     const count = 8;
@@ -102,15 +108,17 @@ async function main(status) {
     }
     const given = originals.map((v, i) => i % PIXELS < PIXELS / 2 ? v : 0);
     const start = performance.now();
-    await models[variant].sample(count, random, images => {
+    const onPixel = (done, total) => show('complete-output', `completing: ${progressLine(done, total, 'pixels', start)}…`);
+    await models[variant].sample(count, random, async images => {
       const both = new Float32Array(2 * count * PIXELS);
       both.set(originals);
       both.set(images, count * PIXELS);
       drawDigits(canvas, both, 2 * count, count);
-    }, {given, fromRow: SIZE / 2});
-    show('complete-output', `the bottom halves of ${count} test digits drawn by the ${variant} model in ` +
-        `${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}`);
-    event.target.disabled = false;
+      await tf.nextFrame();
+    }, {given, fromRow: SIZE / 2, onPixel, signal});
+    const seconds = ((performance.now() - start) / 1000).toFixed(1);
+    show('complete-output', signal.aborted ? `stopped after ${seconds} s on ${tf.getBackend()}` :
+        `the bottom halves of ${count} test digits drawn by the ${variant} model in ${seconds} s on ${tf.getBackend()}`);
   });
 
   const optimizer = tf.train.adam(1e-3);

@@ -110,8 +110,8 @@ export class PixelCNN {
     if (filter.rank === 5) {
       return core.blockSparseConv2d(h, filter, layout, 1, 'same');
     }
-    // tfjs-backend-wasm has no conv2d filter gradient: the dense model trains
-    // its filter through the block-sparse kernel with every block kept.
+    // The dense model trains its filter through the block-sparse kernel with every block kept (written when
+    // tfjs-backend-wasm had no conv2d filter gradient; kept so that the committed weights retrain bit for bit).
     return training ? core.blockSparseConv2d(h, core.sparsify(filter, layout), layout, 1, 'same') : tf.conv2d(h, filter, 1, 'same');
   }
 
@@ -121,22 +121,29 @@ export class PixelCNN {
   }
 
   /**
-   * Draws `count` images pixel by pixel; onRow(images, row) after each row.
-   * With `given` (count images) and `fromRow`, rows above fromRow are kept
-   * as given and the rest is sampled: the model completes them.
+   * Draws `count` images pixel by pixel; awaits onRow(images, row) after each
+   * row (a page yields a frame there), calls onPixel(done, total) after each pixel. With `given` (count images) and
+   * `fromRow`, rows above fromRow are kept as given and the rest is sampled:
+   * the model completes them. An aborted `signal` stops it between pixels
+   * (the pixels not drawn stay 0).
    */
-  async sample(count, random, onRow, {given = null, fromRow = 0} = {}) {
+  async sample(count, random, onRow, {given = null, fromRow = 0, onPixel, signal} = {}) {
     const images = given == null ? new Float32Array(count * SIZE * SIZE) : Float32Array.from(given);
+    const total = (SIZE - fromRow) * SIZE;
     for (let r = fromRow; r < SIZE; r++) {
       for (let c = 0; c < SIZE; c++) {
+        if (signal?.aborted) {
+          return images;
+        }
         const probs = tf.tidy(() => tf.sigmoid(tf.slice(this.logits(tf.tensor4d(images, [count, SIZE, SIZE, 1])), [0, r, c, 0], [count, 1, 1, 1])));
         const p = await probs.data();
         probs.dispose();
         p.forEach((pk, k) => {
           images[k * SIZE * SIZE + r * SIZE + c] = random() < pk ? 1 : 0;
         });
+        onPixel?.((r - fromRow) * SIZE + c + 1, total);
       }
-      onRow?.(images, r);
+      await onRow?.(images, r);
     }
     return images;
   }

@@ -420,6 +420,36 @@ export async function withProgress(button, bar, fn) {
 }
 
 /**
+ * Makes `button` start run(signal) and, while it runs, stop it: the button
+ * reads "Stop" and a click aborts the signal, which run checks between steps.
+ */
+export function stoppable(button, run) {
+  const label = button.textContent;
+  let controller = null;
+  button.addEventListener('click', async () => {
+    if (controller != null) {
+      controller.abort();
+      return;
+    }
+    controller = new AbortController();
+    button.textContent = 'Stop';
+    try {
+      await run(controller.signal);
+    } finally {
+      controller = null;
+      button.textContent = label;
+    }
+  });
+}
+
+/** "done of total …, about N s left" from the time since start, for long actions. */
+export function progressLine(done, total, unit, start) {
+  const elapsed = (performance.now() - start) / 1000;
+  const left = done === 0 ? '' : `, about ${Math.ceil(elapsed / done * (total - done))} s left`;
+  return `${done} of ${total} ${unit}${left}`;
+}
+
+/**
  * The end-to-end test's hook: outputs() gives every model's outputs (apply
  * maps a model and an input tensor to its output) for a fixed input on the
  * page's backend, to compare with the same page on cpu (a fresh page, not a

@@ -104,6 +104,22 @@ describe.each(EXAMPLES)('examples/%s page', example => {
         await page.click('#sample');
         await page.waitForFunction(() => /^16 samples from the sparse model/.test(document.getElementById('sample-output')?.textContent ?? ''));
         expect(await page.textContent('#sample-output')).toMatch(/; [0-9]+ of 16 digit-like \(within [0-9]+ pixels of a training digit\)$/);
+        // A long drawing shows its progress with an estimate, and the same button stops it.
+        // The stop is clicked from inside the page at the first progress line: the page takes input only between
+        // rows on wasm, where Playwright's click (several round trips) could arrive after the last row.
+        await page.click('#sample');
+        const stopped = await page.waitForFunction(() => {
+          const button = document.getElementById('sample') as HTMLButtonElement;
+          if (!/^drawing: [0-9]+ of 196 pixels, about [0-9]+ s left…$/.test(document.getElementById('sample-output')?.textContent ?? '')) {
+            return null;
+          }
+          const label = button.textContent;
+          button.click();
+          return label;
+        });
+        expect(await stopped.jsonValue()).toBe('Stop');
+        await page.waitForFunction(() => /^stopped after [0-9.]+ s on wasm$/.test(document.getElementById('sample-output')?.textContent ?? ''));
+        expect(await page.textContent('#sample')).toBe('Draw 16 samples');
       }
     });
     expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
