@@ -1,6 +1,8 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
 
+import {makeZeros} from './wasm_util';
+
 /**
  * What the dense conv gradients below share: the geometry of the forward conv,
  * NHWC only, and float32 views of tensors in the wasm backend's memory.
@@ -29,10 +31,8 @@ export function values(backend: BackendWasm, t: TensorInfo): Float32Array {
 
 /** A float32 output set to zeros, and its view, for the gradients that accumulate. */
 export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float32Array] {
-  const out = backend.makeOutput(shape, 'float32');
-  const view = values(backend, out);
-  view.fill(0);
-  return [out, view];
+  const out = makeZeros(backend, shape);
+  return [out, values(backend, out)];
 }
 
 /**

@@ -3,7 +3,7 @@ import {engine} from '@tensorflow/tfjs-core';
 
 import {compiledModule, compileModules, simdSupported, variantFor, WasmKernels} from './kernel_modules';
 import {controlBytes, ThreadPool} from './thread_pool';
-import {heap} from './wasm_util';
+import {allocate} from './wasm_util';
 
 /**
  * Compiles the kernels' modules off the main thread (browsers refuse to
@@ -87,7 +87,7 @@ function startPool(backend: BackendWasm): ThreadPool|null {
   if (!shared || helpers <= 0 || typeof Worker === 'undefined') {
     return null;
   }
-  const control = heap(backend)._malloc(controlBytes(helpers)) >>> 0;
+  const control = allocate(backend, controlBytes(helpers));
   return new ThreadPool(compiledModule(variantFor(true)), memory, control, helpers, KERNEL_NAMES);
 }
 

@@ -23,14 +23,50 @@ export function offsetOf(backend: BackendWasm, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
+/**
+ * The error for an allocation the backend's heap could not make: emscripten's
+ * malloc then returns 0 (tfjs-backend-wasm grows its memory, so it does not
+ * abort), and writing there would corrupt the heap.
+ */
+function outOfMemory(bytes: number): Error {
+  return new Error(
+      `the wasm backend is out of memory: ${bytes} more bytes do not fit in tfjs-backend-wasm's heap (4 GiB at ` +
+      'most): use smaller batches, or dispose tensors that are no longer needed');
+}
+
+/** `bytes` from the backend's allocator, or a clear error where its heap is full. */
+export function allocate(backend: BackendWasm, bytes: number): number {
+  const offset = heap(backend)._malloc(Math.max(bytes, 4)) >>> 0;
+  if (offset === 0) {
+    throw outOfMemory(bytes);
+  }
+  return offset;
+}
+
+/** A tensor in the backend's memory (uninitialized, or holding values), or a clear error where its heap is full. */
+export function makeTensor(
+    backend: BackendWasm, shape: number[], dtype: 'float32'|'int32', values?: Float32Array|Int32Array): TensorInfo {
+  // Allocated empty and checked before the values go in: tfjs would copy them to offset 0.
+  const out = backend.makeOutput(shape, dtype);
+  const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+  if (bytes > 0 && offsetOf(backend, out) === 0) {
+    backend.disposeData(out.dataId);
+    throw outOfMemory(bytes);
+  }
+  if (values != null) {
+    backend.typedArrayFromHeap(out).set(values);
+  }
+  return out;
+}
+
 /** A float32 output in the backend's memory, left uninitialized (the kernels write every value). */
 export function makeOutput(backend: BackendWasm, shape: number[]): TensorInfo {
-  return backend.makeOutput(shape, 'float32');
+  return makeTensor(backend, shape, 'float32');
 }
 
 /** A float32 output set to zeros, for kernels that accumulate into it. */
 export function makeZeros(backend: BackendWasm, shape: number[]): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
+  const out = makeOutput(backend, shape);
   const size = shape.reduce((a, b) => a * b, 1);
   const offset = offsetOf(backend, out);
   heap(backend).HEAPU8.fill(0, offset, offset + 4 * size);
@@ -66,7 +102,7 @@ function asTableBackend(backend: BackendWasm): TableBackend {
   let tables = tableBackends.get(backend);
   if (tables == null) {
     tables = {
-      makeTensorInfo: (shape, dtype, values) => backend.makeOutput(shape, dtype, undefined, values),
+      makeTensorInfo: (shape, _dtype, values) => makeTensor(backend, shape, 'int32', values),
       disposeData: (dataId, force) => backend.disposeData(dataId, force),
     };
     tableBackends.set(backend, tables);
@@ -94,7 +130,7 @@ export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {row
  * allocator, freed afterwards even if `body` throws.
  */
 export function withScratch<T>(backend: BackendWasm, bytes: number, body: (offset: number) => T): T {
-  const offset = heap(backend)._malloc(Math.max(bytes, 4)) >>> 0;
+  const offset = allocate(backend, bytes);
   try {
     heap(backend).HEAPU8.fill(0, offset, offset + bytes);
     return body(offset);
