@@ -68,16 +68,18 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
   }
   const n = inputs.shape[0];
   const nHeld = Math.max(1, Math.round(n * heldOut));
-  const [train, held] = tf.split(inputs, [n - nHeld, nHeld]);
-  const trainTargets = predictInBatches(teacher, train, batchSize);
-  const heldTargets = predictInBatches(teacher, held, batchSize);
+  const nTrain = n - nHeld;
+  // The last nHeld rows are held out; batches are gathered from the inputs themselves (no copy of them is made).
+  const held: [number, number] = [nTrain, n];
+  const trainTargets = predictInBatches(teacher, inputs, batchSize, [0, nTrain]);
+  const heldTargets = predictInBatches(teacher, inputs, batchSize, held);
   const probabilities = areProbabilities(heldTargets);
   const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
   const {variables, forward, finish} = await trainable(student);
   const optimizer = tf.train.adam(learningRate);
   const random = seededRandom(seed);
   const evaluate = () => tf.tidy(() => {
-    const out = predictInBatches({predict: x => forward(x)}, held, batchSize);
+    const out = predictInBatches({predict: x => forward(x)}, inputs, batchSize, held);
     return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
   });
   try {
@@ -87,11 +89,11 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     let sinceBest = 0;
     while (epoch < epochs && sinceBest < patience) {
       let total = 0;
-      const order = shuffleInPlace(Int32Array.from({length: train.shape[0]}, (_, i) => i), random);
+      const order = shuffleInPlace(Int32Array.from({length: nTrain}, (_, i) => i), random);
       for (let i = 0; i < order.length; i += batchSize) {
         const loss = tf.tidy(() => {
           const index = tf.tensor1d(Array.from(order.subarray(i, i + batchSize)), 'int32');
-          const [x, target] = [tf.gather(train, index), tf.gather(trainTargets, index)];
+          const [x, target] = [tf.gather(inputs, index), tf.gather(trainTargets, index)];
           return optimizer.minimize(() => distillLoss(forward(x), target, probabilities), true, variables)!;
         });
         const value = loss.dataSync()[0];
@@ -118,11 +120,11 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
       report: {
         metric: classifier ? 'top-1 agreement' : 'relative error', before: start.agreement, after: best.agreement,
         lossBefore: start.loss, lossAfter: best.loss, epochs: epoch, stoppedEarly: epoch < epochs,
-        keptConverted: !(best.loss < start.loss), trainInputs: n - nHeld, heldOutInputs: nHeld
+        keptConverted: !(best.loss < start.loss), trainInputs: nTrain, heldOutInputs: nHeld
       }
     };
   } finally {
-    tf.dispose([train, held, trainTargets, heldTargets]);
+    tf.dispose([trainTargets, heldTargets]);
     optimizer.dispose();
   }
 }

@@ -18,18 +18,27 @@ export function fidelityOf(original: tf.LayersModel|tf.GraphModel, converted: tf
   return {metric: classifier ? 'top-1 agreement' : 'relative error', value};
 }
 
-export function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number): tf.Tensor {
-  return tf.tidy(() => {
-    const parts: tf.Tensor[] = [];
-    for (let i = 0; i < x.shape[0]; i += batchSize) {
-      const out = model.predict(tf.slice(x, i, Math.min(batchSize, x.shape[0] - i)));
-      if (!(out instanceof tf.Tensor)) {
-        throw new Error('models with several outputs are not supported');
-      }
-      parts.push(out);
+/**
+ * The model's outputs on rows [start, end) of x, a batch at a time; each batch's slice and intermediates are
+ * freed before the next (a model's inputs can be most of the memory there is).
+ */
+export function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number,
+                                 [start, end] = [0, x.shape[0]]): tf.Tensor {
+  const parts: tf.Tensor[] = [];
+  try {
+    for (let i = start; i < end; i += batchSize) {
+      parts.push(tf.tidy(() => {
+        const out = model.predict(tf.slice(x, i, Math.min(batchSize, end - i)));
+        if (!(out instanceof tf.Tensor)) {
+          throw new Error('models with several outputs are not supported');
+        }
+        return out;
+      }));
     }
     return tf.concat(parts);
-  });
+  } finally {
+    tf.dispose(parts);
+  }
 }
 
 /** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
