@@ -120,8 +120,11 @@ export function drawLayout(canvas, layout, caption) {
   }
 }
 
-/** The page's status line, under the backend picker: what is loading, ready, or what failed and what to do. */
-export function setStatus(text, kind = 'note') {
+/**
+ * The page's status line, under the backend picker: what is loading (with a
+ * moving progress bar while `busy`), ready, or what failed and what to do.
+ */
+export function setStatus(text, kind = 'note', busy = false) {
   let line = document.getElementById('status');
   if (line == null) {
     line = document.createElement('div');
@@ -130,7 +133,7 @@ export function setStatus(text, kind = 'note') {
     document.getElementById('backend').after(line);
   }
   line.className = kind;
-  line.textContent = text;
+  line.replaceChildren(...(busy ? [document.createElement('progress'), ' '] : []), text);
 }
 
 /**
@@ -143,7 +146,7 @@ export async function startPage(main) {
   buttons.forEach(b => b.disabled = true);
   const start = performance.now();
   try {
-    const result = await main(setStatus);
+    const result = await main(text => setStatus(text, 'note', true));
     buttons.forEach(b => b.disabled = false);
     setStatus(`ready (${((performance.now() - start) / 1000).toFixed(1)} s to load and compile on ${tf.getBackend()})`);
     return result;
