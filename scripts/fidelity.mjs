@@ -7,7 +7,8 @@
 // crops come from different photos).
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
-//                             [--learning-rate F] [--distill-inputs N]  (distill on N other crops of the calibration pictures)
+//                             [--learning-rate F] [--distill-inputs N] [--batch-size N]
+//   (--distill-inputs: distill on N other crops of the calibration pictures)
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -35,6 +36,7 @@ const {values: args} = parseArgs({options: {
   damping: {type: 'string', default: '0.01'},
   'learning-rate': {type: 'string', default: '1e-3'},
   'distill-inputs': {type: 'string', default: '0'},
+  'batch-size': {type: 'string', default: '16'},
 }});
 const BLOCK_SIZE = 8;
 
@@ -224,7 +226,7 @@ for (const name of names) {
       const distillInputs = Number(args['distill-inputs']) > 0 ?
           inputsFor(spec, Number(args['distill-inputs']), 'calibration', 3) : calibration;
       const {model: distilled, report: d} = await converter.distill(original, calibrated, {
-        inputs: distillInputs, epochs: Number(args.epochs), batchSize: 16, seed: 0, learningRate: Number(args['learning-rate']),
+        inputs: distillInputs, epochs: Number(args.epochs), batchSize: Number(args['batch-size']), seed: 0, learningRate: Number(args['learning-rate']),
         onEpoch: (e, n, logs) => console.log(`  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
       });
       row.distillSeconds = (performance.now() - start) / 1000;
@@ -251,7 +253,8 @@ const values = m => m == null ? '-' : Object.entries(m).map(([k, v]) => `${k} ${
 const table = [
   `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${process.version}; ` +
   `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${args.calibration} ` +
-  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}\`)`,
+  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}` +
+  (Number(args.epochs) > 0 ? ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` : '') + '\`)',
   '',
   '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
   '|---|---|---|---|---|---|---|---|',
