@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {BlockLayout, FUSED_ACTIVATIONS, FusedEpilogueOptions} from '@tfjs-blocksparse/core';
+import {BlockLayout, FUSED_ACTIVATIONS, FusedEpilogueOptions, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
 import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout} from './layer_layout';
 
@@ -45,6 +45,14 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
 
   protected get internals(): Internals {
     return this.template as unknown as Internals;
+  }
+
+  /** With the weights (the layer's last dispose), frees its layout's tables on every backend. */
+  override disposeWeights(): number {
+    if (this.layout != null) {
+      releaseLayoutTables(this.layout);
+    }
+    return super.disposeWeights();
   }
 
   /**

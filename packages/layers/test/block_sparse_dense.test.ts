@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {BlockLayout, densify} from '@tfjs-blocksparse/core';
+import {BlockLayout, densify, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
 import {BlockSparseDense, blockSparseDense} from '@tfjs-blocksparse/layers';
 
 import {roundTrip, values} from './round_trip';
@@ -80,4 +80,19 @@ describe('BlockSparseDense', () => {
     expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'magnitude'}))
         .toThrow(/layoutKind 'magnitude' needs an explicit layout \(magnitudeLayout of a trained weight, or sparsifyModel\)/);
   });
+});
+
+test('disposing the layer frees its layout\'s tables on the backends that built them', () => {
+  const layer = blockSparseDense({units: 16, density: 0.5, blockSize: 8, seed: 1});
+  const y = layer.apply(tf.ones([1, 16])) as tf.Tensor;
+  // A backend's tables of the layout, as the GPU and wasm kernels build them.
+  const freed: unknown[] = [];
+  const tables: TableBackend = {
+    makeTensorInfo: (shape, dtype) => ({dataId: {}, shape, dtype}),
+    disposeData: dataId => freed.push(dataId) > 0,
+  };
+  const table = layoutTable(tables, layer.layout!, 'coords');
+  layer.dispose();
+  expect(freed).toEqual([table.dataId]);
+  y.dispose();
 });
