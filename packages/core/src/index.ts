@@ -8,6 +8,7 @@ export {seededRandom, shuffleInPlace} from './layout/seeded_random';
 export * from './kernel_names';
 export {blockSparseMatMul, blockSparseMatMulGradW, BlockSparseMatMulOptions} from './ops/block_sparse_mat_mul';
 export {blockSparseConv2d, conv2DInfo} from './ops/block_sparse_conv2d';
+export {convTaps} from './ops/conv_taps';
 export {FusedEpilogueOptions} from './ops/fused_activation';
 export {BlockSparseMatMulOp} from './block_sparse_mat_mul_op';
 export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';

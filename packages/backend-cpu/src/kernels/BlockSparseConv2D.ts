@@ -1,8 +1,7 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTaps} from './conv_taps';
 import {activationOf, finishBlock, float32Values} from './cpu_util';
 
 /**

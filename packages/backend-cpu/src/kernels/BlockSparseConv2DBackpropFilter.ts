@@ -1,8 +1,7 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTaps} from './conv_taps';
 import {float32Values} from './cpu_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and its taps. */

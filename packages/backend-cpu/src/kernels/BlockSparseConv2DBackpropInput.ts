@@ -1,8 +1,7 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {convTaps} from './conv_taps';
 import {float32Values} from './cpu_util';
 
 /** dx: each output pixel's dy scatters back through the kept blocks' taps. */

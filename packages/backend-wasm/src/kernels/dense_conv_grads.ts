@@ -1,5 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
+import {convTaps} from '@tfjs-blocksparse/core';
 
 import {makeZeros} from './wasm_util';
 
@@ -36,29 +37,18 @@ export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float
 }
 
 /**
- * Calls visit(inOffset, outOffset, tap) for every output pixel of every image
- * and every filter tap that falls inside the input: offsets count pixels
- * (multiply by the channels), tap = fh·filterWidth + fw.
+ * Calls visit(inPixel, outPixel, tap) for every output pixel of every image
+ * and every filter tap that falls inside the input: pixels count over the
+ * whole batch (multiply by the channels), tap = fh·filterWidth + fw.
  */
 export function forEachTap(info: backend_util.Conv2DInfo,
                            visit: (inPixel: number, outPixel: number, tap: number) => void): void {
-  const {batchSize, inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth} = info;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let fh = 0; fh < filterHeight; fh++) {
-        const ih = oh * info.strideHeight - info.padInfo.top + fh * info.dilationHeight;
-        if (ih < 0 || ih >= inHeight) {
-          continue;
-        }
-        for (let ow = 0; ow < outWidth; ow++) {
-          const outPixel = (b * outHeight + oh) * outWidth + ow;
-          for (let fw = 0; fw < filterWidth; fw++) {
-            const iw = ow * info.strideWidth - info.padInfo.left + fw * info.dilationWidth;
-            if (iw >= 0 && iw < inWidth) {
-              visit((b * inHeight + ih) * inWidth + iw, outPixel, fh * filterWidth + fw);
-            }
-          }
-        }
+  const {start, tap, pixel} = convTaps(info);
+  const inPixels = info.inHeight * info.inWidth, outPixels = info.outHeight * info.outWidth;
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let p = 0; p < outPixels; p++) {
+      for (let k = start[p]; k < start[p + 1]; k++) {
+        visit(b * inPixels + pixel[k], b * outPixels + p, tap[k]);
       }
     }
   }

@@ -1,9 +1,11 @@
 import type {backend_util} from '@tensorflow/tfjs-core';
 
 /**
- * For each output pixel (oh, ow), the filter taps that land inside the
- * input, as flat lists of [tap index fh*kw+fw, input pixel ih*W+iw]. Built
- * once per call so the inner loops carry no bounds tests.
+ * For each output pixel (oh, ow) of one image, the filter taps that land
+ * inside the input, as flat lists of [tap index fh*kw+fw, input pixel
+ * ih*W+iw]: output pixel p's taps are entries start[p] .. start[p + 1]. Built
+ * once per call so the kernels' inner loops carry no bounds tests (cpu and
+ * wasm kernels that loop in JavaScript).
  */
 export function convTaps(info: backend_util.Conv2DInfo): {start: Int32Array, tap: Int32Array, pixel: Int32Array} {
   const {outHeight, outWidth, inHeight, inWidth, filterHeight, filterWidth} = info;
