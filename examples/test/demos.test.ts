@@ -205,7 +205,8 @@ async function fineTune(page: Page, done: RegExp): Promise<number> {
   return page.evaluate(() => (window as unknown as {framesDrawn: number}).framesDrawn);
 }
 
-test('text generation refuses a temperature it cannot use, names the characters it leaves out, wraps, and fine-tunes live', async () => {
+test('text generation refuses a temperature it cannot use, names the characters it leaves out, wraps, scores your own ' +
+     'text, and fine-tunes live', async () => {
   const page = await newPage(browser, {viewport: {width: 390, height: 844}});
   const errors: string[] = [];
   page.on('pageerror', e => errors.push(e.message));
@@ -226,6 +227,25 @@ test('text generation refuses a temperature it cannot use, names the characters 
     expect(await page.textContent('#generate-note')).toBe('Left out of the prompt, not among the model\'s 48 symbols: ¡ é ö 😀 你 好');
     expect(await page.textContent('#generated')).toMatch(/^hllo; wrld! +a{200}/);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Your own text: too short, then a file of English prose, scored by both models.
+    await page.fill('#own-text', 'call me ishmael.');
+    await page.click('#own-score');
+    expect(await page.textContent('#own-output')).toBe('The text has 16 usable characters; at least 65 are needed.');
+    const prose = 'It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in ' +
+                  'want of a wife. However little known the feelings or views of such a man may be on his first entering ' +
+                  'a neighbourhood, this truth is so well fixed in the minds of the surrounding families.';
+    await page.setInputFiles('#own-file', {name: 'austen.txt', mimeType: 'text/plain', buffer: Buffer.from(prose)});
+    await page.waitForFunction(() => (document.getElementById('own-text') as HTMLTextAreaElement).value.startsWith('It is a truth'));
+    await page.click('#own-score');
+    await page.waitForFunction(() => /^sparse mLSTM/.test(document.getElementById('own-output')?.textContent ?? ''));
+    const scores = /^sparse mLSTM: ([0-9.]+) bits\/char, dense LSTM: ([0-9.]+) bits\/char, over 4 sequences \(256 characters\)/
+                       .exec((await page.textContent('#own-output'))!);
+    expect(scores).not.toBeNull();
+    // English prose the models never saw: worse than uniform over 48 symbols (5.6 bits) would mean a broken model.
+    for (const bits of scores!.slice(1).map(Number)) {
+      expect(bits).toBeGreaterThan(1);
+      expect(bits).toBeLessThan(4);
+    }
     expect(await fineTune(page, /held-out sequences now [0-9.]+ bits\/char$/)).toBeGreaterThanOrEqual(20);
     expect(await page.textContent('#loss')).toMatch(/loss \(bits\/char\)/);
     expect(errors).toEqual([]);

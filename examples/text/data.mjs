@@ -47,6 +47,11 @@ export function sequences(codes, starts) {
   return {x, y, count: starts.length};
 }
 
+/** Starts of the whole, non-overlapping sequences of a text, at most `count` of them (a text to score). */
+export function chunkStarts(codes, count) {
+  return Array.from({length: Math.min(count, Math.floor((codes.length - 1) / SEQUENCE))}, (_, i) => i * SEQUENCE);
+}
+
 /** `count` random sequence starts in a text (a training batch), drawn from `random`. */
 export function randomStarts(codes, count, random) {
   return Array.from({length: count}, () => Math.floor(random() * (codes.length - SEQUENCE - 1)));

@@ -3,7 +3,7 @@ import core from '@tfjs-blocksparse/core';
 
 import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, loadLayersModels, lossChart, mountSweep, show, startPage, startTimingRun, timeAgainstDense, timeMatMulLayer, timingRow, withProgress} from '../shared/page.mjs';
 
-import {ALPHABET, decode, encode, evenStarts, loadText, normalize, randomStarts, sequences, unknownCharacters} from './data.mjs';
+import {ALPHABET, chunkStarts, decode, encode, evenStarts, loadText, normalize, randomStarts, SEQUENCE, sequences, unknownCharacters} from './data.mjs';
 import {bitsPerCharacter, generate, oneHotSequences, sampler, trainStep, VARIANTS} from './model.mjs';
 
 const PAGE_SEQUENCES = 100;
@@ -61,6 +61,36 @@ async function main(status) {
       count++;
     }
     out.textContent += `\n\n(${count} characters in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()})`;
+    event.target.disabled = false;
+  });
+
+  const ownText = document.getElementById('own-text');
+  const readFile = async file => {
+    ownText.value = await file.text();
+  };
+  document.getElementById('own-file').addEventListener('change', event => event.target.files[0] && readFile(event.target.files[0]));
+  ownText.addEventListener('dragover', event => event.preventDefault());
+  ownText.addEventListener('drop', event => {
+    event.preventDefault();
+    if (event.dataTransfer.files[0] != null) {
+      readFile(event.dataTransfer.files[0]);
+    }
+  });
+  document.getElementById('own-score').addEventListener('click', async event => {
+    const codes = encode(normalize(ownText.value));
+    const unknown = unknownCharacters(ownText.value);
+    const leftOut = unknown.length === 0 ? '' : `\n(left out, not among the model's symbols: ${unknown.join(' ')})`;
+    if (codes.length < SEQUENCE + 1) {
+      show('own-output', `The text has ${codes.length} usable characters; at least ${SEQUENCE + 1} are needed.${leftOut}`);
+      return;
+    }
+    event.target.disabled = true;
+    show('own-output', 'scoring…');
+    const own = sequences(codes, chunkStarts(codes, PAGE_SEQUENCES * 2));
+    const [sparse, dense] = [await bitsPerCharacter(models.sparse, own), await bitsPerCharacter(models.dense, own)];
+    show('own-output', `sparse mLSTM: ${sparse.toFixed(3)} bits/char, dense LSTM: ${dense.toFixed(3)} bits/char, over ` +
+        `${own.count} sequences (${(own.count * SEQUENCE).toLocaleString()} characters); on held-out Moby-Dick: ` +
+        `${results.variants.sparse.heldOutBitsPerCharacter.toFixed(3)} and ${results.variants.dense.heldOutBitsPerCharacter.toFixed(3)}.${leftOut}`);
     event.target.disabled = false;
   });
 
