@@ -29,6 +29,44 @@ function drawDigits(canvas, images, count, columns) {
   }
 }
 
+/**
+ * A 14 x 14 drawing pad on a canvas: the pointer inks the cell under it and its right and lower neighbours (a
+ * stroke about as thick as an MNIST digit's at this size); `use(pixels)` wires the buttons that read it.
+ */
+function mountDrawingPad(canvas, use) {
+  const pixels = new Float32Array(PIXELS);
+  const cell = canvas.width / SIZE;
+  const draw = () => {
+    const g = canvas.getContext('2d');
+    for (let p = 0; p < PIXELS; p++) {
+      g.fillStyle = pixels[p] ? '#111' : (Math.floor(p / SIZE) < SIZE / 2 ? '#fff' : '#f1f3f7');
+      g.fillRect((p % SIZE) * cell, Math.floor(p / SIZE) * cell, cell, cell);
+    }
+  };
+  const ink = event => {
+    const box = canvas.getBoundingClientRect();
+    const [col, row] = [Math.floor((event.clientX - box.left) / box.width * SIZE), Math.floor((event.clientY - box.top) / box.height * SIZE)];
+    for (const [r, c] of [[row, col], [row, col + 1], [row + 1, col]]) {
+      if (r >= 0 && r < SIZE && c >= 0 && c < SIZE) {
+        pixels[r * SIZE + c] = 1;
+      }
+    }
+    draw();
+  };
+  canvas.style.touchAction = 'none';
+  canvas.addEventListener('pointerdown', event => {
+    canvas.setPointerCapture(event.pointerId);
+    ink(event);
+  });
+  canvas.addEventListener('pointermove', event => event.buttons !== 0 && ink(event));
+  document.getElementById('pad-clear').addEventListener('click', () => {
+    pixels.fill(0);
+    draw();
+  });
+  draw();
+  use(pixels);
+}
+
 async function loadModel(variant) {
   return PixelCNN.fromArtifacts(
       await fetchPretrained(`pretrained/${variant}/weights.json`),
@@ -119,6 +157,32 @@ async function main(status) {
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     show('complete-output', signal.aborted ? `stopped after ${seconds} s on ${tf.getBackend()}` :
         `the bottom halves of ${count} test digits drawn by the ${variant} model in ${seconds} s on ${tf.getBackend()}`);
+  });
+
+  mountDrawingPad(document.getElementById('pad'), pad => {
+    stoppable(document.getElementById('pad-complete'), async signal => {
+      const canvas = document.getElementById('pad-completions');
+      const variants = Object.keys(VARIANTS);
+      const shown = new Float32Array((variants.length + 1) * PIXELS);
+      shown.set(pad);
+      const scores = variants.map(variant => tf.tidy(() =>
+          models[variant].bitsPerDimension(tf.tensor4d(pad, [1, SIZE, SIZE, 1])).dataSync()[0]));
+      for (const [i, variant] of variants.entries()) {
+        const start = performance.now();
+        const onPixel = (done, total) => show('pad-output', `the ${variant} model: ${progressLine(done, total, 'pixels', start)}…`);
+        const completed = await models[variant].sample(1, random, async image => {
+          shown.set(image, (i + 1) * PIXELS);
+          drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
+          await tf.nextFrame();
+        }, {given: pad, fromRow: SIZE / 2, onPixel, signal});
+        shown.set(completed, (i + 1) * PIXELS);
+      }
+      drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
+      show('pad-output', signal.aborted ? 'stopped' :
+          `yours, then completed by ${variants.join(' and ')}; your digit scores ` +
+          variants.map((v, i) => `${scores[i].toFixed(3)} bits/pixel for the ${v} model`).join(', ') +
+          ` (the test digits: ${variants.map(v => results.variants[v].testBitsPerPixel.toFixed(3)).join(' and ')})`);
+    });
   });
 
   const optimizer = tf.train.adam(1e-3);

@@ -120,6 +120,26 @@ describe.each(EXAMPLES)('examples/%s page', example => {
         expect(await stopped.jsonValue()).toBe('Stop');
         await page.waitForFunction(() => /^stopped after [0-9.]+ s on wasm$/.test(document.getElementById('sample-output')?.textContent ?? ''));
         expect(await page.textContent('#sample')).toBe('Draw 16 samples');
+        // Your own digit: a stroke down the pad; both models keep its top half, complete the rest and score it.
+        await page.locator('#pad').scrollIntoViewIfNeeded();
+        const pad = (await page.locator('#pad').boundingBox())!;
+        await page.mouse.move(pad.x + pad.width * 0.45, pad.y + pad.height * 0.1);
+        await page.mouse.down();
+        await page.mouse.move(pad.x + pad.width * 0.55, pad.y + pad.height * 0.9, {steps: 20});
+        await page.mouse.up();
+        await page.click('#pad-complete');
+        await page.waitForFunction(() => /^yours, then completed/.test(document.getElementById('pad-output')?.textContent ?? ''));
+        expect(await page.textContent('#pad-output')).toMatch(
+            /^yours, then completed by dense and sparse; your digit scores [0-9.]+ bits\/pixel for the dense model, [0-9.]+ bits\/pixel for the sparse model/);
+        const tops = await page.evaluate(() => {
+          const canvas = document.getElementById('pad-completions') as HTMLCanvasElement;
+          const g = canvas.getContext('2d')!;
+          const cell = canvas.width / 3;
+          return [0, 1, 2].map(k => Array.from(g.getImageData(k * cell, 0, cell * 14 / 15, canvas.height * 0.45).data));
+        });
+        expect(tops[0].filter((v, i) => i % 4 === 0 && v < 128).length).toBeGreaterThan(0);  // ink in the top half
+        expect(tops[1]).toEqual(tops[0]);
+        expect(tops[2]).toEqual(tops[0]);
       }
     });
     expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
