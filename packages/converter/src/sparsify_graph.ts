@@ -467,18 +467,26 @@ async function graphInputShapes(model: tf.GraphModel, nodes: NodeDef[]): Promise
   return new Map(candidates.map(n => [n.name, shapeOf.get(n.input![0])!]));
 }
 
-/** A Conv2D node's geometry as the ops take it (undefined for a matmul). */
+/** A conv node's strides and dilations (height, width) and padding, read off its NHWC attributes once. */
+function convAttrs(node: NodeDef):
+    {strides: [number, number], dilations: [number, number], pad: 'same'|'valid'|[[0, 0], [number, number], [number, number], [0, 0]]} {
+  const attr = node.attr ?? {};
+  const [strides, dilations] = [intList(attr.strides) ?? [1, 1, 1, 1], intList(attr.dilations) ?? [1, 1, 1, 1]];
+  const padding = decodeString(attr.padding?.s);
+  const pads = intList(attr.explicit_paddings) ?? [];
+  return {
+    strides: [strides[1], strides[2]], dilations: [dilations[1], dilations[2]],
+    pad: padding === 'EXPLICIT' ? [[0, 0], [pads[2], pads[3]], [pads[4], pads[5]], [0, 0]] : padding === 'SAME' ? 'same' : 'valid'
+  };
+}
+
+/** A Conv2D node's geometry as the ops take it (undefined for a matmul); explicit padding is even (convProblem). */
 function graphConvGeometry(node: NodeDef): TimedLayer['conv'] {
   if (!CONV_OPS.has(node.op)) {
     return undefined;
   }
-  const attr = node.attr ?? {};
-  const [strides, dilations] = [intList(attr.strides) ?? [1, 1, 1, 1], intList(attr.dilations) ?? [1, 1, 1, 1]];
-  const padding = decodeString(attr.padding?.s);
-  return {
-    strides: [strides[1], strides[2]], dilations: [dilations[1], dilations[2]],
-    pad: padding === 'EXPLICIT' ? (intList(attr.explicit_paddings) ?? [])[2] : padding === 'SAME' ? 'same' : 'valid'
-  };
+  const {strides, dilations, pad} = convAttrs(node);
+  return {strides, dilations, pad: Array.isArray(pad) ? pad[1][0] : pad};
 }
 
 /** The dense nodes whose epilogue fuseEpilogues fills, and the tfjs-converter op each becomes. */
@@ -499,12 +507,8 @@ function rowsOfNode(node: NodeDef, kernel: tf.Tensor): RowsOf {
   if (!CONV_OPS.has(node.op)) {
     return matMulRows(attr.transpose_a?.b === true || attr.adj_x?.b === true);
   }
-  const [strides, dilations] = [intList(attr.strides) ?? [1, 1, 1, 1], intList(attr.dilations) ?? [1, 1, 1, 1]];
-  const padding = decodeString(attr.padding?.s);
-  const pads = intList(attr.explicit_paddings) ?? [];
-  return convRows(kernel.shape as [number, number, number, number], [strides[1], strides[2]], [dilations[1], dilations[2]],
-                  padding === 'EXPLICIT' ? [[0, 0], [pads[2], pads[3]], [pads[4], pads[5]], [0, 0]] :
-                                           padding === 'SAME' ? 'same' : 'valid');
+  const {strides, dilations, pad} = convAttrs(node);
+  return convRows(kernel.shape as [number, number, number, number], strides, dilations, pad);
 }
 
 function matMulProblem(weight: tf.Tensor): string|undefined {
