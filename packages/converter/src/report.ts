@@ -6,7 +6,7 @@ export function formatReport(report: SparsifyReport): string {
   const timed = report.layers.some(l => l.speedup != null);
   const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept',
                  ...(calibrated ? ['output error: magnitude -> calibrated'] : []), ...(timed ? ['speedup'] : []), 'params',
-                 'float32 bytes', 'note']];
+                 'memory (float32)', 'note']];
   for (const l of report.layers) {
     const error = l.outputError == null ? '-' : `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}`;
     rows.push([
