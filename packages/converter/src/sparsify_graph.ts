@@ -377,7 +377,7 @@ class GraphConverter {
                                densityOf(node.name, this.options), this.options.blockSize) :
         {};
     if (timed.reason != null) {
-      return dense(timed.reason);
+      return {...dense(timed.reason), speedup: timed.speedup};
     }
     const kernel = transposeW ? tf.transpose(weight) : weight;
     const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;

@@ -296,7 +296,7 @@ async function convertLayer(
                         densityOf(name, options), options.blockSize) :
       {};
   if (timed.reason != null) {
-    return dense(timed.reason);
+    return {...dense(timed.reason), speedup: timed.speedup};
   }
   let calibrated: CalibratedWeight|undefined;
   if (calibration != null && blockProblem(name, kernel.shape, options) == null) {
