@@ -8,18 +8,19 @@ export const SEQUENCE = 64;
 const HELD_OUT_FRACTION = 0.1;
 const INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
 
+/** Lower case, typographic quotes and dashes as ASCII: the symbols before the alphabet filters them. */
+function asciiLowerCase(raw) {
+  return raw.toLowerCase().replace(/[\u2018\u2019]/g, '\'').replace(/[\u201c\u201d]/g, '"').replace(/[\u2013\u2014]/g, '-');
+}
+
 /** Lower case, typographic quotes and dashes as ASCII, all whitespace as one space, other characters dropped. */
 export function normalize(raw) {
-  return raw.toLowerCase()
-      .replace(/[\u2018\u2019]/g, '\'').replace(/[\u201c\u201d]/g, '"').replace(/[\u2013\u2014]/g, '-')
-      .replace(/\s+/g, ' ')
-      .split('').filter(c => INDEX.has(c)).join('');
+  return asciiLowerCase(raw).replace(/\s+/g, ' ').split('').filter(c => INDEX.has(c)).join('');
 }
 
 /** The characters of raw text that normalize drops (whitespace aside), each once, in order of appearance. */
 export function unknownCharacters(raw) {
-  const lowered = raw.toLowerCase().replace(/[\u2018\u2019\u201c\u201d\u2013\u2014]/g, '');
-  return [...new Set(Array.from(lowered).filter(c => !/\s/.test(c) && !INDEX.has(c)))];
+  return [...new Set(Array.from(asciiLowerCase(raw)).filter(c => !/\s/.test(c) && !INDEX.has(c)))];
 }
 
 export function encode(text) {
