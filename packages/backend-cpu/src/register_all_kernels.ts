@@ -1,5 +1,5 @@
 import {registerKernel, version_core} from '@tensorflow/tfjs-core';
-import {checkTfjsVersion} from '@tfjs-blocksparse/core';
+import {backend_util} from '@tfjs-blocksparse/core';
 
 import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
@@ -12,7 +12,7 @@ export const kernelConfigs = [
   blockSparseConv2DBackpropInputConfig, blockSparseConv2DBackpropFilterConfig
 ];
 
-checkTfjsVersion('@tfjs-blocksparse/backend-cpu', '@tensorflow/tfjs-core', version_core);
+backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-cpu', '@tensorflow/tfjs-core', version_core);
 
 for (const config of kernelConfigs) {
   registerKernel(config);

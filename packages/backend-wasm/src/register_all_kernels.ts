@@ -1,5 +1,5 @@
 import {getKernel, registerKernel, version_core} from '@tensorflow/tfjs-core';
-import {checkTfjsVersion} from '@tfjs-blocksparse/core';
+import {backend_util} from '@tfjs-blocksparse/core';
 
 import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
@@ -23,7 +23,7 @@ export const denseGradientConfigs = [
   conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig, depthwiseConv2dNativeBackpropFilterConfig
 ];
 
-checkTfjsVersion('@tfjs-blocksparse/backend-wasm', '@tensorflow/tfjs-core', version_core);
+backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-wasm', '@tensorflow/tfjs-core', version_core);
 
 for (const config of kernelConfigs) {
   registerKernel(config);

@@ -2,13 +2,12 @@ import './register_all_gradients';
 
 export {BlockLayout, BlockLayoutJSON, BlockTable, isBlockLayout} from './layout/block_layout';
 export {bandedLayout, barabasiAlbertLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
-export {layoutTable, releaseLayoutTables, TableBackend, TableKind} from './layout/backend_tables';
+export {releaseLayoutTables} from './layout/backend_tables';
 export {densify, sparsify} from './layout/packing';
 export {seededRandom, shuffleInPlace} from './layout/seeded_random';
-export * from './kernel_names';
+export {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, BlockSparseConv2DGeometry, BlockSparseConv2DInputs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, BlockSparseMatMulInputs, Conv2DPad, FUSED_ACTIVATIONS, FusedActivation, FusedActivationAttrs, NO_EPILOGUE, ProductEpilogue} from './kernel_names';
 export {blockSparseMatMul, blockSparseMatMulGradW, BlockSparseMatMulOptions} from './ops/block_sparse_mat_mul';
-export {blockSparseConv2d, conv2DInfo} from './ops/block_sparse_conv2d';
-export {convTaps} from './ops/conv_taps';
+export {blockSparseConv2d} from './ops/block_sparse_conv2d';
 export {FusedEpilogueOptions} from './ops/fused_activation';
 export {BlockSparseMatMulOp} from './block_sparse_mat_mul_op';
-export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';
+export * as backend_util from './backend_util';

@@ -1,5 +1,5 @@
 import {version_layers} from '@tensorflow/tfjs-layers';
-import {checkTfjsVersion} from '@tfjs-blocksparse/core';
+import {backend_util} from '@tfjs-blocksparse/core';
 
 export {BlockSparseDense, BlockSparseDenseArgs, blockSparseDense} from './block_sparse_dense';
 export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
@@ -8,4 +8,4 @@ export {FusedDepthwiseConv2D} from './fused_depthwise_conv2d';
 export {BlockSparseLSTMCell, BlockSparseLSTMCellArgs, blockSparseLSTMCell} from './block_sparse_lstm_cell';
 export {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from './graph_ops';
 
-checkTfjsVersion('@tfjs-blocksparse/layers', '@tensorflow/tfjs-layers', version_layers);
+backend_util.checkTfjsVersion('@tfjs-blocksparse/layers', '@tensorflow/tfjs-layers', version_layers);

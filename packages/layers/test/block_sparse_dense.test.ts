@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {BlockLayout, densify, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout, densify} from '@tfjs-blocksparse/core';
 import {BlockSparseDense, blockSparseDense} from '@tfjs-blocksparse/layers';
 
 import {roundTrip, values} from './round_trip';
@@ -87,11 +87,11 @@ test('disposing the layer frees its layout\'s tables on the backends that built 
   const y = layer.apply(tf.ones([1, 16])) as tf.Tensor;
   // A backend's tables of the layout, as the GPU and wasm kernels build them.
   const freed: unknown[] = [];
-  const tables: TableBackend = {
+  const tables: backend_util.TableBackend = {
     makeTensorInfo: (shape, dtype) => ({dataId: {}, shape, dtype}),
     disposeData: dataId => freed.push(dataId) > 0,
   };
-  const table = layoutTable(tables, layer.layout!, 'coords');
+  const table = backend_util.layoutTable(tables, layer.layout!, 'coords');
   layer.dispose();
   expect(freed).toEqual([table.dataId]);
   y.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, conv2DInfo, densify, FusedEpilogueOptions, releaseLayoutTables} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout, blockSparseConv2d, blockSparseMatMul, densify, FusedEpilogueOptions, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
 import type {Conv2DCase, FusedConv2DCase, FusedEpilogueCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
@@ -132,7 +132,7 @@ export function runFusedConv2DCase(c: FusedConv2DCase): Promise<FusedCaseErrors>
   const bs = layout.blockSize;
   const [kh, kw] = c.filterSize;
   const xShape = [c.batch, c.height, c.width, layout.inputSize];
-  const info = conv2DInfo(xShape, kh, kw, {layout, strides: c.strides, pad: c.pad, dilations: c.dilations});
+  const info = backend_util.conv2DInfo(xShape, kh, kw, {layout, strides: c.strides, pad: c.pad, dilations: c.dilations});
   return withLayout(layout, () => scoped(() => compareFused(
       tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
       tensorFrom([layout.outputSize], c.seed + 4),

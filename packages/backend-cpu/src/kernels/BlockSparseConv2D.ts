@@ -1,5 +1,5 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {activationOf, finishBlock, float32Values} from './cpu_util';
@@ -17,14 +17,14 @@ export function blockSparseConv2D(args: {
   const {layout} = attrs;
   const biasValues = bias == null ? null : float32Values(backend, bias);
   const activate = activationOf(attrs);
-  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const xv = float32Values(backend, x);
   const wv = float32Values(backend, w);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const bs2 = bs * bs;
   const taps = info.filterHeight * info.filterWidth;
-  const {start, tap, pixel} = convTaps(info);
+  const {start, tap, pixel} = backend_util.convTaps(info);
   const {ptr, block, other} = layout.byColumn();
   const out = new Float32Array(batchSize * outHeight * outWidth * cout);
   const acc = new Float32Array(bs);

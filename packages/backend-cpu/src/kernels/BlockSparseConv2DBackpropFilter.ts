@@ -1,5 +1,5 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {float32Values} from './cpu_util';
@@ -12,14 +12,14 @@ export function blockSparseConv2DBackpropFilter(args: {
 }): TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
-  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const xv = float32Values(backend, x);
   const dyv = float32Values(backend, dy);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
   const bs2 = bs * bs;
   const taps = kh * kw;
-  const {start, tap, pixel} = convTaps(info);
+  const {start, tap, pixel} = backend_util.convTaps(info);
   const dw = new Float32Array(nnz * taps * bs2);
   for (let b = 0; b < batchSize; b++) {
     const xImage = b * inHeight * inWidth;

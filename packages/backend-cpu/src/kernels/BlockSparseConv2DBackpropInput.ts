@@ -1,5 +1,5 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo, convTaps} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {float32Values} from './cpu_util';
@@ -12,14 +12,14 @@ export function blockSparseConv2DBackpropInput(args: {
 }): TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
-  const info = conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
+  const info = backend_util.conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
   const dyv = float32Values(backend, dy);
   const wv = float32Values(backend, w);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
   const bs2 = bs * bs;
   const taps = info.filterHeight * info.filterWidth;
-  const {start, tap, pixel} = convTaps(info);
+  const {start, tap, pixel} = backend_util.convTaps(info);
   const dx = new Float32Array(batchSize * inHeight * inWidth * cin);
   for (let b = 0; b < batchSize; b++) {
     const xImage = b * inHeight * inWidth;

@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
@@ -21,7 +21,7 @@ export function blockSparseConv2D(args: {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
-  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const out = makeOutput(backend, [batchSize, outHeight, outWidth, cout]);

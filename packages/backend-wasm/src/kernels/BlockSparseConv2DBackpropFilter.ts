@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs} from '@tfjs-blocksparse/core';
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
@@ -15,7 +15,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
-  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
   const dw = makeZeros(backend, [nnz, kh, kw, bs, bs]);

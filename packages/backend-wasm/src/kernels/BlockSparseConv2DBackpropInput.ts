@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs} from '@tfjs-blocksparse/core';
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
@@ -20,7 +20,7 @@ export function blockSparseConv2DBackpropInput(args: {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropInput);
-  const info = conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
+  const info = backend_util.conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const dx = makeZeros(backend, inputShape);

@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
-import {convTaps} from '@tfjs-blocksparse/core';
+import {backend_util as blockSparseUtil} from '@tfjs-blocksparse/core';
 
 import {makeZeros} from './wasm_util';
 
@@ -43,7 +43,7 @@ export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float
  */
 export function forEachTap(info: backend_util.Conv2DInfo,
                            visit: (inPixel: number, outPixel: number, tap: number) => void): void {
-  const {start, tap, pixel} = convTaps(info);
+  const {start, tap, pixel} = blockSparseUtil.convTaps(info);
   const inPixels = info.inHeight * info.inWidth, outPixels = info.outHeight * info.outWidth;
   for (let b = 0; b < info.batchSize; b++) {
     for (let p = 0; p < outPixels; p++) {

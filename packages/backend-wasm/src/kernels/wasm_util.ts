@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockLayout, FUSED_ACTIVATIONS, FusedActivationAttrs, layoutTable, TableBackend} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout, FUSED_ACTIVATIONS, FusedActivationAttrs} from '@tfjs-blocksparse/core';
 
 /** What the kernels use of tfjs-backend-wasm's emscripten module (typed loosely by tfjs). */
 interface EmscriptenHeap {
@@ -95,10 +95,10 @@ export function checkBlockSize(layout: BlockLayout, kernelName: string) {
   }
 }
 
-const tableBackends = new WeakMap<BackendWasm, TableBackend>();
+const tableBackends = new WeakMap<BackendWasm, backend_util.TableBackend>();
 
-/** The wasm backend seen as core's TableBackend: tables live in its memory, outside the engine's count. */
-function asTableBackend(backend: BackendWasm): TableBackend {
+/** The wasm backend seen as core's backend_util.TableBackend: tables live in its memory, outside the engine's count. */
+function asTableBackend(backend: BackendWasm): backend_util.TableBackend {
   let tables = tableBackends.get(backend);
   if (tables == null) {
     tables = {
@@ -113,7 +113,7 @@ function asTableBackend(backend: BackendWasm): TableBackend {
 /** A layout's segment table (by output column, or by input row for x·Wᵀ), built once per layout and backend. */
 export function segmentTable(backend: BackendWasm, layout: BlockLayout, kind: 'byColumn'|'byRow'):
     {ptr: number, block: number, other: number, segments: number} {
-  const base = offsetOf(backend, layoutTable(asTableBackend(backend), layout, kind));
+  const base = offsetOf(backend, backend_util.layoutTable(asTableBackend(backend), layout, kind));
   const segments = kind === 'byColumn' ? layout.colBlocks : layout.rowBlocks;
   const block = base + 4 * (segments + 1);
   return {ptr: base, block, other: block + 4 * layout.nnz, segments};
@@ -121,7 +121,7 @@ export function segmentTable(backend: BackendWasm, layout: BlockLayout, kind: 'b
 
 /** The kept blocks' (row, column) coordinates, built once per layout and backend. */
 export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {rows: number, cols: number} {
-  const base = offsetOf(backend, layoutTable(asTableBackend(backend), layout, 'coords'));
+  const base = offsetOf(backend, backend_util.layoutTable(asTableBackend(backend), layout, 'coords'));
   return {rows: base, cols: base + 4 * layout.nnz};
 }
 

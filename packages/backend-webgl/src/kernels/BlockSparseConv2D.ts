@@ -1,7 +1,7 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {getKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
@@ -24,7 +24,7 @@ export function blockSparseConv2D(args: {
   const {layout, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2D);
   const [, kh, kw, bs] = w.shape;
-  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
   if (layout.nnz === 0) {
     return zeros(backend, outShape);
@@ -39,7 +39,7 @@ export function blockSparseConv2D(args: {
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
       packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
-  const table = layoutTable(backend, layout, 'byColumn');
+  const table = backend_util.layoutTable(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
       program, bias == null ? [patches, filterByTap(w), table] : [patches, filterByTap(w), table, bias], 'float32',
       [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);

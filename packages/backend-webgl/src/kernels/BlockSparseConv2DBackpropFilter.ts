@@ -1,6 +1,6 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
@@ -18,7 +18,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   const bs = layout.blockSize;
   checkEvenBlockSize(layout, BlockSparseConv2DBackpropFilter);
   const filterShape = [layout.nnz, kh, kw, bs, bs];
-  const info = conv2DInfo(x.shape, kh, kw, attrs);
+  const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   if (layout.nnz === 0 || info.batchSize * info.outHeight * info.outWidth === 0) {
     return zeros(backend, filterShape);
   }
@@ -27,7 +27,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   const program = new BlockSparseWeightGradPackedProgram(
       layout.nnz, bs, [rows, cols], {count: kh * kw, channels: info.inChannels});
   const dw = backend.runWebGLProgram(
-      program, [patches, view(dy, [rows, cols, layout.outputSize]), layoutTable(backend, layout, 'coords')], 'float32',
+      program, [patches, view(dy, [rows, cols, layout.outputSize]), backend_util.layoutTable(backend, layout, 'coords')], 'float32',
       [[layout.nnz]]);
   backend.disposeIntermediateTensorInfo(patches);
   return view(dw, filterShape);

@@ -1,6 +1,6 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
@@ -20,14 +20,14 @@ export function blockSparseConv2DBackpropInput(args: {
     return zeros(backend, inputShape);
   }
   const [, kh, kw, bs] = w.shape;
-  const info = conv2DInfo(inputShape, kh, kw, attrs);
+  const info = backend_util.conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels},
       packedTexels(backend, packInPlace(backend, w)));
   const patchesGrad = backend.runWebGLProgram(
       program,
-      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTable(backend, layout, 'byRow')],
+      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), backend_util.layoutTable(backend, layout, 'byRow')],
       'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);

@@ -1,6 +1,6 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, conv2DInfo, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseConv2DProgram} from '../block_sparse_product_webgpu';
 import {convUniformData} from '../operand_readers';
@@ -15,7 +15,7 @@ export function blockSparseConv2D(args: {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
-  const info = conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
+  const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
   if (layout.nnz === 0) {
     return zeros(backend, outShape);
@@ -24,7 +24,7 @@ export function blockSparseConv2D(args: {
   const program = new BlockSparseConv2DProgram(
       outShape, rows, layout.colBlocks, layout.blockSize, false, {bias: bias != null, activation, leakyreluAlpha});
   checkDispatch(backend, program.dispatch, BlockSparseConv2D);
-  const table = layoutTable(backend, layout, 'byColumn');
+  const table = backend_util.layoutTable(backend, layout, 'byColumn');
   return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [info.filterHeight * info.filterWidth]},

@@ -1,6 +1,6 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
 
@@ -23,7 +23,7 @@ export function blockSparseMatMul(args: {
   const program = new BlockSparseMatMulProgram(
       [rows, outSize], rows, segments, layout.blockSize, transposeW, {bias: bias != null, activation, leakyreluAlpha});
   checkDispatch(backend, program.dispatch, BlockSparseMatMul);
-  const table = layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
+  const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]},
     {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},

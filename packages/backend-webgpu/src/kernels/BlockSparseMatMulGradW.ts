@@ -1,6 +1,6 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, layoutTable} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu';
 
@@ -19,7 +19,7 @@ export function blockSparseMatMulGradW(args: {
     return zeros(backend, [layout.nnz, bs, bs]);
   }
   const program = new BlockSparseMatMulGradWProgram([layout.nnz, bs, bs], layout.nnz, rows, bs);
-  return backend.runWebGPUProgram(program, [x, dy, layoutTable(backend, layout, 'coords')], 'float32', [
+  return backend.runWebGPUProgram(program, [x, dy, backend_util.layoutTable(backend, layout, 'coords')], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]}
   ]);
