@@ -5,18 +5,27 @@ import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
  * Block-sparse products as packed fragment programs: each output texel is a
  * 2x2 patch, and sums over the kept blocks of its output block column only,
  * read from the layout's lookup-table texture (ptr | block | other, see
- * layoutTable). Table offsets are uniforms, so one compiled program serves
+ * layoutTableTexture). Table offsets are uniforms, so one compiled program serves
  * every layout of the same shapes.
  */
 const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [
   {name: 'blockOffset', type: 'int'}, {name: 'otherOffset', type: 'int'}
 ];
 
-/** A packed 1-D texel holds entries 2i and 2i+1 of the table in x and y. */
+/**
+ * Table entries go to the GPU as two halves, v mod TABLE_HALF and
+ * floor(v / TABLE_HALF) (layoutTableTexture): on devices without float32
+ * render targets tfjs keeps every texture, int32 ones too, in float16, which
+ * holds integers exactly only up to 2048; a layout of more blocks would
+ * read wrong ones.
+ */
+export const TABLE_HALF = 1024;
+
+/** Entry i of a table made by layoutTableTexture: texel i holds its two halves (see TABLE_HALF). */
 export const PACKED_TABLE_READER = `
-  float getTableAt(int index) {
-    vec4 pair = getTable(index);
-    return index - 2 * (index / 2) == 0 ? pair.x : pair.y;
+  int getTableAt(int index) {
+    vec4 halves = getTable(2 * index);
+    return int(halves.x) + ${TABLE_HALF} * int(halves.y);
   }`;
 
 /**
@@ -123,12 +132,12 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     ${batched ? 'ivec3' : 'ivec2'} coords = getOutputCoords();${column}
     int segment = n / BS;
     int j = n - segment * BS;
-    int start = int(getTableAt(segment));
-    int end = int(getTableAt(segment + 1));
+    int start = getTableAt(segment);
+    int end = getTableAt(segment + 1);
     vec4 result = vec4(0.0);
     for (int e = start; e < end; e++) {
-      int blk = int(getTableAt(blockOffset + e));
-      int base = int(getTableAt(otherOffset + e)) * BS;
+      int blk = getTableAt(blockOffset + e);
+      int base = getTableAt(otherOffset + e) * BS;
       ${transposeW ? '' : tapLoop}
       {${steps}
       }

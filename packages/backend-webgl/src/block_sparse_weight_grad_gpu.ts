@@ -39,8 +39,8 @@ export class BlockSparseWeightGradPackedProgram implements GPGPUProgram {
   void main() {
     ${tapped ? 'ivec4 coords = getOutputCoords(); int t = coords.y; int k = coords.z; int j = coords.w;' :
                  'ivec3 coords = getOutputCoords(); int k = coords.y; int j = coords.z;'}
-    int xCol = ${tapped ? `t * ${taps.channels} + ` : ''}int(getTableAt(coords.x)) * BS + k;
-    int dyCol = int(getTableAt(nnz + coords.x)) * BS + j;
+    int xCol = ${tapped ? `t * ${taps.channels} + ` : ''}getTableAt(coords.x) * BS + k;
+    int dyCol = getTableAt(nnz + coords.x) * BS + j;
     vec4 result = vec4(0.0);
     for (int bt = 0; bt < ${batch}; bt++) {
       for (int m = 0; m < ${rows - 1}; m += 2) {

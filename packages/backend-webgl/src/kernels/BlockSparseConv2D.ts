@@ -6,7 +6,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
@@ -39,7 +39,7 @@ export function blockSparseConv2D(args: {
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
       packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
-  const table = backend_util.layoutTable(backend, layout, 'byColumn');
+  const table = layoutTableTexture(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
       program, bias == null ? [patches, filterByTap(w), table] : [patches, filterByTap(w), table, bias], 'float32',
       [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);

@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackprop
 import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, layoutTableTexture, view, zeros} from './webgl_util';
 
 /** dW of the kept blocks, tap by tap: the patches of x against dy, as for a matmul. */
 export function blockSparseConv2DBackpropFilter(args: {
@@ -27,7 +27,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   const program = new BlockSparseWeightGradPackedProgram(
       layout.nnz, bs, [rows, cols], {count: kh * kw, channels: info.inChannels});
   const dw = backend.runWebGLProgram(
-      program, [patches, view(dy, [rows, cols, layout.outputSize]), backend_util.layoutTable(backend, layout, 'coords')], 'float32',
+      program, [patches, view(dy, [rows, cols, layout.outputSize]), layoutTableTexture(backend, layout, 'coords')], 'float32',
       [[layout.nnz]]);
   backend.disposeIntermediateTensorInfo(patches);
   return view(dw, filterShape);

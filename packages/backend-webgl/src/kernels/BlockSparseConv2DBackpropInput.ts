@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
 export function blockSparseConv2DBackpropInput(args: {
@@ -27,7 +27,7 @@ export function blockSparseConv2DBackpropInput(args: {
       packedTexels(backend, packInPlace(backend, w)));
   const patchesGrad = backend.runWebGLProgram(
       program,
-      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), backend_util.layoutTable(backend, layout, 'byRow')],
+      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTableTexture(backend, layout, 'byRow')],
       'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);

@@ -1,10 +1,10 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, packInPlace, packedTexels, zeros} from './webgl_util';
+import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {
   inputs: BlockSparseMatMulInputs,
@@ -23,7 +23,7 @@ export function blockSparseMatMul(args: {
   const program = new BlockSparseProductPackedProgram(
       [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, packInPlace(backend, w)),
       {bias: bias != null, activation, leakyreluAlpha});
-  const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
+  const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
       program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
 }

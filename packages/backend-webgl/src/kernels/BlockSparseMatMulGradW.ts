@@ -1,11 +1,11 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
+import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs} from '@tfjs-blocksparse/core';
 
 import {ONE_TAP} from '../block_sparse_product_gpu';
 import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 
-import {checkEvenBlockSize, zeros} from './webgl_util';
+import {checkEvenBlockSize, layoutTableTexture, zeros} from './webgl_util';
 
 export function blockSparseMatMulGradW(args: {
   inputs: BlockSparseMatMulGradWInputs,
@@ -21,7 +21,7 @@ export function blockSparseMatMulGradW(args: {
   }
   const program = new BlockSparseWeightGradPackedProgram(layout.nnz, bs, [rows], ONE_TAP);
   return backend.runWebGLProgram(
-      program, [x, dy, backend_util.layoutTable(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
+      program, [x, dy, layoutTableTexture(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
 }
 
 export const blockSparseMatMulGradWConfig: KernelConfig = {

@@ -1,6 +1,8 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import type {BlockLayout} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
+
+import {TABLE_HALF} from '../block_sparse_product_gpu';
 
 /** With no kept block there is nothing to run: the result is zeros. */
 export function zeros(backend: MathBackendWebGL, shape: number[]): TensorInfo {
@@ -81,4 +83,31 @@ export function packedTexels(backend: MathBackendWebGL, t: TensorInfo): [number,
   }
   const [rows, columns] = data.texShape;
   return [Math.ceil(columns / 2), Math.ceil(rows / 2)];
+}
+
+const MAX_TABLE_ENTRY = TABLE_HALF * 2048 - 1;
+
+const tableBackends = new WeakMap<MathBackendWebGL, backend_util.TableBackend>();
+
+/** A layout's table (core's layoutTable) as the programs read it: each entry split in halves, one texel each. */
+export function layoutTableTexture(backend: MathBackendWebGL, layout: BlockLayout, kind: backend_util.TableKind): TensorInfo {
+  let tables = tableBackends.get(backend);
+  if (tables == null) {
+    tables = {
+      makeTensorInfo: (_shape, _dtype, values) => {
+        const halves = new Float32Array(2 * values.length);
+        values.forEach((v, i) => {
+          if (v > MAX_TABLE_ENTRY) {
+            throw new Error(`block-sparse kernels on webgl: a layout of ${layout.nnz} blocks is too large (table entry ${v} > ${MAX_TABLE_ENTRY})`);
+          }
+          halves[2 * i] = v % TABLE_HALF;
+          halves[2 * i + 1] = Math.floor(v / TABLE_HALF);
+        });
+        return backend.makeTensorInfo([halves.length], 'float32', halves);
+      },
+      disposeData: (dataId, force) => backend.disposeData(dataId, force),
+    };
+    tableBackends.set(backend, tables);
+  }
+  return backend_util.layoutTable(tables, layout, kind);
 }
