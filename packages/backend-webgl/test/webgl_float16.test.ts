@@ -30,7 +30,7 @@ beforeAll(async () => {
     const outputs = (): Record<string, import('@tensorflow/tfjs').Tensor> => {
       const x = tf.randomNormal([4, 512], 0, 1, 'float32', 2);
       const w = tf.randomNormal([layout.nnz, 8, 8], 0, 0.1, 'float32', 3);
-      const image = tf.randomNormal([1, 4, 4, 512], 0, 1, 'float32', 4);
+      const image = tf.randomNormal<import('@tensorflow/tfjs').Rank.R4>([1, 4, 4, 512], 0, 1, 'float32', 4);
       const filter = tf.randomNormal([layout.nnz, 3, 3, 8, 8], 0, 0.05, 'float32', 5);
       const matMul = (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) => tf.sum(tf.square(tfbs.blockSparseMatMul(a, b, layout)));
       const conv = (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) =>

@@ -175,11 +175,13 @@ async function convert(args: string[], output: CliOutput) {
     const onProgress = (done: number, total: number, name: string) =>
         output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60));
     const started = Date.now();
-    let {model: sparse, report} = await sparsifyModel(model, {
+    const converted = await sparsifyModel(model, {
       density, blockSize, layout, seed, include, exclude, budget, onProgress, onlyFaster: (values['only-faster'] as unknown) === true,
       foldBatchNorm: foldNorms,
       calibrate: calibration == null ? undefined : {inputs: calibration}
     });
+    const report = converted.report;
+    let sparse = converted.model;
     output.err('\n');
     if (report.totals.converted === 0) {
       throw new Error(`no layer was converted, so nothing was written:\n${formatReport(report)}`);
@@ -222,7 +224,7 @@ async function useBackend(backend: string) {
       const kernels = await import('@tfjs-blocksparse/backend-wasm');
       await kernels.blockSparseWasmReady();
     } catch (e) {
-      throw new Error(`--backend wasm needs @tensorflow/tfjs-backend-wasm and @tfjs-blocksparse/backend-wasm installed: ${(e as Error).message}`);
+      throw new Error(`--backend wasm needs @tensorflow/tfjs-backend-wasm and @tfjs-blocksparse/backend-wasm installed: ${(e as Error).message}`, {cause: e});
     }
   }
   if (!(await tf.setBackend(backend))) {

@@ -126,7 +126,7 @@ export function steppedGraph(model: tf.GraphModel, nodes: NodeDef[], fed: () => 
       return Array.isArray(result) ? result : [result];
     } catch (e) {
       if (/executeAsync/.test((e as Error).message)) {
-        throw new Error(`calibrate: the graph has control flow or dynamic shapes, which calibration cannot run (${(e as Error).message})`);
+        throw new Error(`calibrate: the graph has control flow or dynamic shapes, which calibration cannot run (${(e as Error).message})`, {cause: e});
       }
       throw e;
     }

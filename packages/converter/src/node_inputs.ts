@@ -41,7 +41,7 @@ export function readInputs(source: string, options: InputOptions): tf.Tensor {
         readdirSync(source).sort().map(f => join(source, f)).filter(f => IMAGE.has(ext(f)) || TENSOR.has(ext(f))) :
         [source];
   } catch (e) {
-    throw new Error(`cannot read inputs ${source}: ${(e as Error).message}`);
+    throw new Error(`cannot read inputs ${source}: ${(e as Error).message}`, {cause: e});
   }
   if (files.length === 0) {
     throw new Error(`no inputs in ${source}: expected .png, .jpg, .npy or .json files`);
@@ -70,7 +70,7 @@ function imageInput(file: string, shape: number[], low: number, high: number): t
   try {
     decoded = ext(file) === '.png' ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true, formatAsRGBA: true});
   } catch (e) {
-    throw new Error(`cannot decode image ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot decode image ${file}: ${(e as Error).message}`, {cause: e});
   }
   return tf.tidy(() => {
     const rgba = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 4], 'int32');
@@ -128,12 +128,12 @@ function readJsonTensor(file: string): tf.Tensor {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`, {cause: e});
   }
   const {shape, data} = (value ?? {}) as {shape?: number[], data?: number[]};
   try {
     return Array.isArray(shape) && Array.isArray(data) ? tf.tensor(data, shape, 'float32') : tf.tensor(value as number[], undefined, 'float32');
   } catch (e) {
-    throw new Error(`${file} is not a tensor (nested arrays of numbers, or {shape, data}): ${(e as Error).message}`);
+    throw new Error(`${file} is not a tensor (nested arrays of numbers, or {shape, data}): ${(e as Error).message}`, {cause: e});
   }
 }

@@ -32,7 +32,7 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
       try {
         json = JSON.parse(readFileSync(modelJsonPath, 'utf8'));
       } catch (e) {
-        throw new Error(`cannot read model ${modelJsonPath}: ${(e as Error).message}`);
+        throw new Error(`cannot read model ${modelJsonPath}: ${(e as Error).message}`, {cause: e});
       }
       if (json == null || typeof json !== 'object' || json.modelTopology == null) {
         throw new Error(`${modelJsonPath} is not a tfjs model.json: it has no modelTopology`);
@@ -45,7 +45,7 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
             const bytes = readFileSync(file);
             return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
           } catch (e) {
-            throw new Error(`cannot read weight file ${file} listed in ${modelJsonPath}: ${(e as Error).message}`);
+            throw new Error(`cannot read weight file ${file} listed in ${modelJsonPath}: ${(e as Error).message}`, {cause: e});
           }
         }));
         const data = tf.io.concatenateArrayBuffers(buffers);

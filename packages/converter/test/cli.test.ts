@@ -110,7 +110,7 @@ describe('tfjs-blocksparse CLI', () => {
   test.each([['--help'], ['-h'], ['convert', '--help'], ['help']])('%j prints the usage and exits 0', async (...argv) => {
     const {code, out, err} = await run(...argv);
     expect(code).toBe(0);
-    expect(out).toMatch(/^usage:\n  tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
+    expect(out).toMatch(/^usage:\n {2}tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
     expect(err).toBe('');
   });
 
@@ -158,7 +158,7 @@ describe('tfjs-blocksparse CLI', () => {
       ['noweights.json', /cannot read weight file .*missing\.bin listed in .*noweights\.json/],
       ['short.json', /weight files of .*short\.json hold 12 bytes; its manifest needs \d+/],
       ['unknown.json', /Unknown layer: Frobnicator/],
-      ['neither.json', /^tfjs-blocksparse: .*neither\.json is neither a tfjs Layers model nor a graph model \(format \"layers-model\", modelTopology keys: nodes, library\)\n$/],
+      ['neither.json', /^tfjs-blocksparse: .*neither\.json is neither a tfjs Layers model nor a graph model \(format "layers-model", modelTopology keys: nodes, library\)\n$/],
     ];
     for (const [file, message] of cases) {
       const {code, err} = await convert(file, `out-${file}`);
@@ -239,7 +239,7 @@ describe('tfjs-blocksparse CLI', () => {
         .toBeLessThan(1e-5 * tf.max(tf.abs(expected)).dataSync()[0]);
     const inspected = await run('inspect', join(dir, 'graph-sparse', 'model.json'));
     expect(inspected.code).toBe(0);
-    expect(inspected.out).toMatch(/^hidden \(BlockSparseMatMul\): block 8, grid 4x8, 32 blocks kept, density 1\.000\n  ########\n/);
+    expect(inspected.out).toMatch(/^hidden \(BlockSparseMatMul\): block 8, grid 4x8, 32 blocks kept, density 1\.000\n {2}########\n/);
     expect(inspected.out).toMatch(/logits \(BlockSparseMatMul\): block 8, grid 8x2, 16 blocks kept/);
   });
 

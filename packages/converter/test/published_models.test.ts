@@ -8,7 +8,7 @@ import {join} from 'path';
 
 // Models other people publish inside npm packages (nsfwjs and @vladmandic/human are devDependencies): a uint8
 // Keras MobileNetV2 Layers model, a uint8 TF Hub graph model and a float16 graph model, through the CLI as a user would.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const {PUBLISHED, writePublishedModel} = require('../../../scripts/published_models.cjs');
 
 let dir: string;

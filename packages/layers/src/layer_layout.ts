@@ -64,7 +64,7 @@ export function resolveLayout(
     try {
       layout = GENERATORS[parseKind(args.layoutKind ?? 'random', layer) as keyof typeof GENERATORS](spec);
     } catch (e) {
-      throw new Error(`${layer}: ${(e as Error).message}`);
+      throw new Error(`${layer}: ${(e as Error).message}`, {cause: e});
     }
   }
   if (layout.blockSize !== args.blockSize || layout.inputSize !== inputSize ||

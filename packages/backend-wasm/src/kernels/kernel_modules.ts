@@ -78,7 +78,7 @@ export function compiledModule(kind: Variant): WebAssembly.Module {
     } catch (e) {
       throw new Error(
           'the block-sparse wasm kernels are still compiling: await tfbs.blockSparseWasmReady() before the ' +
-          `first block-sparse op on the wasm backend (${(e as Error).message})`);
+          `first block-sparse op on the wasm backend (${(e as Error).message})`, {cause: e});
     }
     modules[kind] = module;
   }

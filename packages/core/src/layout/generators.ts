@@ -193,7 +193,7 @@ function checkSpec(spec: LayoutSpec, caller: string) {
   try {
     grid = BlockLayout.gridFor(spec.inputSize, spec.outputSize, spec.blockSize);
   } catch (e) {
-    throw new Error(`${caller}: ${(e as Error).message.replace(/^BlockLayout: /, '')}`);
+    throw new Error(`${caller}: ${(e as Error).message.replace(/^BlockLayout: /, '')}`, {cause: e});
   }
   const nnz = Math.round(density * grid.rowBlocks * grid.colBlocks);
   return {...grid, nnz};
