@@ -1,8 +1,9 @@
 // Draws samples from each trained PixelCNN and judges how digit-like they are
 // (judge.mjs); writes samples.json beside the weights, which docs/demos.md and the
 // page quote:
-//   node examples/image/evaluate.mjs [--out DIR] [--backend wasm|cpu]
-import {readFileSync, writeFileSync} from 'node:fs';
+//   node examples/image/evaluate.mjs [--out DIR] [--backend wasm|cpu] [--variants a,b]
+// --variants: only these models (the others' results already in samples.json are kept).
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 
 import core from '@tfjs-blocksparse/core';
@@ -16,7 +17,11 @@ import {PixelCNN, VARIANTS} from './model.mjs';
 const SEED = 1;
 const SAMPLES = 100;
 
-const {values} = parseArgs({options: {out: {type: 'string'}, backend: {type: 'string', default: 'wasm'}}});
+const {values} = parseArgs({options: {out: {type: 'string'}, backend: {type: 'string', default: 'wasm'}, variants: {type: 'string'}}});
+const variants = values.variants?.split(',') ?? Object.keys(VARIANTS);
+for (const v of variants.filter(v => !(v in VARIANTS))) {
+  throw new Error(`unknown variant ${v}: expected one of ${Object.keys(VARIANTS).join(', ')}`);
+}
 await setBackend(values.backend);
 const out = values.out ?? new URL('pretrained', import.meta.url).pathname;
 const {train, test} = await loadDigits();
@@ -30,7 +35,7 @@ const results = {
   classifierTestAccuracy: accuracy, variants: {},
 };
 console.log(`digit-like: within ${distance} pixels of a training digit; the classifier's test accuracy ${accuracy.toFixed(3)}`);
-for (const variant of Object.keys(VARIANTS)) {
+for (const variant of variants) {
   const data = readFileSync(`${out}/${variant}/weights.bin`);
   const model = PixelCNN.fromArtifacts(JSON.parse(readFileSync(`${out}/${variant}/weights.json`, 'utf8')),
                                        data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
@@ -43,6 +48,11 @@ for (const variant of Object.keys(VARIANTS)) {
   console.log(`${variant}: ${digits.length} of ${SAMPLES} samples digit-like (per digit 0-9: ${perDigit.join(' ')}), ${copies} exact copies`);
   model.dispose();
 }
-writeFileSync(`${out}/samples.json`, JSON.stringify(results, null, 2) + '\n');
-console.log(`wrote ${out}/samples.json`);
+const path = `${out}/samples.json`;
+const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+const kept = previous?.seed === SEED && previous?.samples === SAMPLES ? previous.variants : {};
+results.variants = Object.fromEntries(Object.keys(VARIANTS).filter(v => v in results.variants || v in kept)
+                                          .map(v => [v, results.variants[v] ?? kept[v]]));
+writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+console.log(`wrote ${path}`);
 process.exit(0);

@@ -1,13 +1,13 @@
 import tf from '@tensorflow/tfjs';
 import core from '@tfjs-blocksparse/core';
 
-import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, mountSweep, progressLine, show, startPage, startTimingRun, stoppable, timeAgainstDense, timeConvLayer, timingRow, withProgress} from '../shared/page.mjs';
+import {appendRow, chooseBackend, drawLayout, exposeOutputs, fetchPretrained, lossChart, MODEL_NAMES, mountSweep, progressLine, show, startPage, startTimingRun, stoppable, timeConvLayer, timePayoff, timingRow, withProgress} from '../shared/page.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
 import {nearestTrainingDigit} from './judge.mjs';
 import {PixelCNN, VARIANTS} from './model.mjs';
 
-const PAGE_TEST_DIGITS = 200;
+const PAGE_TEST_DIGITS = 100;
 const TRAIN_STEPS = 30;
 const BATCH = 16;
 const SCALE = 4;
@@ -84,11 +84,11 @@ async function main(status) {
   await chooseBackend(document.getElementById('backend'));
   status('loading the MNIST digits…');
   const {train, test} = await loadDigits();
-  // Every 5th test digit: 20 of each class.
+  // Every 10th test digit: 10 of each class.
   const picked = Array.from({length: PAGE_TEST_DIGITS}, (_, i) => i * Math.floor(test.count / PAGE_TEST_DIGITS));
   const pageTest = new Float32Array(PAGE_TEST_DIGITS * PIXELS);
   picked.forEach((d, i) => pageTest.set(test.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS));
-  drawDigits(document.getElementById('test-digits'), pageTest.filter((_, i) => Math.floor(i / PIXELS) % 10 === 0), 20, 10);
+  drawDigits(document.getElementById('test-digits'), pageTest.filter((_, i) => Math.floor(i / PIXELS) % 5 === 0), 20, 10);
   show('data-output', `${train.count} training and ${test.count} test digits; above, 20 of the test digits.`);
   const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
 
@@ -97,12 +97,12 @@ async function main(status) {
   const table = document.getElementById('results');
   for (const variant of Object.keys(VARIANTS)) {
     models[variant] = await loadModel(variant);
-    status(`evaluating the ${variant} model on ${PAGE_TEST_DIGITS} test digits (the first call compiles ${tf.getBackend()}'s programs)…`);
+    status(`evaluating the ${MODEL_NAMES[variant]} model on ${PAGE_TEST_DIGITS} test digits (the first call compiles ${tf.getBackend()}'s programs)…`);
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsOn(models[variant], testImages);
     const digitLike = `${Math.round(samples.variants[variant].digitLike * samples.samples)} of ${samples.samples}`;
-    appendRow(table, [variant, channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike]);
+    appendRow(table, [MODEL_NAMES[variant], channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike]);
   }
   appendRow(table, ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '', '']);
   appendRow(table, ['test digits', '', '', '', '', '', `${Math.round(samples.testDigitsDigitLike * 100)}%`]);
@@ -131,7 +131,7 @@ async function main(status) {
     }
     nearest ??= nearestTrainingDigit(train);
     const digitLike = nearest(images, 16).filter(d => d <= samples.digitLikeDistance).length;
-    show('sample-output', `16 samples from the ${variant} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
+    show('sample-output', `16 samples from the ${MODEL_NAMES[variant]} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
         `${digitLike} of 16 digit-like (within ${samples.digitLikeDistance} pixels of a training digit)`);
   });
 
@@ -156,7 +156,7 @@ async function main(status) {
     }, {given, fromRow: SIZE / 2, onPixel, signal});
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
     show('complete-output', signal.aborted ? `stopped after ${seconds} s on ${tf.getBackend()}` :
-        `the bottom halves of ${count} test digits drawn by the ${variant} model in ${seconds} s on ${tf.getBackend()}`);
+        `the bottom halves of ${count} test digits drawn by the ${MODEL_NAMES[variant]} model in ${seconds} s on ${tf.getBackend()}`);
   });
 
   mountDrawingPad(document.getElementById('pad'), pad => {
@@ -169,7 +169,7 @@ async function main(status) {
           models[variant].bitsPerDimension(tf.tensor4d(pad, [1, SIZE, SIZE, 1])).dataSync()[0]));
       for (const [i, variant] of variants.entries()) {
         const start = performance.now();
-        const onPixel = (done, total) => show('pad-output', `the ${variant} model: ${progressLine(done, total, 'pixels', start)}…`);
+        const onPixel = (done, total) => show('pad-output', `the ${MODEL_NAMES[variant]} model: ${progressLine(done, total, 'pixels', start)}…`);
         const completed = await models[variant].sample(1, random, async image => {
           shown.set(image, (i + 1) * PIXELS);
           drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
@@ -179,16 +179,15 @@ async function main(status) {
       }
       drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
       show('pad-output', signal.aborted ? 'stopped' :
-          `yours, then completed by ${variants.join(' and ')}; your digit scores ` +
-          variants.map((v, i) => `${scores[i].toFixed(3)} bits/pixel for the ${v} model`).join(', ') +
-          ` (the test digits: ${variants.map(v => results.variants[v].testBitsPerPixel.toFixed(3)).join(' and ')})`);
+          `yours, then completed by the ${variants.map(v => MODEL_NAMES[v]).join(', ')} models; your digit scores ` +
+          variants.map((v, i) => `${scores[i].toFixed(3)} bits/pixel for the ${MODEL_NAMES[v]} model`).join(', ') +
+          ` (the test digits: ${variants.map(v => results.variants[v].testBitsPerPixel.toFixed(3)).join(', ')})`);
     });
   });
 
   const optimizer = tf.train.adam(1e-3);
   document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
     const plot = document.getElementById('loss');
-    plot.hidden = false;
     const chart = lossChart(plot, 'bits/pixel');
     show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
     const start = performance.now();
@@ -216,8 +215,11 @@ async function main(status) {
     const table = document.getElementById('timing');
     startTimingRun(table);
     const one = tf.tensor4d(pageTest.subarray(0, PIXELS), [1, SIZE, SIZE, 1]);
-    timingRow(table, `whole model, one sampling step: sparse vs dense (${tf.getBackend()})`,
-              await timeAgainstDense(() => models.sparse.logits(one), () => models.dense.logits(one)));
+    const variants = Object.keys(VARIANTS);
+    await timePayoff({table, svg: document.getElementById('payoff'), summary: document.getElementById('payoff-summary')},
+                     Object.fromEntries(variants.map(variant => [variant, () => models[variant].logits(one)])),
+                     Object.fromEntries(variants.map(variant => [variant, results.variants[variant].testBitsPerPixel])),
+                     {name: 'test bits/pixel', lowerIsBetter: true, digits: 4}, 'sampling step');
     one.dispose();
     timingRow(table, `hidden conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
               await timeConvLayer(models.sparse.layouts[0], [BATCH, SIZE, SIZE], 3));

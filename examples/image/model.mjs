@@ -22,8 +22,9 @@ const HIDDEN_KERNEL = 3;
  * is twice as wide with as many parameters.
  */
 export const VARIANTS = {
-  'dense': {channels: 32, density: 1},
+  'big': {channels: 64, density: 1},
   'sparse': {channels: 64, density: 1 / 4},
+  'dense': {channels: 32, density: 1},
 };
 
 /** 1 where a tap may see the pixel: rows above, and left of the centre (type A) or up to it (type B). */

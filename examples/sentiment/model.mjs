@@ -15,8 +15,9 @@ const EMBEDDING = 32;
 export const BLOCK_SIZE = 16;
 /** The dense LSTM and a block-sparse mLSTM with about as many parameters: 256 units whose recurrent kernels keep 1/4 of their 16x16 blocks. */
 export const VARIANTS = {
-  'dense': {cell: 'LSTM', units: 160, density: 1},
+  'big': {cell: 'mLSTM', units: 256, density: 1},
   'sparse': {cell: 'mLSTM', units: 256, density: 1 / 4},
+  'dense': {cell: 'LSTM', units: 160, density: 1},
 };
 
 export function buildModel(variant, seed) {

@@ -176,32 +176,40 @@ function spread(values) {
 const MIN_SAMPLE_MS = 5;
 
 /**
- * Median (and min, max) wall time per call of `sparse` and `dense`
- * (functions returning a tensor), each call read back, over `runs` samples
- * interleaved so that both see the same load.
+ * Median (and min, max) wall time per call of each of `calls` ({name:
+ * function returning a tensor}), each call read back, over `runs` samples
+ * interleaved so that all see the same load: {name: {median, min, max}}.
  */
-export async function timeAgainstDense(sparse, dense, runs = 7) {
+export async function timeInterleaved(calls, runs = 7) {
   // A sample repeats the call for at least MIN_SAMPLE_MS: a call under the page's timer resolution would read 0.
   const once = async f => {
     const start = performance.now();
-    let calls = 0;
+    let count = 0;
     do {
       const y = f();
       await y.data();
       y.dispose();
-      calls++;
+      count++;
     } while (performance.now() - start < MIN_SAMPLE_MS);
-    return (performance.now() - start) / calls;
+    return (performance.now() - start) / count;
   };
-  await once(sparse);
-  await once(dense);
-  const times = {sparse: [], dense: []};
-  for (let r = 0; r < runs; r++) {
-    times.sparse.push(await once(sparse));
-    times.dense.push(await once(dense));
+  const names = Object.keys(calls);
+  for (const name of names) {
+    await once(calls[name]);
   }
-  const [sparseStats, denseStats] = [spread(times.sparse), spread(times.dense)];
-  return {sparseMs: sparseStats.median, denseMs: denseStats.median, sparseSpread: sparseStats, denseSpread: denseStats};
+  const times = Object.fromEntries(names.map(name => [name, []]));
+  for (let r = 0; r < runs; r++) {
+    for (const name of names) {
+      times[name].push(await once(calls[name]));
+    }
+  }
+  return Object.fromEntries(names.map(name => [name, spread(times[name])]));
+}
+
+/** timeInterleaved of a sparse and a dense call, as timingRow takes it. */
+export async function timeAgainstDense(sparse, dense, runs = 7) {
+  const times = await timeInterleaved({sparse, dense}, runs);
+  return {sparseMs: times.sparse.median, denseMs: times.dense.median, sparseSpread: times.sparse, denseSpread: times.dense};
 }
 
 /** Times y = x·W of a block-sparse layer against tf.matMul with a dense W of the same shape. */
@@ -359,6 +367,76 @@ function drawSweep(svg, points) {
   svg.replaceChildren(...children);
 }
 
+/** What the pages call each demo's three models. */
+export const MODEL_NAMES = {big: 'big dense', sparse: 'block-sparse', dense: 'small dense'};
+
+/**
+ * What block sparsity buys, measured here: times one call of each of the
+ * three models (`calls`: {big, sparse, dense}, functions returning the output,
+ * interleaved), adds a row per dense model to the timing `table`, plots each
+ * model's `quality` (the Node-measured {big, sparse, dense}) against its time
+ * in `svg` and says in `summary` what the sparse model gains over each dense
+ * one. `metric`: {name, lowerIsBetter, digits}; `per`: what one call makes
+ * ('character'). Returns the times ({name: {median, min, max}}).
+ */
+export async function timePayoff({table, svg, summary}, calls, quality, metric, per) {
+  const times = await timeInterleaved(calls);
+  const backend = tf.getBackend();
+  for (const other of ['big', 'dense']) {
+    timingRow(table, `whole model, one ${per}: block-sparse vs ${MODEL_NAMES[other]} (${backend})`,
+              {sparseMs: times.sparse.median, denseMs: times[other].median, sparseSpread: times.sparse, denseSpread: times[other]});
+  }
+  drawPayoff(svg, times, quality, metric, `ms per ${per} on ${backend}`);
+  const value = v => v.toFixed(metric.digits);
+  const against = other => {
+    const change = (quality.sparse - quality[other]) / quality[other] * (metric.lowerIsBetter ? -1 : 1);
+    const word = change >= 0 ? 'better' : 'worse';
+    return `against the ${MODEL_NAMES[other]} model (${value(quality[other])}, ${times[other].median.toFixed(2)} ms): ` +
+           `${Math.abs(change * 100).toFixed(1)}% ${word}, in ${(times.sparse.median / times[other].median).toFixed(2)}x its time`;
+  };
+  summary.textContent = `On ${backend}, the block-sparse model scores ${value(quality.sparse)} ${metric.name} in ` +
+      `${times.sparse.median.toFixed(2)} ms per ${per}; ${against('big')}; ${against('dense')}.`;
+  return times;
+}
+
+/** Quality (y, better upwards) against ms per call (x, from 0) of the three models, each point labelled. */
+function drawPayoff(svg, times, quality, metric, xTitle) {
+  const [width, height, left, bottom, top, right] = [420, 220, 64, 36, 12, 104];
+  const names = Object.keys(times);
+  const maxMs = Math.max(...names.map(n => times[n].median)) * 1.1;
+  const values = names.map(n => quality[n]);
+  const [lo, hi] = [Math.min(...values), Math.max(...values)];
+  const pad = Math.max(hi - lo, Math.abs(hi) * 0.01) * 0.25;
+  const [worst, best] = metric.lowerIsBetter ? [hi + pad, lo - pad] : [lo - pad, hi + pad];
+  const x = ms => left + (width - left - right) * ms / maxMs;
+  const y = v => top + (height - bottom - top) * (best - v) / (best - worst);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('role', 'img');
+  const children = [];
+  for (const v of [worst, (worst + best) / 2, best]) {
+    children.push(svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
+                  svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(metric.digits)));
+  }
+  for (const ms of [0, maxMs / 2, maxMs]) {
+    children.push(svgElement('text', {x: x(ms), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, ms.toFixed(ms < 10 ? 2 : 1)));
+  }
+  children.push(svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
+                svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
+                svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, xTitle),
+                svgElement('text', {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle',
+                                    transform: `rotate(-90 12 ${(top + height - bottom) / 2})`},
+                           `${metric.name} (${metric.lowerIsBetter ? 'lower' : 'higher'} is better)`));
+  for (const name of names) {
+    const point = svgElement('circle', {class: `point ${name}`, cx: x(times[name].median), cy: y(quality[name]), r: 5});
+    point.append(svgElement('title', {}, `${MODEL_NAMES[name]}: ${quality[name].toFixed(metric.digits)} ${metric.name}, ${times[name].median.toFixed(2)} ms`));
+    children.push(point, svgElement('text', {x: x(times[name].median) + 8, y: y(quality[name]) + 4, class: `label ${name}`}, MODEL_NAMES[name]));
+  }
+  svg.replaceChildren(...children);
+  svg.setAttribute('aria-label', `${metric.name} against ${xTitle}: ` +
+                   names.map(n => `${MODEL_NAMES[n]} ${quality[n].toFixed(metric.digits)} at ${times[n].median.toFixed(2)} ms`).join(', '));
+  svg.removeAttribute('hidden');  // an SVG element has no `hidden` property to set
+}
+
 /**
  * A live chart of the training loss on an SVG, one point per step: the loss
  * axis (in `unit`) labelled at its lowest, middle and highest value so far,
@@ -369,6 +447,7 @@ export function lossChart(svg, unit) {
   const [width, height, left, bottom, top, right] = [420, 180, 56, 34, 10, 64];
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('role', 'img');
+  svg.removeAttribute('hidden');
   return {
     add(loss) {
       losses.push(loss);
@@ -507,7 +586,7 @@ export async function loadLayersModels(variants, compile) {
     try {
       models[variant] = await tf.loadLayersModel(url);
     } catch (e) {
-      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${scriptCommand()}\` and reload`);
+      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${scriptCommand()}\` and reload`, {cause: e});
     }
     compile?.(models[variant]);
   }

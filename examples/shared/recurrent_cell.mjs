@@ -1,22 +1,86 @@
-// The cell the recurrent demos (text, sentiment) compare, as in OpenAI's
+// The cells the recurrent demos (text, sentiment) compare, as in OpenAI's
 // sparse sentiment and text models.
 import tf from '@tensorflow/tfjs';
 import layers from '@tfjs-blocksparse/layers';
 
 /**
- * A dense LSTM cell (density 1), or a multiplicative LSTM cell whose
+ * x·w, whose gradients multiply untransposed operands: tfjs-backend-wasm's
+ * matMul with a transposed operand runs many times slower than a transpose
+ * followed by a plain matMul (docs/demos.md).
+ */
+const product = tf.customGrad((x, w, save) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy, [xSaved, wSaved]) => [tf.transpose(tf.matMul(wSaved, tf.transpose(dy))), tf.matMul(tf.transpose(xSaved), dy)],
+  };
+});
+
+/**
+ * A dense multiplicative LSTM cell (Krause et al.) on tf.matMul: the sparse
+ * cell's dense twin, what a user would write without block sparsity. Same
+ * weights, gate order (i, f, c, o), activations and forget-gate bias of 1
+ * as blockSparseLSTMCell({multiplicative: true}).
+ */
+class MultiplicativeLSTMCell extends tf.layers.Layer {
+  static className = 'MultiplicativeLSTMCell';
+
+  constructor({units, kernelInitializer, recurrentInitializer, ...args}) {
+    super(args);
+    this.units = units;
+    this.stateSize = [units, units];
+    this.kernelInitializer = kernelInitializer ?? tf.initializers.glorotUniform({});
+    this.recurrentInitializer = recurrentInitializer ?? tf.initializers.glorotUniform({});
+    // Part of tfjs's RNNCell contract (tf.layers.rnn resets them); this cell has no dropout.
+    this.dropoutMask = [];
+    this.recurrentDropoutMask = [];
+  }
+
+  build(inputShape) {
+    const inputDim = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape).at(-1);
+    const units = this.units;
+    this.kernel = this.addWeight('kernel', [inputDim, 4 * units], 'float32', this.kernelInitializer);
+    this.recurrentKernel = this.addWeight('recurrentKernel', [units, 4 * units], 'float32', this.recurrentInitializer);
+    this.multKernel = this.addWeight('multKernel', [inputDim, units], 'float32', this.kernelInitializer);
+    this.multRecurrentKernel = this.addWeight('multRecurrentKernel', [units, units], 'float32', this.recurrentInitializer);
+    const forgetBias = {apply: () => tf.concat([tf.zeros([units]), tf.ones([units]), tf.zeros([2 * units])])};
+    this.bias = this.addWeight('bias', [4 * units], 'float32', forgetBias);
+    this.built = true;
+  }
+
+  call([x, h, c]) {
+    return tf.tidy(() => {
+      const m = tf.mul(product(x, this.multKernel.read()), product(h, this.multRecurrentKernel.read()));
+      const z = tf.add(tf.add(product(x, this.kernel.read()), product(m, this.recurrentKernel.read())), this.bias.read());
+      const [zi, zf, zc, zo] = tf.split(z, 4, -1);
+      const cNext = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zc)));
+      const hNext = tf.mul(tf.sigmoid(zo), tf.tanh(cNext));
+      return [hNext, hNext, cNext];
+    });
+  }
+
+  getConfig() {
+    return {...super.getConfig(), units: this.units};
+  }
+}
+tf.serialization.registerClass(MultiplicativeLSTMCell);
+
+/**
+ * A dense LSTM or mLSTM cell (density 1), or a multiplicative LSTM cell whose
  * recurrent kernels keep `density` of their blocks in small-world layouts.
  * The sparse cell's input kernels stay dense: the demos' 32-number embedding
  * is one or two rows of blocks, and at low density most gates would never
  * see the input.
  */
-export function recurrentCell({units, density, blockSize, seed}) {
+export function recurrentCell({cell, units, density, blockSize, seed}) {
   const kernelInitializer = tf.initializers.glorotUniform({seed: seed + 1});
   const recurrentInitializer = tf.initializers.glorotUniform({seed: seed + 2});
-  return density === 1 ?
-      tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer}) :
-      layers.blockSparseLSTMCell({
-        units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize, density,
-        inputDensity: 1, layoutKind: 'smallWorld', seed
-      });
+  if (density === 1) {
+    return cell === 'mLSTM' ? new MultiplicativeLSTMCell({units, kernelInitializer, recurrentInitializer}) :
+                              tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer});
+  }
+  return layers.blockSparseLSTMCell({
+    units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize, density,
+    inputDensity: 1, layoutKind: 'smallWorld', seed
+  });
 }

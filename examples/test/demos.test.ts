@@ -72,6 +72,7 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     let timing: string[][] = [];
     let status = '';
     let sweepPoints = 0;
+    let payoff = '';
     const {outputs, errors} = await openDemo(example, backend, async page => {
       await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
       status = (await page.textContent('#status'))!;
@@ -79,6 +80,11 @@ describe.each(EXAMPLES)('examples/%s page', example => {
       await page.click('#time');
       await page.waitForFunction(() => document.querySelectorAll('#timing tr').length > 2 && !(document.getElementById('time') as HTMLButtonElement).disabled);
       timing = await page.$$eval('#timing tr', rows => rows.slice(1).map(r => Array.from(r.querySelectorAll('td'), c => c.textContent ?? '')));
+      // The payoff: the three models' quality against their time here, and what the sparse one buys.
+      expect(await page.$$eval('#payoff circle.point', points => points.map(p => p.getAttribute('class')))).toEqual(
+          ['point big', 'point sparse', 'point dense']);
+      expect(await page.isVisible('#payoff')).toBe(true);
+      payoff = (await page.textContent('#payoff-summary'))!;
       if (SWEEP_BACKEND[example] === backend) {
         await page.click('#sweep');
         await page.waitForFunction(() => !(document.getElementById('sweep') as HTMLButtonElement).disabled &&
@@ -102,7 +108,7 @@ describe.each(EXAMPLES)('examples/%s page', example => {
         });
         expect(halves.completed).toEqual(halves.given);
         await page.click('#sample');
-        await page.waitForFunction(() => /^16 samples from the sparse model/.test(document.getElementById('sample-output')?.textContent ?? ''));
+        await page.waitForFunction(() => /^16 samples from the block-sparse model/.test(document.getElementById('sample-output')?.textContent ?? ''));
         expect(await page.textContent('#sample-output')).toMatch(/; [0-9]+ of 16 digit-like \(within [0-9]+ pixels of a training digit\)$/);
         // A long drawing shows its progress with an estimate, and the same button stops it.
         // The stop is clicked from inside the page at the first progress line: the page takes input only between
@@ -130,16 +136,17 @@ describe.each(EXAMPLES)('examples/%s page', example => {
         await page.click('#pad-complete');
         await page.waitForFunction(() => /^yours, then completed/.test(document.getElementById('pad-output')?.textContent ?? ''));
         expect(await page.textContent('#pad-output')).toMatch(
-            /^yours, then completed by dense and sparse; your digit scores [0-9.]+ bits\/pixel for the dense model, [0-9.]+ bits\/pixel for the sparse model/);
+            /^yours, then completed by the big dense, block-sparse, small dense models; your digit scores [0-9.]+ bits\/pixel for the big dense model, [0-9.]+ bits\/pixel for the block-sparse model, [0-9.]+ bits\/pixel for the small dense model/);
         const tops = await page.evaluate(() => {
           const canvas = document.getElementById('pad-completions') as HTMLCanvasElement;
           const g = canvas.getContext('2d')!;
-          const cell = canvas.width / 3;
-          return [0, 1, 2].map(k => Array.from(g.getImageData(k * cell, 0, cell * 14 / 15, canvas.height * 0.45).data));
+          const cell = canvas.width / 4;
+          return [0, 1, 2, 3].map(k => Array.from(g.getImageData(k * cell, 0, cell * 14 / 15, canvas.height * 0.45).data));
         });
         expect(tops[0].filter((v, i) => i % 4 === 0 && v < 128).length).toBeGreaterThan(0);  // ink in the top half
         expect(tops[1]).toEqual(tops[0]);
         expect(tops[2]).toEqual(tops[0]);
+        expect(tops[3]).toEqual(tops[0]);
       }
     });
     expect(status).toMatch(new RegExp(`^ready \\([0-9.]+ s to load and compile on ${backend}\\)$`));
@@ -154,7 +161,12 @@ describe.each(EXAMPLES)('examples/%s page', example => {
     const scale = Math.max(1, ...reference.values.map(Math.abs));
     const worst = Math.max(...values.map((v, i) => Math.abs(v - reference.values[i])));
     expect(worst).toBeLessThan(1e-3 * scale);
-    expect(timing[0][1]).toMatch(/^whole model, one (sentence|sampling step)/);
+    expect(timing[0][1]).toMatch(/^whole model, one (sentence|character|sampling step): block-sparse vs big dense/);
+    expect(timing[1][1]).toMatch(/^whole model, one (sentence|character|sampling step): block-sparse vs small dense/);
+    const percent = '[0-9.]+% (better|worse), in [0-9.]+x its time';
+    expect(payoff).toMatch(new RegExp(`^On ${backend}, the block-sparse model scores [0-9.]+ .+ in [0-9.]+ ms per .+; ` +
+                                      `against the big dense model \\([0-9.]+, [0-9.]+ ms\\): ${percent}; ` +
+                                      `against the small dense model \\([0-9.]+, [0-9.]+ ms\\): ${percent}\\.$`));
     for (const row of timing) {
       expect(row).toHaveLength(5);
       expect(row[0]).toMatch(/^1 · [0-9]/);  // which "Time it" run, and when
@@ -192,10 +204,10 @@ test('sentiment reads negation, says when no word is known, and fine-tuning draw
   try {
     await page.waitForFunction(() => /^ready/.test(document.getElementById('status')?.textContent ?? ''));
     // Neither sentence is in the corpus; the models learnt "not" from counterfactual copies of other sentences.
-    expect(await classify('This phone is bad.')).toMatch(/^sparse +negative/m);
-    expect(await classify('This phone is not bad.')).toMatch(/^sparse +positive/m);
+    expect(await classify('This phone is bad.')).toMatch(/^block-sparse +negative/m);
+    expect(await classify('This phone is not bad.')).toMatch(/^block-sparse +positive/m);
     expect(await classify('zxqv blorf')).toMatch(/^No known words/);
-    const frames = await fineTune(page, /test accuracy now [0-9.]+$/);
+    const frames = await fineTune(page, /accuracy on the first 200 test sentences now [0-9.]+$/);
     // The page drew a frame after every step (it froze for the whole training on wasm before), and the chart
     // has its axes' values and the last loss.
     expect(frames).toBeGreaterThanOrEqual(20);
@@ -222,6 +234,7 @@ async function fineTune(page: Page, done: RegExp): Promise<number> {
   });
   await page.click('#train');
   await page.waitForFunction(d => new RegExp(d).test(document.getElementById('train-output')?.textContent ?? ''), done.source);
+  expect(await page.isVisible('#loss')).toBe(true);
   return page.evaluate(() => (window as unknown as {framesDrawn: number}).framesDrawn);
 }
 
@@ -257,9 +270,9 @@ test('text generation refuses a temperature it cannot use, names the characters 
     await page.setInputFiles('#own-file', {name: 'austen.txt', mimeType: 'text/plain', buffer: Buffer.from(prose)});
     await page.waitForFunction(() => (document.getElementById('own-text') as HTMLTextAreaElement).value.startsWith('It is a truth'));
     await page.click('#own-score');
-    await page.waitForFunction(() => /^sparse mLSTM/.test(document.getElementById('own-output')?.textContent ?? ''));
-    const scores = /^sparse mLSTM: ([0-9.]+) bits\/char, dense LSTM: ([0-9.]+) bits\/char, over 4 sequences \(256 characters\)/
-                       .exec((await page.textContent('#own-output'))!);
+    await page.waitForFunction(() => /^big dense/.test(document.getElementById('own-output')?.textContent ?? ''));
+    const scores = new RegExp(['big dense', 'block-sparse', 'small dense'].map(name => `${name}: ([0-9.]+) bits/char \\([0-9.]+ on held-out Moby-Dick\\)`)
+                                 .join(', ') + '; over 4 sequences \\(256 characters\\)').exec((await page.textContent('#own-output'))!);
     expect(scores).not.toBeNull();
     // English prose the models never saw: worse than uniform over 48 symbols (5.6 bits) would mean a broken model.
     for (const bits of scores!.slice(1).map(Number)) {

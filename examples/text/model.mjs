@@ -15,8 +15,9 @@ export const BLOCK_SIZE = 32;
 const CLIP_NORM = 5;
 /** A dense LSTM and a block-sparse mLSTM with about as many parameters: 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks. */
 export const VARIANTS = {
-  'dense': {cell: 'LSTM', units: 240, density: 1},
+  'big': {cell: 'mLSTM', units: 512, density: 1},
   'sparse': {cell: 'mLSTM', units: 512, density: 1 / 8},
+  'dense': {cell: 'LSTM', units: 240, density: 1},
 };
 
 export function buildModel(variant, seed) {

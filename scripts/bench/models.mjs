@@ -1,8 +1,9 @@
 // Whole-model benchmark, shared by the Node and browser runners: what a user
 // waits for, a model's predict (for the generators, one sampling step: the
 // forward pass and the read-back of its output), dense and block-sparse, at
-// batch 1 and 16. The pairs are the ones the demo pages compare, models
-// converted with the converter (a CNN, and the published models of
+// batch 1 and 16. The demo models come in threes as their pages compare them
+// (dense with the sparse model's parameters, block-sparse, and dense at the
+// sparse model's width: "big"); the other pairs are models converted with the converter (a CNN, and the published models of
 // scripts/published_models.cjs that are installed, at batch 1), and one LSTM step.
 import tf from '@tensorflow/tfjs';
 import layers from '@tfjs-blocksparse/layers';
@@ -53,8 +54,8 @@ function lstmModel(cell) {
 }
 
 /**
- * The model pairs: each makes its dense and sparse model (both with a
- * dispose method), an input for a batch size, and `call`, the work of one
+ * The model pairs: each makes its dense and sparse model (and for the demos
+ * the big dense one; each with a dispose method), an input for a batch size, and `call`, the work of one
  * step, returning the tensor the user reads. `converted` are the pairs of
  * loadConverted (converted in Node, where the converter runs).
  */
@@ -64,21 +65,21 @@ function modelPairs(converted) {
   const predict = (model, x) => model.predict(x);
   return [
     {
-      name: 'sentiment', what: `predict as the page does: ${MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16) -> p(positive)`,
+      name: 'sentiment', what: `predict as the page does: ${MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16; big: dense mLSTM 256 units) -> p(positive)`,
       input: b => tf.tensor1d(codes(b * MAX_TOKENS, INPUT_SIZE), 'int32'),
-      make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse', 1)}),
+      make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse', 1), big: buildSentimentModel('big', 1)}),
       call: predictCodes,
     },
     {
-      name: 'text', what: 'one sampling step: a character -> LSTM step (dense 240 units; block-sparse mLSTM 512 units, 1/8 of 32x32) -> next-character logits',
+      name: 'text', what: 'one sampling step: a character -> LSTM step (dense 240 units; block-sparse mLSTM 512 units, 1/8 of 32x32; big: dense mLSTM 512 units) -> next-character logits',
       input: b => tf.tensor1d(codes(b, ALPHABET.length), 'int32'),
-      make: () => ({dense: textStepper(buildTextModel('dense', 1)), sparse: textStepper(buildTextModel('sparse', 1))}),
+      make: () => ({dense: textStepper(buildTextModel('dense', 1)), sparse: textStepper(buildTextModel('sparse', 1)), big: textStepper(buildTextModel('big', 1))}),
       call: (stepper, x) => stepper.step(x),
     },
     {
-      name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image, 8 hidden 3x3 convs (dense 32 channels, tf.conv2d; block-sparse 64, 1/4 of 8x8) -> one pixel\'s probability',
+      name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image, 8 hidden 3x3 convs (dense 32 channels, tf.conv2d; block-sparse 64, 1/4 of 8x8; big: dense 64, tf.conv2d) -> one pixel\'s probability',
       input: b => tf.tidy(() => tf.round(uniform([b, IMAGE_SIZE, IMAGE_SIZE, 1]))),
-      make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1)}),
+      make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1), big: PixelCNN.create('big', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),
     },
     ...converted.map(({name, what, inputShape, inputDtype = 'float32', batches, dense, sparse}) => ({
@@ -139,8 +140,9 @@ async function profileCall(fn) {
 
 /**
  * Rows {model, what, batch, dense: {median, min, max}, sparse: {...},
- * speedup, denseParams, sparseParams} in ms per call; dense and sparse
- * samples alternate, so that a slow spell of the machine falls on both.
+ * speedup} in ms per call, and for a pair with a big model big: {...} and
+ * speedupOverBig; the models' samples alternate, so that a slow spell of the
+ * machine falls on all of them.
  * With `profile`, each row also has {profile: {dense, sparse}}: ms by kernel
  * of one more call of each (profileCall).
  */
@@ -150,29 +152,32 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
     const models = pair.make();
     for (const batch of batches.filter(b => pair.batches?.includes(b) ?? true)) {
       const x = pair.input(batch);
-      const fns = [() => pair.call(models.dense, x), () => pair.call(models.sparse, x)];
+      const names = Object.keys(models);
+      const fns = names.map(name => () => pair.call(models[name], x));
       const calls = [];
       for (const fn of fns) {
         await sample(fn, 1);  // compiles the programs
         calls.push(Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / await sample(fn, 1)))));
       }
-      const times = [[], []];
+      const times = fns.map(() => []);
       for (let r = 0; r < runs; r++) {
-        for (let i = 0; i < 2; i++) {
+        for (let i = 0; i < fns.length; i++) {
           times[i].push(await sample(fns[i], calls[i]));
         }
       }
-      const [d, s] = times.map(stats);
-      const row = {model: pair.name, what: pair.what, batch, dense: d, sparse: s, speedup: d.median / s.median};
+      const ms = Object.fromEntries(names.map((name, i) => [name, stats(times[i])]));
+      const row = {model: pair.name, what: pair.what, batch, ...ms, speedup: ms.dense.median / ms.sparse.median};
+      if (ms.big != null) {
+        row.speedupOverBig = ms.big.median / ms.sparse.median;
+      }
       if (profile) {
-        row.profile = {dense: await profileCall(fns[0]), sparse: await profileCall(fns[1])};
+        row.profile = {dense: await profileCall(() => pair.call(models.dense, x)), sparse: await profileCall(() => pair.call(models.sparse, x))};
       }
       x.dispose();
       rows.push(row);
       log(row);
     }
-    models.dense.dispose();
-    models.sparse.dispose();
+    Object.values(models).forEach(model => model.dispose());
   }
   return rows;
 }
