@@ -3,12 +3,12 @@
 // page quote:
 //   node examples/image/evaluate.mjs [--out DIR] [--backend wasm|cpu] [--variants a,b]
 // --variants: only these models (the others' results already in samples.json are kept).
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 
 import core from '@tfjs-blocksparse/core';
 
-import {setBackend} from '../shared/node.mjs';
+import {parseVariants, setBackend, writeResults} from '../shared/node.mjs';
 
 import {loadDigits} from './data.mjs';
 import {classify, digitLikeDistance, nearestTrainingDigit, trainDigitClassifier} from './judge.mjs';
@@ -18,10 +18,7 @@ const SEED = 1;
 const SAMPLES = 100;
 
 const {values} = parseArgs({options: {out: {type: 'string'}, backend: {type: 'string', default: 'wasm'}, variants: {type: 'string'}}});
-const variants = values.variants?.split(',') ?? Object.keys(VARIANTS);
-for (const v of variants.filter(v => !(v in VARIANTS))) {
-  throw new Error(`unknown variant ${v}: expected one of ${Object.keys(VARIANTS).join(', ')}`);
-}
+const variants = parseVariants(values.variants, Object.keys(VARIANTS));
 await setBackend(values.backend);
 const out = values.out ?? new URL('pretrained', import.meta.url).pathname;
 const {train, test} = await loadDigits();
@@ -48,11 +45,5 @@ for (const variant of variants) {
   console.log(`${variant}: ${digits.length} of ${SAMPLES} samples digit-like (per digit 0-9: ${perDigit.join(' ')}), ${copies} exact copies`);
   model.dispose();
 }
-const path = `${out}/samples.json`;
-const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
-const kept = previous?.seed === SEED && previous?.samples === SAMPLES ? previous.variants : {};
-results.variants = Object.fromEntries(Object.keys(VARIANTS).filter(v => v in results.variants || v in kept)
-                                          .map(v => [v, results.variants[v] ?? kept[v]]));
-writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
-console.log(`wrote ${path}`);
+writeResults(out, results, 'samples.json');
 process.exit(0);

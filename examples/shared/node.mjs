@@ -28,14 +28,20 @@ export async function setUp(exampleUrl, defaults) {
     throw new Error(`--steps must be a positive integer, got ${values.steps}`);
   }
   const out = values.out ?? new URL('pretrained', exampleUrl).pathname;
-  const variants = values.variants?.split(',') ?? defaults.variants;
-  for (const v of variants) {
-    if (!defaults.variants.includes(v)) {
-      throw new Error(`unknown variant ${v}: expected one of ${defaults.variants.join(', ')}`);
-    }
-  }
+  const variants = parseVariants(values.variants, defaults.variants);
   mkdirSync(out, {recursive: true});
   return {steps, quick, out, variants, backend: values.backend};
+}
+
+/** The variants a --variants flag names (all of `known` without one); an unknown one is refused. */
+export function parseVariants(flag, known) {
+  const variants = flag?.split(',') ?? known;
+  for (const v of variants) {
+    if (!known.includes(v)) {
+      throw new Error(`unknown variant ${v}: expected one of ${known.join(', ')}`);
+    }
+  }
+  return variants;
 }
 
 export async function setBackend(name) {
@@ -76,9 +82,9 @@ export function checkLossDecreased(name, before, after) {
   console.log(`${name}: held-out loss ${before.toFixed(4)} -> ${after.toFixed(4)}`);
 }
 
-/** Writes results.json, keeping the variants a run with --variants did not train (when their settings match). */
-export function writeResults(out, results) {
-  const path = `${out}/results.json`;
+/** Writes `file` (results.json), keeping the variants a run with --variants did not cover (when their settings match). */
+export function writeResults(out, results, file = 'results.json') {
+  const path = `${out}/${file}`;
   const {variants: _, ...settings} = results;
   const previous = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
   const {variants: previousVariants = {}, ...previousSettings} = previous ?? {};
