@@ -91,15 +91,18 @@ const tableBackends = new WeakMap<MathBackendWebGL, backend_util.TableBackend>()
 
 /** A layout's table (core's layoutTable) as the programs read it: each entry split in halves, one texel each. */
 export function layoutTableTexture(backend: MathBackendWebGL, layout: BlockLayout, kind: backend_util.TableKind): TensorInfo {
+  // Entries are block numbers, block counts and block rows or columns.
+  const largest = Math.max(layout.nnz, layout.rowBlocks, layout.colBlocks);
+  if (largest > MAX_TABLE_ENTRY) {
+    throw new Error(`block-sparse kernels on webgl: a layout of ${layout.nnz} blocks in a ${layout.rowBlocks} x ${layout.colBlocks} ` +
+                    `grid is too large (table entries up to ${largest} > ${MAX_TABLE_ENTRY})`);
+  }
   let tables = tableBackends.get(backend);
   if (tables == null) {
     tables = {
       makeTensorInfo: (_shape, _dtype, values) => {
         const halves = new Float32Array(2 * values.length);
         values.forEach((v, i) => {
-          if (v > MAX_TABLE_ENTRY) {
-            throw new Error(`block-sparse kernels on webgl: a layout of ${layout.nnz} blocks is too large (table entry ${v} > ${MAX_TABLE_ENTRY})`);
-          }
           halves[2 * i] = v % TABLE_HALF;
           halves[2 * i + 1] = Math.floor(v / TABLE_HALF);
         });
