@@ -98,6 +98,41 @@ export async function calibrateSite(name: string, site: CalibrationSite, inputsO
   return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
 }
 
+/** A layer that stays dense, refit to the original layer's output: every weight, as calibration refits kept blocks. */
+export interface RefitWeight {
+  kernel: tf.Tensor;
+  bias?: tf.Tensor;
+  /** The layer's output error relative to the original layer's on the calibration inputs: with its own weights, refit. */
+  error: {original: number, refit: number};
+}
+
+/**
+ * Refits a layer that stays dense (a head whose outputs the block size does
+ * not divide, a layer kept dense for speed) to what the original layer
+ * computed, from what the converted layers before it produce: all of its
+ * weights by the same damped least squares, so that the error of the
+ * converted layers before it is corrected where it can be.
+ */
+export async function refitSite(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<RefitWeight> {
+  const m = await accumulate(site, inputsOf, options);
+  const outputs = m.outputs;
+  const rows = site.kernel.size / outputs;
+  const start = new Float64Array(m.width * outputs);
+  start.set(site.kernel.dataSync());
+  if (site.bias != null) {
+    start.set(site.bias.dataSync(), rows * outputs);
+  }
+  // Every output column reads every row: one support, one factorisation.
+  const all = Int32Array.from({length: m.width}, (_, r) => r);
+  const supports = new Array<Int32Array>(outputs).fill(all);
+  const fitted = solve(m, start, supports, 1, options.damping ?? 0.01);
+  return {
+    kernel: tf.tensor(Float32Array.from(fitted.subarray(0, rows * outputs)), site.kernel.shape, 'float32'),
+    bias: site.bias != null ? tf.tensor1d(Float32Array.from(fitted.subarray(rows * outputs)), 'float32') : undefined,
+    error: {original: relativeError(m, start, supports, 1), refit: relativeError(m, fitted, supports, 1)}
+  };
+}
+
 /** X̃ᵀX̃, X̃ᵀY and Σ Y² per output, X̃ the converted input's rows (with a ones column for the bias), Y the original output. */
 interface Moments {
   /** Rows' width: taps * K, plus one for the bias. */
@@ -169,8 +204,8 @@ function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density
     return tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1]));
   });
   const layout = magnitudeLayout(salient, blockSize, density);
-  const pruned = magnitudeLayout(site.kernel, blockSize, density);
   salient.dispose();
+  const pruned = magnitudeLayout(site.kernel, blockSize, density);
   const [supports, prunedSupports] = [layout, pruned].map(l => supportsOf(l, rows / inputSize, inputSize, site.bias != null));
   const fitted = solve(m, start, supports, blockSize, damping);
   const magnitude = new Float64Array(start);

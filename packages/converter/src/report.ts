@@ -2,13 +2,14 @@ import type {SparsifyReport} from './sparsify_weight';
 
 /** The conversion report as a text table, one row per Dense/Conv2D layer, then totals. */
 export function formatReport(report: SparsifyReport): string {
-  const calibrated = report.layers.some(l => l.outputError != null);
+  const calibrated = report.layers.some(l => l.outputError != null || l.refitError != null);
   const timed = report.layers.some(l => l.speedup != null);
   const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept',
                  ...(calibrated ? ['output error: magnitude -> calibrated'] : []), ...(timed ? ['speedup'] : []), 'params',
                  'memory (float32)', 'note']];
   for (const l of report.layers) {
-    const error = l.outputError == null ? '-' : `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}`;
+    const error = l.outputError != null ? `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}` :
+        l.refitError != null ? `${l.refitError.original.toFixed(4)} -> ${l.refitError.refit.toFixed(4)} (dense, refit)` : '-';
     rows.push([
       shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
       l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',

@@ -5,7 +5,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
-import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe} from './calibrate';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
@@ -135,12 +135,31 @@ class GraphCalibration {
     if (fitted == null) {
       return undefined;
     }
-    for (const [name, value] of Object.entries(feed(fitted))) {
+    this.feed(feed(fitted));
+    this.converted ??= this.original.fork(steppedGraph(this.model, this.nodes, () => this.fed));
+    return fitted;
+  }
+
+  /**
+   * Refits a node that stays dense to the original's output from the converted model's input; undefined when
+   * nothing before it has changed (its input is the original's) or on a budget's first pass.
+   */
+  async refit(xInput: string, site: CalibrationSite, feed: (fitted: RefitWeight) => tf.NamedTensorMap): Promise<RefitWeight|undefined> {
+    if (this.converted == null || this.probe != null) {
+      return undefined;
+    }
+    const originals = await this.original.step(tensorName(xInput), this.batches);
+    const converted = await this.converted.step(tensorName(xInput), this.batches);
+    const fitted = await refitSite(site, async (_, b) => [originals[b](), converted[b]()], this.options);
+    this.feed(feed(fitted));
+    return fitted;
+  }
+
+  private feed(weights: tf.NamedTensorMap) {
+    for (const [name, value] of Object.entries(weights)) {
       this.fed[name]?.dispose();
       this.fed[name] = value;
     }
-    this.converted ??= this.original.fork(steppedGraph(this.model, this.nodes, () => this.fed));
-    return fitted;
   }
 
   dispose() {
@@ -376,33 +395,59 @@ class GraphConverter {
         await this.speed.check(node.name, {kernelShape, conv: graphConvGeometry(node), bias: biasParams > 0},
                                densityOf(node.name, this.options), this.options.blockSize) :
         {};
-    if (timed.reason != null) {
-      return {...dense(timed.reason), speedup: timed.speedup};
-    }
     const kernel = transposeW ? tf.transpose(weight) : weight;
     const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;
-    const calibrated = this.calibration != null && blockProblem(node.name, kernel.shape, this.options) == null ?
-        await this.calibration.calibrate(node.name, xInput, {kernel, bias: biasName == null ? undefined : this.weights[biasName], rows: rowsOfNode(node, kernel)},
-                                         this.options.blockSize, densityOf(node.name, this.options), fitted => ({
-                                           [weightName]: transposeW ? tf.transpose(fitted.kernel) : fitted.kernel.clone(),
-                                           ...(biasName != null ? {[biasName]: fitted.bias!.clone()} : {})
-                                         })) :
-        undefined;
-    const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options, calibrated);
-    if (kernel !== weight) {
-      kernel.dispose();
-    }
-    calibrated?.kernel.dispose();
-    if (calibrated?.bias != null) {
-      this.weights[biasName!].dispose();
-      this.weights[biasName!] = calibrated.bias;
-    }
-    if (packed != null && layout != null) {
+    const site = {kernel, bias: biasName == null ? undefined : this.weights[biasName], rows: rowsOfNode(node, kernel)};
+    // The fitted weights as the graph's constants take them.
+    const asConstants = (fitted: {kernel: tf.Tensor, bias?: tf.Tensor}) => ({
+      [weightName]: transposeW ? tf.transpose(fitted.kernel) : fitted.kernel.clone(),
+      ...(biasName != null ? {[biasName]: fitted.bias!.clone()} : {})
+    });
+    try {
+      if (timed.reason != null) {
+        return await this.refitDense(node, xInput, site, asConstants, {...dense(timed.reason), speedup: timed.speedup});
+      }
+      const calibrated = this.calibration != null && blockProblem(node.name, kernel.shape, this.options) == null ?
+          await this.calibration.calibrate(node.name, xInput, site, this.options.blockSize, densityOf(node.name, this.options), asConstants) :
+          undefined;
+      const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options, calibrated);
+      calibrated?.kernel.dispose();
+      if (calibrated?.bias != null) {
+        this.weights[biasName!].dispose();
+        this.weights[biasName!] = calibrated.bias;
+      }
+      if (packed == null || layout == null) {
+        return await this.refitDense(node, xInput, site, asConstants, report);
+      }
       report.speedup = timed.speedup;
       this.replace(node, layout, packed, [xInput, ...fusedArgs], controlInputs);
       this.replacedWeights.add(weightName);
+      return report;
+    } finally {
+      if (kernel !== weight) {
+        kernel.dispose();
+      }
     }
-    return report;
+  }
+
+  /**
+   * With calibration, a node that stays dense is refit to the original's output from what the converted nodes
+   * before it produce (refitSite), where it alone reads its weights; its constants take the refit values.
+   */
+  private async refitDense(node: NodeDef, xInput: string, site: CalibrationSite,
+                           asConstants: (fitted: RefitWeight) => tf.NamedTensorMap, report: LayerReport): Promise<LayerReport> {
+    const constants = (node.input ?? []).slice(1).filter(i => !i.startsWith('^')).map(nodeName);
+    const shared = constants.some(c => this.graph.node.some(n => n !== node && (n.input ?? []).some(i => nodeName(i) === c)));
+    const fitted = this.calibration == null || shared ? undefined : await this.calibration.refit(xInput, site, asConstants);
+    if (fitted == null) {
+      return report;
+    }
+    for (const [name, value] of Object.entries(asConstants(fitted))) {
+      this.weights[name].dispose();
+      this.weights[name] = value;
+    }
+    tf.dispose([fitted.kernel, ...(fitted.bias != null ? [fitted.bias] : [])]);
+    return {...report, refitError: fitted.error};
   }
 
   private replace(node: NodeDef, layout: BlockLayout, packed: tf.Tensor, [x, ...fusedArgs]: string[], control: string[]) {

@@ -6,7 +6,7 @@ import {findWeight, foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
-import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
@@ -142,6 +142,21 @@ class LayersCalibration {
       this.changed = true;
       this.converted ??= this.original?.fork(steppedLayers(this.working)!);
     }
+    return fitted;
+  }
+
+  /**
+   * Refits a layer that stays dense to the original's output from the converted model's input, and gives the
+   * working copy its refit weights; undefined when nothing before it has changed or its input cannot be reached.
+   */
+  async refit(name: string, site: CalibrationSite): Promise<RefitWeight|undefined> {
+    const inputsOf = this.changed && this.probe == null ? await this.inputsOf(name) : undefined;
+    if (inputsOf == null) {
+      return undefined;
+    }
+    const fitted = await refitSite(site, inputsOf, this.options);
+    const layer = this.working.getLayer(name);
+    layer.setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
     return fitted;
   }
 
@@ -295,8 +310,23 @@ async function convertLayer(
       await speed.check(name, {kernelShape: kernel.shape, conv: layersConvGeometry(layer, kernel), bias: biasKey != null},
                         densityOf(name, options), options.blockSize) :
       {};
+  // With calibration, a layer that stays dense is refit to the original's output (refitSite).
+  const refitDense = async (report: LayerReport): Promise<LayerReport> => {
+    const fitted = calibration == null ? undefined :
+        await calibration.refit(name, {kernel, bias: biasKey != null ? weights[biasKey] : undefined, rows: rowsOfLayer(layer, kernel)});
+    if (fitted == null) {
+      return report;
+    }
+    weights[kernelKey!].dispose();
+    weights[kernelKey!] = fitted.kernel;
+    if (biasKey != null) {
+      weights[biasKey].dispose();
+      weights[biasKey] = fitted.bias!;
+    }
+    return {...report, refitError: fitted.error};
+  };
   if (timed.reason != null) {
-    return {...dense(timed.reason), speedup: timed.speedup};
+    return refitDense({...dense(timed.reason), speedup: timed.speedup});
   }
   let calibrated: CalibratedWeight|undefined;
   if (calibration != null && blockProblem(name, kernel.shape, options) == null) {
@@ -319,7 +349,7 @@ async function convertLayer(
   const {packed, layout, report} = sparsifyKernel(kernel, name, className, biasParams, options, calibrated);
   calibrated?.kernel.dispose();
   if (packed == null || layout == null) {
-    return report;
+    return refitDense(report);
   }
   report.speedup = timed.speedup;
   kernel.dispose();

@@ -64,6 +64,8 @@ export interface LayerReport {
   normKept?: number;
   /** With calibration: the layer's output error relative to the original layer's, magnitude pruning's and calibration's. */
   outputError?: CalibratedWeight['error'];
+  /** With calibration, a layer that stays dense refit to the original's output: its output error before and after. */
+  refitError?: {original: number, refit: number};
   /** With onlyFaster: tfjs's dense op's time / the block-sparse op's at batch 1, on the backend converted on. */
   speedup?: number;
   /** With calibration: the dense layer's multiply-adds per model input. */

@@ -114,6 +114,41 @@ describe('calibrated conversion', () => {
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
 
+  test('a layer that stays dense is refit to the original\'s output from what the converted layers before it produce', async () => {
+    // Least squares over every weight: the residual is orthogonal to each input row and the ones column.
+    const normalResidual = (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, target: tf.Tensor) => tf.tidy(() => {
+      const withOnes = tf.concat([x, tf.ones([x.shape[0], 1])], 1);
+      const residual = tf.sub(tf.add(tf.matMul(x, kernel), bias), target);
+      return tf.norm(tf.matMul(withOnes, residual, true)).dataSync()[0] / (tf.norm(withOnes).dataSync()[0] * tf.norm(residual).dataSync()[0]);
+    });
+    const inputs = seeded([256, 32], 31);
+    const model = tf.sequential({layers: [
+      tf.layers.dense({inputShape: [32], units: 32, activation: 'relu', name: 'hidden', ...init(32)}),
+      tf.layers.dense({units: 5, name: 'head', ...init(33)})  // 8 does not divide 5 outputs: stays dense
+    ]});
+    const {model: sparse, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs, damping: 1e-6}});
+    const head = report.layers.find(l => l.name === 'head')!;
+    expect(head.converted).toBe(false);
+    expect(head.refitError!.refit).toBeLessThan(0.9 * head.refitError!.original);
+    const hidden = tf.model({inputs: sparse.inputs, outputs: sparse.getLayer('hidden').output as tf.SymbolicTensor}).predict(inputs) as tf.Tensor;
+    const target = model.predict(inputs) as tf.Tensor;
+    expect(normalResidual(hidden, ...sparse.getLayer('head').getWeights() as [tf.Tensor, tf.Tensor], target)).toBeLessThan(1e-4);
+    expect(normalResidual(hidden, ...model.getLayer('head').getWeights() as [tf.Tensor, tf.Tensor], target)).toBeGreaterThan(1e-2);
+
+    // The same in a graph model: a fused matmul head, its bias among its constants.
+    const g = new GraphFixture();
+    const x = g.placeholder('x', [-1, 32]);
+    const h = g.fusedMatMul('hidden', x, g.constant('w1', seeded([32, 32], 34)), [g.constant('b1', seeded([32], 35))], ['BiasAdd', 'Relu']);
+    g.fusedMatMul('head', h, g.constant('w2', seeded([32, 5], 36)), [g.constant('b2', seeded([5], 37))], ['BiasAdd']);
+    const graph = await g.load();
+    const converted = await sparsifyModel(graph, {density: 0.25, blockSize: 8, calibrate: {inputs, damping: 1e-6}});
+    const graphHead = converted.report.layers.find(l => l.name === 'head')!;
+    expect(graphHead.refitError!.refit).toBeLessThan(0.9 * graphHead.refitError!.original);
+    const graphHidden = converted.model.execute(inputs, converted.model.outputs[0].name.replace(/head.*/, 'hidden')) as tf.Tensor;
+    const [w2, b2] = ['w2', 'b2'].map(name => converted.model.weights[name][0]);
+    expect(normalResidual(graphHidden, w2, b2, graph.predict(inputs) as tf.Tensor)).toBeLessThan(1e-4);
+  });
+
   test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept', async () => {
     const make = () => tf.sequential({layers: [
       tf.layers.conv2d({inputShape: [8, 8, 16], filters: 32, kernelSize: 1, useBias: false, name: 'conv', kernelInitializer: tf.initializers.glorotNormal({seed: 71})}),
