@@ -250,6 +250,8 @@ describe('tfjs-blocksparse CLI', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/output error: magnitude -> calibrated/);
     expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250\s+[\d.]+\s+[\d.]+ -> [\d.]+/);
+    // The head stays dense (3 outputs) and is refit to what the original head computed.
+    expect(out).toMatch(/head\s+Dense\s+\[16, 3\].*[\d.]+ -> [\d.]+ \(dense, refit\).*stays dense/);
     const [, magnitude, calibrated] = /calibrated on 128 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/.exec(out)!;
     expect(Number(calibrated)).toBeLessThan(Number(magnitude));
     expect(out).toMatch(/multiply-adds of the calibrated layers per input: 3072 -> 768 \(25\.0%\)/);
