@@ -50,6 +50,18 @@ export class FrontierStepper {
   async step(x: string, batches: tf.Tensor[]): Promise<Array<() => tf.Tensor>> {
     const {position, readers, given} = this.model;
     const reached = position.get(x);
+    if (reached != null && reached < this.reached) {
+      // A tensor that a later layer reads again (another branch of an Inception block): still in the frontier.
+      if (given.has(x)) {
+        return batches.map(batch => () => batch.clone());
+      }
+      if (this.stored.length === batches.length && this.stored.every(stored => stored.has(x))) {
+        return this.stored.map(stored => () => {
+          const value = stored.get(x)!;
+          return tf.tensor(value.values, value.shape, value.dtype);
+        });
+      }
+    }
     if (reached == null || reached < this.reached) {
       throw new Error(`calibrate: ${x} is not after the last calibrated layer`);
     }

@@ -195,6 +195,29 @@ describe('calibrated conversion', () => {
     expect(relativeError(sparse.predict(held) as tf.Tensor, expected)).toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
   });
 
+  test('branches that read an earlier tensor after a later one (an Inception block) calibrate, each from its own input', async () => {
+    const input = tf.input({shape: [16]});
+    const stem = tf.layers.dense({units: 16, activation: 'relu', name: 'stem', ...init(61)}).apply(input) as tf.SymbolicTensor;
+    // tfjs orders a functional model's layers by their distance from the output: 'pool', two layers deeper than
+    // 'a1' (through 'c1', 'c2'), comes first, and 'b' (reading 'pool') after 'a2' (reading 'a1').
+    const a1 = tf.layers.dense({units: 16, activation: 'relu', name: 'a1', ...init(62)}).apply(stem) as tf.SymbolicTensor;
+    const pool = tf.layers.activation({activation: 'relu6', name: 'pool'}).apply(stem) as tf.SymbolicTensor;
+    const a2 = tf.layers.dense({units: 16, name: 'a2', ...init(63)}).apply(a1) as tf.SymbolicTensor;
+    const b = tf.layers.dense({units: 16, name: 'b', ...init(64)}).apply(pool) as tf.SymbolicTensor;
+    const c1 = tf.layers.activation({activation: 'relu', name: 'c1'}).apply(pool) as tf.SymbolicTensor;
+    const c2 = tf.layers.dense({units: 16, name: 'c2', ...init(67)}).apply(c1) as tf.SymbolicTensor;
+    const model = tf.model({inputs: input, outputs: tf.layers.concatenate().apply([a2, b, c2]) as tf.SymbolicTensor});
+    const names = model.layers.map(l => l.name);
+    expect([names.indexOf('pool') < names.indexOf('a1'), names.indexOf('a2') < names.indexOf('b')]).toEqual([true, true]);
+    const inputs = seeded([64, 16], 65);
+    const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs}});
+    expect(report.layers.map(l => [l.name, l.outputError != null])).toEqual([['stem', true], ['a1', true], ['a2', true], ['b', true], ['c2', true]]);
+    const {model: magnitude} = await sparsifyModel(model, {density: 0.5, blockSize: 8});
+    const held = seeded([32, 16], 66);
+    const expected = model.predict(held) as tf.Tensor;
+    expect(relativeError(sparse.predict(held) as tf.Tensor, expected)).toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
+  });
+
   test('a budget keeps that share of the multiply-adds, puts it where the model is sensitive, and errs less than one density for all', async () => {
     // 'wide' is nearly block-sparse at 1/8 already (robust), 'head' is not (sensitive) and costs an eighth as much.
     const model = tf.sequential({layers: [

@@ -21,6 +21,16 @@ describe('BlockLayout', () => {
     expect(layout.outputSize).toBe(32);
   });
 
+  test('kept blocks cannot be changed in place: op caches are keyed on the layout object', () => {
+    const layout = randomLayout(spec);
+    const [rows, cols] = [[...layout.rows], [...layout.cols]];
+    expect(() => {
+      (layout.rows as number[])[0] = rows[0] + 1;
+    }).toThrow(TypeError);
+    expect(() => (layout.cols as number[]).push(0)).toThrow(TypeError);
+    expect([[...layout.rows], [...layout.cols]]).toEqual([rows, cols]);
+  });
+
   test('column and row tables list each kept block once, sorted, and are built once', () => {
     const layout = randomLayout(spec);
     const byColumn = layout.byColumn();

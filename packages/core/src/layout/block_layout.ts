@@ -31,8 +31,10 @@ export interface BlockTable {
 }
 
 export class BlockLayout {
-  readonly rows: Int32Array;
-  readonly cols: Int32Array;
+  /** Each kept block's input block row, in canonical order (frozen: op caches are keyed on the layout). */
+  readonly rows: readonly number[];
+  /** Each kept block's output block column, in canonical order (frozen). */
+  readonly cols: readonly number[];
   private columnTable?: BlockTable;
   private rowTable?: BlockTable;
   private indexGrid?: Int32Array;
@@ -67,8 +69,8 @@ export class BlockLayout {
             `BlockLayout: block (${r}, ${keys[i] % colBlocks}) is listed twice`);
       }
     }
-    this.rows = Int32Array.from(keys, k => Math.floor(k / colBlocks));
-    this.cols = Int32Array.from(keys, k => k % colBlocks);
+    this.rows = Object.freeze(keys.map(k => Math.floor(k / colBlocks)));
+    this.cols = Object.freeze(keys.map(k => k % colBlocks));
   }
 
   /** Number of kept blocks. */
@@ -224,7 +226,7 @@ function checkPositiveInt(value: number, name: string) {
 }
 
 function buildTable(
-    segmentOf: Int32Array, otherOf: Int32Array, segments: number): BlockTable {
+    segmentOf: readonly number[], otherOf: readonly number[], segments: number): BlockTable {
   const ptr = new Int32Array(segments + 1);
   for (const s of segmentOf) {
     ptr[s + 1]++;
