@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {BlockLayout, BlockLayoutJSON, blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {Activation, BlockSparseLayoutArgs, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
+import {Activation, BlockSparseLayoutArgs, blockSizeOf, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
 
 type LSTMCellArgs = Parameters<typeof tfl.layers.lstmCell>[0];
 
@@ -70,8 +70,8 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
           `${BlockSparseLSTMCell.className}: dropout and recurrentDropout are not supported (got ${args.dropout ?? 0} and ` +
           `${args.recurrentDropout ?? 0}); put a tf.layers.dropout before the RNN instead`);
     }
-    if (!Number.isInteger(args.units) || args.units % args.blockSize !== 0) {
-      throw new Error(`${BlockSparseLSTMCell.className}: units (${args.units}) must be a multiple of blockSize (${args.blockSize})`);
+    if (!Number.isInteger(args.units) || args.units % blockSizeOf(args)! !== 0) {
+      throw new Error(`${BlockSparseLSTMCell.className}: units (${args.units}) must be a multiple of blockSize (${blockSizeOf(args)})`);
     }
     this.template = tfl.layers.lstmCell({...args, name: undefined});
     this.units = args.units;

@@ -11,8 +11,8 @@ export type LayoutKind = 'random'|'smallWorld'|'banded'|'magnitude';
 
 /** How a block-sparse layer gets its layout, shared by every layer here. */
 export interface BlockSparseLayoutArgs {
-  /** Side of the square blocks; must divide the layer's input and output sizes. */
-  blockSize: number;
+  /** Side of the square blocks; must divide the layer's input and output sizes. Default: the explicit layout's. */
+  blockSize?: number;
   /** Fraction of blocks kept, in [0, 1]. Default 0.25. Ignored with an explicit layout. */
   density?: number;
   /** Generator of the layout when none is given ('magnitude' only records how an explicit one was made). Default 'random'. */
@@ -38,9 +38,15 @@ function parseKind(kind: string, layer: string): LayoutKind {
   return camel as LayoutKind;
 }
 
+/** The block size asked for, or the explicit layout's. */
+export function blockSizeOf(args: BlockSparseLayoutArgs): number|undefined {
+  return args.blockSize ?? args.layout?.blockSize;
+}
+
 export function checkLayoutArgs(args: BlockSparseLayoutArgs, layer: string) {
-  if (!Number.isInteger(args.blockSize) || args.blockSize <= 0) {
-    throw new Error(`${layer}: blockSize must be a positive integer, got ${args.blockSize}`);
+  const blockSize = blockSizeOf(args);
+  if (!Number.isInteger(blockSize) || blockSize! <= 0) {
+    throw new Error(`${layer}: blockSize must be a positive integer (or come from an explicit layout), got ${args.blockSize}`);
   }
   const density = args.density ?? 0.25;
   if (!(density >= 0 && density <= 1)) {
@@ -60,18 +66,18 @@ export function resolveLayout(
   if (args.layout != null) {
     layout = args.layout instanceof BlockLayout ? args.layout : BlockLayout.fromJSON(args.layout);
   } else {
-    const spec = {inputSize, outputSize, blockSize: args.blockSize, density: args.density ?? 0.25, seed: args.seed ?? 0};
+    const spec = {inputSize, outputSize, blockSize: blockSizeOf(args)!, density: args.density ?? 0.25, seed: args.seed ?? 0};
     try {
       layout = GENERATORS[parseKind(args.layoutKind ?? 'random', layer) as keyof typeof GENERATORS](spec);
     } catch (e) {
       throw new Error(`${layer}: ${(e as Error).message}`, {cause: e});
     }
   }
-  if (layout.blockSize !== args.blockSize || layout.inputSize !== inputSize ||
+  if (layout.blockSize !== blockSizeOf(args) || layout.inputSize !== inputSize ||
       layout.outputSize !== outputSize) {
     throw new Error(
         `${layer}: the layout (block size ${layout.blockSize}, ${layout.inputSize} x ` +
-        `${layout.outputSize}) does not fit blockSize ${args.blockSize} and a ` +
+        `${layout.outputSize}) does not fit blockSize ${blockSizeOf(args)} and a ` +
         `${inputSize} x ${outputSize} weight`);
   }
   return layout;
@@ -80,7 +86,7 @@ export function resolveLayout(
 /** Layout arguments as they go into getConfig: the realised layout, as numbers only. */
 export function layoutConfig(args: BlockSparseLayoutArgs, layout: BlockLayout|undefined): tf.serialization.ConfigDict {
   const config: tf.serialization.ConfigDict = {
-    blockSize: args.blockSize,
+    blockSize: blockSizeOf(args)!,
     density: layout?.density ?? args.density ?? 0.25,
     layoutKind: args.layoutKind ?? 'random',
     seed: args.seed ?? 0,

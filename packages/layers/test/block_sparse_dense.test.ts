@@ -69,12 +69,19 @@ describe('BlockSparseDense', () => {
     expect(layer.layout).toBe(layout);
     expect(() => blockSparseDense({units: 24, blockSize: 8, layout}).apply(tf.zeros([1, 32])))
         .toThrow(/BlockSparseDense: the layout \(block size 8, 16 x 24\) does not fit blockSize 8 and a 32 x 24 weight/);
+    // The block size is the layout's when not given (as JSON too), and saved with the layer.
+    const implicit = blockSparseDense({units: 24, layout: layout.toJSON()});
+    implicit.apply(tf.zeros([1, 16]));
+    expect([implicit.layout!.equals(layout), implicit.getConfig().blockSize]).toEqual([true, 8]);
+    expect(() => blockSparseDense({units: 24, blockSize: 4, layout}).apply(tf.zeros([1, 16])))
+        .toThrow(/the layout \(block size 8, 16 x 24\) does not fit blockSize 4/);
   });
 
   test('bad arguments name the problem', () => {
     expect(() => blockSparseDense({units: 30, blockSize: 8}).apply(tf.zeros([1, 32])))
         .toThrow(/BlockSparseDense: randomLayout: block size 8 must divide both dimensions of the dense weight \[32, 30\]/);
-    expect(() => blockSparseDense({units: 32, blockSize: 0})).toThrow(/blockSize must be a positive integer, got 0/);
+    expect(() => blockSparseDense({units: 32, blockSize: 0})).toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got 0/);
+    expect(() => blockSparseDense({units: 32})).toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got undefined/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, density: 2})).toThrow(/density must be in \[0, 1\], got 2/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'})).toThrow(/layoutKind must be one of random, smallWorld, banded, magnitude, got 'ring'/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'magnitude'}))
