@@ -259,7 +259,14 @@ class GraphConverter {
    */
   fuseEpilogues(outputs: Set<string>, foldScales: boolean): string[] {
     const taken: string[] = [];
-    const readers = (name: string) => this.graph.node.filter(n => (n.input ?? []).some(i => nodeName(i) === name));
+    // The nodes that read each node, kept up to date as nodes are taken in (one scan of the graph, not one per question).
+    const readerIndex = new Map<string, Set<NodeDef>>();
+    const addReader = (name: string, reader: NodeDef) => {
+      const known = readerIndex.get(name) ?? new Set<NodeDef>();
+      readerIndex.set(name, known.add(reader));
+    };
+    this.graph.node.forEach(n => (n.input ?? []).forEach(i => addReader(nodeName(i), n)));
+    const readers = (name: string) => [...readerIndex.get(name) ?? []];
     // The node that alone reads `name`'s output, once, where neither is a model output.
     const soleReader = (name: string) => {
       const found = outputs.has(name) ? [] : readers(name);
@@ -279,7 +286,10 @@ class GraphConverter {
     const takeIn = (node: NodeDef, into: NodeDef) => {
       for (const reader of readers(node.name)) {
         reader.input = reader.input!.map(i => nodeName(i) === node.name ? `${i.startsWith('^') ? '^' : ''}${into.name}` : i);
+        addReader(into.name, reader);
       }
+      readerIndex.delete(node.name);
+      (node.input ?? []).forEach(i => readerIndex.get(nodeName(i))?.delete(node));
       this.graph.node.splice(this.graph.node.indexOf(node), 1);
       taken.push(node.name);
       // Its constants (a bias, a clip's bound) go with it where nothing else reads them (dropUnusedWeights).
@@ -299,6 +309,7 @@ class GraphConverter {
         this.graph.node.push(constNode(name, bias));
         const control = node.input!.findIndex(i => i.startsWith('^'));
         node.input!.splice(control < 0 ? node.input!.length : control, 0, name);
+        addReader(name, node);
         fusedOps.push('BiasAdd');
         attr.num_args = {i: '1'};
         attr.fused_ops = {list: {s: fusedOps.map(op => btoa(op))}};
