@@ -157,6 +157,9 @@ export async function calibrateSite(name: string, site: CalibrationSite, inputsO
   return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
 }
 
+/** Calibration rows per weight of an output below which a layer that stays dense is not refit. */
+const REFIT_ROWS_PER_WEIGHT = 4;
+
 /** A layer that stays dense, refit to the original layer's output: every weight, as calibration refits kept blocks. */
 export interface RefitWeight {
   kernel: tf.Tensor;
@@ -170,10 +173,16 @@ export interface RefitWeight {
  * not divide, a layer kept dense for speed) to what the original layer
  * computed, from what the converted layers before it produce: all of its
  * weights by the same damped least squares, so that the error of the
- * converted layers before it is corrected where it can be.
+ * converted layers before it is corrected where it can be; undefined
+ * where the calibration inputs are too few to fit it.
  */
-export async function refitSite(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<RefitWeight> {
+export async function refitSite(site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions): Promise<RefitWeight|undefined> {
   const m = await accumulate(site, inputsOf, options);
+  // Fewer rows than REFIT_ROWS_PER_WEIGHT times the weights each output reads (a head after global pooling: one
+  // row per input) fit the calibration inputs rather than the layer: such a layer is left as it was.
+  if (m.rowsPerInput * options.inputs.shape[0] < REFIT_ROWS_PER_WEIGHT * m.width) {
+    return undefined;
+  }
   const outputs = m.outputs;
   const rows = site.kernel.size / outputs;
   const start = new Float64Array(m.width * outputs);

@@ -154,7 +154,9 @@ class GraphCalibration {
     const originals = await this.original.step(tensorName(xInput), this.batches);
     const converted = await this.converted.step(tensorName(xInput), this.batches);
     const fitted = await refitSite(site, async (_, b) => [originals[b](), converted[b]()], this.options);
-    this.feed(feed(fitted));
+    if (fitted != null) {
+      this.feed(feed(fitted));
+    }
     return fitted;
   }
 

@@ -161,8 +161,9 @@ class LayersCalibration {
       return undefined;
     }
     const fitted = await refitSite(site, inputsOf, this.options);
-    const layer = this.working.getLayer(name);
-    layer.setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+    if (fitted != null) {
+      this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
+    }
     return fitted;
   }
 

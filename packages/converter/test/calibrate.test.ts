@@ -147,6 +147,14 @@ describe('calibrated conversion', () => {
     const graphHidden = converted.model.execute(inputs, converted.model.outputs[0].name.replace(/head.*/, 'hidden')) as tf.Tensor;
     const [w2, b2] = ['w2', 'b2'].map(name => converted.model.weights[name][0]);
     expect(normalResidual(graphHidden, w2, b2, graph.predict(inputs) as tf.Tensor)).toBeLessThan(1e-4);
+
+    // From fewer rows than four per weight of an output (33 here) it would fit the inputs, not the layer: left as it was.
+    const few = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs: seeded([132, 32], 38)}});
+    expect(few.report.layers.find(l => l.name === 'head')!.refitError).toBeDefined();
+    const fewer = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs: seeded([131, 32], 38)}});
+    expect(fewer.report.layers.find(l => l.name === 'head')!.refitError).toBeUndefined();
+    const [kept, original] = [fewer.model, model].map(m => m.getLayer('head').getWeights()[0]);
+    expect(tf.max(tf.abs(tf.sub(kept, original))).dataSync()[0]).toBe(0);
   });
 
   test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept', async () => {
