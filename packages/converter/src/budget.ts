@@ -8,8 +8,7 @@ type Convert<M> = (options: SparsifyOptions, probe?: SensitivityProbe) => Promis
 /**
  * A conversion under options.budget: a first pass measures each calibrated
  * layer's output error against density on the original inputs (nothing is
- * fit), scaled to the model's output by running the model with that layer
- * alone sparse (SensitivityProbe.weigh), the budget is allocated from those errors, and a second pass
+ * fit), the budget is allocated from those errors, and a second pass
  * calibrates every layer at its density. Without a budget, one conversion.
  */
 export async function withBudget<M extends tf.LayersModel|tf.GraphModel>(options: SparsifyOptions, convert: Convert<M>):
@@ -17,7 +16,7 @@ export async function withBudget<M extends tf.LayersModel|tf.GraphModel>(options
   if (options.budget == null) {
     return convert(options);
   }
-  const probe = new SensitivityProbe(options.budget);
+  const probe = new SensitivityProbe();
   const {model: probed} = await convert({...options, density: 1, densities: undefined, budget: undefined}, probe);
   probed.dispose();
   const densities = Object.fromEntries(allocateBudget(probe.layers, options.budget));

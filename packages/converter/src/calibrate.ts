@@ -75,66 +75,9 @@ export function calibrationBatches(options: CalibrationOptions, dtype: tf.DataTy
   return batches;
 }
 
-/**
- * Collects each calibrated layer's sensitivity instead of fitting it (the first pass of a budget allocation):
- * its output error at each density, scaled to the model's output by `weigh`.
- */
+/** Collects each calibrated layer's sensitivity instead of fitting it (the first pass of a budget allocation). */
 export class SensitivityProbe {
   readonly layers: Sensitivity[] = [];
-  /** The layer last probed, fit at the density nearest the budget (weigh measures the model with it, then frees it). */
-  reference?: {density: number, fitted: CalibratedWeight};
-
-  constructor(readonly budget: number) {}
-
-  /**
-   * Scales the last probed layer's errors to the model's output: `modelError` gives the model's output error
-   * relative to the original's with that layer alone at its reference fit. A layer whose error the rest of the
-   * model amplifies (an early, thin one) thus counts for more than one whose error later layers wash out.
-   */
-  async weigh(modelError: (fitted: CalibratedWeight) => Promise<number>) {
-    const layer = this.layers[this.layers.length - 1];
-    const reference = this.reference;
-    this.reference = undefined;
-    if (layer == null || reference == null) {
-      return;
-    }
-    try {
-      const layerError = layer.errors.get(reference.density)!;
-      if (layerError > 0) {
-        const gain = await modelError(reference.fitted) / layerError;
-        layer.errors = new Map([...layer.errors].map(([density, error]) => [density, error * gain]));
-      }
-    } finally {
-      tf.dispose([reference.fitted.kernel, ...(reference.fitted.bias != null ? [reference.fitted.bias] : [])]);
-    }
-  }
-}
-
-/** The first calibration batches, up to 32 inputs: what a budget's first pass runs the model on to weigh each layer. */
-export function weighingBatches(batches: tf.Tensor[]): tf.Tensor[] {
-  const taken: tf.Tensor[] = [];
-  let inputs = 0;
-  for (const batch of batches) {
-    if (inputs >= 32) {
-      break;
-    }
-    taken.push(batch);
-    inputs += batch.shape[0];
-  }
-  return taken;
-}
-
-/** Relative error |y - y0| / |y0| over every output of every batch, from the model's outputs with and without a change. */
-export function outputsError(pairs: Array<[changed: tf.Tensor[], original: tf.Tensor[]]>): number {
-  let [error, total] = [0, 0];
-  for (const [changed, original] of pairs) {
-    changed.forEach((y, i) => tf.tidy(() => {
-      const [a, b] = [tf.cast(y, 'float32'), tf.cast(original[i], 'float32')];
-      error += tf.sum(tf.square(tf.sub(a, b))).dataSync()[0];
-      total += tf.sum(tf.square(b)).dataSync()[0];
-    }));
-  }
-  return total > 0 ? Math.sqrt(error / total) : 0;
 }
 
 /**
@@ -149,9 +92,7 @@ export async function calibrateSite(name: string, site: CalibrationSite, inputsO
   const moments = await accumulate(site, inputsOf, options);
   const damping = options.damping ?? 0.01;
   if (probe != null) {
-    const {sensitivity, reference} = sensitivityOf(name, site, moments, blockSize, damping, probe.budget);
-    probe.layers.push(sensitivity);
-    probe.reference = reference;
+    probe.layers.push(sensitivityOf(name, site, moments, blockSize, damping));
     return undefined;
   }
   return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
@@ -296,33 +237,23 @@ const BUDGET_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 export interface Sensitivity {
   name: string;
   multiplyAdds: number;
-  /** By density (blocks kept / blocks, for each of BUDGET_DENSITIES that keeps a block); scaled to the model's output by weigh. */
+  /** By density (blocks kept / blocks, for each of BUDGET_DENSITIES that keeps a block). */
   errors: Map<number, number>;
 }
 
-/**
- * The calibrated output error of a layer at each of BUDGET_DENSITIES, from moments of its original input, and
- * its fit at the density nearest the budget (none for a layer that cannot be made sparser).
- */
-function sensitivityOf(name: string, site: CalibrationSite, m: Moments, blockSize: number, damping: number, budget: number):
-    {sensitivity: Sensitivity, reference?: SensitivityProbe['reference']} {
+/** The calibrated output error of a layer at each of BUDGET_DENSITIES, from moments of its original input. */
+function sensitivityOf(name: string, site: CalibrationSite, m: Moments, blockSize: number, damping: number): Sensitivity {
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const blocks = (inputSize / blockSize) * (outputs / blockSize);
   const errors = new Map<number, number>([[1, 0]]);
   // The densities a layer can really take: its blocks kept over its blocks (1/8 of 4 blocks keeps 1, as 1/4 does).
-  const reachable = [...new Set(BUDGET_DENSITIES.map(d => Math.round(d * blocks) / blocks).filter(d => d > 0 && d < 1))];
-  const nearest = reachable.sort((a, b) => Math.abs(Math.log(a / budget)) - Math.abs(Math.log(b / budget)))[0];
-  let reference: SensitivityProbe['reference'];
+  const reachable = new Set(BUDGET_DENSITIES.map(d => Math.round(d * blocks) / blocks).filter(d => d > 0 && d < 1));
   for (const density of reachable) {
     const fitted = fitBlocks(site, m, blockSize, density, damping);
     errors.set(density, fitted.error.calibrated);
-    if (density === nearest) {
-      reference = {density, fitted};
-    } else {
-      tf.dispose([fitted.kernel, ...(fitted.bias != null ? [fitted.bias] : [])]);
-    }
+    tf.dispose([fitted.kernel, ...(fitted.bias != null ? [fitted.bias] : [])]);
   }
-  return {sensitivity: {name, multiplyAdds: m.rowsPerInput * site.kernel.size, errors}, reference};
+  return {name, multiplyAdds: m.rowsPerInput * site.kernel.size, errors};
 }
 
 /**

@@ -5,7 +5,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
-import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, outputsError, refitSite, RefitWeight, RowsOf, SensitivityProbe, weighingBatches} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe} from './calibrate';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
@@ -104,8 +104,6 @@ class GraphCalibration {
   private readonly original: FrontierStepper;
   /** Undefined until a node is calibrated: until then both streams are the same. */
   private converted?: FrontierStepper;
-  /** The model's outputs on the batches a budget's first pass weighs layers with. */
-  private originalOutputs?: tf.Tensor[][];
 
   constructor(private readonly model: tf.GraphModel, private readonly nodes: NodeDef[], options: CalibrationOptions,
               private readonly probe?: SensitivityProbe) {
@@ -135,7 +133,6 @@ class GraphCalibration {
     const fitted = await calibrateSite(name, site, async (_, b) => [originals[b](), converted?.[b]() ?? null],
                                        this.options, blockSize, density, this.probe);
     if (fitted == null) {
-      await this.probe?.weigh(reference => this.modelError(feed(reference)));
       return undefined;
     }
     this.feed(feed(fitted));
@@ -160,21 +157,6 @@ class GraphCalibration {
     return fitted;
   }
 
-  /** The model's output error relative to the original's with `weights` in place of their constants (freed), on a few batches. */
-  private async modelError(weights: tf.NamedTensorMap): Promise<number> {
-    const run = (batch: tf.Tensor, fed: tf.NamedTensorMap) => {
-      const result = this.model.execute({[this.model.inputs[0].name]: batch, ...fed}, this.model.outputs.map(o => o.name));
-      return Array.isArray(result) ? result : [result];
-    };
-    const batches = weighingBatches(this.batches);
-    this.originalOutputs ??= batches.map(batch => run(batch, {}));
-    const pairs = batches.map((batch, i): [tf.Tensor[], tf.Tensor[]] => [run(batch, weights), this.originalOutputs![i]]);
-    const error = outputsError(pairs);
-    tf.dispose([...pairs.flatMap(([changed]) => changed), ...Object.values(weights)]);
-    await tf.nextFrame();
-    return error;
-  }
-
   private feed(weights: tf.NamedTensorMap) {
     for (const [name, value] of Object.entries(weights)) {
       this.fed[name]?.dispose();
@@ -183,7 +165,7 @@ class GraphCalibration {
   }
 
   dispose() {
-    tf.dispose([...this.batches, ...Object.values(this.fed), ...(this.originalOutputs ?? []).flat()]);
+    tf.dispose([...this.batches, ...Object.values(this.fed)]);
   }
 }
 

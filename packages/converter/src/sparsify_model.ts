@@ -6,7 +6,7 @@ import {findWeight, foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
 import {withBudget} from './budget';
-import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, outputsError, refitSite, RefitWeight, RowsOf, SensitivityProbe, SiteInputs, weighingBatches} from './calibrate';
+import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
@@ -101,9 +101,6 @@ class LayersCalibration {
   private converted?: FrontierStepper;
   /** Whether a layer of the working copy holds calibrated weights yet. */
   private changed = false;
-  /** The batches a budget's first pass weighs layers with (weighingBatches), and the model's outputs on them. */
-  private weighing?: tf.Tensor[];
-  private originalOutputs?: tf.Tensor[][];
 
   constructor(private readonly originalModel: tf.LayersModel, private readonly working: tf.LayersModel,
               private readonly options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
@@ -135,9 +132,6 @@ class LayersCalibration {
       return undefined;
     }
     const fitted = await calibrateSite(name, site, inputsOf, this.options, blockSize, density, this.probe);
-    if (fitted == null && norm == null) {
-      await this.probe?.weigh(reference => this.modelError(name, reference));
-    }
     if (fitted != null) {
       const layer = this.working.getLayer(name);
       layer.setWeights(layer.weights.length > 1 ? [fitted.kernel, fitted.bias!] : [fitted.kernel]);
@@ -165,30 +159,6 @@ class LayersCalibration {
       this.working.getLayer(name).setWeights(fitted.bias != null ? [fitted.kernel, fitted.bias] : [fitted.kernel]);
     }
     return fitted;
-  }
-
-  /** The model's output error relative to the original's with layer `name` alone holding `fitted`, on a few batches. */
-  private async modelError(name: string, fitted: CalibratedWeight): Promise<number> {
-    const layer = this.working.getLayer(name);
-    const own = layer.getWeights().map(w => w.clone());
-    layer.setWeights(own.length > 1 ? [fitted.kernel, fitted.bias!] : [fitted.kernel]);
-    const run = (model: tf.LayersModel, batch: tf.Tensor) => {
-      const result = model.predict(batch);
-      return Array.isArray(result) ? result : [result];
-    };
-    if (this.weighing == null) {
-      const all = this.batches.length > 0 ? this.batches : calibrationBatches(this.options, this.originalModel.inputs[0].dtype);
-      this.weighing = weighingBatches(all);
-      tf.dispose(all.filter(batch => !this.weighing!.includes(batch) && !this.batches.includes(batch)));
-      this.originalOutputs = this.weighing.map(batch => run(this.originalModel, batch));
-    }
-    const pairs = this.weighing.map((batch, i): [tf.Tensor[], tf.Tensor[]] => [run(this.working, batch), this.originalOutputs![i]]);
-    const error = outputsError(pairs);
-    tf.dispose(pairs.flatMap(([changed]) => changed));
-    layer.setWeights(own);
-    tf.dispose(own);
-    await tf.nextFrame();
-    return error;
   }
 
   /** The BatchNormalization over the last axis that is a bias-less layer's only reader, and where its moving mean is. */
@@ -225,7 +195,7 @@ class LayersCalibration {
   }
 
   dispose() {
-    tf.dispose([...this.batches, ...(this.weighing ?? []).filter(batch => !this.batches.includes(batch)), ...(this.originalOutputs ?? []).flat()]);
+    tf.dispose(this.batches);
     this.working.dispose();
   }
 }
