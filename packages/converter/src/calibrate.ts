@@ -124,21 +124,32 @@ export async function refitSite(site: CalibrationSite, inputsOf: SiteInputs, opt
   if (m.rowsPerInput * options.inputs.shape[0] < REFIT_ROWS_PER_WEIGHT * m.width) {
     return undefined;
   }
-  const outputs = m.outputs;
-  const rows = site.kernel.size / outputs;
-  const start = new Float64Array(m.width * outputs);
-  start.set(site.kernel.dataSync());
-  if (site.bias != null) {
-    start.set(site.bias.dataSync(), rows * outputs);
-  }
+  const start = originalWeights(site, m);
   // Every output column reads every row: one support, one factorisation.
   const all = Int32Array.from({length: m.width}, (_, r) => r);
-  const supports = new Array<Int32Array>(outputs).fill(all);
+  const supports = new Array<Int32Array>(m.outputs).fill(all);
   const fitted = solve(m, start, supports, 1, options.damping ?? 0.01);
   return {
-    kernel: tf.tensor(Float32Array.from(fitted.subarray(0, rows * outputs)), site.kernel.shape, 'float32'),
-    bias: site.bias != null ? tf.tensor1d(Float32Array.from(fitted.subarray(rows * outputs)), 'float32') : undefined,
+    ...siteWeights(site, fitted),
     error: {original: relativeError(m, start, supports, 1), refit: relativeError(m, fitted, supports, 1)}
+  };
+}
+
+/** A site's kernel rows and bias row as one [width, outputs] matrix: the weights a fit starts from and is pulled to. */
+function originalWeights(site: CalibrationSite, m: Moments): Float64Array {
+  const start = new Float64Array(m.width * m.outputs);
+  start.set(site.kernel.dataSync());
+  if (site.bias != null) {
+    start.set(site.bias.dataSync(), site.kernel.size);
+  }
+  return start;
+}
+
+/** A fitted [width, outputs] matrix as the site's kernel (its shape) and bias. */
+function siteWeights(site: CalibrationSite, fitted: Float64Array): {kernel: tf.Tensor, bias?: tf.Tensor} {
+  return {
+    kernel: tf.tensor(Float32Array.from(fitted.subarray(0, site.kernel.size)), site.kernel.shape, 'float32'),
+    bias: site.bias != null ? tf.tensor1d(Float32Array.from(fitted.subarray(site.kernel.size)), 'float32') : undefined
   };
 }
 
@@ -203,26 +214,20 @@ async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: 
 function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density: number, damping: number): CalibratedWeight {
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const rows = site.kernel.size / outputs;
-  const start = new Float64Array(m.width * outputs);
-  start.set(site.kernel.dataSync());
-  if (site.bias != null) {
-    start.set(site.bias.dataSync(), rows * outputs);
-  }
+  const start = originalWeights(site, m);
   const salient = tf.tidy(() => {
     const scale = tf.tensor1d(Array.from({length: rows}, (_, r) => Math.sqrt(Math.max(0, m.h[r * m.width + r]))), 'float32');
     return tf.mul(site.kernel, tf.reshape(scale, [...site.kernel.shape.slice(0, -1), 1]));
   });
   const layout = magnitudeLayout(salient, blockSize, density);
-  salient.dispose();
   const pruned = magnitudeLayout(site.kernel, blockSize, density);
+  salient.dispose();
   const [supports, prunedSupports] = [layout, pruned].map(l => supportsOf(l, rows / inputSize, inputSize, site.bias != null));
   const fitted = solve(m, start, supports, blockSize, damping);
   const magnitude = new Float64Array(start);
   zeroOutside(magnitude, prunedSupports, m.width, outputs, blockSize);
-  const kernel = tf.tensor(Float32Array.from(fitted.subarray(0, rows * outputs)), site.kernel.shape, 'float32');
-  const bias = site.bias != null ? tf.tensor1d(Float32Array.from(fitted.subarray(rows * outputs)), 'float32') : undefined;
   return {
-    layout, kernel, bias,
+    layout, ...siteWeights(site, fitted),
     error: {
       magnitude: relativeError(m, magnitude, prunedSupports, blockSize),
       calibrated: relativeError(m, fitted, supports, blockSize)
