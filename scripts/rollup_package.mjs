@@ -23,6 +23,7 @@ const globals = {
   '@tfjs-blocksparse/backend-webgpu': 'tfbs',
   '@tfjs-blocksparse/backend-wasm': 'tfbs',
   '@tfjs-blocksparse/layers': 'tfbs.layers',
+  '@tfjs-blocksparse/graph': 'tfbs',
   '@tfjs-blocksparse/converter': 'tfbs',
 };
 

@@ -4,7 +4,7 @@
 // (examples/bundler/app.mjs) that runs a block-sparse layer on webgl and wasm.
 import {execFileSync} from 'child_process';
 import {build, Metafile} from 'esbuild';
-import {copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'fs';
+import {copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import type {Browser} from 'playwright-core';
 
@@ -12,7 +12,7 @@ import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-
 
 const ROOT = join(__dirname, '..', '..');
 const PROJECT = join(ROOT, 'test-results', 'bundled-app');
-const PACKAGES = ['core', 'backend-cpu', 'backend-webgl', 'backend-wasm', 'layers'];
+const PACKAGES = ['core', 'backend-cpu', 'backend-webgl', 'backend-wasm', 'layers', 'graph'];
 
 let metafile: Metafile;
 
@@ -52,9 +52,20 @@ test('Node loads every package from its tarball, with require and with import', 
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', `
     import {randomLayout} from '@tfjs-blocksparse/core';
     import layers from '@tfjs-blocksparse/layers';
-    console.log(randomLayout({inputSize: 32, outputSize: 32, blockSize: 8, density: 1 / 4, seed: 1}).nnz, typeof layers.blockSparseDense);`],
+    import {GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
+    console.log(randomLayout({inputSize: 32, outputSize: 32, blockSize: 8, density: 1 / 4, seed: 1}).nnz, typeof layers.blockSparseDense,
+                GRAPH_MATMUL_OP);`],
                                 {cwd: PROJECT, encoding: 'utf8'});
-  expect(imported.trim()).toBe('4 function');
+  expect(imported.trim()).toBe('4 function BlockSparseMatMul');
+});
+
+test('the layers need no tfjs-converter: the graph ops are a package of their own', () => {
+  const layers = join(PROJECT, 'node_modules', '@tfjs-blocksparse', 'layers');
+  expect(Object.keys(JSON.parse(readFileSync(join(layers, 'package.json'), 'utf8')).peerDependencies))
+      .not.toContain('@tensorflow/tfjs-converter');
+  for (const bundle of ['node', 'esm']) {
+    expect(readFileSync(join(layers, 'dist', `tfjs-blocksparse-layers.${bundle}.js`), 'utf8')).not.toContain('tfjs-converter');
+  }
 });
 
 test('esbuild bundles the ES module builds the exports maps name', () => {

@@ -6,6 +6,7 @@
 // sparse model's width: "big"); the other pairs are models converted with the converter (a CNN, and the published models of
 // scripts/published_models.cjs that are installed, at batch 1), and one LSTM step.
 import tf from '@tensorflow/tfjs';
+import '@tfjs-blocksparse/graph';
 import layers from '@tfjs-blocksparse/layers';
 
 import {PixelCNN} from '../../examples/image/model.mjs';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tfjs-blocksparse/backend-cpu';
 import {BlockLayout} from '@tfjs-blocksparse/core';
-import {BlockSparseConv2D, BlockSparseDense, BlockSparseLSTMCell, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from '@tfjs-blocksparse/layers';
+import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from '@tfjs-blocksparse/graph';
+import {BlockSparseConv2D, BlockSparseDense, BlockSparseLSTMCell} from '@tfjs-blocksparse/layers';
 import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
@@ -47,7 +48,7 @@ layers that would not be faster (the report says so): the converted model is nev
 /** What a user needs to run the converted model, on any backend. */
 function loadingNote(format: ModelFormat): string {
   return `load it with ${format === 'graph-model' ? 'tf.loadGraphModel' : 'tf.loadLayersModel'} after importing ` +
-      '@tfjs-blocksparse/layers and the kernels of your backend: ' +
+      `${format === 'graph-model' ? '@tfjs-blocksparse/graph' : '@tfjs-blocksparse/layers'} and the kernels of your backend: ` +
       '@tfjs-blocksparse/backend-webgpu, backend-webgl, backend-wasm (tfjs-backend-wasm, WebAssembly SIMD) or backend-cpu';
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {BlockLayout} from '@tfjs-blocksparse/core';
 // Registers the graph ops that the converted nodes name.
-import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
 
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
@@ -44,12 +44,12 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
 /**
  * A new GraphModel where MatMul, BatchMatMul, _FusedMatMul, Conv2D and
  * FusedConv2D nodes whose weight is a constant become the block-sparse graph
- * ops of @tfjs-blocksparse/layers (blocks chosen by `layout` of the trained
+ * ops of @tfjs-blocksparse/graph (blocks chosen by `layout` of the trained
  * weight; fused bias and activation kept). Every other node is left as it
  * was; nodes that cannot be converted (weight computed or not a constant,
  * inside control flow or a graph function, NCHW, uneven explicit padding,
  * fused batch norm) stay dense and the report says why. The result runs with
- * plain tf.loadGraphModel once @tfjs-blocksparse/layers is imported.
+ * plain tf.loadGraphModel once @tfjs-blocksparse/graph is imported.
  */
 export async function sparsifyGraphModel(model: tf.GraphModel, options: SparsifyOptions):
     Promise<{model: tf.GraphModel, report: SparsifyReport}> {

@@ -7,7 +7,8 @@ import {tmpdir} from 'os';
 import {join} from 'path';
 
 import {loadFrom, main, quantizeWeights, saveTo} from '@tfjs-blocksparse/converter';
-import {BlockSparseDense, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+import {GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
+import {BlockSparseDense} from '@tfjs-blocksparse/layers';
 
 import {GraphFixture, seeded} from './graph_fixture';
 

@@ -3,7 +3,7 @@ import '@tfjs-blocksparse/backend-cpu';
 import * as tf from '@tensorflow/tfjs';
 import {densify, magnitudeLayout, sparsify} from '@tfjs-blocksparse/core';
 import {formatReport, sparsifyModel} from '@tfjs-blocksparse/converter';
-import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/layers';
+import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
 
 import {artifactsOf} from '../src/model_artifacts';
 

@@ -3,7 +3,7 @@ import {backend_util} from '@tfjs-blocksparse/core';
 
 test('the tested tfjs is the one installed here, and every package pins it as its peer', () => {
   expect(tf.version_core).toBe(backend_util.TESTED_TFJS_VERSION);
-  for (const name of ['core', 'backend-cpu', 'backend-wasm', 'backend-webgl', 'backend-webgpu', 'layers', 'converter']) {
+  for (const name of ['core', 'backend-cpu', 'backend-wasm', 'backend-webgl', 'backend-webgpu', 'layers', 'graph', 'converter']) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const {peerDependencies} = require(`../../${name}/package.json`) as {peerDependencies: Record<string, string>};
     const tfjsPeers = Object.entries(peerDependencies).filter(([peer]) => peer.startsWith('@tensorflow/'));

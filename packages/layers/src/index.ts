@@ -6,6 +6,5 @@ export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
 export {BlockSparseConv2D, BlockSparseConv2DArgs, blockSparseConv2D} from './block_sparse_conv2d';
 export {FusedDepthwiseConv2D} from './fused_depthwise_conv2d';
 export {BlockSparseLSTMCell, BlockSparseLSTMCellArgs, blockSparseLSTMCell} from './block_sparse_lstm_cell';
-export {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from './graph_ops';
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/layers', '@tensorflow/tfjs-layers', version_layers);
