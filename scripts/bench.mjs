@@ -14,21 +14,23 @@ import {parseArgs} from 'node:util';
 import {opSizes, runBenchmarks, SIZES} from './bench/cases.mjs';
 import {formatModelTable, formatTable, speedupPlot} from './bench/report.mjs';
 
-const {values: args} = parseArgs({options: {
-  backend: {type: 'string', default: 'cpu,webgpu'},
-  size: {type: 'string', default: 'standard'},
-  rows: {type: 'string'},
-  quick: {type: 'boolean', default: false},
-  runs: {type: 'string'},
-  models: {type: 'boolean', default: false},
-  'model-names': {type: 'string'},
-  profile: {type: 'boolean', default: false},
-  'model-density': {type: 'string', default: '1/4'},
-  'only-faster': {type: 'boolean', default: false},
-  ops: {type: 'string', default: 'matMul,conv2d'},
-  'block-sizes': {type: 'string', default: '8,16,32'},
-  densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
-}});
+const {values: args} = parseArgs({
+  options: {
+    backend: {type: 'string', default: 'cpu,webgpu'},
+    size: {type: 'string', default: 'standard'},
+    rows: {type: 'string'},
+    quick: {type: 'boolean', default: false},
+    runs: {type: 'string'},
+    models: {type: 'boolean', default: false},
+    'model-names': {type: 'string'},
+    profile: {type: 'boolean', default: false},
+    'model-density': {type: 'string', default: '1/4'},
+    'only-faster': {type: 'boolean', default: false},
+    ops: {type: 'string', default: 'matMul,conv2d'},
+    'block-sizes': {type: 'string', default: '8,16,32'},
+    densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
+  }
+});
 
 const require = createRequire(import.meta.url);
 
@@ -53,10 +55,12 @@ const runs = args.runs == null ? undefined : positiveInteger('runs', args.runs);
 const sizeSuffix = [size === 'standard' ? '' : `-${size}`, matMulRows == null ? '' : `-rows${matMulRows}`].join('');
 const sizeNote = sizeSuffix === '' ? '' : ` (${sizeSuffix.slice(1)})`;
 const describeSizes = ops => ops.map(op => {
-  const s = opSizes(size, op, matMulRows);
-  return op === 'matMul' ? `matMul ${s.batch}x${s.inputSize} by ${s.inputSize}x${s.outputSize}`
-                         : `conv2d ${s.batch}x${s.height}x${s.width}x${s.inputSize}, ${s.filter}x${s.filter} to ${s.outputSize}`;
-}).join('; ');
+                                  const s = opSizes(size, op, matMulRows);
+                                  return op === 'matMul' ?
+                                      `matMul ${s.batch}x${s.inputSize} by ${s.inputSize}x${s.outputSize}` :
+                                      `conv2d ${s.batch}x${s.height}x${s.width}x${s.inputSize}, ${s.filter}x${s.filter} to ${s.outputSize}`;
+                                })
+                                 .join('; ');
 const fraction = (text, flag = 'densities') => {
   const [a, b = '1'] = text.split('/');
   const value = Number(a) / Number(b);
@@ -67,10 +71,16 @@ const fraction = (text, flag = 'densities') => {
   return value;
 };
 const options = {
-  size, matMulRows, runs: runs ?? 3, ops: args.ops.split(','),
-  blockSizes: args['block-sizes'].split(',').map(b => positiveInteger('block-sizes', b)), densities: args.densities.split(',').map(fraction),
+  size,
+  matMulRows,
+  runs: runs ?? 3,
+  ops: args.ops.split(','),
+  blockSizes: args['block-sizes'].split(',').map(b => positiveInteger('block-sizes', b)),
+  densities: args.densities.split(',').map(fraction),
 };
-const logRow = r => r.skipped ? console.log(r.skipped) : console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
+const logRow = r => r.skipped ? console.log(r.skipped) :
+                                console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
+                                    r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
 function writeResults(backend, machine, rows) {
   const title = `Block-sparse vs dense (${describeSizes([...new Set(rows.map(r => r.op))])}), ${machine}`;
@@ -84,17 +94,20 @@ function writeResults(backend, machine, rows) {
 }
 
 function writeModelResults(backend, machine, rows) {
-  const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${modelOptions.runs} samples, ${machine}`;
+  const title = `Whole models, dense vs block-sparse: ms per call, each call's output read back; median (min–max) of ${
+      modelOptions.runs} samples, ${machine}`;
   mkdirSync('bench-results', {recursive: true});
   // A run of some models writes beside the full table, not over it.
-  const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${args['only-faster'] ? '-only-faster' : ''}`;
+  const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${
+      args['only-faster'] ? '-only-faster' : ''}`;
   const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}${conversion}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
   console.log('\n' + formatModelTable(rows, title));
   console.log(`\nWrote ${base}.json and .md`);
 }
-const logModelRow = r => console.log(`${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x`);
+const logModelRow = r => console.log(`${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${
+    r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x`);
 
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
@@ -121,11 +134,16 @@ if (models != null) {
   await tf.setBackend(convertOn);
   rmSync(models.CONVERTED_DIRECTORY, {recursive: true, force: true});
   const conversion = {density: fraction(args['model-density'], 'model-density'), onlyFaster: args['only-faster']};
-  console.log(`Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);
+  console.log(
+      `Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);
   const index = await models.convertModels(converter, require('./published_models.cjs'), conversion);
   writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
-const modelOptions = {runs: runs ?? 5, names: args['model-names']?.split(','), profile: args.profile};
+const modelOptions = {
+  runs: runs ?? 5,
+  names: args['model-names']?.split(','),
+  profile: args.profile
+};
 
 for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {runInBrowser, runModelsInBrowser} = await import('./bench/browser.mjs');
@@ -142,9 +160,12 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
     throw new Error(`backend ${backend} could not be initialised`);
   }
   const driver = backend === 'webgpu' ?
-      `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})` : '';
-  const threads = backend === 'wasm' ?
-      ` (SIMD${blockSparseWasm.blockSparseWasmRelaxedSimd() ? ', kernels with relaxed SIMD' : ''}, ${tfWasm.getThreadsCount()} thread${tfWasm.getThreadsCount() > 1 ? 's' : ''})` : '';
+      `, Dawn on ${[adapterInfo.vendor, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' ')} (VK_ICD_FILENAMES=${
+          process.env.VK_ICD_FILENAMES})` :
+      '';
+  const threads = backend === 'wasm' ? ` (SIMD${blockSparseWasm.blockSparseWasmRelaxedSimd() ? ', kernels with relaxed SIMD' : ''}, ${
+                                           tfWasm.getThreadsCount()} thread${tfWasm.getThreadsCount() > 1 ? 's' : ''})` :
+                                       '';
   const machine = `${backend} backend${threads}${driver}, tfjs ${tf.version.tfjs}, Node ${process.version}`;
   if (models) {
     console.log(`Benchmarking whole models on ${machine}`);

@@ -22,12 +22,14 @@ const converter = require('@tfjs-blocksparse/converter');
 const {seededRandom, shuffleInPlace} = require('@tfjs-blocksparse/core');
 const {PUBLISHED, writePublishedModel} = require('./published_models.cjs');
 
-const {values: args} = parseArgs({options: {
-  inputs: {type: 'string', default: 'generated'},
-  crops: {type: 'string', default: '0'},
-  count: {type: 'string', default: '40'},
-  epochs: {type: 'string', default: '3'},
-}});
+const {values: args} = parseArgs({
+  options: {
+    inputs: {type: 'string', default: 'generated'},
+    crops: {type: 'string', default: '0'},
+    count: {type: 'string', default: '40'},
+    epochs: {type: 'string', default: '3'},
+  }
+});
 const BLOCK_SIZE = 8;
 const DENSITIES = [1, 1 / 2, 1 / 4];
 
@@ -84,22 +86,41 @@ for (const [name, spec] of Object.entries(PUBLISHED).filter(([, spec]) => spec.b
     const start = performance.now();
     const {model: sparse, report} = await converter.sparsifyModel(original, {density, blockSize: BLOCK_SIZE});
     const row = {
-      model: name, format: spec.format, density, blockSize: BLOCK_SIZE,
-      converted: report.totals.converted, candidates: report.layers.length,
-      paramsBefore: report.model.paramsBefore, paramsAfter: report.model.paramsAfter,
-      bytesOriginal: converter.weightBytes(artifacts.weightSpecs), originalDtype: artifacts.weightSpecs[0].quantization?.dtype ?? 'float32',
-      bytesFloat32: await savedBytes(sparse, name), bytesUint8: await savedBytes(sparse, name, 'uint8'),
-      relativeError: relativeError(sparse.predict(probe), expected), convertSeconds: (performance.now() - start) / 1000,
+      model: name,
+      format: spec.format,
+      density,
+      blockSize: BLOCK_SIZE,
+      converted: report.totals.converted,
+      candidates: report.layers.length,
+      paramsBefore: report.model.paramsBefore,
+      paramsAfter: report.model.paramsAfter,
+      bytesOriginal: converter.weightBytes(artifacts.weightSpecs),
+      originalDtype: artifacts.weightSpecs[0].quantization?.dtype ?? 'float32',
+      bytesFloat32: await savedBytes(sparse, name),
+      bytesUint8: await savedBytes(sparse, name, 'uint8'),
+      relativeError: relativeError(sparse.predict(probe), expected),
+      convertSeconds: (performance.now() - start) / 1000,
     };
     if (density < 1 && Number(args.epochs) > 0) {
       const distillStart = performance.now();
       const {model: distilled, report: d} = await converter.distill(original, sparse, {
-        inputs, epochs: Number(args.epochs), batchSize: 8, metric: 'top-1 agreement',
-        onEpoch: (e, n, logs) => console.log(`  ${name} 1/${1 / density} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
+        inputs,
+        epochs: Number(args.epochs),
+        batchSize: 8,
+        metric: 'top-1 agreement',
+        onEpoch: (e, n, logs) => console.log(`  ${name} 1/${1 / density} distill epoch ${e}/${n}: held-out loss ${
+            logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
       });
-      Object.assign(row, {agreementBefore: d.before, agreementAfter: d.after, lossBefore: d.lossBefore, lossAfter: d.lossAfter,
-                          distillEpochs: d.epochs, trainInputs: d.trainInputs,
-                          heldOutInputs: d.heldOutInputs, distillSeconds: (performance.now() - distillStart) / 1000});
+      Object.assign(row, {
+        agreementBefore: d.before,
+        agreementAfter: d.after,
+        lossBefore: d.lossBefore,
+        lossAfter: d.lossAfter,
+        distillEpochs: d.epochs,
+        trainInputs: d.trainInputs,
+        heldOutInputs: d.heldOutInputs,
+        distillSeconds: (performance.now() - distillStart) / 1000
+      });
       distilled.dispose();
     } else {
       sparse.dispose();
@@ -116,15 +137,22 @@ const mib = bytes => `${(bytes / 2 ** 20).toFixed(2)}`;
 const fraction = d => d === 1 ? '1' : `1/${1 / d}`;
 const table = [
   `Published models through the converter (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}, magnitude layout; cpu backend, Node ${process.version}; ` +
-  `distill on ${args.crops > 0 ? `${args.crops} crops of each image in ${args.inputs}` : `${args.inputs} inputs`}, ${args.epochs} epochs; ` +
-  `\`node scripts/convert_published.mjs --inputs ${args.inputs} --crops ${args.crops} --count ${args.count} --epochs ${args.epochs}\`)`,
+      `distill on ${args.crops > 0 ? `${args.crops} crops of each image in ${args.inputs}` : `${args.inputs} inputs`}, ${
+          args.epochs} epochs; ` +
+      `\`node scripts/convert_published.mjs --inputs ${args.inputs} --crops ${args.crops} --count ${args.count} --epochs ${args.epochs}\`)`,
   '',
   '| model | density | converted | params | weight files MiB: original -> float32 / uint8 | max rel. error vs original | top-1 agreement before -> after distill | held-out KL before -> after |',
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map(r => `| ${r.model} (${r.format}) | ${fraction(r.density)} | ${r.converted} of ${r.candidates} | ${r.paramsBefore} -> ${r.paramsAfter} | ` +
-                   `${mib(r.bytesOriginal)} (${r.originalDtype}) -> ${mib(r.bytesFloat32)} / ${mib(r.bytesUint8)} | ${r.relativeError.toExponential(1)} | ` +
-                   `${r.agreementBefore == null ? '-' : `${r.agreementBefore.toFixed(2)} -> ${r.agreementAfter.toFixed(2)} (${r.heldOutInputs} held out)`} | ` +
-                   `${r.lossBefore == null ? '-' : `${r.lossBefore.toExponential(1)} -> ${r.lossAfter.toExponential(1)}`} |`),
+  ...rows.map(
+      r => `| ${r.model} (${r.format}) | ${fraction(r.density)} | ${r.converted} of ${r.candidates} | ${r.paramsBefore} -> ${
+               r.paramsAfter} | ` +
+          `${mib(r.bytesOriginal)} (${r.originalDtype}) -> ${mib(r.bytesFloat32)} / ${mib(r.bytesUint8)} | ${
+               r.relativeError.toExponential(1)} | ` +
+          `${
+               r.agreementBefore == null ?
+                   '-' :
+                   `${r.agreementBefore.toFixed(2)} -> ${r.agreementAfter.toFixed(2)} (${r.heldOutInputs} held out)`} | ` +
+          `${r.lossBefore == null ? '-' : `${r.lossBefore.toExponential(1)} -> ${r.lossAfter.toExponential(1)}`} |`),
 ].join('\n');
 mkdirSync('bench-results', {recursive: true});
 writeFileSync('bench-results/published.json', JSON.stringify({date: new Date().toISOString(), args, rows}, null, 2));

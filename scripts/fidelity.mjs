@@ -25,19 +25,21 @@ const jpeg = require('jpeg-js');
 const {PNG} = require('pngjs');
 const {PUBLISHED, packageRoot, writePublishedModel} = require('./published_models.cjs');
 
-const {values: args} = parseArgs({options: {
-  models: {type: 'string', default: Object.keys(PUBLISHED).join(',')},
-  densities: {type: 'string', default: '0.5,0.25'},
-  budgets: {type: 'string', default: '0.25'},
-  calibration: {type: 'string', default: '256'},
-  'held-out': {type: 'string', default: '64'},
-  backend: {type: 'string', default: 'wasm'},
-  epochs: {type: 'string', default: '0'},
-  damping: {type: 'string', default: '0.01'},
-  'learning-rate': {type: 'string', default: '1e-3'},
-  'distill-inputs': {type: 'string', default: '0'},
-  'batch-size': {type: 'string', default: '16'},
-}});
+const {values: args} = parseArgs({
+  options: {
+    models: {type: 'string', default: Object.keys(PUBLISHED).join(',')},
+    densities: {type: 'string', default: '0.5,0.25'},
+    budgets: {type: 'string', default: '0.25'},
+    calibration: {type: 'string', default: '256'},
+    'held-out': {type: 'string', default: '64'},
+    backend: {type: 'string', default: 'wasm'},
+    epochs: {type: 'string', default: '0'},
+    damping: {type: 'string', default: '0.01'},
+    'learning-rate': {type: 'string', default: '1e-3'},
+    'distill-inputs': {type: 'string', default: '0'},
+    'batch-size': {type: 'string', default: '16'},
+  }
+});
 const BLOCK_SIZE = 8;
 
 if (args.backend === 'wasm') {
@@ -89,10 +91,14 @@ function faceRegions(rows) {
 }
 
 const PHOTOS = {
-  calibration: [['@jimp/test-utils', 'images/cops.jpg'], ['@jimp/test-utils', 'images/hands.jpg'], ['@jimp/test-utils', 'images/panoramic.jpg'],
-                ['@vladmandic/human', 'assets/samples.jpg']],
-  heldOut: [['@jimp/test-utils', 'images/fillbytes.jpg'], ['@vladmandic/human', 'assets/screenshot-vrm.jpg'],
-            ['@vladmandic/human', 'assets/screenshot-faceid.jpg']],
+  calibration: [
+    ['@jimp/test-utils', 'images/cops.jpg'], ['@jimp/test-utils', 'images/hands.jpg'], ['@jimp/test-utils', 'images/panoramic.jpg'],
+    ['@vladmandic/human', 'assets/samples.jpg']
+  ],
+  heldOut: [
+    ['@jimp/test-utils', 'images/fillbytes.jpg'], ['@vladmandic/human', 'assets/screenshot-vrm.jpg'],
+    ['@vladmandic/human', 'assets/screenshot-faceid.jpg']
+  ],
 };
 
 /** Calibration and held-out inputs for a model: faces or photos, as the model's preprocessing wants them. */
@@ -175,7 +181,9 @@ function fidelity(spec, expected, actual) {
         return {'relative error': relativeError(actual[0], expected[0])};
       case 'keypoints': {
         // [n, 1, 17, 3]: y, x (fractions of the image side), score.
-        const shift = tf.norm(tf.sub(tf.slice(actual[0], [0, 0, 0, 0], [-1, -1, -1, 2]), tf.slice(expected[0], [0, 0, 0, 0], [-1, -1, -1, 2])), 'euclidean', -1);
+        const shift = tf.norm(
+            tf.sub(tf.slice(actual[0], [0, 0, 0, 0], [-1, -1, -1, 2]), tf.slice(expected[0], [0, 0, 0, 0], [-1, -1, -1, 2])), 'euclidean',
+            -1);
         // Keypoints the original model finds (score > 0.3, as MoveNet's demos draw them); the others are guesses on
         // pictures where that body part is not in view, which move with any change.
         const scores = tf.slice(expected[0], [0, 0, 0, 2], [-1, -1, -1, 1]).dataSync();
@@ -205,8 +213,10 @@ for (const name of names) {
   const calibration = inputsFor(spec, Number(args.calibration), 'calibration', 1);
   const heldOut = inputsFor(spec, Number(args['held-out']), 'heldOut', 2);
   const expected = outputsOf(original, heldOut);
-  const settings = [...args.densities.split(',').filter(Boolean).map(d => ({density: Number(d)})),
-                    ...args.budgets.split(',').filter(Boolean).map(b => ({budget: Number(b)}))];
+  const settings = [
+    ...args.densities.split(',').filter(Boolean).map(d => ({density: Number(d)})),
+    ...args.budgets.split(',').filter(Boolean).map(b => ({budget: Number(b)}))
+  ];
   for (const setting of settings) {
     const row = {model: name, format: spec.format, ...setting, calibrationInputs: calibration.shape[0], heldOutInputs: heldOut.shape[0]};
     const measure = converted => {
@@ -217,7 +227,10 @@ for (const name of names) {
     };
     let start = performance.now();
     const {model: calibrated, report} = await converter.sparsifyModel(original, {
-      density: setting.density ?? 1, budget: setting.budget, blockSize: BLOCK_SIZE, calibrate: {inputs: calibration, damping: Number(args.damping)}
+      density: setting.density ?? 1,
+      budget: setting.budget,
+      blockSize: BLOCK_SIZE,
+      calibrate: {inputs: calibration, damping: Number(args.damping)}
     });
     row.calibrateSeconds = (performance.now() - start) / 1000;
     row.converted = `${report.totals.converted} of ${report.layers.length}`;
@@ -231,11 +244,16 @@ for (const name of names) {
       start = performance.now();
       // More crops of the calibration pictures than calibration used: unlabelled inputs are cheap, and a few
       // hundred overfit.
-      const distillInputs = Number(args['distill-inputs']) > 0 ?
-          inputsFor(spec, Number(args['distill-inputs']), 'calibration', 3) : calibration;
+      const distillInputs =
+          Number(args['distill-inputs']) > 0 ? inputsFor(spec, Number(args['distill-inputs']), 'calibration', 3) : calibration;
       const {model: distilled, report: d} = await converter.distill(original, calibrated, {
-        inputs: distillInputs, epochs: Number(args.epochs), batchSize: Number(args['batch-size']), seed: 0, learningRate: Number(args['learning-rate']),
-        onEpoch: (e, n, logs) => console.log(`  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
+        inputs: distillInputs,
+        epochs: Number(args.epochs),
+        batchSize: Number(args['batch-size']),
+        seed: 0,
+        learningRate: Number(args['learning-rate']),
+        onEpoch: (e, n, logs) => console.log(
+            `  ${name} distill epoch ${e}/${n}: held-out loss ${logs.heldOutLoss.toExponential(2)}, agreement ${logs.agreement.toFixed(3)}`)
       });
       row.distillSeconds = (performance.now() - start) / 1000;
       row.distillInputs = distillInputs.shape[0];
@@ -259,16 +277,22 @@ for (const name of names) {
 const setting = r => r.budget != null ? `budget ${r.budget}` : r.density === 1 ? '1' : `1/${1 / r.density}`;
 const values = m => m == null ? '-' : Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
 const table = [
-  `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${process.version}; ` +
-  `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${args.calibration} ` +
-  `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}` +
-  (Number(args.epochs) > 0 ? ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` : '') + '`)',
+  `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${
+      process.version}; ` +
+      `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${
+          args.calibration} ` +
+      `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}` +
+      (Number(args.epochs) > 0 ?
+           ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
+           '') +
+      '`)',
   '',
   '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map(r => `| ${r.model} (${r.format}) | ${setting(r)} | ${r.converted} | ${values(r.magnitude)} | ${values(r.calibrated)} | ` +
-                   `${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${r.calibrationInputs} inputs) | ` +
-                   `${r.multiplyAdds == null ? '-' : `${(100 * r.multiplyAdds.after / r.multiplyAdds.before).toFixed(1)}%`} |`),
+  ...rows.map(
+      r => `| ${r.model} (${r.format}) | ${setting(r)} | ${r.converted} | ${values(r.magnitude)} | ${values(r.calibrated)} | ` +
+          `${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${r.calibrationInputs} inputs) | ` +
+          `${r.multiplyAdds == null ? '-' : `${(100 * r.multiplyAdds.after / r.multiplyAdds.before).toFixed(1)}%`} |`),
 ].join('\n');
 mkdirSync('bench-results', {recursive: true});
 writeFileSync('bench-results/fidelity.json', JSON.stringify({date: new Date().toISOString(), args, rows}, null, 2));

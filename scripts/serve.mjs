@@ -8,15 +8,27 @@ import {fileURLToPath} from 'node:url';
 
 export const ROOT = normalize(join(fileURLToPath(import.meta.url), '..', '..'));
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
-  '.map': 'application/json', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8',
-  '.bin': 'application/octet-stream', '.wasm': 'application/wasm', '.md': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.md': 'text/plain; charset=utf-8',
 };
 
 // Cross-origin isolation gives pages SharedArrayBuffer, so tfjs-backend-wasm
 // (and the block-sparse wasm kernels) may run threads; every resource here
 // is same-origin, so nothing else changes.
-const CROSS_ORIGIN_ISOLATION = {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'};
+const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp'
+};
 
 /** Resolves to {server, url}; port 0 picks a free one. A directory serves its index.html; / goes to the demos. */
 export async function serveRepository(port = 0) {
@@ -34,7 +46,8 @@ export async function serveRepository(port = 0) {
     }
     if (existsSync(path) && statSync(path).isDirectory()) {
       if (!req.url.split('?')[0].endsWith('/')) {
-        res.writeHead(301, {Location: `${req.url.split('?')[0]}/${req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''}`}).end();
+        res.writeHead(301, {Location: `${req.url.split('?')[0]}/${req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : ''}`})
+            .end();
         return;
       }
       path = join(path, 'index.html');

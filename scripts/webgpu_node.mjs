@@ -21,7 +21,11 @@ export async function setUpDawn({timestamps = false} = {}) {
   }
   const {create, globals} = await import('webgpu');
   Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', {value: {gpu: create(timestamps ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] : [])}, configurable: true, writable: true});
+  Object.defineProperty(globalThis, 'navigator', {
+    value: {gpu: create(timestamps ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] : [])},
+    configurable: true,
+    writable: true
+  });
   const adapter = await globalThis.navigator.gpu.requestAdapter();
   if (adapter == null) {
     throw new Error(`Dawn found no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})`);

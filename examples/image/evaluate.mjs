@@ -27,22 +27,27 @@ const testDistances = nearest(test.images, test.count);
 const distance = digitLikeDistance(testDistances);
 const {classifier, accuracy} = await trainDigitClassifier(train, test, SEED);
 const results = {
-  samples: SAMPLES, seed: SEED, digitLikeDistance: distance,
+  samples: SAMPLES,
+  seed: SEED,
+  digitLikeDistance: distance,
   testDigitsDigitLike: testDistances.filter(d => d <= distance).length / test.count,
-  classifierTestAccuracy: accuracy, variants: {},
+  classifierTestAccuracy: accuracy,
+  variants: {},
 };
 console.log(`digit-like: within ${distance} pixels of a training digit; the classifier's test accuracy ${accuracy.toFixed(3)}`);
 for (const variant of variants) {
   const data = readFileSync(`${out}/${variant}/weights.bin`);
-  const model = PixelCNN.fromArtifacts(JSON.parse(readFileSync(`${out}/${variant}/weights.json`, 'utf8')),
-                                       data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const model = PixelCNN.fromArtifacts(
+      JSON.parse(readFileSync(`${out}/${variant}/weights.json`, 'utf8')),
+      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
   const images = await model.sample(SAMPLES, core.seededRandom(SEED));
   const distances = nearest(images, SAMPLES);
   const copies = distances.filter(d => d === 0).length;
   const digits = (await classify(classifier, images, SAMPLES)).filter((_, k) => distances[k] <= distance);
   const perDigit = Array.from({length: 10}, (_, d) => digits.filter(x => x === d).length);
   results.variants[variant] = {digitLike: digits.length / SAMPLES, exactCopies: copies, digitLikeByClass: perDigit};
-  console.log(`${variant}: ${digits.length} of ${SAMPLES} samples digit-like (per digit 0-9: ${perDigit.join(' ')}), ${copies} exact copies`);
+  console.log(
+      `${variant}: ${digits.length} of ${SAMPLES} samples digit-like (per digit 0-9: ${perDigit.join(' ')}), ${copies} exact copies`);
   model.dispose();
 }
 writeResults(out, results, 'samples.json');

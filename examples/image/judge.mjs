@@ -64,11 +64,13 @@ export function digitLikeDistance(testDistances) {
 /** A dense classifier trained on `train` in a seeded order; returns it and its accuracy on `test`. */
 export async function trainDigitClassifier(train, test, seed) {
   const init = k => tf.initializers.heNormal({seed: seed + k});
-  const classifier = tf.sequential({layers: [
-    tf.layers.dense({inputShape: [PIXELS], units: 256, activation: 'relu', kernelInitializer: init(0)}),
-    tf.layers.dropout({rate: 0.3, seed}),
-    tf.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(1)}),
-  ]});
+  const classifier = tf.sequential({
+    layers: [
+      tf.layers.dense({inputShape: [PIXELS], units: 256, activation: 'relu', kernelInitializer: init(0)}),
+      tf.layers.dropout({rate: 0.3, seed}),
+      tf.layers.dense({units: 10, activation: 'softmax', kernelInitializer: init(1)}),
+    ]
+  });
   classifier.compile({optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy'});
   // The digits come grouped by class: one seeded order, so that fit need not shuffle.
   const order = core.shuffleInPlace(Array.from({length: train.count}, (_, i) => i), core.seededRandom(seed));
@@ -82,7 +84,8 @@ export async function trainDigitClassifier(train, test, seed) {
 
 /** Each image's most likely digit. */
 export async function classify(classifier, images, count) {
-  const digits = tf.tidy(() => tf.argMax(classifier.predict(tf.tensor2d(Float32Array.from(images.subarray(0, count * PIXELS)), [count, PIXELS])), 1));
+  const digits =
+      tf.tidy(() => tf.argMax(classifier.predict(tf.tensor2d(Float32Array.from(images.subarray(0, count * PIXELS)), [count, PIXELS])), 1));
   const values = await digits.data();
   digits.dispose();
   return Array.from(values);

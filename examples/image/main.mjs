@@ -45,7 +45,8 @@ function mountDrawingPad(canvas, use) {
   };
   const ink = event => {
     const box = canvas.getBoundingClientRect();
-    const [col, row] = [Math.floor((event.clientX - box.left) / box.width * SIZE), Math.floor((event.clientY - box.top) / box.height * SIZE)];
+    const [col, row] =
+        [Math.floor((event.clientX - box.left) / box.width * SIZE), Math.floor((event.clientY - box.top) / box.height * SIZE)];
     for (const [r, c] of [[row, col], [row, col + 1], [row + 1, col]]) {
       if (r >= 0 && r < SIZE && c >= 0 && c < SIZE) {
         pixels[r * SIZE + c] = 1;
@@ -97,12 +98,15 @@ async function main(status) {
   const table = document.getElementById('results');
   for (const variant of Object.keys(VARIANTS)) {
     models[variant] = await loadModel(variant);
-    status(`evaluating the ${MODEL_NAMES[variant]} model on ${PAGE_TEST_DIGITS} test digits (the first call compiles ${tf.getBackend()}'s programs)…`);
+    status(`evaluating the ${MODEL_NAMES[variant]} model on ${PAGE_TEST_DIGITS} test digits (the first call compiles ${
+        tf.getBackend()}'s programs)…`);
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsOn(models[variant], testImages);
     const digitLike = `${Math.round(samples.variants[variant].digitLike * samples.samples)} of ${samples.samples}`;
-    appendRow(table, [MODEL_NAMES[variant], channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike]);
+    appendRow(table, [
+      MODEL_NAMES[variant], channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike
+    ]);
   }
   appendRow(table, ['independent pixels', '', '', PIXELS, results.independentPixelBits.toFixed(4), '', '']);
   appendRow(table, ['test digits', '', '', '', '', '', `${Math.round(samples.testDigitsDigitLike * 100)}%`]);
@@ -131,8 +135,10 @@ async function main(status) {
     }
     nearest ??= nearestTrainingDigit(train);
     const digitLike = nearest(images, 16).filter(d => d <= samples.digitLikeDistance).length;
-    show('sample-output', `16 samples from the ${MODEL_NAMES[variant]} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
-        `${digitLike} of 16 digit-like (within ${samples.digitLikeDistance} pixels of a training digit)`);
+    show(
+        'sample-output',
+        `16 samples from the ${MODEL_NAMES[variant]} model in ${seconds.toFixed(1)} s on ${tf.getBackend()}; ` +
+            `${digitLike} of 16 digit-like (within ${samples.digitLikeDistance} pixels of a training digit)`);
   });
 
   let nextDigit = 0;
@@ -155,8 +161,11 @@ async function main(status) {
       await tf.nextFrame();
     }, {given, fromRow: SIZE / 2, onPixel, signal});
     const seconds = ((performance.now() - start) / 1000).toFixed(1);
-    show('complete-output', signal.aborted ? `stopped after ${seconds} s on ${tf.getBackend()}` :
-        `the bottom halves of ${count} test digits drawn by the ${MODEL_NAMES[variant]} model in ${seconds} s on ${tf.getBackend()}`);
+    show(
+        'complete-output',
+        signal.aborted ?
+            `stopped after ${seconds} s on ${tf.getBackend()}` :
+            `the bottom halves of ${count} test digits drawn by the ${MODEL_NAMES[variant]} model in ${seconds} s on ${tf.getBackend()}`);
   });
 
   mountDrawingPad(document.getElementById('pad'), pad => {
@@ -165,11 +174,12 @@ async function main(status) {
       const variants = Object.keys(VARIANTS);
       const shown = new Float32Array((variants.length + 1) * PIXELS);
       shown.set(pad);
-      const scores = variants.map(variant => tf.tidy(() =>
-          models[variant].bitsPerDimension(tf.tensor4d(pad, [1, SIZE, SIZE, 1])).dataSync()[0]));
+      const scores =
+          variants.map(variant => tf.tidy(() => models[variant].bitsPerDimension(tf.tensor4d(pad, [1, SIZE, SIZE, 1])).dataSync()[0]));
       for (const [i, variant] of variants.entries()) {
         const start = performance.now();
-        const onPixel = (done, total) => show('pad-output', `the ${MODEL_NAMES[variant]} model: ${progressLine(done, total, 'pixels', start)}…`);
+        const onPixel = (done, total) =>
+            show('pad-output', `the ${MODEL_NAMES[variant]} model: ${progressLine(done, total, 'pixels', start)}…`);
         const completed = await models[variant].sample(1, random, async image => {
           shown.set(image, (i + 1) * PIXELS);
           drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
@@ -178,37 +188,43 @@ async function main(status) {
         shown.set(completed, (i + 1) * PIXELS);
       }
       drawDigits(canvas, shown, variants.length + 1, variants.length + 1);
-      show('pad-output', signal.aborted ? 'stopped' :
-          `yours, then completed by the ${variants.map(v => MODEL_NAMES[v]).join(', ')} models; your digit scores ` +
-          variants.map((v, i) => `${scores[i].toFixed(3)} bits/pixel for the ${MODEL_NAMES[v]} model`).join(', ') +
-          ` (the test digits: ${variants.map(v => results.variants[v].testBitsPerPixel.toFixed(3)).join(', ')})`);
+      show(
+          'pad-output',
+          signal.aborted ? 'stopped' :
+                           `yours, then completed by the ${variants.map(v => MODEL_NAMES[v]).join(', ')} models; your digit scores ` +
+                  variants.map((v, i) => `${scores[i].toFixed(3)} bits/pixel for the ${MODEL_NAMES[v]} model`).join(', ') +
+                  ` (the test digits: ${variants.map(v => results.variants[v].testBitsPerPixel.toFixed(3)).join(', ')})`);
     });
   });
 
   const optimizer = tf.train.adam(1e-3);
-  document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
-    const plot = document.getElementById('loss');
-    const chart = lossChart(plot, 'bits/pixel');
-    show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
-    const start = performance.now();
-    for (let step = 0; step < TRAIN_STEPS; step++) {
-      const batch = new Float32Array(BATCH * PIXELS);
-      for (let i = 0; i < BATCH; i++) {
-        const d = Math.floor(random() * train.count);
-        batch.set(train.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS);
-      }
-      const x = tf.tensor4d(batch, [BATCH, SIZE, SIZE, 1]);
-      const loss = optimizer.minimize(() => models.sparse.bitsPerDimension(x), true);
-      chart.add((await loss.data())[0]);
-      tf.dispose([loss, x]);
-      await tf.nextFrame();
-      await progress((step + 1) / TRAIN_STEPS);
-    }
-    show('train-output', `evaluating on the page's ${PAGE_TEST_DIGITS} test digits…`);
-    const bits = await bitsOn(models.sparse, testImages);
-    show('train-output', `${TRAIN_STEPS} steps of ${BATCH} digits in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
-        `the page's test digits now ${bits.toFixed(4)} bits/pixel`);
-  }));
+  document.getElementById('train').addEventListener(
+      'click',
+      event => withProgress(event.target, document.getElementById('progress'), async progress => {
+        const plot = document.getElementById('loss');
+        const chart = lossChart(plot, 'bits/pixel');
+        show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
+        const start = performance.now();
+        for (let step = 0; step < TRAIN_STEPS; step++) {
+          const batch = new Float32Array(BATCH * PIXELS);
+          for (let i = 0; i < BATCH; i++) {
+            const d = Math.floor(random() * train.count);
+            batch.set(train.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS);
+          }
+          const x = tf.tensor4d(batch, [BATCH, SIZE, SIZE, 1]);
+          const loss = optimizer.minimize(() => models.sparse.bitsPerDimension(x), true);
+          chart.add((await loss.data())[0]);
+          tf.dispose([loss, x]);
+          await tf.nextFrame();
+          await progress((step + 1) / TRAIN_STEPS);
+        }
+        show('train-output', `evaluating on the page's ${PAGE_TEST_DIGITS} test digits…`);
+        const bits = await bitsOn(models.sparse, testImages);
+        show(
+            'train-output',
+            `${TRAIN_STEPS} steps of ${BATCH} digits in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
+                `the page's test digits now ${bits.toFixed(4)} bits/pixel`);
+      }));
 
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
@@ -216,19 +232,22 @@ async function main(status) {
     startTimingRun(table);
     const one = tf.tensor4d(pageTest.subarray(0, PIXELS), [1, SIZE, SIZE, 1]);
     const variants = Object.keys(VARIANTS);
-    await timePayoff({table, svg: document.getElementById('payoff'), summary: document.getElementById('payoff-summary')},
-                     Object.fromEntries(variants.map(variant => [variant, () => models[variant].logits(one)])),
-                     Object.fromEntries(variants.map(variant => [variant, results.variants[variant].testBitsPerPixel])),
-                     {name: 'test bits/pixel', lowerIsBetter: true, digits: 4}, 'sampling step');
+    await timePayoff(
+        {table, svg: document.getElementById('payoff'), summary: document.getElementById('payoff-summary')},
+        Object.fromEntries(variants.map(variant => [variant, () => models[variant].logits(one)])),
+        Object.fromEntries(variants.map(variant => [variant, results.variants[variant].testBitsPerPixel])),
+        {name: 'test bits/pixel', lowerIsBetter: true, digits: 4}, 'sampling step');
     one.dispose();
-    timingRow(table, `hidden conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
-              await timeConvLayer(models.sparse.layouts[0], [BATCH, SIZE, SIZE], 3));
+    timingRow(
+        table, `hidden conv 3x3, 64 → 64, density ${models.sparse.layouts[0].density} (${tf.getBackend()})`,
+        await timeConvLayer(models.sparse.layouts[0], [BATCH, SIZE, SIZE], 3));
     event.target.disabled = false;
   });
   return pageTest.subarray(0, 8 * PIXELS);
 }
 
-mountSweep(document.getElementById('sweep-controls'), {inputSize: 64, outputSize: 64},
-           (layout, batch) => timeConvLayer(layout, [batch, SIZE, SIZE], 3), {batches: [1, 16]});
+mountSweep(
+    document.getElementById('sweep-controls'), {inputSize: 64, outputSize: 64},
+    (layout, batch) => timeConvLayer(layout, [batch, SIZE, SIZE], 3), {batches: [1, 16]});
 const ready = startPage(main);
 exposeOutputs(ready, models, input => tf.tensor4d(input, [8, SIZE, SIZE, 1]), (model, x) => model.logits(x));

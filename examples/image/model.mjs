@@ -63,20 +63,21 @@ export class PixelCNN {
     const {channels, density} = VARIANTS[variant];
     const random = core.seededRandom(seed);
     const normal = (shape, fanIn) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', Math.floor(random() * 1e9)));
-    const layouts = Array.from({length: HIDDEN_LAYERS}, (_, i) => core.randomLayout(
-        {inputSize: channels, outputSize: channels, blockSize: BLOCK_SIZE, density, seed: seed + i}));
+    const layouts = Array.from(
+        {length: HIDDEN_LAYERS},
+        (_, i) => core.randomLayout({inputSize: channels, outputSize: channels, blockSize: BLOCK_SIZE, density, seed: seed + i}));
     // Half of a 3x3 type-B mask's taps are open: fan-in counts only those, and only kept blocks.
     const hiddenFanIn = 5 * channels * density;
-    const hiddenShape = layout => density === 1 ?
-        [HIDDEN_KERNEL, HIDDEN_KERNEL, channels, channels] :
-        [layout.nnz, HIDDEN_KERNEL, HIDDEN_KERNEL, BLOCK_SIZE, BLOCK_SIZE];
+    const hiddenShape = layout => density === 1 ? [HIDDEN_KERNEL, HIDDEN_KERNEL, channels, channels] :
+                                                  [layout.nnz, HIDDEN_KERNEL, HIDDEN_KERNEL, BLOCK_SIZE, BLOCK_SIZE];
     const weights = {
       firstFilter: normal([FIRST_TAPS.length, channels], FIRST_TAPS.length),
       firstBias: tf.variable(tf.zeros([channels])),
-      ...Object.fromEntries(layouts.flatMap((layout, i) => [
-        [`hidden${i}Filter`, normal(hiddenShape(layout), hiddenFanIn)],
-        [`hidden${i}Bias`, tf.variable(tf.zeros([channels]))],
-      ])),
+      ...Object.fromEntries(layouts.flatMap(
+          (layout, i) => [
+              [`hidden${i}Filter`, normal(hiddenShape(layout), hiddenFanIn)],
+              [`hidden${i}Bias`, tf.variable(tf.zeros([channels]))],
+    ])),
       outFilter: tf.variable(tf.zeros([channels, 1])),
       outBias: tf.variable(tf.fill([1], -1.7)),
     };
@@ -136,7 +137,8 @@ export class PixelCNN {
         if (signal?.aborted) {
           return images;
         }
-        const probs = tf.tidy(() => tf.sigmoid(tf.slice(this.logits(tf.tensor4d(images, [count, SIZE, SIZE, 1])), [0, r, c, 0], [count, 1, 1, 1])));
+        const probs =
+            tf.tidy(() => tf.sigmoid(tf.slice(this.logits(tf.tensor4d(images, [count, SIZE, SIZE, 1])), [0, r, c, 0], [count, 1, 1, 1])));
         const p = await probs.data();
         probs.dispose();
         p.forEach((pk, k) => {
@@ -153,7 +155,12 @@ export class PixelCNN {
   async toArtifacts() {
     const {data, specs} = await tf.io.encodeWeights(this.weights);
     return {
-      json: {format: 'tfjs-blocksparse-example-pixelcnn', variant: this.variant, layouts: this.layouts.map(l => l.toJSON()), weightSpecs: specs},
+      json: {
+        format: 'tfjs-blocksparse-example-pixelcnn',
+        variant: this.variant,
+        layouts: this.layouts.map(l => l.toJSON()),
+        weightSpecs: specs
+      },
       data,
     };
   }

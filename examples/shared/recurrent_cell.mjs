@@ -80,7 +80,14 @@ export function recurrentCell({cell, units, density, blockSize, seed}) {
                               tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer});
   }
   return layers.blockSparseLSTMCell({
-    units, kernelInitializer, recurrentInitializer, multiplicative: true, blockSize, density,
-    inputDensity: 1, layoutKind: 'smallWorld', seed
+    units,
+    kernelInitializer,
+    recurrentInitializer,
+    multiplicative: true,
+    blockSize,
+    density,
+    inputDensity: 1,
+    layoutKind: 'smallWorld',
+    seed
   });
 }

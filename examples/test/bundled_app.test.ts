@@ -21,8 +21,8 @@ beforeAll(async () => {
   const scope = join(PROJECT, 'node_modules', '@tfjs-blocksparse');
   mkdirSync(scope, {recursive: true});
   for (const name of PACKAGES) {
-    const [{filename}] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', PROJECT],
-                                                 {cwd: join(ROOT, 'packages', name), encoding: 'utf8'}));
+    const [{filename}] = JSON.parse(
+        execFileSync('npm', ['pack', '--json', '--pack-destination', PROJECT], {cwd: join(ROOT, 'packages', name), encoding: 'utf8'}));
     mkdirSync(join(scope, name));
     execFileSync('tar', ['-xzf', join(PROJECT, filename), '-C', join(scope, name), '--strip-components=1']);
   }
@@ -34,28 +34,42 @@ beforeAll(async () => {
   // The project's own tsconfig: esbuild would otherwise apply the repository's paths, which map to the sources.
   writeFileSync(join(PROJECT, 'tsconfig.json'), '{}\n');
   ({metafile} = await build({
-    absWorkingDir: PROJECT, entryPoints: ['app.mjs'], bundle: true, format: 'esm', platform: 'browser',
-    outfile: 'app.js', metafile: true, logLevel: 'silent',
-  }));
+     absWorkingDir: PROJECT,
+     entryPoints: ['app.mjs'],
+     bundle: true,
+     format: 'esm',
+     platform: 'browser',
+     outfile: 'app.js',
+     metafile: true,
+     logLevel: 'silent',
+   }));
 });
 
 test('Node loads every package from its tarball, with require and with import', () => {
   const names = PACKAGES.map(name => `@tfjs-blocksparse/${name}`);
-  const required = execFileSync(process.execPath, ['-e', `
+  const required = execFileSync(
+      process.execPath,
+      [
+        '-e', `
     const names = ${JSON.stringify(names)};
-    console.log(JSON.stringify(names.map(n => [require.resolve(n), Object.keys(require(n)).length])));`],
-                                {cwd: PROJECT, encoding: 'utf8'});
+    console.log(JSON.stringify(names.map(n => [require.resolve(n), Object.keys(require(n)).length])));`
+      ],
+      {cwd: PROJECT, encoding: 'utf8'});
   for (const [path, exported] of JSON.parse(required)) {
     expect(path).toMatch(new RegExp(`^${PROJECT}/node_modules/@tfjs-blocksparse/[a-z-]+/dist/tfjs-blocksparse-[a-z-]+\\.node\\.js$`));
     expect(exported).toBeGreaterThan(0);
   }
-  const imported = execFileSync(process.execPath, ['--input-type=module', '-e', `
+  const imported = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module', '-e', `
     import {randomLayout} from '@tfjs-blocksparse/core';
     import layers from '@tfjs-blocksparse/layers';
     import {GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
     console.log(randomLayout({inputSize: 32, outputSize: 32, blockSize: 8, density: 1 / 4, seed: 1}).nnz, typeof layers.blockSparseDense,
-                GRAPH_MATMUL_OP);`],
-                                {cwd: PROJECT, encoding: 'utf8'});
+                GRAPH_MATMUL_OP);`
+      ],
+      {cwd: PROJECT, encoding: 'utf8'});
   expect(imported.trim()).toBe('4 function BlockSparseMatMul');
 });
 
@@ -91,15 +105,16 @@ describe('the bundled page', () => {
     server?.close();
   });
 
-  test.each(['webgl', 'wasm'])('runs a block-sparse Dense layer on %s, equal to tf.matMul with the dropped blocks zeroed', async backend => {
-    const {page, errors} = await openPage(browser, `${url}/test-results/bundled-app/index.html?backend=${backend}`);
-    try {
-      const result = await page.evaluate(() => (window as unknown as {result: Promise<Record<string, unknown>>}).result);
-      expect(result).toEqual({backend, maxError: expect.any(Number), nnz: 8});
-      expect(result.maxError).toBeLessThan(1e-4);
-      expect(errors).toEqual([]);
-    } finally {
-      await page.close();
-    }
-  });
+  test.each(['webgl', 'wasm'])(
+      'runs a block-sparse Dense layer on %s, equal to tf.matMul with the dropped blocks zeroed', async backend => {
+        const {page, errors} = await openPage(browser, `${url}/test-results/bundled-app/index.html?backend=${backend}`);
+        try {
+          const result = await page.evaluate(() => (window as unknown as {result: Promise<Record<string, unknown>>}).result);
+          expect(result).toEqual({backend, maxError: expect.any(Number), nnz: 8});
+          expect(result.maxError).toBeLessThan(1e-4);
+          expect(errors).toEqual([]);
+        } finally {
+          await page.close();
+        }
+      });
 });

@@ -5,7 +5,10 @@
 import {spawnSync} from 'child_process';
 import {join} from 'path';
 
-const FLIPPED = {row: 5, col: 6};
+const FLIPPED = {
+  row: 5,
+  col: 6
+};
 const CHECK = `
 import tf from '@tensorflow/tfjs';
 import '@tfjs-blocksparse/backend-cpu';

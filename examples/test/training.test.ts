@@ -44,7 +44,8 @@ describe.each(Object.keys(EXPECTED))('examples/%s/train.mjs', example => {
 test('examples/image/evaluate.mjs judges samples: real test digits pass, a barely trained model\'s scribbles do not', () => {
   const out = quickRuns.image ?? train('image', '--quick').out;
   // The big model's 100 samples would take most of the test's time; the two small models show the judge works.
-  const run = spawnSync(process.execPath, [join(EXAMPLES, 'image', 'evaluate.mjs'), '--out', out, '--variants', 'sparse,dense'], {encoding: 'utf8'});
+  const run = spawnSync(
+      process.execPath, [join(EXAMPLES, 'image', 'evaluate.mjs'), '--out', out, '--variants', 'sparse,dense'], {encoding: 'utf8'});
   expect(run.stderr).not.toMatch(/Error/);
   expect(run.status).toBe(0);
   const samples = JSON.parse(readFileSync(join(out, 'samples.json'), 'utf8'));

@@ -10,7 +10,10 @@ import {bitsPerCharacter, generate, oneHotSequences, sampler, trainStep, VARIANT
 const PAGE_SEQUENCES = 50;
 /** At most this many 64-character sequences of a text of your own are scored. */
 const OWN_TEXT_SEQUENCES = 200;
-const TEMPERATURE = {min: 0.1, max: 2};
+const TEMPERATURE = {
+  min: 0.1,
+  max: 2
+};
 const TRAIN_STEPS = 20;
 const BATCH = 16;
 const models = {};
@@ -19,8 +22,10 @@ async function main(status) {
   await chooseBackend(document.getElementById('backend'));
   status('loading Moby-Dick…');
   const {train, heldOut} = await loadText();
-  show('data-output', `${train.length.toLocaleString()} training and ${heldOut.length.toLocaleString()} held-out characters; the held-out part begins:\n` +
-      `"${decode(heldOut.subarray(0, 300))}…"`);
+  show(
+      'data-output',
+      `${train.length.toLocaleString()} training and ${heldOut.length.toLocaleString()} held-out characters; the held-out part begins:\n` +
+          `"${decode(heldOut.subarray(0, 300))}…"`);
   const evaluation = sequences(heldOut, evenStarts(heldOut, PAGE_SEQUENCES));
 
   const results = await fetchPretrained('pretrained/results.json');
@@ -31,7 +36,8 @@ async function main(status) {
     const {cell, units, density} = VARIANTS[variant];
     const stored = results.variants[variant];
     const here = await bitsPerCharacter(models[variant], evaluation);
-    appendRow(table, [MODEL_NAMES[variant], cell, units, density, stored.params, stored.heldOutBitsPerCharacter.toFixed(3), here.toFixed(3)]);
+    appendRow(
+        table, [MODEL_NAMES[variant], cell, units, density, stored.params, stored.heldOutBitsPerCharacter.toFixed(3), here.toFixed(3)]);
   }
   const cell = models.sparse.getLayer('recurrent').cell;
   for (const name of ['recurrentKernel', 'multRecurrentKernel']) {
@@ -52,8 +58,9 @@ async function main(status) {
     const raw = document.getElementById('prompt').value;
     const prompt = normalize(raw);
     const unknown = unknownCharacters(raw);
-    show('generate-note', unknown.length === 0 ? '' :
-        `Left out of the prompt, not among the model's ${ALPHABET.length} symbols: ${unknown.join(' ')}`);
+    show(
+        'generate-note',
+        unknown.length === 0 ? '' : `Left out of the prompt, not among the model's ${ALPHABET.length} symbols: ${unknown.join(' ')}`);
     const model = models[document.getElementById('model').value];
     const out = document.getElementById('generated');
     out.textContent = prompt;
@@ -92,30 +99,37 @@ async function main(status) {
     const own = sequences(codes, chunkStarts(codes, OWN_TEXT_SEQUENCES));
     const scores = [];
     for (const variant of Object.keys(VARIANTS)) {
-      scores.push(`${MODEL_NAMES[variant]}: ${(await bitsPerCharacter(models[variant], own)).toFixed(3)} bits/char ` +
-                  `(${results.variants[variant].heldOutBitsPerCharacter.toFixed(3)} on held-out Moby-Dick)`);
+      scores.push(
+          `${MODEL_NAMES[variant]}: ${(await bitsPerCharacter(models[variant], own)).toFixed(3)} bits/char ` +
+          `(${results.variants[variant].heldOutBitsPerCharacter.toFixed(3)} on held-out Moby-Dick)`);
     }
-    show('own-output', `${scores.join(', ')}; over ${own.count} sequences (${(own.count * SEQUENCE).toLocaleString()} characters).${leftOut}`);
+    show(
+        'own-output',
+        `${scores.join(', ')}; over ${own.count} sequences (${(own.count * SEQUENCE).toLocaleString()} characters).${leftOut}`);
     event.target.disabled = false;
   });
 
   const optimizer = tf.train.adam(1e-3);
-  document.getElementById('train').addEventListener('click', event => withProgress(event.target, document.getElementById('progress'), async progress => {
-    const plot = document.getElementById('loss');
-    const chart = lossChart(plot, 'bits/char');
-    show('train-output', 'training: the chart is each step\'s loss…');
-    const start = performance.now();
-    let bits = 0;
-    for (let step = 0; step < TRAIN_STEPS; step++) {
-      bits = await trainStep(models.sparse, optimizer, sequences(train, randomStarts(train, BATCH, random)));
-      chart.add(bits);
-      await progress((step + 1) / TRAIN_STEPS);
-    }
-    show('train-output', `evaluating on ${PAGE_SEQUENCES} held-out sequences…`);
-    const heldOutBits = await bitsPerCharacter(models.sparse, evaluation);
-    show('train-output', `${TRAIN_STEPS} steps of ${BATCH} sequences in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
-        `last batch ${bits.toFixed(3)} bits/char, held-out sequences now ${heldOutBits.toFixed(3)} bits/char`);
-  }));
+  document.getElementById('train').addEventListener(
+      'click',
+      event => withProgress(event.target, document.getElementById('progress'), async progress => {
+        const plot = document.getElementById('loss');
+        const chart = lossChart(plot, 'bits/char');
+        show('train-output', 'training: the chart is each step\'s loss…');
+        const start = performance.now();
+        let bits = 0;
+        for (let step = 0; step < TRAIN_STEPS; step++) {
+          bits = await trainStep(models.sparse, optimizer, sequences(train, randomStarts(train, BATCH, random)));
+          chart.add(bits);
+          await progress((step + 1) / TRAIN_STEPS);
+        }
+        show('train-output', `evaluating on ${PAGE_SEQUENCES} held-out sequences…`);
+        const heldOutBits = await bitsPerCharacter(models.sparse, evaluation);
+        show(
+            'train-output',
+            `${TRAIN_STEPS} steps of ${BATCH} sequences in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +
+                `last batch ${bits.toFixed(3)} bits/char, held-out sequences now ${heldOutBits.toFixed(3)} bits/char`);
+      }));
 
   document.getElementById('time').addEventListener('click', async event => {
     event.target.disabled = true;
@@ -123,13 +137,17 @@ async function main(status) {
     startTimingRun(table);
     const steps = Object.fromEntries(Object.keys(VARIANTS).map(variant => [variant, sampler(models[variant])]));
     const quality = Object.fromEntries(Object.keys(VARIANTS).map(variant => [variant, results.variants[variant].heldOutBitsPerCharacter]));
-    await timePayoff({table, svg: document.getElementById('payoff'), summary: document.getElementById('payoff-summary')},
-                     Object.fromEntries(Object.entries(steps).map(([variant, step]) => [variant, () => step([0])])),
-                     quality, {name: 'held-out bits/char', lowerIsBetter: true, digits: 3}, 'character');
+    await timePayoff(
+        {table, svg: document.getElementById('payoff'), summary: document.getElementById('payoff-summary')},
+        Object.fromEntries(Object.entries(steps).map(([variant, step]) => [variant, () => step([0])])), quality,
+        {name: 'held-out bits/char', lowerIsBetter: true, digits: 3}, 'character');
     Object.values(steps).forEach(step => step.dispose());
     const layout = cell.layouts.recurrentKernel;
-    timingRow(table, `recurrent kernel ${layout.inputSize} → ${layout.outputSize}, density ${layout.density}, batch 1, vs tf.matMul (${tf.getBackend()})`,
-              await timeMatMulLayer(layout, 1));
+    timingRow(
+        table,
+        `recurrent kernel ${layout.inputSize} → ${layout.outputSize}, density ${layout.density}, batch 1, vs tf.matMul (${
+            tf.getBackend()})`,
+        await timeMatMulLayer(layout, 1));
     event.target.disabled = false;
   });
   return sequences(heldOut, evenStarts(heldOut, 4));

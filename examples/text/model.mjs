@@ -13,7 +13,9 @@ const EMBEDDING = 32;
 export const BLOCK_SIZE = 32;
 /** Gradients are clipped to this global norm: recurrent nets otherwise blow up now and then. */
 const CLIP_NORM = 5;
-/** A dense LSTM and a block-sparse mLSTM with about as many parameters: 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks. */
+/**
+ * A dense LSTM and a block-sparse mLSTM with about as many parameters: 512 units whose recurrent kernels keep 1/8 of their 32x32 blocks.
+ */
 export const VARIANTS = {
   'big': {cell: 'mLSTM', units: 512, density: 1},
   'sparse': {cell: 'mLSTM', units: 512, density: 1 / 8},
@@ -22,11 +24,19 @@ export const VARIANTS = {
 
 export function buildModel(variant, seed) {
   const cell = recurrentCell({...VARIANTS[variant], blockSize: BLOCK_SIZE, seed});
-  const model = tf.sequential({layers: [
-    tf.layers.dense({inputShape: [null, ALPHABET.length], units: EMBEDDING, useBias: false, kernelInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed}), name: 'embedding'}),
-    tf.layers.rnn({cell, returnSequences: true, name: 'recurrent'}),
-    tf.layers.dense({units: ALPHABET.length, kernelInitializer: tf.initializers.glorotUniform({seed: seed + 3}), name: 'logits'}),
-  ]});
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [null, ALPHABET.length],
+        units: EMBEDDING,
+        useBias: false,
+        kernelInitializer: tf.initializers.randomUniform({minval: -0.5, maxval: 0.5, seed}),
+        name: 'embedding'
+      }),
+      tf.layers.rnn({cell, returnSequences: true, name: 'recurrent'}),
+      tf.layers.dense({units: ALPHABET.length, kernelInitializer: tf.initializers.glorotUniform({seed: seed + 3}), name: 'logits'}),
+    ]
+  });
   return model;
 }
 
@@ -62,8 +72,12 @@ export async function bitsPerCharacter(model, {x, y, count}, batch = 200) {
   let total = 0;
   for (let i = 0; i < count; i += batch) {
     const n = Math.min(batch, count - i);
-    const part = tf.tidy(() => tf.mul(crossEntropy(model, oneHotSequences(x.subarray(i * SEQUENCE, (i + n) * SEQUENCE), n),
-                                                   tf.tensor2d(y.subarray(i * SEQUENCE, (i + n) * SEQUENCE), [n, SEQUENCE], 'int32')), n));
+    const part = tf.tidy(
+        () => tf.mul(
+            crossEntropy(
+                model, oneHotSequences(x.subarray(i * SEQUENCE, (i + n) * SEQUENCE), n),
+                tf.tensor2d(y.subarray(i * SEQUENCE, (i + n) * SEQUENCE), [n, SEQUENCE], 'int32')),
+            n));
     total += (await part.data())[0];
     part.dispose();
   }

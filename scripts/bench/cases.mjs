@@ -98,8 +98,13 @@ export async function medianKernelTime(tf, fn, runs) {
  * again beside every sparse cell.
  */
 export async function runBenchmarks(tf, tfbs, {
-  size = 'standard', matMulRows = null, runs = 3, ops = ['matMul', 'conv2d'], blockSizes = BLOCK_SIZES,
-  densities = DENSITIES, log = () => {}
+  size = 'standard',
+  matMulRows = null,
+  runs = 3,
+  ops = ['matMul', 'conv2d'],
+  blockSizes = BLOCK_SIZES,
+  densities = DENSITIES,
+  log = () => {}
 } = {}) {
   const rows = [];
   for (const op of ops) {
@@ -126,8 +131,15 @@ export async function runBenchmarks(tf, tfbs, {
           tf.dispose(sparse.tensors);
           const flops = denseFlops(op, sizes) * (mode === 'train' ? 3 : 1);
           const row = {
-            op, mode, blockSize, density, nnz: sparse.nnz, denseMs, sparseMs,
-            denseHostMs: denseTimes.hostMs, sparseHostMs: sparseTimes.hostMs,
+            op,
+            mode,
+            blockSize,
+            density,
+            nnz: sparse.nnz,
+            denseMs,
+            sparseMs,
+            denseHostMs: denseTimes.hostMs,
+            sparseHostMs: sparseTimes.hostMs,
             speedup: denseMs / sparseMs,
             denseGflops: flops / denseMs / 1e6,
             sparseGflops: flops * sparse.keptFraction / sparseMs / 1e6,
@@ -164,8 +176,8 @@ export function opSizes(size, op, matMulRows = null) {
 }
 
 function denseFlops(op, s) {
-  return op === 'matMul' ? 2 * s.batch * s.inputSize * s.outputSize
-                         : 2 * s.batch * s.height * s.width * s.filter * s.filter * s.inputSize * s.outputSize;
+  return op === 'matMul' ? 2 * s.batch * s.inputSize * s.outputSize :
+                           2 * s.batch * s.height * s.width * s.filter * s.filter * s.inputSize * s.outputSize;
 }
 
 function inputShape(op, s) {

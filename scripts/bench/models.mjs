@@ -23,20 +23,35 @@ const MAX_CALLS_PER_SAMPLE = 100;
 /** The converted CNN: a small image classifier whose convs and hidden dense layer can be made block-sparse. */
 export function buildCnn(seed = 1) {
   const init = i => tf.initializers.heNormal({seed: seed + i});
-  return tf.sequential({layers: [
-    tf.layers.conv2d({inputShape: [32, 32, 3], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(0), name: 'conv1'}),
-    tf.layers.conv2d({filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv2'}),
-    tf.layers.maxPooling2d({poolSize: 2, name: 'pool1'}),
-    tf.layers.conv2d({filters: 128, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv3'}),
-    tf.layers.maxPooling2d({poolSize: 2, name: 'pool2'}),
-    tf.layers.flatten({name: 'flatten'}),
-    tf.layers.dense({units: 512, activation: 'relu', kernelInitializer: init(3), name: 'hidden'}),
-    tf.layers.dense({units: 10, kernelInitializer: init(4), name: 'logits'}),
-  ]});
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [32, 32, 3],
+        filters: 32,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(0),
+        name: 'conv1'
+      }),
+      tf.layers.conv2d({filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv2'}),
+      tf.layers.maxPooling2d({poolSize: 2, name: 'pool1'}),
+      tf.layers.conv2d({filters: 128, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv3'}),
+      tf.layers.maxPooling2d({poolSize: 2, name: 'pool2'}),
+      tf.layers.flatten({name: 'flatten'}),
+      tf.layers.dense({units: 512, activation: 'relu', kernelInitializer: init(3), name: 'hidden'}),
+      tf.layers.dense({units: 10, kernelInitializer: init(4), name: 'logits'}),
+    ]
+  });
 }
 
 /** The sizes of the LSTM step: a 1024-unit LSTM over 256 inputs; the sparse cell keeps 1/8 of 32x32 blocks. */
-const LSTM = {inputSize: 256, units: 1024, density: 1 / 8, blockSize: 32};
+const LSTM = {
+  inputSize: 256,
+  units: 1024,
+  density: 1 / 8,
+  blockSize: 32
+};
 
 // The default orthogonal initializer takes minutes for a 1024 x 4096 matrix on cpu; timing does not depend on the values.
 const recurrentInitializer = 'glorotUniform';
@@ -44,10 +59,13 @@ const recurrentInitializer = 'glorotUniform';
 /** A text model that samples: step(codes) as the page's generator calls it; dispose frees the model and its state. */
 function textStepper(model) {
   const step = sampler(model);
-  return {step, dispose: () => {
-    step.dispose();
-    model.dispose();
-  }};
+  return {
+    step,
+    dispose: () => {
+      step.dispose();
+      model.dispose();
+    }
+  };
 }
 
 function lstmModel(cell) {
@@ -66,35 +84,58 @@ function modelPairs(converted) {
   const predict = (model, x) => model.predict(x);
   return [
     {
-      name: 'sentiment', what: `predict as the page does: ${MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16; big: dense mLSTM 256 units) -> p(positive)`,
+      name: 'sentiment',
+      what: `predict as the page does: ${
+          MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16; big: dense mLSTM 256 units) -> p(positive)`,
       input: b => tf.tensor1d(codes(b * MAX_TOKENS, INPUT_SIZE), 'int32'),
       make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse', 1), big: buildSentimentModel('big', 1)}),
       call: predictCodes,
     },
     {
-      name: 'text', what: 'one sampling step: a character -> LSTM step (dense 240 units; block-sparse mLSTM 512 units, 1/8 of 32x32; big: dense mLSTM 512 units) -> next-character logits',
+      name: 'text',
+      what:
+          'one sampling step: a character -> LSTM step (dense 240 units; block-sparse mLSTM 512 units, 1/8 of 32x32; big: dense mLSTM 512 units) -> next-character logits',
       input: b => tf.tensor1d(codes(b, ALPHABET.length), 'int32'),
-      make: () => ({dense: textStepper(buildTextModel('dense', 1)), sparse: textStepper(buildTextModel('sparse', 1)), big: textStepper(buildTextModel('big', 1))}),
+      make: () => ({
+        dense: textStepper(buildTextModel('dense', 1)),
+        sparse: textStepper(buildTextModel('sparse', 1)),
+        big: textStepper(buildTextModel('big', 1))
+      }),
       call: (stepper, x) => stepper.step(x),
     },
     {
-      name: 'image', what: 'one sampling step: PixelCNN over a 14x14 image, 8 hidden 3x3 convs (dense 32 channels, tf.conv2d; block-sparse 64, 1/4 of 8x8; big: dense 64, tf.conv2d) -> one pixel\'s probability',
+      name: 'image',
+      what:
+          'one sampling step: PixelCNN over a 14x14 image, 8 hidden 3x3 convs (dense 32 channels, tf.conv2d; block-sparse 64, 1/4 of 8x8; big: dense 64, tf.conv2d) -> one pixel\'s probability',
       input: b => tf.tidy(() => tf.round(uniform([b, IMAGE_SIZE, IMAGE_SIZE, 1]))),
       make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1), big: PixelCNN.create('big', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),
     },
     ...converted.map(({name, what, inputShape, inputDtype = 'float32', batches, dense, sparse}) => ({
-      name, what, batches, make: () => ({dense, sparse}), call: predict,
-      // An int32 input (MoveNet's) takes pixel values.
-      input: b => inputDtype === 'int32' ? tf.tidy(() => tf.cast(tf.mul(uniform([b, ...inputShape]), 255), 'int32')) :
-                                           uniform([b, ...inputShape]),
-    })),
+                       name,
+                       what,
+                       batches,
+                       make: () => ({dense, sparse}),
+                       call: predict,
+                       // An int32 input (MoveNet's) takes pixel values.
+                       input: b => inputDtype === 'int32' ? tf.tidy(() => tf.cast(tf.mul(uniform([b, ...inputShape]), 255), 'int32')) :
+                                                            uniform([b, ...inputShape]),
+                     })),
     {
-      name: 'lstm', what: `one step of a ${LSTM.units}-unit LSTM over ${LSTM.inputSize} inputs (tf.layers.lstmCell; BlockSparseLSTMCell, 1/8 of 32x32, small-world)`,
+      name: 'lstm',
+      what: `one step of a ${LSTM.units}-unit LSTM over ${
+          LSTM.inputSize} inputs (tf.layers.lstmCell; BlockSparseLSTMCell, 1/8 of 32x32, small-world)`,
       input: b => uniform([b, 1, LSTM.inputSize]),
       make: () => ({
         dense: lstmModel(tf.layers.lstmCell({units: LSTM.units, recurrentInitializer})),
-        sparse: lstmModel(layers.blockSparseLSTMCell({units: LSTM.units, recurrentInitializer, density: LSTM.density, blockSize: LSTM.blockSize, layoutKind: 'smallWorld', seed: 1})),
+        sparse: lstmModel(layers.blockSparseLSTMCell({
+          units: LSTM.units,
+          recurrentInitializer,
+          density: LSTM.density,
+          blockSize: LSTM.blockSize,
+          layoutKind: 'smallWorld',
+          seed: 1
+        })),
       }),
       call: predict,
     },
@@ -172,7 +213,10 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
         row.speedupOverBig = ms.big.median / ms.sparse.median;
       }
       if (profile) {
-        row.profile = {dense: await profileCall(() => pair.call(models.dense, x)), sparse: await profileCall(() => pair.call(models.sparse, x))};
+        row.profile = {
+          dense: await profileCall(() => pair.call(models.dense, x)),
+          sparse: await profileCall(() => pair.call(models.sparse, x))
+        };
       }
       x.dispose();
       rows.push(row);
@@ -210,24 +254,33 @@ export async function convertModels(converter, published, {density = 1 / 4, only
     }
     await sparse.save(saveTo(`${directory}/sparse`, saveOptions));
     index.push({
-      ...entry, paths: {dense: densePath ?? `${directory}/dense/model.json`, sparse: `${directory}/sparse/model.json`},
-      what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at ${densityText(options.density)} of ` +
-            `${options.blockSize}x${options.blockSize} blocks${onlyFaster ? ' (only those timed faster)' : ''}` +
-            `${(report.folded ?? []).length > 0 ? `, ${report.folded.length} norm and activation layers folded` : ''}`
+      ...entry,
+      paths: {dense: densePath ?? `${directory}/dense/model.json`, sparse: `${directory}/sparse/model.json`},
+      what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at ${
+                densityText(options.density)} of ` +
+          `${options.blockSize}x${options.blockSize} blocks${onlyFaster ? ' (only those timed faster)' : ''}` +
+          `${(report.folded ?? []).length > 0 ? `, ${report.folded.length} norm and activation layers folded` : ''}`
     });
     dense.dispose();
     sparse.dispose();
   };
-  await savePair({name: 'cnn', what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)', format: 'layers-model', inputShape: [32, 32, 3], batches: MODEL_BATCHES},
-                 buildCnn(), {density, blockSize: 16, onlyFaster});
+  await savePair(
+      {
+        name: 'cnn',
+        what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)',
+        format: 'layers-model',
+        inputShape: [32, 32, 3],
+        batches: MODEL_BATCHES
+      },
+      buildCnn(), {density, blockSize: 16, onlyFaster});
   for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([, spec]) => spec.bench)) {
     const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
     if (path != null) {
       const dense = await (spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(loadFrom(path));
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
-      await savePair({name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]},
-                     dense, {density, blockSize: 8, onlyFaster},
-                     {densePath: path});
+      await savePair(
+          {name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]}, dense,
+          {density, blockSize: 8, onlyFaster}, {densePath: path});
     }
   }
   return index;

@@ -4,12 +4,17 @@
 export function formatTable(rows, title) {
   const kernels = rows.every(r => r.kernelSpeedup != null);
   const ms = v => v.toFixed(v < 10 ? 2 : 1);
-  const lines = [`${title}`, '',
+  const lines = [
+    `${title}`, '',
     '| op | mode | block | density | dense ms | sparse ms | speedup | 1/density | sparse GFLOP/s | dense GFLOP/s | dense host ms | sparse host ms |' +
         (kernels ? ' dense GPU ms | sparse GPU ms | GPU-time speedup |' : ''),
-    '|---|---|---|---|---|---|---|---|---|---|---|---|' + (kernels ? '---|---|---|' : '')];
+    '|---|---|---|---|---|---|---|---|---|---|---|---|' + (kernels ? '---|---|---|' : '')
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.sparseMs)} | ${r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} | ${ms(r.denseHostMs)} | ${ms(r.sparseHostMs)} |` +
+    lines.push(
+        `| ${r.op} | ${r.mode} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.sparseMs)} | ${
+            r.speedup.toFixed(2)}x | ${(1 / r.density).toFixed(0)} | ${r.sparseGflops.toFixed(2)} | ${r.denseGflops.toFixed(2)} | ${
+            ms(r.denseHostMs)} | ${ms(r.sparseHostMs)} |` +
         (kernels ? ` ${ms(r.denseKernelMs)} | ${ms(r.sparseKernelMs)} | ${r.kernelSpeedup.toFixed(2)}x |` : ''));
   }
   return lines.join('\n');
@@ -21,8 +26,10 @@ export function formatModelTable(rows, title) {
   // The demo models' rows also time the big dense model (dense at the sparse model's width).
   const withBig = rows.some(r => r.big != null);
   const bigHeader = withBig ? ' big dense ms (min–max) | speedup over big |' : '';
-  const lines = [title, '', `| model | batch | dense ms (min–max) | block-sparse ms (min–max) | speedup |${bigHeader}`,
-                 `|---|---|---|---|---|${withBig ? '---|---|' : ''}`];
+  const lines = [
+    title, '', `| model | batch | dense ms (min–max) | block-sparse ms (min–max) | speedup |${bigHeader}`,
+    `|---|---|---|---|---|${withBig ? '---|---|' : ''}`
+  ];
   for (const r of rows) {
     const big = !withBig ? '' : r.big == null ? ' | |' : ` ${ms(r.big)} | ${r.speedupOverBig.toFixed(2)}x |`;
     lines.push(`| ${r.model} | ${r.batch} | ${ms(r.dense)} | ${ms(r.sparse)} | ${r.speedup.toFixed(2)}x |${big}`);
@@ -37,14 +44,13 @@ export function formatModelTable(rows, title) {
 
 /** A row's profile (--profile): ms by kernel in one call, dense against block-sparse, largest first. */
 function formatProfile({model, batch, profile: {dense, sparse}}) {
-  const kernels = [...new Set([...Object.keys(dense), ...Object.keys(sparse)])]
-                      .sort((a, b) => Math.max(dense[b] ?? 0, sparse[b] ?? 0) - Math.max(dense[a] ?? 0, sparse[a] ?? 0));
+  const kernels = [...new Set([...Object.keys(dense), ...Object.keys(sparse)])].sort(
+      (a, b) => Math.max(dense[b] ?? 0, sparse[b] ?? 0) - Math.max(dense[a] ?? 0, sparse[a] ?? 0));
   const total = p => Object.values(p).reduce((a, b) => a + b, 0);
   const cell = v => v == null ? '-' : v.toFixed(2);
   return [
-    `Where one call's time goes, ${model} at batch ${batch} (ms by kernel, tf.profile):`, '',
-    '| kernel | dense ms | block-sparse ms |', '|---|---|---|',
-    ...kernels.map(k => `| ${k} | ${cell(dense[k])} | ${cell(sparse[k])} |`),
+    `Where one call's time goes, ${model} at batch ${batch} (ms by kernel, tf.profile):`, '', '| kernel | dense ms | block-sparse ms |',
+    '|---|---|---|', ...kernels.map(k => `| ${k} | ${cell(dense[k])} | ${cell(sparse[k])} |`),
     `| all kernels | ${cell(total(dense))} | ${cell(total(sparse))} |`
   ].join('\n');
 }
@@ -80,14 +86,19 @@ export function speedupPlot(rows, title) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
-  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
+  const colors =
+      ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
   const legend = i => top + 14 * i;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${
+        height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     ...titleLines.map((line, i) => `<text x="10" y="${20 + 16 * i}" font-size="13">${line}</text>`),
     `<polyline fill="none" stroke="#000" stroke-dasharray="4 3" points="${[1, 2, 4, 8, 16].map(i => `${x(i)},${y(i)}`).join(' ')}"/>`,
-    `<line x1="${width - right + 10}" x2="${width - right + 34}" y1="${legend(0) - 4}" y2="${legend(0) - 4}" stroke="#000" stroke-dasharray="4 3"/>`,
-    `<text x="${width - right + 40}" y="${legend(0)}">ideal: 1/density</text>`];
+    `<line x1="${width - right + 10}" x2="${width - right + 34}" y1="${legend(0) - 4}" y2="${
+        legend(0) - 4}" stroke="#000" stroke-dasharray="4 3"/>`,
+    `<text x="${width - right + 40}" y="${legend(0)}">ideal: 1/density</text>`
+  ];
   for (const i of [1, 2, 4, 8, 16]) {
     parts.push(`<text x="${x(i)}" y="${height - bottom + 18}" text-anchor="middle">1/${i}</text>`);
   }
@@ -97,13 +108,17 @@ export function speedupPlot(rows, title) {
     ticks.push(s);
   }
   for (const s of ticks) {
-    parts.push(`<text x="${left - 6}" y="${y(s) + 4}" text-anchor="end">${s}x</text><line x1="${left}" x2="${width - right}" y1="${y(s)}" y2="${y(s)}" stroke="#eee"/>`);
+    parts.push(`<text x="${left - 6}" y="${y(s) + 4}" text-anchor="end">${s}x</text><line x1="${left}" x2="${width - right}" y1="${
+        y(s)}" y2="${y(s)}" stroke="#eee"/>`);
   }
-  parts.push(`<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">density (log scale)</text>`,
-             `<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(top + height - bottom) / 2})">speedup over dense (log scale)</text>`);
+  parts.push(
+      `<text x="${(left + width - right) / 2}" y="${height - 10}" text-anchor="middle">density (log scale)</text>`,
+      `<text x="14" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${
+          (top + height - bottom) / 2})">speedup over dense (log scale)</text>`);
   [...groups.entries()].forEach(([key, rs], i) => {
     const color = colors[i % colors.length];
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${rs.map(r => `${x(1 / r.density)},${y(r.speedup)}`).join(' ')}"/>`);
+    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${
+        rs.map(r => `${x(1 / r.density)},${y(r.speedup)}`).join(' ')}"/>`);
     parts.push(`<text x="${width - right + 10}" y="${legend(i + 1)}" fill="${color}">${key}</text>`);
   });
   parts.push('</svg>');

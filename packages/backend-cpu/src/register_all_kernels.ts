@@ -8,8 +8,8 @@ import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
 
 export const kernelConfigs = [
-  blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig,
-  blockSparseConv2DBackpropInputConfig, blockSparseConv2DBackpropFilterConfig
+  blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
+  blockSparseConv2DBackpropFilterConfig
 ];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-cpu', '@tensorflow/tfjs-core', version_core);

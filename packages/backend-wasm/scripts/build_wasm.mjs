@@ -13,10 +13,7 @@ import {fileURLToPath} from 'url';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asc = join(dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')), 'bin', 'asc.js');
-const common = [
-  'assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--importMemory',
-  '--noExportMemory'
-];
+const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--importMemory', '--noExportMemory'];
 // The shared variants must match the memory tfjs's threaded build creates: shared, up to 4 GiB.
 const SHARED = ['--sharedMemory', '--maximumMemory', '65536'];
 const variants = {

@@ -11,17 +11,16 @@ import {depthwiseConv2dNativeBackpropFilterConfig} from './kernels/DepthwiseConv
 import {depthwiseConv2dNativeBackpropInputConfig} from './kernels/DepthwiseConv2dNativeBackpropInput';
 
 export const kernelConfigs = [
-  blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig,
-  blockSparseConv2DBackpropInputConfig, blockSparseConv2DBackpropFilterConfig
+  blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
+  blockSparseConv2DBackpropFilterConfig
 ];
 
 /**
  * Gradients of dense convs that tfjs-backend-wasm 4.22 lacks and a converted
  * model's training (distillation) needs; registered only where it has none.
  */
-export const denseGradientConfigs = [
-  conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig, depthwiseConv2dNativeBackpropFilterConfig
-];
+export const denseGradientConfigs =
+    [conv2DBackpropFilterConfig, depthwiseConv2dNativeBackpropInputConfig, depthwiseConv2dNativeBackpropFilterConfig];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-wasm', '@tensorflow/tfjs-core', version_core);
 

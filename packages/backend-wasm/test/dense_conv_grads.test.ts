@@ -19,14 +19,43 @@ interface Case {
 
 const CASES: Case[] = [
   {name: 'conv 3x3 same', xShape: [2, 7, 6, 3], filterShape: [3, 3, 3, 5], strides: 1, pad: 'same', dilations: 1, depthwise: false},
-  {name: 'conv 3x3 stride 2 valid', xShape: [1, 9, 8, 4], filterShape: [3, 3, 4, 6], strides: 2, pad: 'valid', dilations: 1, depthwise: false},
-  {name: 'conv 1x2 explicit pad', xShape: [2, 5, 5, 2], filterShape: [1, 2, 2, 3], strides: 1,
-   pad: [[0, 0], [1, 0], [0, 2], [0, 0]], dilations: 1, depthwise: false},
+  {
+    name: 'conv 3x3 stride 2 valid',
+    xShape: [1, 9, 8, 4],
+    filterShape: [3, 3, 4, 6],
+    strides: 2,
+    pad: 'valid',
+    dilations: 1,
+    depthwise: false
+  },
+  {
+    name: 'conv 1x2 explicit pad',
+    xShape: [2, 5, 5, 2],
+    filterShape: [1, 2, 2, 3],
+    strides: 1,
+    pad: [[0, 0], [1, 0], [0, 2], [0, 0]],
+    dilations: 1,
+    depthwise: false
+  },
   {name: 'depthwise 3x3 same', xShape: [2, 6, 7, 4], filterShape: [3, 3, 4, 1], strides: 1, pad: 'same', dilations: 1, depthwise: true},
-  {name: 'depthwise 3x3 stride 2 multiplier 2', xShape: [1, 9, 9, 3], filterShape: [3, 3, 3, 2], strides: 2, pad: 'same',
-   dilations: 1, depthwise: true},
-  {name: 'depthwise 5x5 stride 2 valid', xShape: [2, 11, 10, 2], filterShape: [5, 5, 2, 1], strides: 2, pad: 'valid',
-   dilations: 1, depthwise: true},
+  {
+    name: 'depthwise 3x3 stride 2 multiplier 2',
+    xShape: [1, 9, 9, 3],
+    filterShape: [3, 3, 3, 2],
+    strides: 2,
+    pad: 'same',
+    dilations: 1,
+    depthwise: true
+  },
+  {
+    name: 'depthwise 5x5 stride 2 valid',
+    xShape: [2, 11, 10, 2],
+    filterShape: [5, 5, 2, 1],
+    strides: 2,
+    pad: 'valid',
+    dilations: 1,
+    depthwise: true
+  },
 ];
 
 /** dx and dW of sum(conv(x, w) · g) on the current backend (g: a fixed upstream gradient). */
@@ -34,9 +63,8 @@ function gradients(c: Case): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.randomNormal(c.xShape, 0, 1, 'float32', 1);
     const w = tf.randomNormal(c.filterShape, 0, 1, 'float32', 2);
-    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => c.depthwise ?
-        tf.depthwiseConv2d(xx, ww, c.strides, c.pad, 'NHWC', c.dilations) :
-        tf.conv2d(xx, ww, c.strides, c.pad, 'NHWC', c.dilations);
+    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => c.depthwise ? tf.depthwiseConv2d(xx, ww, c.strides, c.pad, 'NHWC', c.dilations) :
+                                                                     tf.conv2d(xx, ww, c.strides, c.pad, 'NHWC', c.dilations);
     const g = tf.randomNormal(conv(x as tf.Tensor4D, w as tf.Tensor4D).shape, 0, 1, 'float32', 3);
     const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, ww as tf.Tensor4D), g)));
     return grads([x, w]).map(t => t.dataSync() as Float32Array);
@@ -65,8 +93,10 @@ describe('dense conv gradients on wasm', () => {
     await tf.setBackend('wasm');
     const x = tf.ones([1, 2, 4, 4]);
     const dy = tf.ones([1, 2, 4, 4]);
-    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', {x, dy},
-        {strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2]})).toThrow(/only the NHWC data format/);
+    expect(
+        () => tf.engine().runKernel(
+            'Conv2DBackpropFilter', {x, dy}, {strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2]}))
+        .toThrow(/only the NHWC data format/);
     tf.dispose([x, dy]);
   });
 });

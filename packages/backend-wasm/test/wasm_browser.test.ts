@@ -5,24 +5,28 @@ import {describeBrowserSuite} from '@tfjs-blocksparse/test-util/jest/browser';
 // workers (suite.html asks for as many threads as cores, at least 2); a
 // plain page gets tfjs's SIMD build, one thread. Dense references on cpu
 // (see setReferenceBackend).
-const isolated = describeBrowserSuite('wasm', {
-  matMulCases: 120,
-  conv2dCases: 100,
-  finiteDifferenceSamples: 12,
-  leakIterations: 10,
-  trainingSteps: 30,
-  layersEpochs: 15,
-  unsupportedBlockSize: 6,
-  referenceBackend: 'cpu'
-}, true);
+const isolated = describeBrowserSuite(
+    'wasm', {
+      matMulCases: 120,
+      conv2dCases: 100,
+      finiteDifferenceSamples: 12,
+      leakIterations: 10,
+      trainingSteps: 30,
+      layersEpochs: 15,
+      unsupportedBlockSize: 6,
+      referenceBackend: 'cpu'
+    },
+    true);
 
 test('the cross-origin isolated page ran the kernels on worker threads', () => {
   expect(isolated().wasmKernelThreads).toBeGreaterThanOrEqual(2);
 });
 
-test('3000 threaded jobs back to back, of three sizes, the pool resized twice, workers starting mid-run: every output as on one thread', () => {
-  expect(isolated().threadStress).toEqual({calls: 3000, mismatches: 0, threads: isolated().wasmKernelThreads});
-});
+test(
+    '3000 threaded jobs back to back, of three sizes, the pool resized twice, workers starting mid-run: every output as on one thread',
+    () => {
+      expect(isolated().threadStress).toEqual({calls: 3000, mismatches: 0, threads: isolated().wasmKernelThreads});
+    });
 
 const plain = describeBrowserSuite('wasm', {
   matMulCases: 40,

@@ -8,9 +8,7 @@ import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
  * layoutTableTexture). Table offsets are uniforms, so one compiled program serves
  * every layout of the same shapes.
  */
-const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [
-  {name: 'blockOffset', type: 'int'}, {name: 'otherOffset', type: 'int'}
-];
+const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [{name: 'blockOffset', type: 'int'}, {name: 'otherOffset', type: 'int'}];
 
 /**
  * Table entries go to the GPU as two halves, v mod TABLE_HALF and
@@ -39,7 +37,10 @@ export interface Taps {
   channels: number;
 }
 
-export const ONE_TAP: Taps = {count: 1, channels: 0};
+export const ONE_TAP: Taps = {
+  count: 1,
+  channels: 0
+};
 
 /** GLSL reading W's 2x2 patch at (row, col) of block `blk` (and tap `t`). */
 export function filterPatch(taps: Taps, row: string, col: string): string {
@@ -85,8 +86,8 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
    * its sampler.
    */
   constructor(
-      outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP,
-      wTexels: [number, number]|null = null, epilogue: ProductEpilogue = NO_EPILOGUE) {
+      outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP, wTexels: [number, number]|null = null,
+      epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     if (epilogue.bias) {
       this.variableNames = [...this.variableNames, 'bias'];
@@ -99,7 +100,8 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     // (tap, channel); transposed, the texel's column is (tap, channel).
     const column = transposeW && taps.count > 1 ? `
     int t = ${col} / ${taps.channels};
-    int n = ${col} - t * ${taps.channels};` : `
+    int n = ${col} - t * ${taps.channels};` :
+                                                  `
     int n = ${col};`;
     const xCol = (k: number) => transposeW || taps.count === 1 ? `base + ${k}` : `t * ${taps.channels} + base + ${k}`;
     // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped.
@@ -112,16 +114,19 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     // The steps over k are written out: on SwiftShader the loop cost more than
     // its fetches (K = N = 2048, batch 256, block 32, density 1: forward 0.59x
     // -> 0.78x of tfjs's matmul, training step 0.65x -> 1.01x).
-    const sampledSteps = Array.from({length: bs / 2}, (_, i) => 2 * i).map(k => multiplyAdd(k,
-        transposeW ? filterPatch(taps, 'j', String(k)) : filterPatch(taps, String(k), 'j')) + `
+    const sampledSteps =
+        Array.from({length: bs / 2}, (_, i) => 2 * i)
+            .map(k => multiplyAdd(k, transposeW ? filterPatch(taps, 'j', String(k)) : filterPatch(taps, String(k), 'j')) + `
       }`).join('');
     const blockItem = taps.count === 1 ? 'blk' : `blk * ${taps.count} + t`;
     const walkedSteps = ([width, height]: [number, number], [dx, dy]: [number, number]) => `
         int first = (${blockItem}) * ${(bs / 2) ** 2} + ${transposeW ? `(j / 2) * ${bs / 2}` : 'j / 2'};
         int texelRow = first / ${width};
         vec2 uv = (vec2(first - texelRow * ${width}, texelRow) + halfCR) / vec2(${width}, ${height});` +
-        Array.from({length: bs / 2}, (_, i) => multiplyAdd(2 * i, `texture(w, uv + vec2(${
-            glslFloat(i * dx / width)}, ${glslFloat(i * dy / height)}))`) + `
+        Array
+            .from(
+                {length: bs / 2},
+                (_, i) => multiplyAdd(2 * i, `texture(w, uv + vec2(${glslFloat(i * dx / width)}, ${glslFloat(i * dy / height)}))`) + `
       }`).join('');
     const walk = wTexels == null ? null : straightWalk(wTexels[0], bs, transposeW);
     const steps = wTexels != null && walk != null ? walkedSteps(wTexels, walk) : sampledSteps;

@@ -37,7 +37,8 @@ export class BlockSparseWeightGradPackedProgram implements GPGPUProgram {
   const int BS = ${bs};
   ${PACKED_TABLE_READER}
   void main() {
-    ${tapped ? 'ivec4 coords = getOutputCoords(); int t = coords.y; int k = coords.z; int j = coords.w;' :
+    ${
+        tapped ? 'ivec4 coords = getOutputCoords(); int t = coords.y; int k = coords.z; int j = coords.w;' :
                  'ivec3 coords = getOutputCoords(); int k = coords.y; int j = coords.z;'}
     int xCol = ${tapped ? `t * ${taps.channels} + ` : ''}getTableAt(coords.x) * BS + k;
     int dyCol = getTableAt(nnz + coords.x) * BS + j;

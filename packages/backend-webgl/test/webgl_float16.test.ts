@@ -32,12 +32,20 @@ beforeAll(async () => {
       const w = tf.randomNormal([layout.nnz, 8, 8], 0, 0.1, 'float32', 3);
       const image = tf.randomNormal<import('@tensorflow/tfjs').Rank.R4>([1, 4, 4, 512], 0, 1, 'float32', 4);
       const filter = tf.randomNormal([layout.nnz, 3, 3, 8, 8], 0, 0.05, 'float32', 5);
-      const matMul = (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) => tf.sum(tf.square(tfbs.blockSparseMatMul(a, b, layout)));
+      const matMul = (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) =>
+          tf.sum(tf.square(tfbs.blockSparseMatMul(a, b, layout)));
       const conv = (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) =>
           tf.sum(tf.square(tfbs.blockSparseConv2d(a as import('@tensorflow/tfjs').Tensor4D, b, layout, 1, 'same')));
       const [dx, dw] = tf.grads(matMul)([x, w]);
       const [dImage, dFilter] = tf.grads(conv)([image, filter]);
-      return {matMul: tfbs.blockSparseMatMul(x, w, layout), dx, dw, conv: tfbs.blockSparseConv2d(image, filter, layout, 1, 'same'), dImage, dFilter};
+      return {
+        matMul: tfbs.blockSparseMatMul(x, w, layout),
+        dx,
+        dw,
+        conv: tfbs.blockSparseConv2d(image, filter, layout, 1, 'same'),
+        dImage,
+        dFilter
+      };
     };
     const run = async (backend: string) => {
       if (!(await tf.setBackend(backend))) {

@@ -45,7 +45,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string, fin
           let at = wBase + n * BS + k;
           wTile[i] = vec4<f32>(w[at / 4][at % 4], w[(at + BS) / 4][(at + BS) % 4],
                                w[(at + 2 * BS) / 4][(at + 2 * BS) % 4], w[(at + 3 * BS) / 4][(at + 3 * BS) % 4]);` :
-                                 `wTile[i] = w[wBase / 4 + i${parts > 1 ? ' + k0 * BS4' : ''}];`;
+                             `wTile[i] = w[wBase / 4 + i${parts > 1 ? ' + k0 * BS4' : ''}];`;
   const multiply = `
           for (var k4 = 0; k4 < ${parts > 1 ? `${wRows / 4}` : 'BS4'}; k4++) {
             let w0 = wTile[(k4 * 4) * BS4 + tn];
@@ -66,7 +66,8 @@ function productSource(bs: number, transposeW: boolean, readOperand: string, fin
           workgroupBarrier();
           ${multiply}
           workgroupBarrier();
-        }` : `
+        }` :
+                                       `
         ${stridedLoop(bs * bs / 4, threadsN * threadsM, loadW)}
         workgroupBarrier();
         ${multiply}
@@ -149,15 +150,15 @@ export function fewRowsTiling(bs: number, rows: number) {
  * workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
  * for a matmul, so that the compiler drops the tap arithmetic).
  */
-function fewRowsProductSource(
-    bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string, finish: string): string {
+function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string, finish: string): string {
   const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
   // Forward, W's rows k4*4.. meet the operand's vec4 (a.x..a.w) at output
   // vec4 tn; transposed, output i = tn*4 + c is the dot of W's row i (vec4
   // k4) with the operand's vec4.
   const wRow = (c: number) => transposeW ? `w[wBase + (tn * 4 + ${c}) * BS4 + k4]` : `w[wBase + (k4 * 4 + ${c}) * BS4 + tn]`;
-  const multiplyAdd = transposeW ? 'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
-                                   'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
+  const multiplyAdd = transposeW ?
+      'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
+      'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
   // Thread i sums the slices of output vec4 i (row i / BS4); block 64 has more outputs than threads.
   const sumSlices = (i: string) => `
       let r = ${i} / BS4;
@@ -174,7 +175,8 @@ function fewRowsProductSource(
   const threads = threadsN * slices;
   const reduce = outputs <= threads ? `
     if (local < ROWS * BS4) {${sumSlices('local')}
-    }` : `
+    }` :
+                                      `
     ${stridedLoop(outputs, threads, sumSlices('i'))}`;
   return `
   const BS = ${bs};

@@ -9,8 +9,7 @@
  */
 
 /** Uniform fields for the conv readers: sizes as (height, width) pairs. */
-export const CONV_UNIFORMS =
-    'inSize : vec2<i32>, outSize : vec2<i32>, strides : vec2<i32>, pads : vec2<i32>, ' +
+export const CONV_UNIFORMS = 'inSize : vec2<i32>, outSize : vec2<i32>, strides : vec2<i32>, pads : vec2<i32>, ' +
     'dilations : vec2<i32>, filterWidth : i32,';
 
 /** Row `row` of a [rows, aWidth] matrix named `name`. */
@@ -78,9 +77,16 @@ export function convOutputGradReader(fnName: string, name: string): string {
 
 /** Conv geometry as the custom uniforms that CONV_UNIFORMS declares. */
 export function convUniformData(info: {
-  inHeight: number, inWidth: number, outHeight: number, outWidth: number,
-  strideHeight: number, strideWidth: number, dilationHeight: number, dilationWidth: number,
-  filterWidth: number, padInfo: {top: number, left: number}
+  inHeight: number,
+  inWidth: number,
+  outHeight: number,
+  outWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+  dilationHeight: number,
+  dilationWidth: number,
+  filterWidth: number,
+  padInfo: {top: number, left: number}
 }) {
   return [
     {type: 'int32', data: [info.inHeight, info.inWidth]},

@@ -19,7 +19,10 @@ try {
     throw new Error('tfjs could not initialise the webgpu backend on Dawn');
   }
   const results = await runSuite(JSON.parse(readFileSync(optionsPath, 'utf8')));
-  writeFileSync(outPath, JSON.stringify({adapter: {vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description}, results}));
+  writeFileSync(outPath, JSON.stringify({
+    adapter: {vendor: adapter.vendor, architecture: adapter.architecture, device: adapter.device, description: adapter.description},
+    results
+  }));
   process.exit(0);
 } catch (e) {
   writeFileSync(outPath, JSON.stringify({fatal: `${e.message}\n${e.stack}`}));

@@ -9,8 +9,10 @@ const PROGRAMS = {
   BlockSparseMatMulGradW: () => new BlockSparseMatMulGradWProgram([4, 8, 8], 4, 4, 8),
   BlockSparseConv2DDerFilter: () => new BlockSparseConv2DDerFilterProgram([4, 3, 3, 8, 8], 36, 16, 8),
 };
-const CLASSES = [BlockSparseMatMulProgram, BlockSparseConv2DProgram, BlockSparseConv2DDerInputProgram,
-                 BlockSparseMatMulGradWProgram, BlockSparseConv2DDerFilterProgram];
+const CLASSES = [
+  BlockSparseMatMulProgram, BlockSparseConv2DProgram, BlockSparseConv2DDerInputProgram, BlockSparseMatMulGradWProgram,
+  BlockSparseConv2DDerFilterProgram
+];
 
 test('webgpu shader keys name their program literally, whatever the classes are called', () => {
   const before = Object.entries(PROGRAMS).map(([name, make]) => [name, make().shaderKey]);

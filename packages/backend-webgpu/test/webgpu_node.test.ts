@@ -12,7 +12,10 @@ import {describeSuiteResults} from '@tfjs-blocksparse/test-util/jest/jest_suite'
  * child process that loads the built bundles. No adapter is a failure.
  */
 // The WGSL kernels move vec4s: block sizes must be multiples of 4.
-const DAWN_SUITE = {...FULL_SUITE, unsupportedBlockSize: 6};
+const DAWN_SUITE = {
+  ...FULL_SUITE,
+  unsupportedBlockSize: 6
+};
 let results: SuiteResults;
 let adapter: Record<string, string>;
 
@@ -22,8 +25,9 @@ beforeAll(async () => {
   const outPath = join(dir, 'results.json');
   writeFileSync(optionsPath, JSON.stringify(DAWN_SUITE));
   const stderr = await new Promise<string>(resolve => {
-    execFile(process.execPath, [join(__dirname, 'dawn_suite_runner.mjs'), optionsPath, outPath],
-             {timeout: 1200000, maxBuffer: 64 << 20}, (_, __, err) => resolve(err));
+    execFile(
+        process.execPath, [join(__dirname, 'dawn_suite_runner.mjs'), optionsPath, outPath], {timeout: 1200000, maxBuffer: 64 << 20},
+        (_, __, err) => resolve(err));
   });
   let out;
   try {
@@ -36,7 +40,6 @@ beforeAll(async () => {
   }
   results = out.results;
   adapter = out.adapter;
-
 }, 1300000);
 
 test('the suite ran on webgpu through a Dawn adapter', () => {

@@ -11,8 +11,8 @@ type Convert<M> = (options: SparsifyOptions, probe?: SensitivityProbe) => Promis
  * fit), the budget is allocated from those errors, and a second pass
  * calibrates every layer at its density. Without a budget, one conversion.
  */
-export async function withBudget<M extends tf.LayersModel|tf.GraphModel>(options: SparsifyOptions, convert: Convert<M>):
-    Promise<{model: M, report: SparsifyReport}> {
+export async function withBudget<M extends tf.LayersModel|tf.GraphModel>(
+    options: SparsifyOptions, convert: Convert<M>): Promise<{model: M, report: SparsifyReport}> {
   if (options.budget == null) {
     return convert(options);
   }

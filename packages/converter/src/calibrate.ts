@@ -58,8 +58,8 @@ export function checkCalibration(options: CalibrationOptions) {
 
 /** Throws unless the calibration inputs fit the model's input shape (-1 or null: any size). */
 export function checkInputShape(modelShape: Array<number|null>|undefined, inputs: tf.Tensor) {
-  const fits = modelShape == null || (modelShape.length === inputs.rank &&
-                                      modelShape.every((size, i) => i === 0 || size == null || size < 0 || size === inputs.shape[i]));
+  const fits = modelShape == null ||
+      (modelShape.length === inputs.rank && modelShape.every((size, i) => i === 0 || size == null || size < 0 || size === inputs.shape[i]));
   if (!fits) {
     throw new Error(`calibrate: the model takes inputs of shape [${modelShape!.map(s => s ?? -1)}]; got [${inputs.shape}]`);
   }
@@ -87,8 +87,9 @@ export class SensitivityProbe {
  * their inputs' second moments) and refits them. With a probe, records the
  * layer's sensitivity and fits nothing (undefined).
  */
-export async function calibrateSite(name: string, site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions,
-                                    blockSize: number, density: number, probe?: SensitivityProbe): Promise<CalibratedWeight|undefined> {
+export async function calibrateSite(
+    name: string, site: CalibrationSite, inputsOf: SiteInputs, options: CalibrationOptions, blockSize: number, density: number,
+    probe?: SensitivityProbe): Promise<CalibratedWeight|undefined> {
   const moments = await accumulate(site, inputsOf, options);
   const damping = options.damping ?? 0.01;
   if (probe != null) {
@@ -169,7 +170,12 @@ async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: 
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const width = site.kernel.size / outputs + (site.bias != null ? 1 : 0);
   const moments: Moments = {
-    width, outputs, rowsPerInput: 0, h: new Float64Array(width * width), c: new Float64Array(width * outputs), yy: new Float64Array(outputs)
+    width,
+    outputs,
+    rowsPerInput: 0,
+    h: new Float64Array(width * width),
+    c: new Float64Array(width * outputs),
+    yy: new Float64Array(outputs)
   };
   const original = tf.tidy(() => {
     const w = tf.reshape(site.kernel, [-1, outputs]);
@@ -186,7 +192,8 @@ async function accumulate(site: CalibrationSite, inputsOf: SiteInputs, options: 
         const originalRows = withOnes(site.rows(xOriginal));
         const converted = xConverted == null ? originalRows : withOnes(site.rows(xConverted));
         if (converted.shape[1] !== width) {
-          throw new Error(`calibrate: the layer's input has ${converted.shape[1]} values per row; its ${inputSize}-input kernel needs ${width}`);
+          throw new Error(
+              `calibrate: the layer's input has ${converted.shape[1]} values per row; its ${inputSize}-input kernel needs ${width}`);
         }
         moments.rowsPerInput = converted.shape[0] / batch.shape[0];
         const y = tf.matMul(originalRows, original);
@@ -227,11 +234,9 @@ function fitBlocks(site: CalibrationSite, m: Moments, blockSize: number, density
   const magnitude = new Float64Array(start);
   zeroOutside(magnitude, prunedSupports, m.width, outputs, blockSize);
   return {
-    layout, ...siteWeights(site, fitted),
-    error: {
-      magnitude: relativeError(m, magnitude, prunedSupports, blockSize),
-      calibrated: relativeError(m, fitted, supports, blockSize)
-    }
+    layout,
+    ...siteWeights(site, fitted),
+    error: {magnitude: relativeError(m, magnitude, prunedSupports, blockSize), calibrated: relativeError(m, fitted, supports, blockSize)}
   };
 }
 
@@ -278,8 +283,8 @@ export function allocateBudget(layers: Sensitivity[], budget: number): Map<strin
     const options = [...layer.errors.keys()].filter(d => down ? d < from : d > from);
     const to = down ? Math.max(...options) : Math.min(...options);
     // Squared error added per multiply-add saved (down), or removed per multiply-add spent (up).
-    const rate = options.length === 0 ? undefined :
-        (layer.errors.get(to)! ** 2 - layer.errors.get(from)! ** 2) / (layer.multiplyAdds * (from - to));
+    const rate =
+        options.length === 0 ? undefined : (layer.errors.get(to)! ** 2 - layer.errors.get(from)! ** 2) / (layer.multiplyAdds * (from - to));
     return {layer, to, rate, added: layer.multiplyAdds * (to - from)};
   };
   const take = (s: ReturnType<typeof step>) => {
@@ -294,7 +299,8 @@ export function allocateBudget(layers: Sensitivity[], budget: number): Map<strin
     take(best);
   }
   for (;;) {
-    const best = layers.map(l => step(l, false)).filter(s => s.rate != null && kept + s.added <= budget * total)
+    const best = layers.map(l => step(l, false))
+                     .filter(s => s.rate != null && kept + s.added <= budget * total)
                      .sort((a, b) => b.rate! - a.rate!)[0];
     if (best == null) {
       break;
@@ -470,21 +476,22 @@ export function matMulRows(transposeA: boolean): RowsOf {
 export type ConvPadding = 'same'|'valid'|[[number, number], [number, number], [number, number], [number, number]];
 
 /** A NHWC conv's image patches, [n * outHeight * outWidth, kh * kw * C] in the order of the [kh, kw, C, N] filter's rows. */
-export function convRows(filterShape: [number, number, number, number], strides: [number, number],
-                         dilations: [number, number], padding: ConvPadding): RowsOf {
+export function convRows(
+    filterShape: [number, number, number, number], strides: [number, number], dilations: [number, number], padding: ConvPadding): RowsOf {
   const [kh, kw, channels] = filterShape;
   return x => tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations,
-                                                   padding as 'same');
+    const info =
+        tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, padding as 'same');
     const {top, bottom, left, right} = info.padInfo;
     const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
     const taps: tf.Tensor[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const [r, c] = [i * info.dilationHeight, j * info.dilationWidth];
-        taps.push(tf.stridedSlice(padded, [0, r, c, 0],
-                                  [x.shape[0], r + (info.outHeight - 1) * info.strideHeight + 1, c + (info.outWidth - 1) * info.strideWidth + 1, channels],
-                                  [1, info.strideHeight, info.strideWidth, 1]));
+        taps.push(tf.stridedSlice(
+            padded, [0, r, c, 0],
+            [x.shape[0], r + (info.outHeight - 1) * info.strideHeight + 1, c + (info.outWidth - 1) * info.strideWidth + 1, channels],
+            [1, info.strideHeight, info.strideWidth, 1]));
       }
     }
     return tf.reshape(taps.length === 1 ? taps[0] : tf.concat(taps, 3), [-1, kh * kw * channels]) as tf.Tensor2D;

@@ -125,21 +125,36 @@ function regexFlag(value: unknown, flag: string): RegExp|undefined {
 }
 
 async function convert(args: string[], output: CliOutput) {
-  const {values, positionals: [modelPath, outDir]} = parse(args, {
-    'density': {type: 'string'}, 'block-size': {type: 'string'}, 'include': {type: 'string'},
-    'exclude': {type: 'string'}, 'layout': {type: 'string'}, 'seed': {type: 'string'}, 'quantize': {type: 'string'},
-    'distill': {type: 'string'}, 'epochs': {type: 'string'}, 'image-range': {type: 'string'},
-    'calibrate': {type: 'string'}, 'budget': {type: 'string'}, 'backend': {type: 'string'},
-    'learning-rate': {type: 'string'}, 'batch-size': {type: 'string'}, 'only-faster': {type: 'boolean'}
-  }, ['<model.json>', '<outDir>']);
-  const learningRate = values['learning-rate'] == null ? undefined :
-      numberFlag(values['learning-rate'], 'learning-rate', n => n > 0, 'a positive number');
-  const batchSize = values['batch-size'] == null ? undefined :
+  const {values, positionals: [modelPath, outDir]} = parse(
+      args, {
+        'density': {type: 'string'},
+        'block-size': {type: 'string'},
+        'include': {type: 'string'},
+        'exclude': {type: 'string'},
+        'layout': {type: 'string'},
+        'seed': {type: 'string'},
+        'quantize': {type: 'string'},
+        'distill': {type: 'string'},
+        'epochs': {type: 'string'},
+        'image-range': {type: 'string'},
+        'calibrate': {type: 'string'},
+        'budget': {type: 'string'},
+        'backend': {type: 'string'},
+        'learning-rate': {type: 'string'},
+        'batch-size': {type: 'string'},
+        'only-faster': {type: 'boolean'}
+      },
+      ['<model.json>', '<outDir>']);
+  const learningRate =
+      values['learning-rate'] == null ? undefined : numberFlag(values['learning-rate'], 'learning-rate', n => n > 0, 'a positive number');
+  const batchSize = values['batch-size'] == null ?
+      undefined :
       numberFlag(values['batch-size'], 'batch-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
   const budget = values['budget'] == null ? undefined : numberFlag(values['budget'], 'budget', n => n > 0 && n <= 1, 'a number in (0, 1]');
   if (budget != null && (values['calibrate'] == null || values['density'] != null)) {
-    throw new UsageError(values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
-                                                       '--budget replaces --density: give one of them');
+    throw new UsageError(
+        values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
+                                      '--budget replaces --density: give one of them');
   }
   const density = budget != null ? 1 : numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
   const backend = values['backend'] ?? 'cpu';
@@ -147,7 +162,7 @@ async function convert(args: string[], output: CliOutput) {
     throw new UsageError(`--backend must be cpu or wasm, got ${backend}`);
   }
   const blockSize = numberFlag(values['block-size'], 'block-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
-  const layout = (values['layout'] ?? 'magnitude') as 'magnitude'|'random'|'smallWorld';
+  const layout = (values['layout'] ?? 'magnitude') as 'magnitude' | 'random' | 'smallWorld';
   if (!['magnitude', 'random', 'smallWorld'].includes(layout)) {
     throw new UsageError(`--layout must be magnitude, random or smallWorld, got ${layout}`);
   }
@@ -158,7 +173,8 @@ async function convert(args: string[], output: CliOutput) {
   const seed = values['seed'] == null ? 0 : numberFlag(values['seed'], 'seed', Number.isInteger, 'an integer');
   const include = regexFlag(values['include'], 'include');
   const exclude = regexFlag(values['exclude'], 'exclude');
-  const epochs = values['epochs'] == null ? 20 : numberFlag(values['epochs'], 'epochs', n => Number.isInteger(n) && n >= 0, 'a whole number');
+  const epochs =
+      values['epochs'] == null ? 20 : numberFlag(values['epochs'], 'epochs', n => Number.isInteger(n) && n >= 0, 'a whole number');
   const imageRange = values['image-range']?.split(',').map(Number) as [number, number] | undefined;
   if (imageRange != null && (imageRange.length !== 2 || !imageRange.every(Number.isFinite))) {
     throw new UsageError(`--image-range must be LOW,HIGH (e.g. -1,1), got ${values['image-range']}`);
@@ -168,7 +184,7 @@ async function convert(args: string[], output: CliOutput) {
   await useBackend(backend);
   const {artifacts, format, model} = await readModel(modelPath);
   const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
-  const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype|'float32';
+  const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype | 'float32';
   // Folded norm scales change stored weights: written as uint8, uint16 or float16 they would lose precision.
   const foldNorms = outputDtype === 'float32';
   const calibration = values['calibrate'] == null ? undefined : readModelInputs(model, values['calibrate'], imageRange, '--calibrate');
@@ -177,7 +193,15 @@ async function convert(args: string[], output: CliOutput) {
         output.err(`\r${progressBar(done, total)} ${done}/${total} ${name}`.padEnd(60));
     const started = Date.now();
     const converted = await sparsifyModel(model, {
-      density, blockSize, layout, seed, include, exclude, budget, onProgress, onlyFaster: (values['only-faster'] as unknown) === true,
+      density,
+      blockSize,
+      layout,
+      seed,
+      include,
+      exclude,
+      budget,
+      onProgress,
+      onlyFaster: (values['only-faster'] as unknown) === true,
       foldBatchNorm: foldNorms,
       calibrate: calibration == null ? undefined : {inputs: calibration}
     });
@@ -189,7 +213,8 @@ async function convert(args: string[], output: CliOutput) {
     }
     let summary = '';
     if (calibration != null) {
-      summary = await calibrationSummary(model, sparse, report, calibration, {density, blockSize, seed, include, exclude}, Date.now() - started);
+      summary =
+          await calibrationSummary(model, sparse, report, calibration, {density, blockSize, seed, include, exclude}, Date.now() - started);
     }
     if (values['distill'] != null) {
       const distilled = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed, learningRate, batchSize}, output);
@@ -207,13 +232,15 @@ async function convert(args: string[], output: CliOutput) {
       originals: storedWeights(artifacts.weightSpecs ?? [], tf.io.concatenateArrayBuffers(artifacts.weightData ?? []))
     }));
     const bytesAfter = saved.modelArtifactsInfo.weightDataBytes ?? 0;
-    output.out(`${formatReport(report)}\n\n${summary}` +
-               `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${outputDtype}` +
-               `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
-               (foldNorms ? '' :
-                    `batch norms were not folded into the convs before them: folded weights stored as ${outputDtype} ` +
-                    'would lose precision (--quantize float32 folds them, for fewer ops per call)\n') +
-               `wrote ${outDir}\n${loadingNote(format)}\n`);
+    output.out(
+        `${formatReport(report)}\n\n${summary}` +
+        `weight files: ${formatBytes(weightBytes(artifacts.weightSpecs ?? []))} ${inputDtype} -> ${formatBytes(bytesAfter)} ${
+            outputDtype}` +
+        `${quantizeFlag == null ? ' (as the input; --quantize to change)' : ''}\n` +
+        (foldNorms ? '' :
+                     `batch norms were not folded into the convs before them: folded weights stored as ${outputDtype} ` +
+                 'would lose precision (--quantize float32 folds them, for fewer ops per call)\n') +
+        `wrote ${outDir}\n${loadingNote(format)}\n`);
   }
 }
 
@@ -225,7 +252,9 @@ async function useBackend(backend: string) {
       const kernels = await import('@tfjs-blocksparse/backend-wasm');
       await kernels.blockSparseWasmReady();
     } catch (e) {
-      throw new Error(`--backend wasm needs @tensorflow/tfjs-backend-wasm and @tfjs-blocksparse/backend-wasm installed: ${(e as Error).message}`, {cause: e});
+      throw new Error(
+          `--backend wasm needs @tensorflow/tfjs-backend-wasm and @tfjs-blocksparse/backend-wasm installed: ${(e as Error).message}`,
+          {cause: e});
     }
   }
   if (!(await tf.setBackend(backend))) {
@@ -234,7 +263,8 @@ async function useBackend(backend: string) {
 }
 
 /** Inputs for a one-input model, read from a folder, a file or 'generated'. */
-function readModelInputs(model: tf.LayersModel|tf.GraphModel, source: string, imageRange: [number, number]|undefined, flag: string): tf.Tensor {
+function readModelInputs(
+    model: tf.LayersModel|tf.GraphModel, source: string, imageRange: [number, number]|undefined, flag: string): tf.Tensor {
   const shapes = model.inputs.map(i => i.shape);
   if (shapes.length !== 1) {
     throw new Error(`${flag}: the model has ${shapes.length} inputs; it takes models with one`);
@@ -247,8 +277,9 @@ function readModelInputs(model: tf.LayersModel|tf.GraphModel, source: string, im
  * magnitude-pruned conversion at the same densities (which costs a second,
  * fast conversion), and the calibration's time.
  */
-async function calibrationSummary(model: tf.LayersModel|tf.GraphModel, calibrated: tf.LayersModel|tf.GraphModel, report: SparsifyReport,
-                                  inputs: tf.Tensor, options: SparsifyOptions, milliseconds: number): Promise<string> {
+async function calibrationSummary(
+    model: tf.LayersModel|tf.GraphModel, calibrated: tf.LayersModel|tf.GraphModel, report: SparsifyReport, inputs: tf.Tensor,
+    options: SparsifyOptions, milliseconds: number): Promise<string> {
   const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density!]));
   const {model: magnitude} = await sparsifyModel(model, {...options, densities});
   const [before, after] = [magnitude, calibrated].map(m => fidelityOf(model, m, inputs));
@@ -267,15 +298,21 @@ async function distillCli<M extends tf.LayersModel|tf.GraphModel>(
     let epochStart = Date.now();
     let epoch = 1;
     const {model, report} = await distill(original, sparse, {
-      inputs, epochs, seed, learningRate, batchSize,
+      inputs,
+      epochs,
+      seed,
+      learningRate,
+      batchSize,
       onStep: (step, steps, loss) => {
         const left = (Date.now() - epochStart) / step * (steps - step) / 1000;
-        output.err(`\r${progressBar(step, steps)} distill epoch ${epoch}/${epochs} step ${step}/${steps} loss ${loss.toExponential(2)}, ` +
-                   `${left.toFixed(0)} s left in the epoch`.padEnd(40));
+        output.err(
+            `\r${progressBar(step, steps)} distill epoch ${epoch}/${epochs} step ${step}/${steps} loss ${loss.toExponential(2)}, ` +
+            `${left.toFixed(0)} s left in the epoch`.padEnd(40));
       },
       onEpoch: (done, total, logs) => {
-        output.err(`\r${progressBar(done, total)} distill epoch ${done}/${total} loss ${logs.loss.toExponential(2)} ` +
-                   `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(80) + '\n');
+        output.err(
+            `\r${progressBar(done, total)} distill epoch ${done}/${total} loss ${logs.loss.toExponential(2)} ` +
+            `held-out loss ${logs.heldOutLoss.toExponential(2)}`.padEnd(80) + '\n');
         [epoch, epochStart] = [done + 1, Date.now()];
       }
     });
@@ -297,7 +334,7 @@ function storedDtype(specs: tf.io.WeightsManifestEntry[]): QuantizeDtype|'float3
     const dtype = spec.quantization?.dtype ?? 'float32';
     counts.set(dtype, (counts.get(dtype) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as QuantizeDtype|'float32' ?? 'float32';
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as QuantizeDtype | 'float32' ?? 'float32';
 }
 
 function progressBar(done: number, total: number): string {
@@ -313,8 +350,9 @@ async function inspect(args: string[], output: CliOutput) {
   const lines: string[] = [];
   const pngDir = values['png'];
   for (const {name, kind, layout} of layouts) {
-    lines.push(`${name} (${kind}): block ${layout.blockSize}, grid ` +
-               `${layout.rowBlocks}x${layout.colBlocks}, ${layout.nnz} blocks kept, density ${layout.density.toFixed(3)}`);
+    lines.push(
+        `${name} (${kind}): block ${layout.blockSize}, grid ` +
+        `${layout.rowBlocks}x${layout.colBlocks}, ${layout.nnz} blocks kept, density ${layout.density.toFixed(3)}`);
     if (layout.rowBlocks <= 64 && layout.colBlocks <= 64) {
       lines.push(...layout.toMask().map(row => '  ' + row.map(v => v ? '#' : '.').join('')));
     }
@@ -336,8 +374,9 @@ interface NamedLayout {
 
 function layerLayouts(model: tf.LayersModel): NamedLayout[] {
   return allLayers(model).flatMap(layer => {
-    const layouts = layer instanceof BlockSparseDense || layer instanceof BlockSparseConv2D ?
-        {kernel: layer.layout!} : layer instanceof BlockSparseLSTMCell ? layer.layouts : {};
+    const layouts = layer instanceof BlockSparseDense || layer instanceof BlockSparseConv2D ? {kernel: layer.layout!} :
+        layer instanceof BlockSparseLSTMCell                                                ? layer.layouts :
+                                                                                              {};
     return Object.entries(layouts).map(([weight, layout]) => ({name: `${layer.name}/${weight}`, kind: layer.getClassName(), layout}));
   });
 }
@@ -348,10 +387,11 @@ function graphLayouts(artifacts: tf.io.ModelArtifacts): NamedLayout[] {
   const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
   try {
     return nodes.map(({name, op, input, attr}) => ({
-      name, kind: op,
-      layout: graphNodeLayout(weights[input![2]], Number(attr!.block_size.i), Number(attr!.input_size.i),
-                              Number(attr!.output_size.i), op)
-    }));
+                       name,
+                       kind: op,
+                       layout: graphNodeLayout(
+                           weights[input![2]], Number(attr!.block_size.i), Number(attr!.input_size.i), Number(attr!.output_size.i), op)
+                     }));
   } finally {
     tf.dispose(weights);
   }

@@ -28,8 +28,10 @@ export interface DistillOptions {
 }
 
 export interface DistillReport {
-  /** 'top-1 agreement' (fraction of held-out inputs where student and teacher pick the same class; higher is better)
-   *  or 'relative error' (||student - teacher|| / ||teacher|| over the held-out outputs; lower is better). */
+  /**
+   * 'top-1 agreement' (fraction of held-out inputs where student and teacher pick the same class; higher is better)
+   *  or 'relative error' (||student - teacher|| / ||teacher|| over the held-out outputs; lower is better).
+   */
   metric: 'top-1 agreement'|'relative error';
   before: number;
   after: number;
@@ -56,15 +58,16 @@ export interface DistillReport {
  * that one: tfjs's GraphModel.save writes the weights a model was loaded
  * with), and the student passed in is disposed.
  */
-export async function distill<M extends Model>(teacher: Model, student: M, options: DistillOptions):
-    Promise<{model: M, report: DistillReport}> {
+export async function distill<M extends Model>(
+    teacher: Model, student: M, options: DistillOptions): Promise<{model: M, report: DistillReport}> {
   const {inputs, epochs = 20, batchSize = 32, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} = options;
   if (!(inputs instanceof tf.Tensor) || inputs.rank < 1 || inputs.shape[0] < 2) {
     throw new Error('distill: inputs must be a tensor of at least 2 examples [n, ...input shape]');
   }
   if (!(heldOut > 0 && heldOut < 1) || !(epochs >= 0) || !(batchSize >= 1) || !(learningRate > 0)) {
-    throw new Error(`distill: need 0 < heldOut < 1, epochs >= 0, batchSize >= 1 and learningRate > 0; got ` +
-                    `${heldOut}, ${epochs}, ${batchSize}, ${learningRate}`);
+    throw new Error(
+        `distill: need 0 < heldOut < 1, epochs >= 0, batchSize >= 1 and learningRate > 0; got ` +
+        `${heldOut}, ${epochs}, ${batchSize}, ${learningRate}`);
   }
   const n = inputs.shape[0];
   const nHeld = Math.max(1, Math.round(n * heldOut));
@@ -118,9 +121,16 @@ export async function distill<M extends Model>(teacher: Model, student: M, optio
     return {
       model: await finish() as M,
       report: {
-        metric: classifier ? 'top-1 agreement' : 'relative error', before: start.agreement, after: best.agreement,
-        lossBefore: start.loss, lossAfter: best.loss, epochs: epoch, stoppedEarly: epoch < epochs,
-        keptConverted: !(best.loss < start.loss), trainInputs: nTrain, heldOutInputs: nHeld
+        metric: classifier ? 'top-1 agreement' : 'relative error',
+        before: start.agreement,
+        after: best.agreement,
+        lossBefore: start.loss,
+        lossAfter: best.loss,
+        epochs: epoch,
+        stoppedEarly: epoch < epochs,
+        keptConverted: !(best.loss < start.loss),
+        trainInputs: nTrain,
+        heldOutInputs: nHeld
       }
     };
   } finally {

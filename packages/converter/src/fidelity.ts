@@ -2,15 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 
 /** How closely a converted model follows its original (distill's report and the CLI's calibration line). */
 export interface Fidelity {
-  /** 'top-1 agreement' (fraction of inputs where both pick the same class; higher is better) where the original
-   *  outputs probabilities, else 'relative error' (|converted - original| / |original|; lower is better). */
+  /**
+   * 'top-1 agreement' (fraction of inputs where both pick the same class; higher is better) where the original
+   *  outputs probabilities, else 'relative error' (|converted - original| / |original|; lower is better).
+   */
   metric: 'top-1 agreement'|'relative error';
   value: number;
 }
 
 /** The converted model's fidelity to the original on `inputs`. */
-export function fidelityOf(original: tf.LayersModel|tf.GraphModel, converted: tf.LayersModel|tf.GraphModel, inputs: tf.Tensor,
-                           batchSize = 16): Fidelity {
+export function fidelityOf(
+    original: tf.LayersModel|tf.GraphModel, converted: tf.LayersModel|tf.GraphModel, inputs: tf.Tensor, batchSize = 16): Fidelity {
   const [expected, actual] = [original, converted].map(model => predictInBatches(model, inputs, batchSize));
   const classifier = areProbabilities(expected);
   const value = agreementOf(actual, expected, classifier);
@@ -22,8 +24,8 @@ export function fidelityOf(original: tf.LayersModel|tf.GraphModel, converted: tf
  * The model's outputs on rows [start, end) of x, a batch at a time; each batch's slice and intermediates are
  * freed before the next (a model's inputs can be most of the memory there is).
  */
-export function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number,
-                                 [start, end] = [0, x.shape[0]]): tf.Tensor {
+export function predictInBatches(
+    model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor {
   const parts: tf.Tensor[] = [];
   try {
     for (let i = start; i < end; i += batchSize) {
@@ -43,12 +45,11 @@ export function predictInBatches(model: {predict: (x: tf.Tensor) => unknown}, x:
 
 /** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
 export function areProbabilities(y: tf.Tensor): boolean {
-  return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 &&
-                       tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);
+  return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 && tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);
 }
 
 export function agreementOf(student: tf.Tensor, teacher: tf.Tensor, classifier: boolean): number {
-  return tf.tidy(() => classifier ?
-      tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
-      tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
+  return tf.tidy(
+      () => classifier ? tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
+                         tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
 }

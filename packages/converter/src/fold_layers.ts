@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 
 import {artifactsOf} from './model_artifacts';
 
-type LayerJSON = {class_name: string, config: Record<string, unknown>, inbound_nodes?: unknown[], name?: string};
+type LayerJSON = {
+  class_name: string,
+  config: Record<string, unknown>,
+  inbound_nodes?: unknown[],
+  name?: string
+};
 type Weights = Record<string, tf.Tensor>;
 /** A reference to a layer's output in a functional model's config: [layer name, node index, tensor index(, kwargs)]. */
 type TensorRef = [string, number, number, ...unknown[]];
@@ -14,7 +19,11 @@ type TensorRef = [string, number, number, ...unknown[]];
  * becomes the FusedDepthwiseConv2D of @tfjs-blocksparse/layers, which runs
  * them in the conv's kernel.
  */
-const FOLDED_CLASS: Record<string, string> = {Conv2D: 'Conv2D', Dense: 'Dense', DepthwiseConv2D: 'FusedDepthwiseConv2D'};
+const FOLDED_CLASS: Record<string, string> = {
+  Conv2D: 'Conv2D',
+  Dense: 'Dense',
+  DepthwiseConv2D: 'FusedDepthwiseConv2D'
+};
 
 /** The layers whose kernels apply an activation in the product's epilogue. */
 const FUSING = ['BlockSparseConv2D', 'BlockSparseDense', 'FusedDepthwiseConv2D'];
@@ -79,8 +88,8 @@ class LayerGraph {
       return this.layers[this.layers.indexOf(layer) - 1] ?? null;
     }
     const refs = this.refsOf(layer);
-    return (layer.inbound_nodes ?? []).length === 1 && refs.length === 1 ?
-        this.layers.find(l => this.nameOf(l) === refs[0][0]) ?? null : null;
+    return (layer.inbound_nodes ?? []).length === 1 && refs.length === 1 ? this.layers.find(l => this.nameOf(l) === refs[0][0]) ?? null :
+                                                                           null;
   }
 
   /** Removes `layer`, its readers reading `source` instead. */
@@ -131,8 +140,10 @@ function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boole
     const shifted = tf.mul(tf.sub(oldBias, weights[meanKey]), scale);
     return [scaled, betaKey == null ? shifted : tf.add(shifted, weights[betaKey])];
   });
-  const replaced = [kernelKey, meanKey, varianceKey, ...[gammaKey, betaKey].filter(k => k != null) as string[],
-                    ...(layer.config.use_bias === false ? [] : [biasKey])];
+  const replaced = [
+    kernelKey, meanKey, varianceKey, ...[gammaKey, betaKey].filter(k => k != null) as string[],
+    ...(layer.config.use_bias === false ? [] : [biasKey])
+  ];
   replaced.forEach(key => {
     weights[key].dispose();
     delete weights[key];
@@ -146,7 +157,7 @@ function foldWeights(layer: LayerJSON, norm: LayerJSON, weights: Weights): boole
 
 /** A norm over the layer's last axis (its output channels). */
 function isChannelNorm(norm: LayerJSON, layer: LayerJSON): boolean {
-  const axis = norm.config.axis as number|number[];
+  const axis = norm.config.axis as number | number[];
   const last = layer.class_name === 'Dense' ? [-1, 1] : [-1, 3];
   return (typeof axis === 'number' ? last.includes(axis) : axis.length === 1 && last.includes(axis[0]));
 }
@@ -182,8 +193,10 @@ export async function foldBatchNorms(model: tf.LayersModel): Promise<{model: tf.
   const encoded = await tf.io.encodeWeights(weights);
   tf.dispose(Object.values(weights));
   const foldedModel = await tf.loadLayersModel(tf.io.fromMemory({
-    ...artifacts, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: encoded.specs, weightData: encoded.data
+    ...artifacts,
+    modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: encoded.specs,
+    weightData: encoded.data
   }));
   return {model: foldedModel, folded};
 }
@@ -201,8 +214,7 @@ export function foldActivations(topology: LayerJSON): string[] {
   for (const layer of graph.all.filter(l => FUSING.includes(l.class_name))) {
     const reader = graph.soleReader(layer);
     const activation = reader == null ? null : activationOf(reader);
-    if (reader != null && activation != null && (layer.config.activation ?? 'linear') === 'linear' &&
-        graph.soleInput(reader) === layer) {
+    if (reader != null && activation != null && (layer.config.activation ?? 'linear') === 'linear' && graph.soleInput(reader) === layer) {
       layer.config.activation = activation;
       graph.bypass(reader, layer);
       folded.push(reader.config.name as string);

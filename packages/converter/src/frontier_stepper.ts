@@ -138,7 +138,8 @@ export function steppedGraph(model: tf.GraphModel, nodes: NodeDef[], fed: () => 
       return Array.isArray(result) ? result : [result];
     } catch (e) {
       if (/executeAsync/.test((e as Error).message)) {
-        throw new Error(`calibrate: the graph has control flow or dynamic shapes, which calibration cannot run (${(e as Error).message})`, {cause: e});
+        throw new Error(
+            `calibrate: the graph has control flow or dynamic shapes, which calibration cannot run (${(e as Error).message})`, {cause: e});
       }
       throw e;
     }
@@ -174,7 +175,9 @@ export function steppedLayers(model: tf.LayersModel): SteppedModel|undefined {
     }
   }
   return {
-    position, readers, given: inputs,
+    position,
+    readers,
+    given: inputs,
     run: (batch, feed, wanted) => tf.tidy(() => {
       const values = new Map(feed);
       const valueOf = (name: string): tf.Tensor => {

@@ -132,7 +132,8 @@ function readJsonTensor(file: string): tf.Tensor {
   }
   const {shape, data} = (value ?? {}) as {shape?: number[], data?: number[]};
   try {
-    return Array.isArray(shape) && Array.isArray(data) ? tf.tensor(data, shape, 'float32') : tf.tensor(value as number[], undefined, 'float32');
+    return Array.isArray(shape) && Array.isArray(data) ? tf.tensor(data, shape, 'float32') :
+                                                         tf.tensor(value as number[], undefined, 'float32');
   } catch (e) {
     throw new Error(`${file} is not a tensor (nested arrays of numbers, or {shape, data}): ${(e as Error).message}`, {cause: e});
   }

@@ -52,8 +52,7 @@ export function loadFrom(modelJsonPath: string): tf.io.IOHandler {
         const expected = weightBytes(specs);
         // Strings have no fixed size: tfjs's decoder checks them.
         if (data.byteLength !== expected && !specs.some(s => s.dtype === 'string')) {
-          throw new Error(
-              `weight files of ${modelJsonPath} hold ${data.byteLength} bytes; its manifest needs ${expected}`);
+          throw new Error(`weight files of ${modelJsonPath} hold ${data.byteLength} bytes; its manifest needs ${expected}`);
         }
         return [specs, data];
       });
@@ -79,13 +78,14 @@ export function modelFormatOf(artifacts: tf.io.ModelArtifacts, source: string): 
     return 'layers-model';
   }
   const keys = topology == null || typeof topology !== 'object' ? typeof topology : Object.keys(topology).slice(0, 5).join(', ');
-  throw new Error(`${source} is neither a tfjs Layers model nor a graph model ` +
-                  `(format ${JSON.stringify(artifacts.format ?? null)}, modelTopology keys: ${keys})`);
+  throw new Error(
+      `${source} is neither a tfjs Layers model nor a graph model ` +
+      `(format ${JSON.stringify(artifacts.format ?? null)}, modelTopology keys: ${keys})`);
 }
 
 /** A model.json of either format, read once and loaded as its format's model class. */
 export async function readModel(modelPath: string):
-    Promise<{artifacts: tf.io.ModelArtifacts, format: ModelFormat, model: tf.LayersModel|tf.GraphModel}> {
+    Promise<{artifacts: tf.io.ModelArtifacts, format: ModelFormat, model: tf.LayersModel | tf.GraphModel}> {
   const artifacts = await loadFrom(modelPath).load!();
   const format = modelFormatOf(artifacts, modelPath);
   const model = format === 'graph-model' ? await tf.loadGraphModel(tf.io.fromMemory(artifacts)) :
@@ -114,15 +114,15 @@ export function saveTo(directory: string, options: SaveOptions = {}): tf.io.IOHa
         const shardBytes = options.shardBytes ?? 4 * 1024 * 1024;
         const shards = Math.max(1, Math.ceil(data.byteLength / shardBytes));
         const paths = Array.from({length: shards}, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
-        paths.forEach((path, i) => writeFileSync(
-            join(staging, path), Buffer.from(data, i * shardBytes, Math.min(shardBytes, data.byteLength - i * shardBytes))));
+        paths.forEach(
+            (path, i) => writeFileSync(
+                join(staging, path), Buffer.from(data, i * shardBytes, Math.min(shardBytes, data.byteLength - i * shardBytes))));
         const {modelTopology, format, generatedBy, convertedBy} = artifacts;
         const optional = (['trainingConfig', 'signature', 'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const)
-                             .filter(key => artifacts[key] != null).map(key => [key, artifacts[key]]);
-        const modelJson = {
-          modelTopology, format, generatedBy, convertedBy, weightsManifest: [{paths, weights: specs}],
-          ...Object.fromEntries(optional)
-        };
+                             .filter(key => artifacts[key] != null)
+                             .map(key => [key, artifacts[key]]);
+        const modelJson =
+            {modelTopology, format, generatedBy, convertedBy, weightsManifest: [{paths, weights: specs}], ...Object.fromEntries(optional)};
         writeFileSync(join(staging, 'model.json'), JSON.stringify(modelJson));
         if (existsSync(target)) {
           rmdirSync(target);

@@ -4,7 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 export type QuantizeDtype = 'float16'|'uint8'|'uint16';
 export const QUANTIZE_DTYPES: readonly QuantizeDtype[] = ['float16', 'uint8', 'uint16'];
 
-const BYTES: Record<string, number> = {float16: 2, uint8: 1, uint16: 2, bool: 1};
+const BYTES: Record<string, number> = {
+  float16: 2,
+  uint8: 1,
+  uint16: 2,
+  bool: 1
+};
 
 /** Bytes one value of a manifest entry takes in the weight files (quantized or not). */
 export function storedBytesPerValue(spec: tf.io.WeightsManifestEntry): number {
@@ -27,8 +32,7 @@ export function storedBytesPerValue(spec: tf.io.WeightsManifestEntry): number {
  * uint8 model.
  */
 export function quantizeWeights(
-    specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer,
-    dtypeOf: (spec: tf.io.WeightsManifestEntry) => QuantizeDtype | undefined,
+    specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer, dtypeOf: (spec: tf.io.WeightsManifestEntry) => QuantizeDtype | undefined,
     originals?: StoredWeights): {specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer} {
   const parts: ArrayBuffer[] = [];
   const outSpecs: tf.io.WeightsManifestEntry[] = [];

@@ -4,33 +4,38 @@ import type {SparsifyReport} from './sparsify_weight';
 export function formatReport(report: SparsifyReport): string {
   const calibrated = report.layers.some(l => l.outputError != null || l.refitError != null);
   const timed = report.layers.some(l => l.speedup != null);
-  const rows = [['layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept',
-                 ...(calibrated ? ['output error: magnitude -> calibrated'] : []), ...(timed ? ['speedup'] : []), 'params',
-                 'memory (float32)', 'note']];
+  const rows = [[
+    'layer', 'class', 'kernel', 'blocks kept', 'density', 'norm kept', ...(calibrated ? ['output error: magnitude -> calibrated'] : []),
+    ...(timed ? ['speedup'] : []), 'params', 'memory (float32)', 'note'
+  ]];
   for (const l of report.layers) {
     const error = l.outputError != null ? `${l.outputError.magnitude.toFixed(4)} -> ${l.outputError.calibrated.toFixed(4)}` :
-        l.refitError != null ? `${l.refitError.original.toFixed(4)} -> ${l.refitError.refit.toFixed(4)} (dense, refit)` : '-';
+        l.refitError != null ? `${l.refitError.original.toFixed(4)} -> ${l.refitError.refit.toFixed(4)} (dense, refit)` :
+                               '-';
     rows.push([
-      shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`,
-      l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-', l.converted ? l.density!.toFixed(3) : '-',
-      l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []),
+      shortName(l.name), l.className, `[${l.kernelShape.join(', ')}]`, l.converted ? `${l.blocksKept}/${l.blocksTotal}` : '-',
+      l.converted ? l.density!.toFixed(3) : '-', l.converted ? l.normKept!.toFixed(3) : '-', ...(calibrated ? [error] : []),
       ...(timed ? [l.speedup == null ? '-' : `${l.speedup.toFixed(2)}x`] : []), `${l.paramsBefore} -> ${l.paramsAfter}`,
       `${kib(l.bytesBefore)} -> ${kib(l.bytesAfter)}`,
-      l.converted ? 'block-sparse' : l.alreadySparse ? 'already block-sparse: left as it was' : `stays dense: ${l.reason}`
+      l.converted         ? 'block-sparse' :
+          l.alreadySparse ? 'already block-sparse: left as it was' :
+                            `stays dense: ${l.reason}`
     ]);
   }
   const t = report.totals;
   rows.push([
-    'total', '', '', `${t.converted} converted`, '', '', ...(calibrated ? [''] : []), ...(timed ? [''] : []), `${t.paramsBefore} -> ${t.paramsAfter}`,
-    `${kib(t.bytesBefore)} -> ${kib(t.bytesAfter)}`, `whole model ${report.model.paramsBefore} -> ${report.model.paramsAfter} params`
+    'total', '', '', `${t.converted} converted`, '', '', ...(calibrated ? [''] : []), ...(timed ? [''] : []),
+    `${t.paramsBefore} -> ${t.paramsAfter}`, `${kib(t.bytesBefore)} -> ${kib(t.bytesAfter)}`,
+    `whole model ${report.model.paramsBefore} -> ${report.model.paramsAfter} params`
   ]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
   const table = rows.map(r => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
   const macs = t.multiplyAdds;
   const lines = [table];
   if (macs != null) {
-    lines.push(`multiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
-               `(${(100 * macs.after / macs.before).toFixed(1)}%)`);
+    lines.push(
+        `multiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
+        `(${(100 * macs.after / macs.before).toFixed(1)}%)`);
   }
   if ((report.folded ?? []).length > 0) {
     lines.push(`folded into the layers before them: ${report.folded!.length} norm, bias and activation layers (graph: nodes)`);

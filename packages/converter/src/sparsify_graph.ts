@@ -51,14 +51,14 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
  * fused batch norm) stay dense and the report says why. The result runs with
  * plain tf.loadGraphModel once @tfjs-blocksparse/graph is imported.
  */
-export async function sparsifyGraphModel(model: tf.GraphModel, options: SparsifyOptions):
-    Promise<{model: tf.GraphModel, report: SparsifyReport}> {
+export async function sparsifyGraphModel(
+    model: tf.GraphModel, options: SparsifyOptions): Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   checkOptions(options);
   return withBudget(options, (o, probe) => convertGraphModel(model, o, probe));
 }
 
-async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions, probe?: SensitivityProbe):
-    Promise<{model: tf.GraphModel, report: SparsifyReport}> {
+async function convertGraphModel(
+    model: tf.GraphModel, options: SparsifyOptions, probe?: SensitivityProbe): Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   const artifacts = await artifactsOf(model);
   if (artifacts.weightData == null || artifacts.weightSpecs == null) {
     throw new Error('sparsifyGraphModel: the model holds no weights to convert (was it loaded from a model.json?)');
@@ -66,7 +66,8 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const graph = JSON.parse(JSON.stringify(artifacts.modelTopology)) as GraphDef;
   const calibration = options.calibrate != null ?
-      new GraphCalibration(model, (artifacts.modelTopology as GraphDef).node, options.calibrate, probe) : undefined;
+      new GraphCalibration(model, (artifacts.modelTopology as GraphDef).node, options.calibrate, probe) :
+      undefined;
   const speed = options.onlyFaster ? new SpeedCheck(await graphInputShapes(model, graph.node)) : undefined;
   const converter = new GraphConverter(graph, weights, options, calibration, speed);
   try {
@@ -74,13 +75,14 @@ async function convertGraphModel(model: tf.GraphModel, options: SparsifyOptions,
     const fused = converter.fuseEpilogues(new Set(model.outputs.map(o => nodeName(o.name))), options.foldBatchNorm !== false);
     converter.dropUnusedWeights();
     const encoded = await tf.io.encodeWeights(weights);
-    const sparse = await tf.loadGraphModel(tf.io.fromMemory({
-      ...artifacts, modelTopology: graph, weightSpecs: encoded.specs, weightData: encoded.data
-    }));
+    const sparse = await tf.loadGraphModel(
+        tf.io.fromMemory({...artifacts, modelTopology: graph, weightSpecs: encoded.specs, weightData: encoded.data}));
     return {
       model: sparse,
       report: {
-        layers, totals: totalsOf(layers), model: {paramsBefore: converter.paramsBefore, paramsAfter: floatParams(weights)},
+        layers,
+        totals: totalsOf(layers),
+        model: {paramsBefore: converter.paramsBefore, paramsAfter: floatParams(weights)},
         folded: fused
       }
     };
@@ -105,8 +107,9 @@ class GraphCalibration {
   /** Undefined until a node is calibrated: until then both streams are the same. */
   private converted?: FrontierStepper;
 
-  constructor(private readonly model: tf.GraphModel, private readonly nodes: NodeDef[], options: CalibrationOptions,
-              private readonly probe?: SensitivityProbe) {
+  constructor(
+      private readonly model: tf.GraphModel, private readonly nodes: NodeDef[], options: CalibrationOptions,
+      private readonly probe?: SensitivityProbe) {
     if (model.inputs.length !== 1) {
       throw new Error(`calibrate: the graph model has ${model.inputs.length} inputs; calibration takes models with one`);
     }
@@ -126,12 +129,13 @@ class GraphCalibration {
   }
 
   /** Fits a node whose x is `xInput`; `feed` gets the fitted weights as the graph's constants take them. */
-  async calibrate(name: string, xInput: string, site: CalibrationSite, blockSize: number, density: number,
-                  feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight|undefined> {
+  async calibrate(
+      name: string, xInput: string, site: CalibrationSite, blockSize: number, density: number,
+      feed: (fitted: CalibratedWeight) => tf.NamedTensorMap): Promise<CalibratedWeight|undefined> {
     const originals = await this.original.step(tensorName(xInput), this.batches);
     const converted = this.converted == null ? undefined : await this.converted.step(tensorName(xInput), this.batches);
-    const fitted = await calibrateSite(name, site, async (_, b) => [originals[b](), converted?.[b]() ?? null],
-                                       this.options, blockSize, density, this.probe);
+    const fitted = await calibrateSite(
+        name, site, async (_, b) => [originals[b](), converted?.[b]() ?? null], this.options, blockSize, density, this.probe);
     if (fitted == null) {
       return undefined;
     }
@@ -205,9 +209,9 @@ class GraphConverter {
   private readonly replacedWeights = new Set<string>();
   readonly paramsBefore: number;
 
-  constructor(private readonly graph: GraphDef, private readonly weights: tf.NamedTensorMap,
-              private readonly options: SparsifyOptions, private readonly calibration?: GraphCalibration,
-              private readonly speed?: SpeedCheck) {
+  constructor(
+      private readonly graph: GraphDef, private readonly weights: tf.NamedTensorMap, private readonly options: SparsifyOptions,
+      private readonly calibration?: GraphCalibration, private readonly speed?: SpeedCheck) {
     this.byName = new Map(graph.node.map(n => [n.name, n]));
     this.paramsBefore = floatParams(weights);
   }
@@ -222,8 +226,8 @@ class GraphConverter {
     }
     for (const fn of this.graph.library?.function ?? []) {
       for (const node of (fn.nodeDef ?? []).filter(n => MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op))) {
-        reports.push(denseReport(node.name, node.op, [], 0,
-                                 `inside graph function ${fn.signature?.name ?? '?'} (control flow): left as it was`));
+        reports.push(
+            denseReport(node.name, node.op, [], 0, `inside graph function ${fn.signature?.name ?? '?'} (control flow): left as it was`));
       }
     }
     return reports;
@@ -255,12 +259,14 @@ class GraphConverter {
     const soleReader = (name: string) => {
       const found = outputs.has(name) ? [] : readers(name);
       return found.length === 1 && found[0].input!.filter(i => nodeName(i) === name).length === 1 && !outputs.has(found[0].name) ?
-          found[0] : undefined;
+          found[0] :
+          undefined;
     };
     // The constant operand of a binary op that also reads `name`.
     const constantBeside = (node: NodeDef, name: string) => {
       const other = (node.input ?? []).filter(i => !i.startsWith('^') && nodeName(i) !== name);
-      const constant = other.length === 1 && this.byName.get(nodeName(other[0]))?.op === 'Const' ? this.weights[nodeName(other[0])] : undefined;
+      const constant =
+          other.length === 1 && this.byName.get(nodeName(other[0]))?.op === 'Const' ? this.weights[nodeName(other[0])] : undefined;
       return constant?.dtype === 'float32' ? constant : undefined;
     };
     const scalarBeside = (node: NodeDef|undefined, name: string) => {
@@ -320,7 +326,8 @@ class GraphConverter {
         takeIn(add, node);
       }
       const activationNode = soleReader(node.name);
-      let activation = activationNode == null ? undefined : ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu'].find(op => op === activationNode.op);
+      let activation =
+          activationNode == null ? undefined : ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'LeakyRelu'].find(op => op === activationNode.op);
       if (activationNode == null || activation == null) {
         continue;
       }
@@ -370,7 +377,7 @@ class GraphConverter {
     const [xInput, weightInput] = inputs;
     const weightName = weightInput == null ? '' : nodeName(weightInput);
     const weightNode = this.byName.get(weightName);
-    const weight = this.weights[weightName] as tf.Tensor|undefined;
+    const weight = this.weights[weightName] as tf.Tensor | undefined;
     const attr = node.attr ?? {};
     const fusedOps = (attr.fused_ops?.list?.s ?? []).map(s => decodeString(s)!);
     const fusedArgs = inputs.slice(2, 2 + Number(attr.num_args?.i ?? 0));
@@ -385,9 +392,9 @@ class GraphConverter {
     }
     if (weightNode?.op !== 'Const' || weight == null) {
       const firstIsConst = this.byName.get(nodeName(xInput ?? ''))?.op === 'Const';
-      return dense(firstIsConst && MATMUL_OPS.has(node.op) ?
-                       'the constant is the first operand (W·x): only x·W is converted' :
-                       `its weight is not a constant (it comes from a ${weightNode?.op ?? 'missing'} node)`);
+      return dense(
+          firstIsConst && MATMUL_OPS.has(node.op) ? 'the constant is the first operand (W·x): only x·W is converted' :
+                                                    `its weight is not a constant (it comes from a ${weightNode?.op ?? 'missing'} node)`);
     }
     if (weight.dtype !== 'float32') {
       return dense(`its weight is ${weight.dtype}, not float32`);
@@ -405,8 +412,9 @@ class GraphConverter {
     const transposeW = attr.transpose_b?.b === true || attr.adj_y?.b === true;
     const kernelShape = transposeW ? [...weight.shape].reverse() : weight.shape;
     const timed = this.speed != null && blockProblem(node.name, kernelShape, this.options) == null ?
-        await this.speed.check(node.name, {kernelShape, conv: graphConvGeometry(node), bias: biasParams > 0},
-                               densityOf(node.name, this.options), this.options.blockSize) :
+        await this.speed.check(
+            node.name, {kernelShape, conv: graphConvGeometry(node), bias: biasParams > 0}, densityOf(node.name, this.options),
+            this.options.blockSize) :
         {};
     const kernel = transposeW ? tf.transpose(weight) : weight;
     const biasName = fusedOps[0] === 'BiasAdd' ? nodeName(fusedArgs[0]) : undefined;
@@ -421,7 +429,8 @@ class GraphConverter {
         return await this.refitDense(node, xInput, site, asConstants, {...dense(timed.reason), speedup: timed.speedup});
       }
       const calibrated = this.calibration != null && blockProblem(node.name, kernel.shape, this.options) == null ?
-          await this.calibration.calibrate(node.name, xInput, site, this.options.blockSize, densityOf(node.name, this.options), asConstants) :
+          await this.calibration.calibrate(
+              node.name, xInput, site, this.options.blockSize, densityOf(node.name, this.options), asConstants) :
           undefined;
       const {packed, layout, report} = sparsifyKernel(kernel, node.name, node.op, biasParams, this.options, calibrated);
       calibrated?.kernel.dispose();
@@ -447,8 +456,9 @@ class GraphConverter {
    * With calibration, a node that stays dense is refit to the original's output from what the converted nodes
    * before it produce (refitSite), where it alone reads its weights; its constants take the refit values.
    */
-  private async refitDense(node: NodeDef, xInput: string, site: CalibrationSite,
-                           asConstants: (fitted: RefitWeight) => tf.NamedTensorMap, report: LayerReport): Promise<LayerReport> {
+  private async refitDense(
+      node: NodeDef, xInput: string, site: CalibrationSite, asConstants: (fitted: RefitWeight) => tf.NamedTensorMap,
+      report: LayerReport): Promise<LayerReport> {
     const constants = (node.input ?? []).slice(1).filter(i => !i.startsWith('^')).map(nodeName);
     const shared = constants.some(c => this.graph.node.some(n => n !== node && (n.input ?? []).some(i => nodeName(i) === c)));
     const fitted = this.calibration == null || shared ? undefined : await this.calibration.refit(xInput, site, asConstants);
@@ -473,7 +483,8 @@ class GraphConverter {
     const isConv = CONV_OPS.has(node.op);
     const kept = isConv ? ['T', 'strides', 'padding', 'explicit_paddings', 'dilations', 'data_format'] : ['T'];
     node.attr = {
-      ...Object.fromEntries(Object.entries(attr).filter(([k]) => kept.includes(k) || ['fused_ops', 'num_args', 'leakyrelu_alpha'].includes(k))),
+      ...Object.fromEntries(
+          Object.entries(attr).filter(([k]) => kept.includes(k) || ['fused_ops', 'num_args', 'leakyrelu_alpha'].includes(k))),
       ...(isConv ? {} : {transpose_a: {b: attr.transpose_a?.b === true || attr.adj_x?.b === true}}),
       block_size: {i: String(layout.blockSize)},
       input_size: {i: String(layout.inputSize)},
@@ -508,13 +519,15 @@ async function graphInputShapes(model: tf.GraphModel, nodes: NodeDef[]): Promise
   for (const input of model.inputs) {
     const shape = (input.shape ?? []).map((d, i) => i === 0 && !(d > 0) ? 1 : d);
     if (input.shape == null || shape.some(d => !(d > 0))) {
-      throw new Error(`onlyFaster: the model's input ${input.name} has shape [${input.shape}]; timing its layers needs ` +
-                      'every dimension but the batch fixed');
+      throw new Error(
+          `onlyFaster: the model's input ${input.name} has shape [${input.shape}]; timing its layers needs ` +
+          'every dimension but the batch fixed');
     }
     feeds[input.name] = tf.zeros(shape, input.dtype);
   }
-  const candidates = nodes.filter(n => (MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op)) && n.input?.[0] != null &&
-                                       n.attr?.transpose_a?.b !== true && n.attr?.adj_x?.b !== true);
+  const candidates = nodes.filter(
+      n => (MATMUL_OPS.has(n.op) || CONV_OPS.has(n.op)) && n.input?.[0] != null && n.attr?.transpose_a?.b !== true &&
+          n.attr?.adj_x?.b !== true);
   const xNames = [...new Set(candidates.map(n => n.input![0]))];
   const outputs = model.execute(feeds, xNames);
   const xs = Array.isArray(outputs) ? outputs : [outputs];
@@ -533,8 +546,11 @@ function convAttrs(node: NodeDef):
   const padding = decodeString(attr.padding?.s);
   const pads = intList(attr.explicit_paddings) ?? [];
   return {
-    strides: [strides[1], strides[2]], dilations: [dilations[1], dilations[2]],
-    pad: padding === 'EXPLICIT' ? [[0, 0], [pads[2], pads[3]], [pads[4], pads[5]], [0, 0]] : padding === 'SAME' ? 'same' : 'valid'
+    strides: [strides[1], strides[2]],
+    dilations: [dilations[1], dilations[2]],
+    pad: padding === 'EXPLICIT' ? [[0, 0], [pads[2], pads[3]], [pads[4], pads[5]], [0, 0]] :
+        padding === 'SAME'      ? 'same' :
+                                  'valid'
   };
 }
 
@@ -548,11 +564,14 @@ function graphConvGeometry(node: NodeDef): TimedLayer['conv'] {
 }
 
 /** The dense nodes whose epilogue fuseEpilogues fills, and the tfjs-converter op each becomes. */
-const FUSED_DENSE_OP: Record<string, string> = {Conv2D: '_FusedConv2D', DepthwiseConv2dNative: 'FusedDepthwiseConv2dNative'};
+const FUSED_DENSE_OP: Record<string, string> = {
+  Conv2D: '_FusedConv2D',
+  DepthwiseConv2dNative: 'FusedDepthwiseConv2dNative'
+};
 
 /** A dense NHWC Conv2D's or depthwise conv's output channels, read off its constant filter (0 where there is none). */
 function denseOutputSize(node: NodeDef, weights: tf.NamedTensorMap): number {
-  const filter = weights[nodeName(node.input?.[1] ?? '')] as tf.Tensor|undefined;
+  const filter = weights[nodeName(node.input?.[1] ?? '')] as tf.Tensor | undefined;
   if (filter == null || filter.rank !== 4 || (decodeString(node.attr?.data_format?.s) ?? 'NHWC') !== 'NHWC') {
     return 0;
   }
@@ -601,9 +620,8 @@ function convProblem(attr: Record<string, AttrValue>, weight: tf.Tensor): string
 function constNode(name: string, value: tf.Tensor): NodeDef {
   const dtype = value.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
   return {
-    name, op: 'Const', attr: {
-      value: {tensor: {dtype, tensorShape: {dim: value.shape.map(size => ({size: String(size)}))}}},
-      dtype: {type: dtype}
-    }
+    name,
+    op: 'Const',
+    attr: {value: {tensor: {dtype, tensorShape: {dim: value.shape.map(size => ({size: String(size)}))}}}, dtype: {type: dtype}}
   };
 }

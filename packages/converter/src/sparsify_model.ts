@@ -11,10 +11,16 @@ import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
-type LayerJSON = {class_name: string, config: Record<string, unknown>};
+type LayerJSON = {
+  class_name: string,
+  config: Record<string, unknown>
+};
 type Weights = Record<string, tf.Tensor>;
 
-const SPARSE_CLASS: Record<string, string> = {Dense: 'BlockSparseDense', Conv2D: 'BlockSparseConv2D'};
+const SPARSE_CLASS: Record<string, string> = {
+  Dense: 'BlockSparseDense',
+  Conv2D: 'BlockSparseConv2D'
+};
 
 /**
  * A new LayersModel where matching Dense and Conv2D layers (in Sequential,
@@ -27,14 +33,14 @@ const SPARSE_CLASS: Record<string, string> = {Dense: 'BlockSparseDense', Conv2D:
  * A GraphModel gets the same treatment for its MatMul, BatchMatMul,
  * _FusedMatMul, Conv2D and FusedConv2D nodes (see sparsifyGraphModel).
  */
-export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(model: M, options: SparsifyOptions):
-    Promise<{model: M, report: SparsifyReport}> {
+export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(
+    model: M, options: SparsifyOptions): Promise<{model: M, report: SparsifyReport}> {
   if (model instanceof tf.GraphModel) {
     return sparsifyGraphModel(model, options) as Promise<{model: M, report: SparsifyReport}>;
   }
   checkOptions(options);
-  const folded = options.foldBatchNorm === false ? {model: model as tf.LayersModel, folded: []} :
-                                                   await foldBatchNorms(model as tf.LayersModel);
+  const folded =
+      options.foldBatchNorm === false ? {model: model as tf.LayersModel, folded: []} : await foldBatchNorms(model as tf.LayersModel);
   try {
     const result = await withBudget(options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
     result.report.folded = [...folded.folded, ...result.report.folded ?? []];
@@ -47,8 +53,8 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(mode
   }
 }
 
-async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptions, probe?: SensitivityProbe):
-    Promise<{model: tf.LayersModel, report: SparsifyReport}> {
+async function sparsifyLayersModel(
+    model: tf.LayersModel, options: SparsifyOptions, probe?: SensitivityProbe): Promise<{model: tf.LayersModel, report: SparsifyReport}> {
   const artifacts = await artifactsOf(model);
   const {modelTopology, weightSpecs, weightData} = artifacts;
   const weights = tf.io.decodeWeights(weightData!, weightSpecs!);
@@ -58,7 +64,8 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
   visitLayers(topology, layer => all.push(layer));
   const candidates = all.filter(layer => layer.class_name in SPARSE_CLASS || Object.values(SPARSE_CLASS).includes(layer.class_name)).length;
   const calibration = options.calibrate != null ?
-      new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) : undefined;
+      new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) :
+      undefined;
   const speed = options.onlyFaster ? new SpeedCheck(layerInputShapes(model)) : undefined;
   try {
     for (const layer of calibration?.inOrder(all) ?? all) {
@@ -71,14 +78,14 @@ async function sparsifyLayersModel(model: tf.LayersModel, options: SparsifyOptio
     const folded = foldActivations(topology);
     const encoded = await tf.io.encodeWeights(weights);
     const sparse = await tf.loadLayersModel(tf.io.fromMemory({
-      ...artifacts, modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: encoded.specs, weightData: encoded.data
+      ...artifacts,
+      modelTopology: topology as unknown as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: encoded.specs,
+      weightData: encoded.data
     }));
     return {
       model: sparse,
-      report: {
-        layers, totals: totalsOf(layers), model: {paramsBefore: model.countParams(), paramsAfter: sparse.countParams()}, folded
-      }
+      report: {layers, totals: totalsOf(layers), model: {paramsBefore: model.countParams(), paramsAfter: sparse.countParams()}, folded}
     };
   } finally {
     tf.dispose(weights);
@@ -102,8 +109,9 @@ class LayersCalibration {
   /** Whether a layer of the working copy holds calibrated weights yet. */
   private changed = false;
 
-  constructor(private readonly originalModel: tf.LayersModel, private readonly working: tf.LayersModel,
-              private readonly options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
+  constructor(
+      private readonly originalModel: tf.LayersModel, private readonly working: tf.LayersModel,
+      private readonly options: CalibrationOptions, private readonly probe?: SensitivityProbe) {
     if (originalModel.inputs.length !== 1) {
       throw new Error(`calibrate: the model has ${originalModel.inputs.length} inputs; calibration takes models with one`);
     }
@@ -171,7 +179,7 @@ class LayersCalibration {
     }
     const readers = layer.outboundNodes.map(node => node.outboundLayer);
     const norm = readers[0];
-    const config = norm?.getConfig() as {axis?: number|number[]};
+    const config = norm?.getConfig() as {axis?: number | number[]};
     const outputRank = (layer.outputShape as number[]).length;
     if (readers.length !== 1 || norm.getClassName() !== 'BatchNormalization' ||
         ![-1, outputRank - 1].includes(Array.isArray(config.axis) ? config.axis[0] : config.axis ?? -1)) {
@@ -230,15 +238,16 @@ function rowsOfLayer(layer: LayerJSON, kernel: tf.Tensor): RowsOf {
     return matMulRows(false);
   }
   const pair = (value: unknown) => (Array.isArray(value) ? value : [value ?? 1, value ?? 1]) as [number, number];
-  return convRows(kernel.shape as [number, number, number, number], pair(layer.config.strides),
-                  pair(layer.config.dilation_rate), layer.config.padding === 'same' ? 'same' : 'valid');
+  return convRows(
+      kernel.shape as [number, number, number, number], pair(layer.config.strides), pair(layer.config.dilation_rate),
+      layer.config.padding === 'same' ? 'same' : 'valid');
 }
 
 /** Every layer of a topology, nested models included, in the order they are applied. */
 /** Each layer's input shape at batch 1, nested models' layers included, where it is fixed (one input, every other dim known). */
 function layerInputShapes(model: tf.LayersModel): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
-  type LayerShapes = {name: string, input: tf.SymbolicTensor|tf.SymbolicTensor[], layers?: LayerShapes[]};
+  type LayerShapes = {name: string, input: tf.SymbolicTensor | tf.SymbolicTensor[], layers?: LayerShapes[]};
   const visit = (layer: LayerShapes) => {
     if (Array.isArray(layer.layers)) {
       layer.layers.forEach(visit);
@@ -275,7 +284,8 @@ function layersConvGeometry(layer: LayerJSON, kernel: tf.Tensor): TimedLayer['co
   }
   const pair = (value: unknown): [number, number] => Array.isArray(value) ? [value[0], value[1]] : [Number(value ?? 1), Number(value ?? 1)];
   return {
-    strides: pair(layer.config.strides), pad: layer.config.padding === 'same' ? 'same' : 'valid',
+    strides: pair(layer.config.strides),
+    pad: layer.config.padding === 'same' ? 'same' : 'valid',
     dilations: pair(layer.config.dilation_rate)
   };
 }
@@ -308,12 +318,14 @@ async function convertLayer(
     return dense(`data format ${layer.config.data_format} (only channels_last is supported)`);
   }
   const timed = speed != null && blockProblem(name, kernel.shape, options) == null ?
-      await speed.check(name, {kernelShape: kernel.shape, conv: layersConvGeometry(layer, kernel), bias: biasKey != null},
-                        densityOf(name, options), options.blockSize) :
+      await speed.check(
+          name, {kernelShape: kernel.shape, conv: layersConvGeometry(layer, kernel), bias: biasKey != null}, densityOf(name, options),
+          options.blockSize) :
       {};
   // With calibration, a layer that stays dense is refit to the original's output (refitSite).
-  const refitDense = async (report: LayerReport): Promise<LayerReport> => {
-    const fitted = calibration == null ? undefined :
+  const refitDense = async(report: LayerReport): Promise<LayerReport> => {
+    const fitted = calibration == null ?
+        undefined :
         await calibration.refit(name, {kernel, bias: biasKey != null ? weights[biasKey] : undefined, rows: rowsOfLayer(layer, kernel)});
     if (fitted == null) {
       return report;
@@ -335,8 +347,8 @@ async function convertLayer(
     const norm = biasKey == null ? calibration.followingNorm(name) : undefined;
     const outputs = kernel.shape[kernel.rank - 1];
     const bias = biasKey != null ? weights[biasKey] : norm != null ? tf.zeros([outputs]) : undefined;
-    calibrated = await calibration.calibrate(name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize,
-                                             densityOf(name, options), norm);
+    calibrated = await calibration.calibrate(
+        name, {kernel, bias, rows: rowsOfLayer(layer, kernel)}, options.blockSize, densityOf(name, options), norm);
     if (calibrated?.bias != null) {
       const key = biasKey ?? findWeight(weights, norm!.name, 'moving_mean')!;
       const updated = biasKey != null ? calibrated.bias : tf.sub(weights[key], calibrated.bias);
@@ -357,9 +369,11 @@ async function convertLayer(
   weights[kernelKey!] = packed;
   layer.class_name = sparseClass;
   Object.assign(layer.config, {
-    block_size: layout.blockSize, density: layout.density, layout_kind: options.layout ?? 'magnitude', seed: options.seed ?? 0,
+    block_size: layout.blockSize,
+    density: layout.density,
+    layout_kind: options.layout ?? 'magnitude',
+    seed: options.seed ?? 0,
     layout: {block_size: layout.blockSize, row_blocks: layout.rowBlocks, col_blocks: layout.colBlocks, blocks: layout.toJSON().blocks}
   });
   return report;
 }
-

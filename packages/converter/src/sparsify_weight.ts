@@ -80,7 +80,11 @@ export interface SparsifyReport {
   layers: LayerReport[];
   /** Over the converted and convertible layers. */
   totals: {
-    converted: number, paramsBefore: number, paramsAfter: number, bytesBefore: number, bytesAfter: number,
+    converted: number,
+    paramsBefore: number,
+    paramsAfter: number,
+    bytesBefore: number,
+    bytesAfter: number,
     /** With calibration: the calibrated layers' multiply-adds per model input, dense and at their densities. */
     multiplyAdds?: {before: number, after: number}
   };
@@ -110,8 +114,9 @@ export function checkOptions(options: SparsifyOptions) {
     }
   }
   if (options.budget != null && !(options.budget > 0 && options.budget <= 1 && options.calibrate != null)) {
-    throw new Error(`sparsifyModel: budget must be in (0, 1] and needs calibrate (inputs to measure sensitivity on); got ${options.budget}` +
-                    `${options.calibrate == null ? ' without calibrate' : ''}`);
+    throw new Error(
+        `sparsifyModel: budget must be in (0, 1] and needs calibrate (inputs to measure sensitivity on); got ${options.budget}` +
+        `${options.calibrate == null ? ' without calibrate' : ''}`);
   }
   if (options.calibrate != null) {
     if (options.layout != null && options.layout !== 'magnitude') {
@@ -133,12 +138,18 @@ export function filteredOut(name: string, options: SparsifyOptions): string|unde
 }
 
 /** The report of a weight that stays dense. */
-export function denseReport(
-    name: string, className: string, kernelShape: number[], biasParams: number, reason: string): LayerReport {
+export function denseReport(name: string, className: string, kernelShape: number[], biasParams: number, reason: string): LayerReport {
   const params = kernelShape.reduce((a, b) => a * b, kernelShape.length === 0 ? 0 : 1) + biasParams;
   return {
-    name, className, kernelShape, converted: false, reason,
-    paramsBefore: params, paramsAfter: params, bytesBefore: 4 * params, bytesAfter: 4 * params
+    name,
+    className,
+    kernelShape,
+    converted: false,
+    reason,
+    paramsBefore: params,
+    paramsAfter: params,
+    bytesBefore: 4 * params,
+    bytesAfter: 4 * params
   };
 }
 
@@ -162,8 +173,16 @@ export function blockProblem(name: string, kernelShape: number[], options: Spars
 /** The report of a layer (graph: node) that was block-sparse before the conversion. */
 export function alreadySparseReport(name: string, className: string): LayerReport {
   return {
-    name, className, kernelShape: [], converted: false, alreadySparse: true, reason: 'already block-sparse',
-    paramsBefore: 0, paramsAfter: 0, bytesBefore: 0, bytesAfter: 0
+    name,
+    className,
+    kernelShape: [],
+    converted: false,
+    alreadySparse: true,
+    reason: 'already block-sparse',
+    paramsBefore: 0,
+    paramsAfter: 0,
+    bytesBefore: 0,
+    bytesAfter: 0
   };
 }
 
@@ -186,12 +205,23 @@ export function sparsifyKernel(
   const normKept = Math.sqrt(tf.tidy(() => tf.sum(tf.square(packed)).dataSync()[0] / tf.sum(tf.square(kernel)).dataSync()[0]));
   const paramsAfter = packed.size + biasParams;
   return {
-    packed, layout, report: {
-      name, className, kernelShape, converted: true,
-      blocksKept: layout.nnz, blocksTotal: layout.rowBlocks * layout.colBlocks, density: layout.density,
-      normKept: Number.isFinite(normKept) ? normKept : 1, outputError: calibrated?.error, multiplyAdds: calibrated?.multiplyAdds,
-      paramsBefore: kernel.size + biasParams, paramsAfter,
-      bytesBefore: 4 * (kernel.size + biasParams), bytesAfter: 4 * paramsAfter
+    packed,
+    layout,
+    report: {
+      name,
+      className,
+      kernelShape,
+      converted: true,
+      blocksKept: layout.nnz,
+      blocksTotal: layout.rowBlocks * layout.colBlocks,
+      density: layout.density,
+      normKept: Number.isFinite(normKept) ? normKept : 1,
+      outputError: calibrated?.error,
+      multiplyAdds: calibrated?.multiplyAdds,
+      paramsBefore: kernel.size + biasParams,
+      paramsAfter,
+      bytesBefore: 4 * (kernel.size + biasParams),
+      bytesAfter: 4 * paramsAfter
     }
   };
 }
@@ -214,8 +244,10 @@ export function totalsOf(layers: LayerReport[]): SparsifyReport['totals'] {
   const calibrated = layers.filter(l => l.multiplyAdds != null);
   return {
     converted: layers.filter(l => l.converted).length,
-    paramsBefore: sum('paramsBefore'), paramsAfter: sum('paramsAfter'),
-    bytesBefore: sum('bytesBefore'), bytesAfter: sum('bytesAfter'),
+    paramsBefore: sum('paramsBefore'),
+    paramsAfter: sum('paramsAfter'),
+    bytesBefore: sum('bytesBefore'),
+    bytesAfter: sum('bytesAfter'),
     ...(calibrated.length === 0 ? {} : {
       multiplyAdds: {
         before: calibrated.reduce((n, l) => n + l.multiplyAdds!, 0),

@@ -41,8 +41,7 @@ async function sample(fn: () => tf.Tensor, calls: number): Promise<number> {
  * samples alternate, the fastest of each kept (timing noise only ever adds).
  * The values do not matter to the time; the layout is a random one.
  */
-export async function timeLayer({xShape, kernelShape, conv, bias}: TimedLayer, density: number, blockSize: number):
-    Promise<LayerTiming> {
+export async function timeLayer({xShape, kernelShape, conv, bias}: TimedLayer, density: number, blockSize: number): Promise<LayerTiming> {
   const [inputSize, outputSize] = kernelShape.slice(-2);
   const layout = randomLayout({inputSize, outputSize, blockSize, density, seed: 1});
   const x = tf.randomNormal(xShape, 0, 1, 'float32', 1);
@@ -50,13 +49,12 @@ export async function timeLayer({xShape, kernelShape, conv, bias}: TimedLayer, d
   const packed = tf.randomNormal([layout.nnz, ...kernelShape.slice(0, -2), blockSize, blockSize], 0, 1, 'float32', 3);
   const b = bias ? tf.randomNormal([outputSize], 0, 1, 'float32', 4) : undefined;
   const x2 = conv == null ? tf.reshape(x, [-1, inputSize]) as tf.Tensor2D : null;
-  const fns = conv != null ? [
-    () => tf.fused.conv2d({x: x as tf.Tensor4D, filter: kernel as tf.Tensor4D, ...conv, bias: b}),
-    () => blockSparseConv2d(x as tf.Tensor4D, packed, layout, conv.strides, conv.pad, conv.dilations, {bias: b})
-  ] : [
-    () => tf.fused.matMul({a: x2!, b: kernel as tf.Tensor2D, bias: b}),
-    () => blockSparseMatMul(x2!, packed, layout, {bias: b})
-  ];
+  const fns = conv != null ?
+      [
+        () => tf.fused.conv2d({x: x as tf.Tensor4D, filter: kernel as tf.Tensor4D, ...conv, bias: b}),
+        () => blockSparseConv2d(x as tf.Tensor4D, packed, layout, conv.strides, conv.pad, conv.dilations, {bias: b})
+      ] :
+      [() => tf.fused.matMul({a: x2!, b: kernel as tf.Tensor2D, bias: b}), () => blockSparseMatMul(x2!, packed, layout, {bias: b})];
   try {
     const calls = [];
     for (const fn of fns) {
@@ -102,9 +100,10 @@ export class SpeedCheck {
     const speedup = denseMs / sparseMs;
     return {
       speedup,
-      reason: speedup >= MIN_SPEEDUP ? undefined :
+      reason: speedup >= MIN_SPEEDUP ?
+          undefined :
           `not faster block-sparse on ${this.backend} at batch 1 (${speedup.toFixed(2)}x of dense, under ${MIN_SPEEDUP}x: ` +
-          `${sparseMs.toFixed(3)} ms against ${denseMs.toFixed(3)} ms)`
+              `${sparseMs.toFixed(3)} ms against ${denseMs.toFixed(3)} ms)`
     };
   }
 }

@@ -13,16 +13,17 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const init = (seed: number) => ({kernelInitializer: tf.initializers.glorotNormal({seed}), biasInitializer: tf.initializers.randomNormal({seed: seed + 100})});
+const init = (seed: number) =>
+    ({kernelInitializer: tf.initializers.glorotNormal({seed}), biasInitializer: tf.initializers.randomNormal({seed: seed + 100})});
 
 function convNet(): tf.Sequential {
-  return tf.sequential({layers: [
-    tf.layers.conv2d({inputShape: [8, 8, 16], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv', ...init(1)}),
-    tf.layers.conv2d({filters: 16, kernelSize: 1, strides: 2, activation: 'relu', name: 'pointwise', ...init(2)}),
-    tf.layers.flatten(),
-    tf.layers.dense({units: 32, activation: 'relu', name: 'hidden', ...init(3)}),
-    tf.layers.dense({units: 8, name: 'logits', ...init(4)})
-  ]});
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({inputShape: [8, 8, 16], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv', ...init(1)}),
+      tf.layers.conv2d({filters: 16, kernelSize: 1, strides: 2, activation: 'relu', name: 'pointwise', ...init(2)}), tf.layers.flatten(),
+      tf.layers.dense({units: 32, activation: 'relu', name: 'hidden', ...init(3)}), tf.layers.dense({units: 8, name: 'logits', ...init(4)})
+    ]
+  });
 }
 
 function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
@@ -30,7 +31,7 @@ function relativeError(actual: tf.Tensor, expected: tf.Tensor): number {
 }
 
 function layoutOf(model: tf.LayersModel, name: string): BlockLayout {
-  return (model.getLayer(name) as BlockSparseDense|BlockSparseConv2D).layout!;
+  return (model.getLayer(name) as BlockSparseDense | BlockSparseConv2D).layout!;
 }
 
 describe('calibrated conversion', () => {
@@ -63,13 +64,16 @@ describe('calibrated conversion', () => {
     const [l1, l2, l3] = [layout(16, 16, 1), layout(16, 32, 2), layout(32, 16, 3)];
     const g = new GraphFixture();
     const img = g.placeholder('img', [-1, 8, 8, 16]);
-    const conv1 = g.conv2d('conv1', img, g.constant('f1', blockSparse([3, 3, 16, 16], l1, 4)),
-                           {fused: {args: [g.constant('b1', seeded([16], 5))], ops: ['BiasAdd', 'Relu6']}});
+    const conv1 = g.conv2d(
+        'conv1', img, g.constant('f1', blockSparse([3, 3, 16, 16], l1, 4)),
+        {fused: {args: [g.constant('b1', seeded([16], 5))], ops: ['BiasAdd', 'Relu6']}});
     const conv2 = g.conv2d('conv2', conv1, g.constant('f2', blockSparse([1, 1, 16, 32], l2, 6)), {strides: 2, padding: 'VALID'});
-    const flat = g.op('pool', 'Mean', [conv2, g.constant('axes', tf.tensor1d([1, 2], 'int32'))], {keep_dims: {b: false}, Tidx: {type: 'DT_INT32'}});
+    const flat =
+        g.op('pool', 'Mean', [conv2, g.constant('axes', tf.tensor1d([1, 2], 'int32'))], {keep_dims: {b: false}, Tidx: {type: 'DT_INT32'}});
     g.matMul('fc', flat, g.constant('w3t', tf.transpose(blockSparse([32, 16], l3, 7))), {transposeB: true});
     const model = await g.load();
-    const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs: seeded([32, 8, 8, 16], 8)}});
+    const {model: sparse, report} =
+        await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs: seeded([32, 8, 8, 16], 8)}});
     expect(report.totals.converted).toBe(3);
     report.layers.forEach(l => expect([l.name, l.outputError!.calibrated < 1e-3]).toEqual([l.name, true]));
     const x = seeded([4, 8, 8, 16], 9);
@@ -92,10 +96,12 @@ describe('calibrated conversion', () => {
   });
 
   test('each layer is fit to the input the converted layers before it produce, not the original input', async () => {
-    const model = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [32], units: 32, name: 'first', ...init(21)}),
-      tf.layers.dense({units: 16, name: 'second', ...init(22)})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [32], units: 32, name: 'first', ...init(21)}),
+        tf.layers.dense({units: 16, name: 'second', ...init(22)})
+      ]
+    });
     const inputs = seeded([256, 32], 23);
     const {model: sparse} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs, damping: 1e-6}});
     const target = model.predict(inputs) as tf.Tensor;
@@ -109,7 +115,8 @@ describe('calibrated conversion', () => {
       return tf.norm(tf.mul(tf.matMul(withOnes, residual, true), mask)).dataSync()[0] /
           (tf.norm(withOnes).dataSync()[0] * tf.norm(residual).dataSync()[0]);
     });
-    const first = (m: tf.LayersModel) => tf.model({inputs: m.inputs, outputs: m.getLayer('first').output as tf.SymbolicTensor}).predict(inputs) as tf.Tensor;
+    const first = (m: tf.LayersModel) =>
+        tf.model({inputs: m.inputs, outputs: m.getLayer('first').output as tf.SymbolicTensor}).predict(inputs) as tf.Tensor;
     expect(gradient(first(sparse))).toBeLessThan(1e-4);
     expect(gradient(first(model))).toBeGreaterThan(1e-2);
   });
@@ -119,18 +126,22 @@ describe('calibrated conversion', () => {
     const normalResidual = (x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, target: tf.Tensor) => tf.tidy(() => {
       const withOnes = tf.concat([x, tf.ones([x.shape[0], 1])], 1);
       const residual = tf.sub(tf.add(tf.matMul(x, kernel), bias), target);
-      return tf.norm(tf.matMul(withOnes, residual, true)).dataSync()[0] / (tf.norm(withOnes).dataSync()[0] * tf.norm(residual).dataSync()[0]);
+      return tf.norm(tf.matMul(withOnes, residual, true)).dataSync()[0] /
+          (tf.norm(withOnes).dataSync()[0] * tf.norm(residual).dataSync()[0]);
     });
     const inputs = seeded([256, 32], 31);
-    const model = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [32], units: 32, activation: 'relu', name: 'hidden', ...init(32)}),
-      tf.layers.dense({units: 5, name: 'head', ...init(33)})  // 8 does not divide 5 outputs: stays dense
-    ]});
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [32], units: 32, activation: 'relu', name: 'hidden', ...init(32)}),
+        tf.layers.dense({units: 5, name: 'head', ...init(33)})  // 8 does not divide 5 outputs: stays dense
+      ]
+    });
     const {model: sparse, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs, damping: 1e-6}});
     const head = report.layers.find(l => l.name === 'head')!;
     expect(head.converted).toBe(false);
     expect(head.refitError!.refit).toBeLessThan(0.9 * head.refitError!.original);
-    const hidden = tf.model({inputs: sparse.inputs, outputs: sparse.getLayer('hidden').output as tf.SymbolicTensor}).predict(inputs) as tf.Tensor;
+    const hidden =
+        tf.model({inputs: sparse.inputs, outputs: sparse.getLayer('hidden').output as tf.SymbolicTensor}).predict(inputs) as tf.Tensor;
     const target = model.predict(inputs) as tf.Tensor;
     expect(normalResidual(hidden, ...sparse.getLayer('head').getWeights() as [tf.Tensor, tf.Tensor], target)).toBeLessThan(1e-4);
     expect(normalResidual(hidden, ...model.getLayer('head').getWeights() as [tf.Tensor, tf.Tensor], target)).toBeGreaterThan(1e-2);
@@ -158,25 +169,42 @@ describe('calibrated conversion', () => {
   });
 
   test('a bias-less conv that a BatchNormalization reads: the norm\'s mean takes the intercept', async () => {
-    const make = () => tf.sequential({layers: [
-      tf.layers.conv2d({inputShape: [8, 8, 16], filters: 32, kernelSize: 1, useBias: false, name: 'conv', kernelInitializer: tf.initializers.glorotNormal({seed: 71})}),
-      tf.layers.batchNormalization({name: 'norm'}),
-      tf.layers.reLU({maxValue: 6}),
-      tf.layers.conv2d({filters: 16, kernelSize: 3, padding: 'same', useBias: false, name: 'conv2', kernelInitializer: tf.initializers.glorotNormal({seed: 72})}),
-      tf.layers.batchNormalization({name: 'norm2'})
-    ]});
+    const make = () => tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 16],
+          filters: 32,
+          kernelSize: 1,
+          useBias: false,
+          name: 'conv',
+          kernelInitializer: tf.initializers.glorotNormal({seed: 71})
+        }),
+        tf.layers.batchNormalization({name: 'norm'}), tf.layers.reLU({maxValue: 6}), tf.layers.conv2d({
+          filters: 16,
+          kernelSize: 3,
+          padding: 'same',
+          useBias: false,
+          name: 'conv2',
+          kernelInitializer: tf.initializers.glorotNormal({seed: 72})
+        }),
+        tf.layers.batchNormalization({name: 'norm2'})
+      ]
+    });
     const model = make();
     // Trained-looking statistics: a mean and a spread per channel, so that the norms' scales differ by channel.
     for (const [name, channels, seed] of [['norm', 32, 73], ['norm2', 16, 74]] as const) {
-      model.getLayer(name).setWeights([tf.add(1, tf.mul(seeded([channels], seed), 0.3)), seeded([channels], seed + 10),
-                                       tf.mul(seeded([channels], seed + 20), 0.2), tf.add(0.05, tf.abs(seeded([channels], seed + 30)))]);
+      model.getLayer(name).setWeights([
+        tf.add(1, tf.mul(seeded([channels], seed), 0.3)), seeded([channels], seed + 10), tf.mul(seeded([channels], seed + 20), 0.2),
+        tf.add(0.05, tf.abs(seeded([channels], seed + 30)))
+      ]);
     }
     const inputs = tf.relu(seeded([64, 8, 8, 16], 75));
     const held = tf.relu(seeded([16, 8, 8, 16], 76));
     const expected = model.predict(held) as tf.Tensor;
     // Unfolded (foldBatchNorm: false), the norm stays and its mean takes the intercept.
     const {model: magnitude} = await sparsifyModel(model, {density: 0.25, blockSize: 8, foldBatchNorm: false});
-    const {model: calibrated, report} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}, foldBatchNorm: false});
+    const {model: calibrated, report} =
+        await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}, foldBatchNorm: false});
     expect(report.layers.map(l => l.outputError != null)).toEqual([true, true]);
     const [meanBefore, meanAfter] = [model, calibrated].map(m => m.getLayer('norm').getWeights()[2].dataSync());
     expect(Array.from(meanAfter)).not.toEqual(Array.from(meanBefore));
@@ -188,20 +216,26 @@ describe('calibrated conversion', () => {
     expect(relativeError(folded.predict(held) as tf.Tensor, expected)).toBeLessThan(0.7 * magnitudeError);
   });
 
-  test('a functional model with a nested model: top-level layers calibrate from the model\'s input, the nested one by magnitude', async () => {
-    const input = tf.input({shape: [16]});
-    const inner = tf.sequential({name: 'inner', layers: [tf.layers.dense({inputShape: [16], units: 16, name: 'inner_dense', ...init(51)})]});
-    const a = tf.layers.dense({units: 16, activation: 'relu', name: 'a', ...init(52)}).apply(input) as tf.SymbolicTensor;
-    const b = tf.layers.dense({units: 8, name: 'b', ...init(53)}).apply(inner.apply(a) as tf.SymbolicTensor) as tf.SymbolicTensor;
-    const model = tf.model({inputs: input, outputs: b});
-    const inputs = seeded([64, 16], 54);
-    const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs}});
-    expect(report.layers.map(l => [l.name, l.converted, l.outputError != null])).toEqual([['a', true, true], ['inner_dense', true, false], ['b', true, true]]);
-    const {model: magnitude} = await sparsifyModel(model, {density: 0.5, blockSize: 8});
-    const held = seeded([32, 16], 55);
-    const expected = model.predict(held) as tf.Tensor;
-    expect(relativeError(sparse.predict(held) as tf.Tensor, expected)).toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
-  });
+  test(
+      'a functional model with a nested model: top-level layers calibrate from the model\'s input, the nested one by magnitude',
+      async () => {
+        const input = tf.input({shape: [16]});
+        const inner =
+            tf.sequential({name: 'inner', layers: [tf.layers.dense({inputShape: [16], units: 16, name: 'inner_dense', ...init(51)})]});
+        const a = tf.layers.dense({units: 16, activation: 'relu', name: 'a', ...init(52)}).apply(input) as tf.SymbolicTensor;
+        const b = tf.layers.dense({units: 8, name: 'b', ...init(53)}).apply(inner.apply(a) as tf.SymbolicTensor) as tf.SymbolicTensor;
+        const model = tf.model({inputs: input, outputs: b});
+        const inputs = seeded([64, 16], 54);
+        const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs}});
+        expect(report.layers.map(l => [l.name, l.converted, l.outputError != null])).toEqual([
+          ['a', true, true], ['inner_dense', true, false], ['b', true, true]
+        ]);
+        const {model: magnitude} = await sparsifyModel(model, {density: 0.5, blockSize: 8});
+        const held = seeded([32, 16], 55);
+        const expected = model.predict(held) as tf.Tensor;
+        expect(relativeError(sparse.predict(held) as tf.Tensor, expected))
+            .toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
+      });
 
   test('branches that read an earlier tensor after a later one (an Inception block) calibrate, each from its own input', async () => {
     const input = tf.input({shape: [16]});
@@ -219,35 +253,42 @@ describe('calibrated conversion', () => {
     expect([names.indexOf('pool') < names.indexOf('a1'), names.indexOf('a2') < names.indexOf('b')]).toEqual([true, true]);
     const inputs = seeded([64, 16], 65);
     const {model: sparse, report} = await sparsifyModel(model, {density: 0.5, blockSize: 8, calibrate: {inputs}});
-    expect(report.layers.map(l => [l.name, l.outputError != null])).toEqual([['stem', true], ['a1', true], ['a2', true], ['b', true], ['c2', true]]);
+    expect(report.layers.map(l => [l.name, l.outputError != null])).toEqual([
+      ['stem', true], ['a1', true], ['a2', true], ['b', true], ['c2', true]
+    ]);
     const {model: magnitude} = await sparsifyModel(model, {density: 0.5, blockSize: 8});
     const held = seeded([32, 16], 66);
     const expected = model.predict(held) as tf.Tensor;
-    expect(relativeError(sparse.predict(held) as tf.Tensor, expected)).toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
+    expect(relativeError(sparse.predict(held) as tf.Tensor, expected))
+        .toBeLessThan(relativeError(magnitude.predict(held) as tf.Tensor, expected));
   });
 
-  test('a budget keeps that share of the multiply-adds, puts it where the model is sensitive, and errs less than one density for all', async () => {
-    // 'wide' is nearly block-sparse at 1/8 already (robust), 'head' is not (sensitive) and costs an eighth as much.
-    const model = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', name: 'wide', ...init(41)}),
-      tf.layers.dense({units: 8, name: 'head', ...init(42)})
-    ]});
-    const [kernel, bias] = model.getLayer('wide').getWeights();
-    const eighth = randomLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 1 / 8, seed: 43});
-    model.getLayer('wide').setWeights([tf.add(densify(sparsify(kernel, eighth), eighth), tf.mul(seeded([64, 64], 44), 0.002)), bias]);
-    const inputs = seeded([128, 64], 45);
-    const {model: budgeted, report} = await sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.25, calibrate: {inputs}});
-    const {before, after} = report.totals.multiplyAdds!;
-    expect(before).toBe(64 * 64 + 64 * 8);
-    expect(after).toBeLessThanOrEqual(0.25 * before);
-    expect(report.layers.map(l => [l.name, l.density])).toEqual([['wide', 0.125], ['head', 1]]);
-    expect(layoutOf(budgeted, 'wide').density).toBe(0.125);
-    const {model: uniform} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
-    const held = seeded([64, 64], 46);
-    const expected = model.predict(held) as tf.Tensor;
-    const [budgetError, uniformError] = [budgeted, uniform].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
-    expect(budgetError).toBeLessThan(0.5 * uniformError);
-  });
+  test(
+      'a budget keeps that share of the multiply-adds, puts it where the model is sensitive, and errs less than one density for all',
+      async () => {
+        // 'wide' is nearly block-sparse at 1/8 already (robust), 'head' is not (sensitive) and costs an eighth as much.
+        const model = tf.sequential({
+          layers: [
+            tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', name: 'wide', ...init(41)}),
+            tf.layers.dense({units: 8, name: 'head', ...init(42)})
+          ]
+        });
+        const [kernel, bias] = model.getLayer('wide').getWeights();
+        const eighth = randomLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 1 / 8, seed: 43});
+        model.getLayer('wide').setWeights([tf.add(densify(sparsify(kernel, eighth), eighth), tf.mul(seeded([64, 64], 44), 0.002)), bias]);
+        const inputs = seeded([128, 64], 45);
+        const {model: budgeted, report} = await sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.25, calibrate: {inputs}});
+        const {before, after} = report.totals.multiplyAdds!;
+        expect(before).toBe(64 * 64 + 64 * 8);
+        expect(after).toBeLessThanOrEqual(0.25 * before);
+        expect(report.layers.map(l => [l.name, l.density])).toEqual([['wide', 0.125], ['head', 1]]);
+        expect(layoutOf(budgeted, 'wide').density).toBe(0.125);
+        const {model: uniform} = await sparsifyModel(model, {density: 0.25, blockSize: 8, calibrate: {inputs}});
+        const held = seeded([64, 64], 46);
+        const expected = model.predict(held) as tf.Tensor;
+        const [budgetError, uniformError] = [budgeted, uniform].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
+        expect(budgetError).toBeLessThan(0.5 * uniformError);
+      });
 
   test('budget allocation: the robust layer is made sparser, the sensitive one stays denser', () => {
     const sensitive = {name: 'sensitive', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.5], [0.25, 0.8], [0.125, 0.9], [0.0625, 1]])};
@@ -259,8 +300,9 @@ describe('calibrated conversion', () => {
     // Giving back the overshoot takes the step up that removes the most error per multiply-add first.
     const layer = (name: string, multiplyAdds: number, half: number, quarter: number) =>
         ({name, multiplyAdds, errors: new Map([[1, 0], [0.5, half], [0.25, quarter]])});
-    expect(allocateBudget([layer('a', 100, 0.2, 0.8), layer('b', 200, 0.8, 1.5), layer('c', 100, 0.5, 0.5)], 0.6))
-        .toEqual(new Map([['a', 1], ['b', 0.5], ['c', 0.25]]));
+    expect(allocateBudget([layer('a', 100, 0.2, 0.8), layer('b', 200, 0.8, 1.5), layer('c', 100, 0.5, 0.5)], 0.6)).toEqual(new Map([
+      ['a', 1], ['b', 0.5], ['c', 0.25]
+    ]));
     // Below what the sparsest densities reach, every layer ends at its sparsest.
     expect(allocateBudget([sensitive, robust], 0.01)).toEqual(new Map([['sensitive', 0.0625], ['robust', 0.0625]]));
   });
@@ -273,6 +315,7 @@ describe('calibrated conversion', () => {
         .rejects.toThrow(/calibrate: batchSize must be a positive integer/);
     await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, layout: 'random', calibrate: {inputs: seeded([4, 8, 8, 16], 1)}}))
         .rejects.toThrow(/calibrate chooses the blocks itself; it takes no layout 'random'/);
-    await expect(sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.5})).rejects.toThrow(/budget must be in \(0, 1\] and needs calibrate .* without calibrate/);
+    await expect(sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.5}))
+        .rejects.toThrow(/budget must be in \(0, 1\] and needs calibrate .* without calibrate/);
   });
 });

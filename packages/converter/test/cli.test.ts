@@ -19,10 +19,11 @@ let model: tf.Sequential;
 /** A saved model read with tfjs's own functions only (no project code), as a page would. */
 async function plainLoad(modelDir: string) {
   const json = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const artifacts = await tf.io.getModelArtifactsForJSON(json, async manifest => [
-    tf.io.getWeightSpecs(manifest),
-    tf.io.concatenateArrayBuffers(manifest.flatMap(g => g.paths).map(p => new Uint8Array(readFileSync(join(modelDir, p))).buffer))
-  ]);
+  const artifacts = await tf.io.getModelArtifactsForJSON(
+      json,
+      async manifest =>
+          [tf.io.getWeightSpecs(manifest),
+           tf.io.concatenateArrayBuffers(manifest.flatMap(g => g.paths).map(p => new Uint8Array(readFileSync(join(modelDir, p))).buffer))]);
   return {json, artifacts};
 }
 
@@ -41,18 +42,21 @@ async function run(...argv: string[]) {
 beforeAll(async () => {
   await tf.setBackend('cpu');
   dir = mkdtempSync(join(tmpdir(), 'blocksparse-cli-'));
-  model = tf.sequential({layers: [
-    tf.layers.dense({inputShape: [32], units: 64, activation: 'relu', name: 'first', kernelInitializer: seededKernel(1)}),
-    tf.layers.dense({units: 16, name: 'second', kernelInitializer: seededKernel(2)}),
-    tf.layers.dense({units: 3, name: 'head', kernelInitializer: seededKernel(3)})
-  ]});
+  model = tf.sequential({
+    layers: [
+      tf.layers.dense({inputShape: [32], units: 64, activation: 'relu', name: 'first', kernelInitializer: seededKernel(1)}),
+      tf.layers.dense({units: 16, name: 'second', kernelInitializer: seededKernel(2)}),
+      tf.layers.dense({units: 3, name: 'head', kernelInitializer: seededKernel(3)})
+    ]
+  });
   await model.save(saveTo(join(dir, 'dense')));
   modelPath = join(dir, 'dense', 'model.json');
 });
 
 describe('tfjs-blocksparse CLI', () => {
   test('convert writes a loadable block-sparse model and prints the report', async () => {
-    const {code, out, err} = await run('convert', modelPath, join(dir, 'sparse'), '--density', '0.25', '--block-size', '8', '--include', 'first|second');
+    const {code, out, err} =
+        await run('convert', modelPath, join(dir, 'sparse'), '--density', '0.25', '--block-size', '8', '--include', 'first|second');
     expect(err).toContain('2/3');
     expect(code).toBe(0);
     expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250/);
@@ -66,8 +70,8 @@ describe('tfjs-blocksparse CLI', () => {
   });
 
   test('--only-faster times each layer and prints its speedup, or why it stays dense', async () => {
-    const {code, out} = await run('convert', modelPath, join(dir, 'faster'), '--density', '1', '--block-size', '8', '--only-faster',
-                                  '--include', 'first|second');
+    const {code, out} = await run(
+        'convert', modelPath, join(dir, 'faster'), '--density', '1', '--block-size', '8', '--only-faster', '--include', 'first|second');
     // Whichever way each timing goes on this machine, the row says it: a speedup above 1, or the reason.
     for (const name of ['first', 'second']) {
       expect(out).toMatch(new RegExp(`${name}\\s+Dense.*(\\d+\\.\\d\\dx\\s.*block-sparse|stays dense: not faster block-sparse on cpu)`));
@@ -100,8 +104,14 @@ describe('tfjs-blocksparse CLI', () => {
     [['convert', 'm.json', 'out', '--density', '0.5'], 2, /--block-size must be a positive integer, got nothing/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--bogus'], 2, /Unknown option '--bogus'/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--include', '('], 2, /--include: Invalid regular expression/],
-    [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--image-range', '0'], 2, /--image-range must be LOW,HIGH \(e\.g\. -1,1\), got 0/],
-    [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--quantize', 'int4'], 2, /--quantize must be float16, uint8, uint16 or float32, got int4/],
+    [
+      ['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--image-range', '0'], 2,
+      /--image-range must be LOW,HIGH \(e\.g\. -1,1\), got 0/
+    ],
+    [
+      ['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--quantize', 'int4'], 2,
+      /--quantize must be float16, uint8, uint16 or float32, got int4/
+    ],
   ])('bad usage %j exits %i with a message', async (argv, exitCode, message) => {
     const {code, err} = await run(...argv);
     expect(code).toBe(exitCode);
@@ -111,7 +121,8 @@ describe('tfjs-blocksparse CLI', () => {
   test.each([['--help'], ['-h'], ['convert', '--help'], ['help']])('%j prints the usage and exits 0', async (...argv) => {
     const {code, out, err} = await run(...argv);
     expect(code).toBe(0);
-    expect(out).toMatch(/^usage:\n {2}tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
+    expect(out).toMatch(
+        /^usage:\n {2}tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
     expect(err).toBe('');
   });
 
@@ -125,7 +136,8 @@ describe('tfjs-blocksparse CLI', () => {
   });
 
   test('converting a converted model says its layers are block-sparse already and writes nothing', async () => {
-    const {code, err} = await run('convert', join(dir, 'sparse', 'model.json'), join(dir, 'again'), '--density', '0.5', '--block-size', '8');
+    const {code, err} =
+        await run('convert', join(dir, 'sparse', 'model.json'), join(dir, 'again'), '--density', '0.5', '--block-size', '8');
     expect(code).toBe(1);
     expect(err).toMatch(/no layer was converted, so nothing was written/);
     expect(err).toMatch(/first\s+BlockSparseDense\s.*already block-sparse: left as it was/);
@@ -133,7 +145,8 @@ describe('tfjs-blocksparse CLI', () => {
   });
 
   test('a non-empty output directory is refused before the model is read', async () => {
-    const {code, err} = await run('convert', join(dir, 'absent', 'model.json'), join(dir, 'dense'), '--density', '0.5', '--block-size', '8');
+    const {code, err} =
+        await run('convert', join(dir, 'absent', 'model.json'), join(dir, 'dense'), '--density', '0.5', '--block-size', '8');
     expect(code).toBe(1);
     expect(err).toMatch(/output .*dense exists and is not an empty directory/);
   });
@@ -144,9 +157,11 @@ describe('tfjs-blocksparse CLI', () => {
     writeFileSync(join(bad, 'corrupt.json'), '{"modelTopology": ');
     writeFileSync(join(bad, 'nomodel.json'), '{"format": "layers-model"}');
     const json = JSON.parse(readFileSync(modelPath, 'utf8'));
-    writeFileSync(join(bad, 'noweights.json'), JSON.stringify({...json, weightsManifest: [{...json.weightsManifest[0], paths: ['missing.bin']}]}));
+    writeFileSync(
+        join(bad, 'noweights.json'), JSON.stringify({...json, weightsManifest: [{...json.weightsManifest[0], paths: ['missing.bin']}]}));
     writeFileSync(join(bad, 'short.bin'), Buffer.alloc(12));
-    writeFileSync(join(bad, 'short.json'), JSON.stringify({...json, weightsManifest: [{...json.weightsManifest[0], paths: ['short.bin']}]}));
+    writeFileSync(
+        join(bad, 'short.json'), JSON.stringify({...json, weightsManifest: [{...json.weightsManifest[0], paths: ['short.bin']}]}));
     json.modelTopology.config.layers[0].class_name = 'Frobnicator';
     json.weightsManifest[0].paths = ['../dense/group1-shard1of1.bin'];
     writeFileSync(join(bad, 'neither.json'), JSON.stringify({...json, modelTopology: {nodes: [], library: {}}}));
@@ -159,7 +174,10 @@ describe('tfjs-blocksparse CLI', () => {
       ['noweights.json', /cannot read weight file .*missing\.bin listed in .*noweights\.json/],
       ['short.json', /weight files of .*short\.json hold 12 bytes; its manifest needs \d+/],
       ['unknown.json', /Unknown layer: Frobnicator/],
-      ['neither.json', /^tfjs-blocksparse: .*neither\.json is neither a tfjs Layers model nor a graph model \(format "layers-model", modelTopology keys: nodes, library\)\n$/],
+      [
+        'neither.json',
+        /^tfjs-blocksparse: .*neither\.json is neither a tfjs Layers model nor a graph model \(format "layers-model", modelTopology keys: nodes, library\)\n$/
+      ],
     ];
     for (const [file, message] of cases) {
       const {code, err} = await convert(file, `out-${file}`);
@@ -176,8 +194,8 @@ describe('tfjs-blocksparse CLI', () => {
   test('quantized input in several groups and shards converts; the output keeps the input\'s encoding and tfjs reads it', async () => {
     // The dense model's weights as tensorflowjs_converter --quantize_uint8 would write them (biases float16), in two groups.
     const artifacts = (await plainLoad(join(dir, 'dense'))).artifacts;
-    const encoded = quantizeWeights(artifacts.weightSpecs!, artifacts.weightData as ArrayBuffer,
-                                    spec => spec.name.endsWith('bias') ? 'float16' : 'uint8');
+    const encoded = quantizeWeights(
+        artifacts.weightSpecs!, artifacts.weightData as ArrayBuffer, spec => spec.name.endsWith('bias') ? 'float16' : 'uint8');
     const quantizedDir = join(dir, 'quantized');
     mkdirSync(quantizedDir);
     const bytes = new Uint8Array(encoded.data);
@@ -188,13 +206,16 @@ describe('tfjs-blocksparse CLI', () => {
     ];
     files.forEach(([name, part]) => writeFileSync(join(quantizedDir, name), part));
     writeFileSync(join(quantizedDir, 'model.json'), JSON.stringify({
-      modelTopology: artifacts.modelTopology, format: 'layers-model',
+      modelTopology: artifacts.modelTopology,
+      format: 'layers-model',
       weightsManifest: [
         {paths: ['a-shard1of2.bin', 'a-shard2of2.bin'], weights: encoded.specs.slice(0, 2)},
         {paths: ['b-shard1of1.bin'], weights: encoded.specs.slice(2)}
       ]
     }));
-    const {code, out} = await run('convert', join(quantizedDir, 'model.json'), join(dir, 'quantized-sparse'), '--density', '1', '--block-size', '8', '--include', 'first|second');
+    const {code, out} = await run(
+        'convert', join(quantizedDir, 'model.json'), join(dir, 'quantized-sparse'), '--density', '1', '--block-size', '8', '--include',
+        'first|second');
     expect(code).toBe(0);
     expect(out).toMatch(/weight files: 3\.2 KiB uint8 -> 3\.1 KiB uint8 \(as the input; --quantize to change\)/);
     const {json, artifacts: sparse} = await plainLoad(join(dir, 'quantized-sparse'));
@@ -223,11 +244,13 @@ describe('tfjs-blocksparse CLI', () => {
   test('a graph model converts, runs with plain tf.loadGraphModel, and inspect prints its sparse nodes', async () => {
     const g = new GraphFixture();
     const x = g.placeholder('x', [-1, 32]);
-    const hidden = g.fusedMatMul('hidden', x, g.constant('w1', seeded([32, 64], 1)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
+    const hidden =
+        g.fusedMatMul('hidden', x, g.constant('w1', seeded([32, 64], 1)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
     g.matMul('logits', hidden, g.constant('w2', seeded([64, 16], 3)));
     const graph = await g.load();
     await graph.save(saveTo(join(dir, 'graph')));
-    const {code, out} = await run('convert', join(dir, 'graph', 'model.json'), join(dir, 'graph-sparse'), '--density', '1', '--block-size', '8');
+    const {code, out} =
+        await run('convert', join(dir, 'graph', 'model.json'), join(dir, 'graph-sparse'), '--density', '1', '--block-size', '8');
     expect(code).toBe(0);
     expect(out).toMatch(/hidden\s+_FusedMatMul\s+\[32, 64\]\s+32\/32\s+1\.000/);
     expect(out).toMatch(/load it with tf\.loadGraphModel after importing @tfjs-blocksparse\/layers/);
@@ -247,13 +270,16 @@ describe('tfjs-blocksparse CLI', () => {
   test('--calibrate refits the converted layers on unlabelled inputs and says how much closer the model stays', async () => {
     const inputs = join(dir, 'calibration.json');
     writeFileSync(inputs, JSON.stringify({shape: [128, 32], data: Array.from(tf.randomNormal([128, 32], 0, 1, 'float32', 7).dataSync())}));
-    const {code, out} = await run('convert', modelPath, join(dir, 'calibrated'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs);
+    const {code, out} =
+        await run('convert', modelPath, join(dir, 'calibrated'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs);
     expect(code).toBe(0);
     expect(out).toMatch(/output error: magnitude -> calibrated/);
     expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250\s+[\d.]+\s+[\d.]+ -> [\d.]+/);
     // The head stays dense (3 outputs) and is refit to what the original head computed.
     expect(out).toMatch(/head\s+Dense\s+\[16, 3\].*[\d.]+ -> [\d.]+ \(dense, refit\).*stays dense/);
-    const [, magnitude, calibrated] = /calibrated on 128 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/.exec(out)!;
+    const [, magnitude, calibrated] =
+        /calibrated on 128 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/
+            .exec(out)!;
     expect(Number(calibrated)).toBeLessThan(Number(magnitude));
     expect(out).toMatch(/multiply-adds of the calibrated layers per input: 3072 -> 768 \(25\.0%\)/);
 
@@ -292,11 +318,17 @@ describe('tfjs-blocksparse CLI', () => {
   test('--distill fine-tunes the converted model towards the original on unlabelled inputs and reports agreement', async () => {
     const inputs = join(dir, 'unlabelled');
     mkdirSync(inputs);
-    writeFileSync(join(inputs, 'batch.json'), JSON.stringify({shape: [200, 32], data: Array.from(tf.randomNormal([200, 32], 0, 1, 'float32', 9).dataSync())}));
-    const {code, out, err} = await run('convert', modelPath, join(dir, 'distilled'), '--density', '0.25', '--block-size', '8', '--distill', inputs, '--epochs', '12', '--learning-rate', '0.001', '--batch-size', '32');
+    writeFileSync(
+        join(inputs, 'batch.json'),
+        JSON.stringify({shape: [200, 32], data: Array.from(tf.randomNormal([200, 32], 0, 1, 'float32', 9).dataSync())}));
+    const {code, out, err} = await run(
+        'convert', modelPath, join(dir, 'distilled'), '--density', '0.25', '--block-size', '8', '--distill', inputs, '--epochs', '12',
+        '--learning-rate', '0.001', '--batch-size', '32');
     expect(code).toBe(0);
     expect(err).toMatch(/distill epoch 12\/12 loss /);
-    const [, trainCount, epochs, before, after] = /distill on (\d+) inputs from .*unlabelled, (\d+) epochs.*: relative error with the original on 40 held-out inputs ([\d.]+) -> ([\d.]+)/.exec(out)!;
+    const [, trainCount, epochs, before, after] =
+        /distill on (\d+) inputs from .*unlabelled, (\d+) epochs.*: relative error with the original on 40 held-out inputs ([\d.]+) -> ([\d.]+)/
+            .exec(out)!;
     expect([Number(trainCount), Number(epochs)]).toEqual([160, 12]);
     expect(Number(after)).toBeLessThan(Number(before) * 0.95);
     const loaded = await tf.loadLayersModel(loadFrom(join(dir, 'distilled', 'model.json')));

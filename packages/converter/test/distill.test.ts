@@ -23,11 +23,13 @@ function clusters(n: number, seed: number): {x: tf.Tensor2D, y: tf.Tensor2D} {
 
 describe('distill', () => {
   test('a classifier pruned to 1/8 regains agreement with its dense original from unlabelled inputs', async () => {
-    const teacher = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [32], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 1})}),
-      tf.layers.dense({units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 2})}),
-      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 3})})
-    ]});
+    const teacher = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [32], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 1})}),
+        tf.layers.dense({units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 2})}),
+        tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 3})})
+      ]
+    });
     teacher.compile({optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy'});
     const {x, y} = clusters(512, 11);
     // No shuffling: the same teacher on every run (distill's own order is seeded).
@@ -36,7 +38,8 @@ describe('distill', () => {
     const unlabelled = clusters(400, 21).x;
     const epochs: number[] = [];
     const before = tf.memory().numTensors;
-    const {model, report} = await distill(teacher, student, {inputs: unlabelled, epochs: 25, learningRate: 0.003, onEpoch: e => epochs.push(e)});
+    const {model, report} =
+        await distill(teacher, student, {inputs: unlabelled, epochs: 25, learningRate: 0.003, onEpoch: e => epochs.push(e)});
     expect(model).toBe(student);
     expect(tf.memory().numTensors).toBe(before);
     expect(report.metric).toBe('top-1 agreement');
@@ -50,7 +53,8 @@ describe('distill', () => {
   test('a converted graph model\'s sparse weights and biases train as variables; the returned model saves them', async () => {
     const g = new GraphFixture();
     const x = g.placeholder('x', [-1, 32]);
-    const hidden = g.fusedMatMul('hidden', x, g.constant('w1', tf.mul(seeded([32, 64], 1), 0.3)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
+    const hidden = g.fusedMatMul(
+        'hidden', x, g.constant('w1', tf.mul(seeded([32, 64], 1), 0.3)), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
     g.matMul('out', hidden, g.constant('w2', tf.mul(seeded([64, 16], 3), 0.2)));
     const teacher = await g.load();
     const {model: student} = await sparsifyModel(teacher, {density: 0.25, blockSize: 8});
@@ -65,10 +69,12 @@ describe('distill', () => {
   });
 
   test('when no epoch betters the held-out loss, the converted weights are kept as they were, and the report says so', async () => {
-    const teacher = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [16], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 61})}),
-      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 62})})
-    ]});
+    const teacher = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [16], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 61})}),
+        tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 62})})
+      ]
+    });
     // At density 1 the student computes what the teacher does: nothing is left to gain.
     const {model: student} = await sparsifyModel(teacher, {density: 1, blockSize: 8});
     const before = student.getWeights().map(w => Array.from(w.dataSync()));
@@ -78,10 +84,12 @@ describe('distill', () => {
   });
 
   test('the same seed gives the same student; another seed visits the inputs in another order', async () => {
-    const make = (seed: number) => tf.sequential({layers: [
-      tf.layers.dense({inputShape: [16], units: 16, kernelInitializer: tf.initializers.glorotNormal({seed})}),
-      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: seed + 1})})
-    ]});
+    const make = (seed: number) => tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [16], units: 16, kernelInitializer: tf.initializers.glorotNormal({seed})}),
+        tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: seed + 1})})
+      ]
+    });
     const teacher = make(1);
     const inputs = seeded([256, 16], 3);
     const trained = async (seed: number) => {
@@ -99,13 +107,22 @@ describe('distill', () => {
   test('a MobileNet-style model (dense first conv, depthwise conv, sparse pointwise conv) distills on wasm', async () => {
     // Its backward pass needs the dense conv gradients that tfjs-backend-wasm lacks; backend-wasm registers them.
     const init = (seed: number) => tf.initializers.glorotNormal({seed});
-    const teacher = tf.sequential({layers: [
-      tf.layers.conv2d({inputShape: [12, 12, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(71)}),
-      tf.layers.depthwiseConv2d({kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: init(72)}),
-      tf.layers.conv2d({filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: init(73)}),
-      tf.layers.globalAveragePooling2d({}),
-      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: init(74)})
-    ]});
+    const teacher = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [12, 12, 3],
+          filters: 8,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: init(71)
+        }),
+        tf.layers.depthwiseConv2d({kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: init(72)}),
+        tf.layers.conv2d({filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: init(73)}),
+        tf.layers.globalAveragePooling2d({}), tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: init(74)})
+      ]
+    });
     await tf.setBackend('wasm');
     try {
       const {model: student, report: conversion} = await sparsifyModel(teacher, {density: 0.5, blockSize: 8, exclude: /dense/});

@@ -25,7 +25,8 @@ function functionalNet(): tf.LayersModel {
   const conv = tf.layers.conv2d({filters: 16, kernelSize: 1, useBias: false, name: 'expand'}).apply(input) as tf.SymbolicTensor;
   const bn1 = tf.layers.batchNormalization({name: 'expand_bn'}).apply(conv) as tf.SymbolicTensor;
   const relu1 = tf.layers.reLU({maxValue: 6, name: 'expand_relu'}).apply(bn1) as tf.SymbolicTensor;
-  const dw = tf.layers.depthwiseConv2d({kernelSize: 3, padding: 'same', useBias: false, name: 'depthwise'}).apply(relu1) as tf.SymbolicTensor;
+  const dw =
+      tf.layers.depthwiseConv2d({kernelSize: 3, padding: 'same', useBias: false, name: 'depthwise'}).apply(relu1) as tf.SymbolicTensor;
   const bn2 = tf.layers.batchNormalization({name: 'depthwise_bn'}).apply(dw) as tf.SymbolicTensor;
   const relu2 = tf.layers.activation({activation: 'relu', name: 'depthwise_relu'}).apply(bn2) as tf.SymbolicTensor;
   const project = tf.layers.conv2d({filters: 8, kernelSize: 1, name: 'project'}).apply(relu2) as tf.SymbolicTensor;
@@ -65,12 +66,12 @@ describe('foldBatchNorms', () => {
   });
 
   test('folds Sequential models too, and leaves a model with nothing to fold as it was', async () => {
-    const model = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [16], units: 32, name: 'hidden'}),
-      tf.layers.batchNormalization({name: 'hidden_bn'}),
-      tf.layers.reLU({name: 'hidden_relu'}),
-      tf.layers.dense({units: 8, name: 'logits'})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [16], units: 32, name: 'hidden'}), tf.layers.batchNormalization({name: 'hidden_bn'}),
+        tf.layers.reLU({name: 'hidden_relu'}), tf.layers.dense({units: 8, name: 'logits'})
+      ]
+    });
     randomizeWeights(model, 2);
     const {model: folded, folded: names} = await foldBatchNorms(model);
     expect(names).toEqual(['hidden_bn']);
@@ -84,7 +85,9 @@ describe('foldBatchNorms', () => {
   test('sparsifyModel folds norms, and activations into block-sparse layers: at density 1 equal to the original', async () => {
     const model = functionalNet();
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
-    expect(report.folded).toEqual(['expand_bn', 'depthwise_bn', 'project_bn', 'dense_bn', 'expand_relu', 'depthwise_relu', 'dense_sigmoid']);
+    expect(report.folded).toEqual([
+      'expand_bn', 'depthwise_bn', 'project_bn', 'dense_bn', 'expand_relu', 'depthwise_relu', 'dense_sigmoid'
+    ]);
     expect(sparse.getLayer('expand').getConfig()).toMatchObject({activation: 'relu6'});
     expect(sparse.getLayer('depthwise').getConfig()).toMatchObject({activation: 'relu'});
     expect(sparse.getLayer('dense').getConfig()).toMatchObject({activation: 'sigmoid'});

@@ -13,20 +13,30 @@ export interface FixtureNode {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const T = {T: {type: 'DT_FLOAT'}};
+const T = {
+  T: {type: 'DT_FLOAT'}
+};
 
 export class GraphFixture {
   readonly nodes: FixtureNode[] = [];
   readonly weights: tf.NamedTensorMap = {};
 
   placeholder(name: string, shape: number[]): string {
-    this.nodes.push({name, op: 'Placeholder', attr: {dtype: {type: 'DT_FLOAT'}, shape: {shape: {dim: shape.map(size => ({size: String(size)}))}}}});
+    this.nodes.push(
+        {name, op: 'Placeholder', attr: {dtype: {type: 'DT_FLOAT'}, shape: {shape: {dim: shape.map(size => ({size: String(size)}))}}}});
     return name;
   }
 
   constant(name: string, value: tf.Tensor): string {
     this.weights[name] = value;
-    this.nodes.push({name, op: 'Const', attr: {dtype: {type: 'DT_FLOAT'}, value: {tensor: {dtype: 'DT_FLOAT', tensorShape: {dim: value.shape.map(size => ({size: String(size)}))}}}}});
+    this.nodes.push({
+      name,
+      op: 'Const',
+      attr: {
+        dtype: {type: 'DT_FLOAT'},
+        value: {tensor: {dtype: 'DT_FLOAT', tensorShape: {dim: value.shape.map(size => ({size: String(size)}))}}}
+      }
+    });
     return name;
   }
 
@@ -41,18 +51,30 @@ export class GraphFixture {
 
   fusedMatMul(name: string, x: string, w: string, args: string[], fusedOps: string[], extra: Record<string, unknown> = {}): string {
     return this.op(name, '_FusedMatMul', [x, w, ...args], {
-      transpose_a: {b: false}, transpose_b: {b: false}, num_args: {i: String(args.length)},
-      fused_ops: {list: {s: fusedOps.map(b64)}}, epsilon: {f: 0}, ...extra
+      transpose_a: {b: false},
+      transpose_b: {b: false},
+      num_args: {i: String(args.length)},
+      fused_ops: {list: {s: fusedOps.map(b64)}},
+      epsilon: {f: 0},
+      ...extra
     });
   }
 
-  conv2d(name: string, x: string, filter: string, {strides = 1, padding = 'SAME', explicit = [] as number[], dilations = 1,
-                                                    fused = undefined as undefined | {args: string[], ops: string[]}, format = 'NHWC'} = {}): string {
+  conv2d(name: string, x: string, filter: string, {
+    strides = 1,
+    padding = 'SAME',
+    explicit = [] as number[],
+    dilations = 1,
+    fused = undefined as undefined | {args: string[], ops: string[]},
+    format = 'NHWC'
+  } = {}): string {
     return this.op(name, fused == null ? 'Conv2D' : '_FusedConv2D', [x, filter, ...(fused?.args ?? [])], {
       strides: {list: {i: ['1', String(strides), String(strides), '1']}},
       dilations: {list: {i: ['1', String(dilations), String(dilations), '1']}},
-      padding: {s: b64(padding)}, explicit_paddings: {list: explicit.length === 0 ? {} : {i: explicit.map(String)}},
-      data_format: {s: b64(format)}, use_cudnn_on_gpu: {b: true},
+      padding: {s: b64(padding)},
+      explicit_paddings: {list: explicit.length === 0 ? {} : {i: explicit.map(String)}},
+      data_format: {s: b64(format)},
+      use_cudnn_on_gpu: {b: true},
       ...(fused == null ? {} : {num_args: {i: String(fused.args.length)}, fused_ops: {list: {s: fused.ops.map(b64)}}, epsilon: {f: 0}})
     });
   }
@@ -60,8 +82,12 @@ export class GraphFixture {
   async load(): Promise<tf.GraphModel> {
     const {data, specs} = await tf.io.encodeWeights(this.weights);
     return tf.loadGraphModel(tf.io.fromMemory({
-      modelTopology: {node: this.nodes, versions: {producer: 1}}, format: 'graph-model',
-      generatedBy: 'graph_fixture', convertedBy: 'graph_fixture', weightSpecs: specs, weightData: data
+      modelTopology: {node: this.nodes, versions: {producer: 1}},
+      format: 'graph-model',
+      generatedBy: 'graph_fixture',
+      convertedBy: 'graph_fixture',
+      weightSpecs: specs,
+      weightData: data
     }));
   }
 }

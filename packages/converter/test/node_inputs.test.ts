@@ -79,12 +79,16 @@ describe('readInputs', () => {
     writeFileSync(join(dir, 'bad.npy'), Buffer.from('not numpy'));
     writeFileSync(join(dir, 'bad.png'), Buffer.from('not a png'));
     mkdirSync(join(dir, 'empty'));
-    expect(() => readInputs(join(dir, 'wrong.json'), {shape: [3]})).toThrow(/wrong\.json holds a \[2,2\] tensor; the model takes \[3\] \(one example\) or \[n, 3\]/);
+    expect(() => readInputs(join(dir, 'wrong.json'), {shape: [3]}))
+        .toThrow(/wrong\.json holds a \[2,2\] tensor; the model takes \[3\] \(one example\) or \[n, 3\]/);
     expect(() => readInputs(join(dir, 'bad.npy'), {shape: [3]})).toThrow(/bad\.npy is not a \.npy file/);
     expect(() => readInputs(join(dir, 'bad.png'), {shape: [4, 4, 3]})).toThrow(/cannot decode image .*bad\.png/);
-    expect(() => readInputs(join(dir, 'bad.png'), {shape: [10]})).toThrow(/images need a model input of known \[height, width, 1 or 3\], it takes \[10\]/);
-    expect(() => readInputs(join(dir, 'empty'), {shape: [3]})).toThrow(/no inputs in .*empty: expected \.png, \.jpg, \.npy or \.json files/);
+    expect(() => readInputs(join(dir, 'bad.png'), {shape: [10]}))
+        .toThrow(/images need a model input of known \[height, width, 1 or 3\], it takes \[10\]/);
+    expect(() => readInputs(join(dir, 'empty'), {shape: [3]}))
+        .toThrow(/no inputs in .*empty: expected \.png, \.jpg, \.npy or \.json files/);
     expect(() => readInputs(join(dir, 'absent'), {shape: [3]})).toThrow(/cannot read inputs .*absent/);
-    expect(() => readInputs('generated', {shape: [null, 3]})).toThrow(/cannot generate inputs of shape \[-1,3\]: the model leaves a size open/);
+    expect(() => readInputs('generated', {shape: [null, 3]}))
+        .toThrow(/cannot generate inputs of shape \[-1,3\]: the model leaves a size open/);
   });
 });

@@ -40,7 +40,7 @@ describe.each(Object.keys(PUBLISHED).filter(name => PUBLISHED[name].tested))('pu
     expect(Number(/(\d+) converted/.exec(exact.out)![1])).toBe(spec.converts);
     const x = tf.randomUniform([1, ...spec.inputShape], 0, 1, 'float32', 1);
     // Every output (faceres has three), each against its own scale.
-    const outputsOf = (model: tf.LayersModel|tf.GraphModel) => ([] as tf.Tensor[]).concat(model.predict(x) as tf.Tensor|tf.Tensor[]);
+    const outputsOf = (model: tf.LayersModel|tf.GraphModel) => ([] as tf.Tensor[]).concat(model.predict(x) as tf.Tensor | tf.Tensor[]);
     const expected = outputsOf(original);
     const converted = await load(join(dir, `${name}-1`, 'model.json'));
     outputsOf(converted).forEach((actual, i) => {
@@ -59,8 +59,8 @@ describe.each(Object.keys(PUBLISHED).filter(name => PUBLISHED[name].tested))('pu
     const quarter = await convert(path, join(dir, `${name}-4`), '--density', '0.25', '--block-size', '8');
     expect(quarter.code).toBe(0);
     expect(quarter.out).toMatch(/weight files: [\d.]+ MiB (uint8|float16) -> [\d.]+ [KM]iB \1 \(as the input/);
-    const manifest = (modelJson: string) => JSON.parse(readFileSync(modelJson, 'utf8')).weightsManifest
-                                                .flatMap((g: tf.io.WeightsManifestConfig[number]) => g.weights);
+    const manifest = (modelJson: string) =>
+        JSON.parse(readFileSync(modelJson, 'utf8')).weightsManifest.flatMap((g: tf.io.WeightsManifestConfig[number]) => g.weights);
     const [before, after] = [manifest(path), manifest(join(dir, `${name}-4`, 'model.json'))].map(weightBytes);
     expect(after).toBeLessThan(0.35 * before);
     const sparse = await load(join(dir, `${name}-4`, 'model.json'));

@@ -56,16 +56,22 @@ describe('quantizeWeights', () => {
   test('float16 rounds to nearest even, keeps signs, infinities and subnormals', async () => {
     const cases = [1, -2, 65504, 70000, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -24, 2 ** -26, 6.1e-5, -0, Infinity];
     const {decoded} = await roundTrip({w: tf.tensor1d(cases)}, 'float16');
-    expect(Array.from(decoded['w'].dataSync())).toEqual([1, -2, 65504, Infinity, 1, 1 + 4 * 2 ** -11, 2 ** -24, 0, 1023 * 2 ** -24, -0, Infinity]);
+    expect(Array.from(decoded['w'].dataSync())).toEqual([
+      1, -2, 65504, Infinity, 1, 1 + 4 * 2 ** -11, 2 ** -24, 0, 1023 * 2 ** -24, -0, Infinity
+    ]);
     expect(toFloat16Bits(NaN) & 0x7c00).toBe(0x7c00);
     expect(toFloat16Bits(NaN) & 0x3ff).not.toBe(0);
   });
 
   test('int32 weights (layout tables) are stored exactly in the narrowest unsigned type; quantizing twice is refused', async () => {
-    const {quantized, decoded} = await roundTrip({
-      blocks: tf.tensor2d([[0, 1], [2, 255]], [2, 2], 'int32'), wide: tf.tensor1d([0, 300, 65535], 'int32'),
-      negative: tf.tensor1d([-1, 2], 'int32'), w: tf.ones([2])
-    }, 'uint8');
+    const {quantized, decoded} = await roundTrip(
+        {
+          blocks: tf.tensor2d([[0, 1], [2, 255]], [2, 2], 'int32'),
+          wide: tf.tensor1d([0, 300, 65535], 'int32'),
+          negative: tf.tensor1d([-1, 2], 'int32'),
+          w: tf.ones([2])
+        },
+        'uint8');
     expect(quantized.specs.map(s => s.quantization?.dtype)).toEqual(['uint8', 'uint16', undefined, 'uint8']);
     expect(quantized.data.byteLength).toBe(4 + 3 * 2 + 2 * 4 + 2);
     expect(Array.from(decoded['blocks'].dataSync())).toEqual([0, 1, 2, 255]);

@@ -24,14 +24,19 @@ function convertibleGraph(weightOf: (name: string, w: tf.Tensor) => tf.Tensor = 
   const fc1 = g.fusedMatMul('fc1', x, w('w1', [32, 64], 1), [g.constant('b1', seeded([64], 2))], ['BiasAdd', 'Relu']);
   const fc2 = g.matMul('fc2', fc1, w('w2t', [16, 64], 3), {transposeB: true});
   g.op('batched', 'BatchMatMulV2', [seq, w('w3', [16, 8], 4)], {adj_x: {b: false}, adj_y: {b: false}});
-  g.fusedMatMul('leaky', fc2, w('w4', [16, 8], 5), [g.constant('b4', seeded([8], 6))], ['BiasAdd', 'LeakyRelu'], {leakyrelu_alpha: {f: 0.1}});
+  g.fusedMatMul(
+      'leaky', fc2, w('w4', [16, 8], 5), [g.constant('b4', seeded([8], 6))], ['BiasAdd', 'LeakyRelu'], {leakyrelu_alpha: {f: 0.1}});
   g.matMul('constFirst', g.constant('c', seeded([3, 16], 7)), fc2, {transposeB: true});
   g.matMul('notConst', fc2, other);
-  const conv1 = g.conv2d('conv1', img, w('f1', [3, 3, 16, 32], 8), {strides: 2, fused: {args: [g.constant('bc1', seeded([32], 9))], ops: ['BiasAdd', 'Relu6']}});
+  const conv1 = g.conv2d(
+      'conv1', img, w('f1', [3, 3, 16, 32], 8),
+      {strides: 2, fused: {args: [g.constant('bc1', seeded([32], 9))], ops: ['BiasAdd', 'Relu6']}});
   g.conv2d('conv2', conv1, w('f2', [1, 1, 32, 16], 10), {padding: 'VALID'});
   g.conv2d('conv3', img, w('f3', [3, 3, 16, 16], 11), {padding: 'EXPLICIT', explicit: [0, 0, 1, 1, 1, 1, 0, 0]});
   g.conv2d('dilated', img, w('f4', [3, 3, 16, 8], 12), {dilations: 2});
-  g.conv2d('prelu', img, w('f5', [1, 1, 16, 16], 13), {fused: {args: [g.constant('b5', seeded([16], 14)), g.constant('a5', seeded([16], 15))], ops: ['BiasAdd', 'Prelu']}});
+  g.conv2d(
+      'prelu', img, w('f5', [1, 1, 16, 16], 13),
+      {fused: {args: [g.constant('b5', seeded([16], 14)), g.constant('a5', seeded([16], 15))], ops: ['BiasAdd', 'Prelu']}});
   g.conv2d('uneven', img, w('f6', [3, 3, 16, 8], 16), {padding: 'EXPLICIT', explicit: [0, 0, 1, 2, 1, 1, 0, 0]});
   return g;
 }
@@ -48,8 +53,9 @@ async function nodesOf(model: tf.GraphModel): Promise<Array<{name: string, op: s
 }
 
 function maxRelativeError(actual: tf.Tensor[], expected: tf.Tensor[]): number {
-  return Math.max(...actual.map((a, i) => tf.tidy(() =>
-      tf.max(tf.abs(tf.sub(a, expected[i]))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(expected[i])).dataSync()[0]))));
+  return Math.max(...actual.map(
+      (a, i) =>
+          tf.tidy(() => tf.max(tf.abs(tf.sub(a, expected[i]))).dataSync()[0] / Math.max(1e-6, tf.max(tf.abs(expected[i])).dataSync()[0]))));
 }
 
 describe('sparsifyModel on graph models', () => {
@@ -58,7 +64,8 @@ describe('sparsifyModel on graph models', () => {
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
     expect(report.layers.filter(l => l.converted).map(l => l.name).sort()).toEqual([...CONVERTED].sort());
     const ops = Object.fromEntries((await nodesOf(sparse)).map(n => [n.name, n.op]));
-    expect(ops).toMatchObject({fc1: GRAPH_MATMUL_OP, batched: GRAPH_MATMUL_OP, conv1: GRAPH_CONV2D_OP, prelu: GRAPH_CONV2D_OP, constFirst: 'MatMul'});
+    expect(ops).toMatchObject(
+        {fc1: GRAPH_MATMUL_OP, batched: GRAPH_MATMUL_OP, conv1: GRAPH_CONV2D_OP, prelu: GRAPH_CONV2D_OP, constFirst: 'MatMul'});
     // The replaced dense weights are gone; the one a dense node still reads stays.
     expect(ops['w1']).toBeUndefined();
     expect(ops['c']).toBe('Const');
@@ -78,7 +85,8 @@ describe('sparsifyModel on graph models', () => {
       if (layer.converted) {
         expect({name, speedup: layer.speedup! >= 1.1}).toEqual({name, speedup: true});
       } else {
-        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
+        expect(layer.reason)
+            .toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
       }
     }
     const x = feeds();
@@ -89,41 +97,47 @@ describe('sparsifyModel on graph models', () => {
     const g = new GraphFixture();
     g.conv2d('conv', g.placeholder('img', [-1, -1, -1, 16]), g.constant('f', seeded([1, 1, 16, 16], 1)), {});
     await expect(sparsifyModel(await g.load(), {density: 0.5, blockSize: 8, onlyFaster: true}))
-        .rejects.toThrow('onlyFaster: the model\'s input img has shape [-1,-1,-1,16]; timing its layers needs every dimension but the batch fixed');
+        .rejects.toThrow(
+            'onlyFaster: the model\'s input img has shape [-1,-1,-1,16]; timing its layers needs every dimension but the batch fixed');
   });
 
-  test('ops that only transform a conv\'s or matmul\'s output join its epilogue: norm Mul and Add, Relu clipped to 6, Sigmoid', async () => {
-    const g = new GraphFixture();
-    const img = g.placeholder('img', [-1, 6, 6, 16]);
-    const x = g.placeholder('x', [-1, 32]);
-    // Conv2D, then its norm's shift as an Add and tf.clip_by_value(relu, 0, 6), as tensorflowjs_converter leaves Human's faceres.
-    const conv = g.conv2d('conv', img, g.constant('f', seeded([1, 1, 16, 16], 1)), {});
-    const shift = g.op('shift', 'AddV2', [conv, g.constant('beta', seeded([16], 2))]);
-    const relu = g.op('relu', 'Relu', [shift]);
-    const clipped = g.op('clip_min', 'Minimum', [relu, g.constant('six', tf.scalar(6))]);
-    g.op('out1', 'Identity', [g.op('clip_max', 'Maximum', [clipped, g.constant('zero', tf.scalar(0))])]);
-    g.op('out2', 'Identity', [g.op('sigmoid', 'Sigmoid', [g.op('bias', 'BiasAdd', [g.matMul('fc', x, g.constant('w', seeded([32, 16], 3))), g.constant('b', seeded([16], 4))])])]);
-    // A model output is never taken in.
-    g.op('out3', 'Relu', [g.conv2d('last', img, g.constant('f3', seeded([1, 1, 16, 16], 9)), {})]);
-    // A dense depthwise conv with its norm as Mul and Add, as Human's faceres has them: tfjs's fused depthwise op.
-    const depthwise = g.conv2d('depthwise', img, g.constant('fd', seeded([3, 3, 16, 1], 10)), {});
-    g.nodes[g.nodes.length - 1].op = 'DepthwiseConv2dNative';
-    const scaled = g.op('dw_scale', 'Mul', [depthwise, g.constant('gamma', seeded([16], 11))]);
-    g.op('out4', 'Identity', [g.op('dw_relu6', 'Relu6', [g.op('dw_shift', 'AddV2', [scaled, g.constant('dw_beta', seeded([16], 12))])])]);
-    // Read twice: this conv's Add stays.
-    const twice = g.conv2d('twice', img, g.constant('f2', seeded([1, 1, 16, 16], 5)), {});
-    g.op('both', 'AddV2', [g.op('twice_add', 'AddV2', [twice, g.constant('c2', seeded([16], 6))]), twice]);
-    const model = await g.load();
-    const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
-    expect(report.folded).toEqual(['shift', 'relu', 'clip_min', 'clip_max', 'bias', 'sigmoid', 'dw_scale', 'dw_shift', 'dw_relu6']);
-    expect((await nodesOf(sparse)).map(n => n.name)).toEqual(expect.arrayContaining(['twice_add', 'both']));
-    expect((await nodesOf(sparse)).find(n => n.name === 'depthwise')!.op).toBe('FusedDepthwiseConv2dNative');
-    const feeds = {img: seeded([2, 6, 6, 16], 7), x: seeded([2, 32], 8)};
-    const outputs = ['out1', 'out2', 'both', 'out3', 'out4'];
-    expect(sparse.outputs.map(o => o.name).sort()).toEqual(model.outputs.map(o => o.name).sort());
-    expect(maxRelativeError(sparse.execute(feeds, outputs) as tf.Tensor[], model.execute(feeds, outputs) as tf.Tensor[])).toBeLessThan(1e-5);
-    expect(formatReport(report)).toContain('folded into the layers before them: 9 norm, bias and activation layers (graph: nodes)');
-  });
+  test(
+      'ops that only transform a conv\'s or matmul\'s output join its epilogue: norm Mul and Add, Relu clipped to 6, Sigmoid', async () => {
+        const g = new GraphFixture();
+        const img = g.placeholder('img', [-1, 6, 6, 16]);
+        const x = g.placeholder('x', [-1, 32]);
+        // Conv2D, then its norm's shift as an Add and tf.clip_by_value(relu, 0, 6), as tensorflowjs_converter leaves Human's faceres.
+        const conv = g.conv2d('conv', img, g.constant('f', seeded([1, 1, 16, 16], 1)), {});
+        const shift = g.op('shift', 'AddV2', [conv, g.constant('beta', seeded([16], 2))]);
+        const relu = g.op('relu', 'Relu', [shift]);
+        const clipped = g.op('clip_min', 'Minimum', [relu, g.constant('six', tf.scalar(6))]);
+        g.op('out1', 'Identity', [g.op('clip_max', 'Maximum', [clipped, g.constant('zero', tf.scalar(0))])]);
+        g.op('out2', 'Identity', [g.op('sigmoid', 'Sigmoid', [
+               g.op('bias', 'BiasAdd', [g.matMul('fc', x, g.constant('w', seeded([32, 16], 3))), g.constant('b', seeded([16], 4))])
+             ])]);
+        // A model output is never taken in.
+        g.op('out3', 'Relu', [g.conv2d('last', img, g.constant('f3', seeded([1, 1, 16, 16], 9)), {})]);
+        // A dense depthwise conv with its norm as Mul and Add, as Human's faceres has them: tfjs's fused depthwise op.
+        const depthwise = g.conv2d('depthwise', img, g.constant('fd', seeded([3, 3, 16, 1], 10)), {});
+        g.nodes[g.nodes.length - 1].op = 'DepthwiseConv2dNative';
+        const scaled = g.op('dw_scale', 'Mul', [depthwise, g.constant('gamma', seeded([16], 11))]);
+        g.op('out4', 'Identity', [g.op(
+                                     'dw_relu6', 'Relu6', [g.op('dw_shift', 'AddV2', [scaled, g.constant('dw_beta', seeded([16], 12))])])]);
+        // Read twice: this conv's Add stays.
+        const twice = g.conv2d('twice', img, g.constant('f2', seeded([1, 1, 16, 16], 5)), {});
+        g.op('both', 'AddV2', [g.op('twice_add', 'AddV2', [twice, g.constant('c2', seeded([16], 6))]), twice]);
+        const model = await g.load();
+        const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8});
+        expect(report.folded).toEqual(['shift', 'relu', 'clip_min', 'clip_max', 'bias', 'sigmoid', 'dw_scale', 'dw_shift', 'dw_relu6']);
+        expect((await nodesOf(sparse)).map(n => n.name)).toEqual(expect.arrayContaining(['twice_add', 'both']));
+        expect((await nodesOf(sparse)).find(n => n.name === 'depthwise')!.op).toBe('FusedDepthwiseConv2dNative');
+        const feeds = {img: seeded([2, 6, 6, 16], 7), x: seeded([2, 32], 8)};
+        const outputs = ['out1', 'out2', 'both', 'out3', 'out4'];
+        expect(sparse.outputs.map(o => o.name).sort()).toEqual(model.outputs.map(o => o.name).sort());
+        expect(maxRelativeError(sparse.execute(feeds, outputs) as tf.Tensor[], model.execute(feeds, outputs) as tf.Tensor[]))
+            .toBeLessThan(1e-5);
+        expect(formatReport(report)).toContain('folded into the layers before them: 9 norm, bias and activation layers (graph: nodes)');
+      });
 
   test('at density 1/2 equals the original graph with the dropped blocks zeroed', async () => {
     const blockSize = 8;

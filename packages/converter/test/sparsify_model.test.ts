@@ -10,12 +10,12 @@ beforeAll(async () => {
 });
 
 function convNet(): tf.Sequential {
-  return tf.sequential({layers: [
-    tf.layers.conv2d({inputShape: [8, 8, 8], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv'}),
-    tf.layers.flatten(),
-    tf.layers.dense({units: 32, activation: 'relu', name: 'hidden'}),
-    tf.layers.dense({units: 10, name: 'logits'})
-  ]});
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({inputShape: [8, 8, 8], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv'}),
+      tf.layers.flatten(), tf.layers.dense({units: 32, activation: 'relu', name: 'hidden'}), tf.layers.dense({units: 10, name: 'logits'})
+    ]
+  });
 }
 
 function maxDiff(a: tf.Tensor|tf.Tensor[], b: tf.Tensor|tf.Tensor[]): number {
@@ -39,7 +39,8 @@ describe('sparsifyModel', () => {
       if (layer.converted) {
         expect({name: layer.name, faster: layer.speedup! >= 1.1}).toEqual({name: layer.name, faster: true});
       } else {
-        expect(layer.reason).toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
+        expect(layer.reason)
+            .toMatch(/^not faster block-sparse on cpu at batch 1 \(\d+\.\d\dx of dense, under 1.1x: [\d.]+ ms against [\d.]+ ms\)$/);
         expect(layer.speedup).toBeLessThan(1.1);
       }
     }
@@ -55,7 +56,7 @@ describe('sparsifyModel', () => {
     const reference = convNet();
     reference.setWeights(model.getWeights());
     for (const name of ['conv', 'hidden']) {
-      const layout = (sparse.getLayer(name) as BlockSparseDense|BlockSparseConv2D).layout as BlockLayout;
+      const layout = (sparse.getLayer(name) as BlockSparseDense | BlockSparseConv2D).layout as BlockLayout;
       const [kernel, bias] = reference.getLayer(name).getWeights();
       reference.getLayer(name).setWeights([densify(sparsify(kernel, layout), layout), bias]);
     }
@@ -63,8 +64,13 @@ describe('sparsifyModel', () => {
     expect(maxDiff(sparse.predict(x), reference.predict(x))).toBeLessThan(1e-4);
     const hidden = report.layers.find(l => l.name === 'hidden')!;
     expect(hidden).toMatchObject({
-      converted: true, kernelShape: [1024, 32], blocksKept: 128, blocksTotal: 512, density: 0.25,
-      paramsBefore: 1024 * 32 + 32, paramsAfter: 128 * 64 + 32
+      converted: true,
+      kernelShape: [1024, 32],
+      blocksKept: 128,
+      blocksTotal: 512,
+      density: 0.25,
+      paramsBefore: 1024 * 32 + 32,
+      paramsAfter: 128 * 64 + 32
     });
     // Magnitude keeps the largest blocks: more than a quarter of the norm.
     expect(hidden.normKept).toBeGreaterThan(0.5);
@@ -85,8 +91,7 @@ describe('sparsifyModel', () => {
     const model = tf.model({inputs: input, outputs: odd});
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 4});
     expect(report.layers.map(l => [l.name, l.converted, l.reason])).toEqual([
-      ['a', true, undefined], ['inner_dense', true, undefined],
-      ['odd', false, "block size 4 does not divide the kernel's 16 x 6"]
+      ['a', true, undefined], ['inner_dense', true, undefined], ['odd', false, 'block size 4 does not divide the kernel\'s 16 x 6']
     ]);
     const x = tf.randomNormal([3, 16]);
     expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-5);
@@ -102,10 +107,12 @@ describe('sparsifyModel', () => {
     };
     const train = makeData(512, 12);
     const test = makeData(256, 13);
-    const model = tf.sequential({layers: [
-      tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
-      tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 2})})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [64], units: 64, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
+        tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 2})})
+      ]
+    });
     model.compile({optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy'});
     await model.fit(train.x, train.y, {epochs: 15, batchSize: 32, verbose: 0, shuffle: false});
     const denseAccuracy = await accuracy(model, test.x, test.labels);
@@ -123,15 +130,18 @@ describe('sparsifyModel', () => {
   test('a density that would keep no block of a layer leaves it dense and says so; per-layer densities apply by name', async () => {
     const {report} = await sparsifyModel(convNet(), {density: 0.001, blockSize: 8, densities: {hidden: 0.5}});
     expect(report.layers.map(l => [l.name, l.converted, l.reason ?? l.density])).toEqual([
-      ['conv', false, 'density 0.001 keeps no block of its 2'], ['hidden', true, 0.5], ['logits', false, "block size 8 does not divide the kernel's 32 x 10"]
+      ['conv', false, 'density 0.001 keeps no block of its 2'], ['hidden', true, 0.5],
+      ['logits', false, 'block size 8 does not divide the kernel\'s 32 x 10']
     ]);
-    await expect(sparsifyModel(convNet(), {density: 0.5, blockSize: 8, densities: {hidden: 2}})).rejects.toThrow(/densities\['hidden'\] must be in \(0, 1\], got 2/);
+    await expect(sparsifyModel(convNet(), {density: 0.5, blockSize: 8, densities: {hidden: 2}}))
+        .rejects.toThrow(/densities\['hidden'\] must be in \(0, 1\], got 2/);
   });
 
   test('bad options name the problem', async () => {
     const model = convNet();
     await expect(sparsifyModel(model, {density: 0, blockSize: 8})).rejects.toThrow(/density must be in \(0, 1\], got 0/);
     await expect(sparsifyModel(model, {density: 0.5, blockSize: 2.5})).rejects.toThrow(/blockSize must be a positive integer, got 2.5/);
-    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, layout: 'ring' as 'random'})).rejects.toThrow(/layout must be one of magnitude, random, smallWorld, got 'ring'/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, layout: 'ring' as 'random'}))
+        .rejects.toThrow(/layout must be one of magnitude, random, smallWorld, got 'ring'/);
   });
 });

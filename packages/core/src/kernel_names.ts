@@ -16,7 +16,11 @@ export type Conv2DPad = 'same'|'valid'|number;
 /** y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ. */
 export const BlockSparseMatMul = 'BlockSparseMatMul';
 /** bias [N] (or [K] with transposeW), where given, is added to every row before the activation. */
-export type BlockSparseMatMulInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
+export type BlockSparseMatMulInputs = {
+  x: TensorInfo,
+  w: TensorInfo,
+  bias?: TensorInfo
+};
 /**
  * The activations the kernels apply in the product's last step, as tfjs's
  * fused conv2d and matMul do (all but prelu, whose slopes are a tensor).
@@ -42,11 +46,18 @@ export interface ProductEpilogue extends FusedActivationAttrs {
 }
 
 /** Output written as computed. */
-export const NO_EPILOGUE: ProductEpilogue = {bias: false, activation: 'linear', leakyreluAlpha: 0};
+export const NO_EPILOGUE: ProductEpilogue = {
+  bias: false,
+  activation: 'linear',
+  leakyreluAlpha: 0
+};
 
 /** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */
 export const BlockSparseMatMulGradW = 'BlockSparseMatMulGradW';
-export type BlockSparseMatMulGradWInputs = {x: TensorInfo, dy: TensorInfo};
+export type BlockSparseMatMulGradWInputs = {
+  x: TensorInfo,
+  dy: TensorInfo
+};
 export interface BlockSparseMatMulGradWAttrs {
   layout: BlockLayout;
 }
@@ -62,19 +73,29 @@ export interface BlockSparseConv2DGeometry {
 /** y [b, oh, ow, Cout] from x [b, h, w, Cin] and w [nnz, kh, kw, bs, bs]. */
 export const BlockSparseConv2D = 'BlockSparseConv2D';
 /** bias [Cout], where given, is added to every pixel before the activation. */
-export type BlockSparseConv2DInputs = {x: TensorInfo, w: TensorInfo, bias?: TensorInfo};
+export type BlockSparseConv2DInputs = {
+  x: TensorInfo,
+  w: TensorInfo,
+  bias?: TensorInfo
+};
 export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, FusedActivationAttrs {}
 
 /** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w. */
 export const BlockSparseConv2DBackpropInput = 'BlockSparseConv2DBackpropInput';
-export type BlockSparseConv2DBackpropInputInputs = {dy: TensorInfo, w: TensorInfo};
+export type BlockSparseConv2DBackpropInputInputs = {
+  dy: TensorInfo,
+  w: TensorInfo
+};
 export interface BlockSparseConv2DBackpropInputAttrs extends BlockSparseConv2DGeometry {
   inputShape: [number, number, number, number];
 }
 
 /** dW [nnz, kh, kw, bs, bs] from x and dy: the kept blocks only. */
 export const BlockSparseConv2DBackpropFilter = 'BlockSparseConv2DBackpropFilter';
-export type BlockSparseConv2DBackpropFilterInputs = {x: TensorInfo, dy: TensorInfo};
+export type BlockSparseConv2DBackpropFilterInputs = {
+  x: TensorInfo,
+  dy: TensorInfo
+};
 export interface BlockSparseConv2DBackpropFilterAttrs extends BlockSparseConv2DGeometry {
   filterSize: [number, number];
 }

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {bandedLayout, barabasiAlbertLayout, BlockLayout, blockNorms, densify, magnitudeLayout, randomLayout, seededRandom, shuffleInPlace, smallWorldLayout, sparsify} from '@tfjs-blocksparse/core';
 
-const spec = {inputSize: 128, outputSize: 192, blockSize: 16, density: 0.25, seed: 9};
+const spec = {
+  inputSize: 128,
+  outputSize: 192,
+  blockSize: 16,
+  density: 0.25,
+  seed: 9
+};
 
 function values(t: tf.Tensor): number[] {
   return Array.from(t.dataSync(), v => v + 0);  // +0 turns -0 into 0
@@ -37,9 +43,8 @@ describe('BlockLayout', () => {
     expect(layout.byColumn()).toBe(byColumn);
     expect(layout.byRow()).toBe(layout.byRow());
     for (const [table, segments, segmentOf, otherOf] of [
-           [byColumn, layout.colBlocks, layout.cols, layout.rows],
-           [layout.byRow(), layout.rowBlocks, layout.rows, layout.cols]
-         ] as const) {
+             [byColumn, layout.colBlocks, layout.cols, layout.rows], [layout.byRow(), layout.rowBlocks, layout.rows, layout.cols]] as
+         const) {
       expect(table.ptr.length).toBe(segments + 1);
       expect(table.ptr[segments]).toBe(layout.nnz);
       const seen = new Set<number>();
@@ -82,15 +87,14 @@ describe('BlockLayout', () => {
 });
 
 describe('layout generators', () => {
-  test.each([
-    ['random', randomLayout], ['smallWorld', smallWorldLayout], ['banded', bandedLayout]
-  ] as const)('%s keeps round(density x blocks) blocks and is reproducible', (_, make) => {
-    for (const density of [0, 1 / 48, 1 / 16, 0.25, 0.5, 1]) {
-      const layout = make({...spec, density});
-      expect(layout.nnz).toBe(Math.round(density * 8 * 12));
-      expect(make({...spec, density}).equals(layout)).toBe(true);
-    }
-  });
+  test.each([['random', randomLayout], ['smallWorld', smallWorldLayout], ['banded', bandedLayout]] as const)(
+      '%s keeps round(density x blocks) blocks and is reproducible', (_, make) => {
+        for (const density of [0, 1 / 48, 1 / 16, 0.25, 0.5, 1]) {
+          const layout = make({...spec, density});
+          expect(layout.nnz).toBe(Math.round(density * 8 * 12));
+          expect(make({...spec, density}).equals(layout)).toBe(true);
+        }
+      });
 
   test('random layouts differ between seeds', () => {
     expect(randomLayout(spec).equals(randomLayout({...spec, seed: 10}))).toBe(false);
@@ -129,8 +133,7 @@ describe('layout generators', () => {
     expect(Math.max(...degrees.slice(0, 8))).toBeGreaterThan(2 * (layout.nnz / n));
     // And every node after the first m = 7 has its 7 links and its diagonal block.
     expect(Math.min(...degrees.slice(7))).toBeGreaterThanOrEqual(8);
-    expect(pairs(barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 3})))
-        .toEqual(pairs(layout));
+    expect(pairs(barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 3}))).toEqual(pairs(layout));
     expect(pairs(barabasiAlbertLayout({inputSize: n * 8, outputSize: n * 8, blockSize: 8, density: 0.2, seed: 4})))
         .not.toEqual(pairs(layout));
     expect(() => barabasiAlbertLayout({inputSize: 64, outputSize: 128, blockSize: 8, density: 0.2}))
@@ -165,7 +168,8 @@ describe('layout generators', () => {
   });
 
   test('bad specs name the problem', () => {
-    expect(() => randomLayout({...spec, blockSize: 24})).toThrow(/block size 24 must divide both dimensions of the dense weight \[128, 192\]/);
+    expect(() => randomLayout({...spec, blockSize: 24}))
+        .toThrow(/block size 24 must divide both dimensions of the dense weight \[128, 192\]/);
     expect(() => smallWorldLayout({...spec, rewire: 2})).toThrow(/rewire must be in \[0, 1\], got 2/);
     expect(() => bandedLayout({...spec, density: -0.1})).toThrow(/density must be a number in \[0, 1\]/);
     expect(() => magnitudeLayout(tf.zeros([4]), 2, 0.5)).toThrow(/rank >= 2/);

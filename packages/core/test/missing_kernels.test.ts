@@ -6,7 +6,7 @@ import {blockSparseConv2d, blockSparseMatMul, randomLayout} from '@tfjs-blockspa
 const layout = randomLayout({inputSize: 8, outputSize: 8, blockSize: 4, density: 0.5, seed: 1});
 
 test.each([['wasm', /import '@tfjs-blocksparse\/backend-wasm' to register it/], ['bare', /kernels exist for cpu, wasm, webgl, webgpu/]])(
-    "a '%s' backend without the kernels names what to import", async (name, fix) => {
+    'a \'%s\' backend without the kernels names what to import', async (name, fix) => {
       // tfjs's cpu backend under another name: tfjs's kernels, none of this project's.
       tf.registerBackend(name, () => new MathBackendCPU());
       await tf.setBackend(name);

@@ -14,7 +14,8 @@ test('the tested tfjs is the one installed here, and every package pins it as it
 test('another tfjs version gets a warning naming the tested one; the tested one none', () => {
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   try {
-    expect(backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgl', '@tensorflow/tfjs-core', backend_util.TESTED_TFJS_VERSION)).toBeNull();
+    expect(backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgl', '@tensorflow/tfjs-core', backend_util.TESTED_TFJS_VERSION))
+        .toBeNull();
     expect(warn).not.toHaveBeenCalled();
     const warning = backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgl', '@tensorflow/tfjs-core', '4.17.0');
     expect(warning).toBe(

@@ -33,8 +33,7 @@ function layoutOf(blocks: tf.Tensor, attrs: Attrs, op: string): BlockLayout {
 }
 
 /** The layout of a block-sparse graph node: its kept blocks (int32 [nnz, 2]) on a grid of its sizes. */
-export function graphNodeLayout(
-    blocks: tf.Tensor, blockSize: number, inputSize: number, outputSize: number, op: string): BlockLayout {
+export function graphNodeLayout(blocks: tf.Tensor, blockSize: number, inputSize: number, outputSize: number, op: string): BlockLayout {
   if (blocks.dtype !== 'int32' || blocks.rank !== 2 || blocks.shape[1] !== 2) {
     throw new Error(`${op}: kept blocks must be int32 [nnz, 2], got ${blocks.dtype} [${blocks.shape}]`);
   }
@@ -70,10 +69,14 @@ function epilogueOf(attrs: Attrs, args: tf.Tensor[], op: string): {fused: FusedE
       !(activation === 'leakyrelu' && leakyreluAlpha < 0);
   const after = (y: tf.Tensor): tf.Tensor => {
     switch (fusable ? undefined : activation) {
-      case 'leakyrelu': return tf.leakyRelu(y, leakyreluAlpha);
-      case 'prelu': return tf.prelu(y, alpha!);
-      case 'tanh': return tf.tanh(y);
-      default: return y;
+      case 'leakyrelu':
+        return tf.leakyRelu(y, leakyreluAlpha);
+      case 'prelu':
+        return tf.prelu(y, alpha!);
+      case 'tanh':
+        return tf.tanh(y);
+      default:
+        return y;
     }
   };
   return {fused: {bias, ...(fusable && {activation: activation as FusedActivation, leakyreluAlpha})}, after};
@@ -102,6 +105,6 @@ registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
   const [, sh, sw] = attrs.strides as number[];
   const [, dh, dw] = (attrs.dilations as number[] | undefined) ?? [1, 1, 1, 1];
   // EXPLICIT padding is converted only when the same on every side ([0, 0, p, p, p, p, 0, 0]).
-  const pad = attrs.padding === 'explicit' ? (attrs.explicit_paddings as number[])[2] : attrs.padding as 'same'|'valid';
+  const pad = attrs.padding === 'explicit' ? (attrs.explicit_paddings as number[])[2] : attrs.padding as 'same' | 'valid';
   return after(blockSparseConv2d(x as tf.Tensor4D, packed, layout, [sh, sw], pad, [dh, dw], fused));
 }));

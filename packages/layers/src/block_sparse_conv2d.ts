@@ -33,9 +33,8 @@ export class BlockSparseConv2D extends BlockSparseKernelLayer<BlockSparseConv2DA
       throw new Error(`${BlockSparseConv2D.className}: only dataFormat 'channelsLast' (NHWC) is supported, got '${args.dataFormat}'`);
     }
     super(args, BlockSparseConv2D.className, tfl.layers.conv2d, [
-      'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias',
-      'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'activityRegularizer',
-      'kernelConstraint', 'biasConstraint'
+      'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
+      'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'
     ]);
     this.filters = args.filters;
   }

@@ -23,8 +23,8 @@ export class BlockSparseDense extends BlockSparseKernelLayer<BlockSparseDenseArg
 
   constructor(args: BlockSparseDenseArgs) {
     super(args, BlockSparseDense.className, tfl.layers.dense, [
-      'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer',
-      'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint'
+      'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer',
+      'activityRegularizer', 'kernelConstraint', 'biasConstraint'
     ]);
     this.units = args.units;
     this.supportsMasking = true;

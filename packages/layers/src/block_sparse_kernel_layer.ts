@@ -65,8 +65,8 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     const d = this.internals;
     this.kernel = this.addWeight(
         'kernel', [layout.nnz, ...spatial, layout.blockSize, layout.blockSize], 'float32',
-        new PackedInitializer(d.kernelInitializer, [...spatial, inputSize, outputSize], layout),
-        d.kernelRegularizer, true, d.kernelConstraint);
+        new PackedInitializer(d.kernelInitializer, [...spatial, inputSize, outputSize], layout), d.kernelRegularizer, true,
+        d.kernelConstraint);
     if (this.useBias) {
       this.bias = this.addWeight('bias', [outputSize], 'float32', d.biasInitializer, d.biasRegularizer, true, d.biasConstraint);
     }
@@ -89,10 +89,6 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      ...mirroredConfig(this.template, this.sharedConfig),
-      ...layoutConfig(this.args, this.layout)
-    };
+    return {...super.getConfig(), ...mirroredConfig(this.template, this.sharedConfig), ...layoutConfig(this.args, this.layout)};
   }
 }

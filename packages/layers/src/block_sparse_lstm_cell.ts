@@ -91,18 +91,18 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
     }
     const d = this.internals;
     const units = this.units;
-    const sparse = (name: string, rows: number, cols: number, index: number, init: Initializer,
-                    regularizer: Regularizer, constraint: Constraint) => {
-      const isInput = name === 'kernel' || name === 'multKernel';
-      const density = isInput ? this.args.inputDensity ?? this.args.density : this.args.density;
-      const layout = resolveLayout(
-          {...this.args, density, layout: this.args.layouts?.[name], seed: (this.args.seed ?? 0) + index}, rows, cols,
-          `${BlockSparseLSTMCell.className} ${name}`);
-      this.layouts[name] = layout;
-      this.kernels[name] = this.addWeight(
-          name, [layout.nnz, layout.blockSize, layout.blockSize], 'float32',
-          new PackedInitializer(init, [rows, cols], layout), regularizer, true, constraint);
-    };
+    const sparse =
+        (name: string, rows: number, cols: number, index: number, init: Initializer, regularizer: Regularizer, constraint: Constraint) => {
+          const isInput = name === 'kernel' || name === 'multKernel';
+          const density = isInput ? this.args.inputDensity ?? this.args.density : this.args.density;
+          const layout = resolveLayout(
+              {...this.args, density, layout: this.args.layouts?.[name], seed: (this.args.seed ?? 0) + index}, rows, cols,
+              `${BlockSparseLSTMCell.className} ${name}`);
+          this.layouts[name] = layout;
+          this.kernels[name] = this.addWeight(
+              name, [layout.nnz, layout.blockSize, layout.blockSize], 'float32', new PackedInitializer(init, [rows, cols], layout),
+              regularizer, true, constraint);
+        };
     sparse('kernel', inputDim, 4 * units, 0, d.kernelInitializer, d.kernelRegularizer, d.kernelConstraint);
     sparse('recurrentKernel', units, 4 * units, 1, d.recurrentInitializer, d.recurrentRegularizer, d.recurrentConstraint);
     if (this.multiplicative) {
@@ -122,27 +122,28 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
       const [x, h, c] = inputs as tf.Tensor[];
       const d = this.internals;
       const product = (a: tf.Tensor, name: string) => blockSparseMatMul(a, this.kernels[name].read(), this.layouts[name]);
-      const recurrentInput = this.multiplicative ?
-          tf.mul(product(x, 'multKernel'), product(h, 'multRecurrentKernel')) : h;
+      const recurrentInput = this.multiplicative ? tf.mul(product(x, 'multKernel'), product(h, 'multRecurrentKernel')) : h;
       let z = tf.add(product(x, 'kernel'), product(recurrentInput, 'recurrentKernel'));
       if (this.bias != null) {
         z = tf.add(z, this.bias.read());
       }
       const [zi, zf, zc, zo] = tf.split(z, 4, -1);
-      const cNext = tf.add(tf.mul(d.recurrentActivation.apply(zf), c),
-                           tf.mul(d.recurrentActivation.apply(zi), d.activation.apply(zc)));
+      const cNext = tf.add(tf.mul(d.recurrentActivation.apply(zf), c), tf.mul(d.recurrentActivation.apply(zi), d.activation.apply(zc)));
       const hNext = tf.mul(d.recurrentActivation.apply(zo), d.activation.apply(cNext));
       return [hNext, hNext, cNext];
     });
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    const shared = ['units', 'activation', 'recurrentActivation', 'useBias', 'kernelInitializer', 'recurrentInitializer',
-                    'biasInitializer', 'unitForgetBias', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer',
-                    'activityRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint'];
+    const shared = [
+      'units', 'activation', 'recurrentActivation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer',
+      'unitForgetBias', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint',
+      'recurrentConstraint', 'biasConstraint'
+    ];
     const {layout: _, ...layoutArgs} = layoutConfig(this.args, undefined);
     const layouts = Object.keys(this.layouts).length > 0 ?
-        Object.fromEntries(Object.entries(this.layouts).map(([k, l]) => [k, l.toJSON()])) : this.args.layouts;
+        Object.fromEntries(Object.entries(this.layouts).map(([k, l]) => [k, l.toJSON()])) :
+        this.args.layouts;
     return {
       ...super.getConfig(),
       ...mirroredConfig(this.template, shared),

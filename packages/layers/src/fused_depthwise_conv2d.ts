@@ -14,8 +14,8 @@ interface DepthwiseInternals {
 }
 
 /** tfjs-layers' DepthwiseConv2D class (exported by tfjs-layers only through its factory). */
-const DepthwiseConv2D = tfl.layers.depthwiseConv2d({kernelSize: 1}).constructor as
-    (new (args: DepthwiseConv2DArgs) => tfl.layers.Layer) & tf.serialization.SerializableConstructor<tfl.layers.Layer>;
+const DepthwiseConv2D = tfl.layers.depthwiseConv2d({kernelSize: 1}).constructor as (new (args: DepthwiseConv2DArgs) => tfl.layers.Layer) &
+    tf.serialization.SerializableConstructor<tfl.layers.Layer>;
 
 /** The activations tf.fused.depthwiseConv2d applies in its kernel. */
 const FUSED = ['linear', 'relu', 'relu6', 'elu', 'sigmoid'];
@@ -43,8 +43,12 @@ export class FusedDepthwiseConv2D extends DepthwiseConv2D {
       const name = d.activation.getClassName();
       const fused = FUSED.includes(name);
       const y = tf.fused.depthwiseConv2d({
-        x, filter: d.depthwiseKernel.read() as tf.Tensor4D, strides: d.strides, pad: d.padding,
-        bias: d.bias?.read(), activation: fused ? name as tf.fused.Activation : 'linear'
+        x,
+        filter: d.depthwiseKernel.read() as tf.Tensor4D,
+        strides: d.strides,
+        pad: d.padding,
+        bias: d.bias?.read(),
+        activation: fused ? name as tf.fused.Activation : 'linear'
       });
       return fused ? y : d.activation.apply(y);
     });

@@ -23,7 +23,11 @@ export interface BlockSparseLayoutArgs {
   layout?: BlockLayout|BlockLayoutJSON;
 }
 
-const GENERATORS = {random: randomLayout, smallWorld: smallWorldLayout, banded: bandedLayout};
+const GENERATORS = {
+  random: randomLayout,
+  smallWorld: smallWorldLayout,
+  banded: bandedLayout
+};
 const KINDS = [...Object.keys(GENERATORS), 'magnitude'];
 
 /**
@@ -60,8 +64,7 @@ export function checkLayoutArgs(args: BlockSparseLayoutArgs, layer: string) {
 }
 
 /** The layer's layout for a dense [inputSize, outputSize] weight: explicit, or generated. */
-export function resolveLayout(
-    args: BlockSparseLayoutArgs, inputSize: number, outputSize: number, layer: string): BlockLayout {
+export function resolveLayout(args: BlockSparseLayoutArgs, inputSize: number, outputSize: number, layer: string): BlockLayout {
   let layout: BlockLayout;
   if (args.layout != null) {
     layout = args.layout instanceof BlockLayout ? args.layout : BlockLayout.fromJSON(args.layout);
@@ -73,8 +76,7 @@ export function resolveLayout(
       throw new Error(`${layer}: ${(e as Error).message}`, {cause: e});
     }
   }
-  if (layout.blockSize !== blockSizeOf(args) || layout.inputSize !== inputSize ||
-      layout.outputSize !== outputSize) {
+  if (layout.blockSize !== blockSizeOf(args) || layout.inputSize !== inputSize || layout.outputSize !== outputSize) {
     throw new Error(
         `${layer}: the layout (block size ${layout.blockSize}, ${layout.inputSize} x ` +
         `${layout.outputSize}) does not fit blockSize ${blockSizeOf(args)} and a ` +
@@ -112,7 +114,10 @@ export function mirroredConfig(template: tfl.layers.Layer, keys: string[]): tf.s
 export type Initializer = ReturnType<typeof tfl.initializers.ones>;
 export type Regularizer = Parameters<tfl.layers.Layer['addWeight']>[4];
 export type Constraint = Parameters<tfl.layers.Layer['addWeight']>[6];
-export type Activation = {apply(x: tf.Tensor): tf.Tensor, getClassName(): string};
+export type Activation = {
+  apply(x: tf.Tensor): tf.Tensor,
+  getClassName(): string
+};
 
 // tfjs-layers exports initializer factories but not their base class.
 export const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().constructor) as {new (): Initializer};
@@ -125,9 +130,7 @@ export const InitializerBase = Object.getPrototypeOf(tfl.initializers.zeros().co
 export class PackedInitializer extends InitializerBase {
   static className = 'PackedInitializer';
 
-  constructor(
-      private readonly dense: Initializer, private readonly denseShape: number[],
-      private readonly layout: BlockLayout) {
+  constructor(private readonly dense: Initializer, private readonly denseShape: number[], private readonly layout: BlockLayout) {
     super();
   }
 

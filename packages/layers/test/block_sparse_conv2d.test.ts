@@ -12,7 +12,8 @@ beforeAll(async () => {
 
 describe('BlockSparseConv2D', () => {
   test('equals tf.conv2d with the densified filter, strides, padding and activation', () => {
-    const layer = blockSparseConv2D({filters: 32, kernelSize: 3, strides: 2, padding: 'same', blockSize: 8, density: 0.5, activation: 'relu'});
+    const layer =
+        blockSparseConv2D({filters: 32, kernelSize: 3, strides: 2, padding: 'same', blockSize: 8, density: 0.5, activation: 'relu'});
     const x = tf.randomNormal([2, 9, 9, 16]);
     const y = layer.apply(x) as tf.Tensor;
     const [kernel, bias] = layer.getWeights();
@@ -24,11 +25,21 @@ describe('BlockSparseConv2D', () => {
   });
 
   test('trains with model.fit and survives save and load with identical predictions', async () => {
-    const model = tf.sequential({layers: [
-      blockSparseConv2D({inputShape: [8, 8, 8], filters: 16, kernelSize: 3, padding: 'same', blockSize: 4, density: 0.5, activation: 'relu', layoutKind: 'smallWorld'}),
-      tf.layers.flatten(),
-      tf.layers.dense({units: 2})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        blockSparseConv2D({
+          inputShape: [8, 8, 8],
+          filters: 16,
+          kernelSize: 3,
+          padding: 'same',
+          blockSize: 4,
+          density: 0.5,
+          activation: 'relu',
+          layoutKind: 'smallWorld'
+        }),
+        tf.layers.flatten(), tf.layers.dense({units: 2})
+      ]
+    });
     model.compile({optimizer: tf.train.adam(0.01), loss: 'meanSquaredError'});
     const x = tf.randomNormal([32, 8, 8, 8], 0, 1, 'float32', 3);
     const y = tf.randomNormal([32, 2], 0, 1, 'float32', 4);

@@ -33,10 +33,12 @@ describe('BlockSparseDense', () => {
   });
 
   test('trains with model.fit through the block-sparse gradients', async () => {
-    const model = tf.sequential({layers: [
-      blockSparseDense({inputShape: [32], units: 64, blockSize: 8, density: 0.5, activation: 'tanh', layoutKind: 'smallWorld'}),
-      blockSparseDense({units: 8, blockSize: 8, density: 0.5})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        blockSparseDense({inputShape: [32], units: 64, blockSize: 8, density: 0.5, activation: 'tanh', layoutKind: 'smallWorld'}),
+        blockSparseDense({units: 8, blockSize: 8, density: 0.5})
+      ]
+    });
     model.compile({optimizer: tf.train.adam(0.01), loss: 'meanSquaredError'});
     const x = tf.randomNormal([64, 32], 0, 1, 'float32', 1);
     const y = tf.randomNormal([64, 8], 0, 1, 'float32', 2);
@@ -47,11 +49,15 @@ describe('BlockSparseDense', () => {
 
   test('save and load restores the layout, weights and predictions exactly (Sequential and functional)', async () => {
     const input = tf.input({shape: [64]});
-    const hidden = blockSparseDense({units: 32, blockSize: 16, density: 0.5, layoutKind: 'smallWorld', seed: 5, activation: 'relu'}).apply(input) as tf.SymbolicTensor;
+    const hidden =
+        blockSparseDense({units: 32, blockSize: 16, density: 0.5, layoutKind: 'smallWorld', seed: 5, activation: 'relu'}).apply(input) as
+        tf.SymbolicTensor;
     const functional = tf.model({inputs: input, outputs: tf.layers.dense({units: 4}).apply(hidden) as tf.SymbolicTensor});
-    const sequential = tf.sequential({layers: [
-      blockSparseDense({inputShape: [64], units: 32, blockSize: 8, density: 0.25, layoutKind: 'banded', useBias: false}),
-    ]});
+    const sequential = tf.sequential({
+      layers: [
+        blockSparseDense({inputShape: [64], units: 32, blockSize: 8, density: 0.25, layoutKind: 'banded', useBias: false}),
+      ]
+    });
     const x = tf.randomNormal([3, 64]);
     for (const model of [functional, sequential]) {
       const loaded = await roundTrip(model);
@@ -80,10 +86,13 @@ describe('BlockSparseDense', () => {
   test('bad arguments name the problem', () => {
     expect(() => blockSparseDense({units: 30, blockSize: 8}).apply(tf.zeros([1, 32])))
         .toThrow(/BlockSparseDense: randomLayout: block size 8 must divide both dimensions of the dense weight \[32, 30\]/);
-    expect(() => blockSparseDense({units: 32, blockSize: 0})).toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got 0/);
-    expect(() => blockSparseDense({units: 32})).toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got undefined/);
+    expect(() => blockSparseDense({units: 32, blockSize: 0}))
+        .toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got 0/);
+    expect(() => blockSparseDense({units: 32}))
+        .toThrow(/blockSize must be a positive integer \(or come from an explicit layout\), got undefined/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, density: 2})).toThrow(/density must be in \[0, 1\], got 2/);
-    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'})).toThrow(/layoutKind must be one of random, smallWorld, banded, magnitude, got 'ring'/);
+    expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'ring' as 'random'}))
+        .toThrow(/layoutKind must be one of random, smallWorld, banded, magnitude, got 'ring'/);
     expect(() => blockSparseDense({units: 32, blockSize: 8, layoutKind: 'magnitude'}))
         .toThrow(/layoutKind 'magnitude' needs an explicit layout \(magnitudeLayout of a trained weight, or sparsifyModel\)/);
   });

@@ -47,10 +47,15 @@ describe('BlockSparseLSTMCell', () => {
   });
 
   test('an mLSTM model trains with fit and reloads with identical predictions', async () => {
-    const model = tf.sequential({layers: [
-      tf.layers.rnn({inputShape: [6, 8], cell: blockSparseLSTMCell({units: 16, blockSize: 4, density: 0.5, multiplicative: true, layoutKind: 'smallWorld'})}),
-      tf.layers.dense({units: 1, activation: 'sigmoid'})
-    ]});
+    const model = tf.sequential({
+      layers: [
+        tf.layers.rnn({
+          inputShape: [6, 8],
+          cell: blockSparseLSTMCell({units: 16, blockSize: 4, density: 0.5, multiplicative: true, layoutKind: 'smallWorld'})
+        }),
+        tf.layers.dense({units: 1, activation: 'sigmoid'})
+      ]
+    });
     model.compile({optimizer: tf.train.adam(0.02), loss: 'binaryCrossentropy'});
     const x = tf.randomNormal([32, 6, 8], 0, 1, 'float32', 7);
     const y = tf.cast(tf.greater(tf.sum(x, [1, 2]), 0), 'float32').reshape([32, 1]);
@@ -65,7 +70,8 @@ describe('BlockSparseLSTMCell', () => {
   });
 
   test('inputDensity sets the input kernels\' density apart from the recurrent ones, and survives save and load', async () => {
-    const cell = blockSparseLSTMCell({units: 32, blockSize: 8, density: 0.125, inputDensity: 1, multiplicative: true, layoutKind: 'smallWorld'});
+    const cell =
+        blockSparseLSTMCell({units: 32, blockSize: 8, density: 0.125, inputDensity: 1, multiplicative: true, layoutKind: 'smallWorld'});
     const model = tf.sequential({layers: [tf.layers.rnn({inputShape: [3, 8], cell})]});
     const densities = (c: BlockSparseLSTMCell) => Object.fromEntries(Object.entries(c.layouts).map(([name, l]) => [name, l.density]));
     expect(densities(cell)).toEqual({kernel: 1, recurrentKernel: 0.125, multKernel: 1, multRecurrentKernel: 0.125});
@@ -77,7 +83,8 @@ describe('BlockSparseLSTMCell', () => {
   test('units that the block size does not divide are refused clearly', () => {
     expect(() => blockSparseLSTMCell({units: 10, blockSize: 4})).toThrow(/units \(10\) must be a multiple of blockSize \(4\)/);
     expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, dropout: 0.2}))
-        .toThrow('BlockSparseLSTMCell: dropout and recurrentDropout are not supported (got 0.2 and 0); put a tf.layers.dropout before the RNN instead');
+        .toThrow(
+            'BlockSparseLSTMCell: dropout and recurrentDropout are not supported (got 0.2 and 0); put a tf.layers.dropout before the RNN instead');
     expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, recurrentDropout: 0.1})).toThrow(/not supported \(got 0 and 0.1\)/);
     expect(() => blockSparseLSTMCell({units: 8, blockSize: 4, dropout: 0, recurrentDropout: 0})).not.toThrow();
   });

@@ -24,9 +24,9 @@ const TYPES: Record<string, string> = {
 
 /** Debian's chromium with SwiftShader behind both WebGL (ANGLE) and WebGPU; never a downloaded browser. */
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
-  '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader'
+  '--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader',
+  '--enable-unsafe-swiftshader'
 ];
 
 /**
@@ -34,9 +34,8 @@ export const CHROMIUM_ARGS = [
  * crossOriginIsolated pages may use SharedArrayBuffer (wasm threads).
  */
 export async function serveRepository(crossOriginIsolated = false): Promise<{server: Server, url: string}> {
-  const isolation: Record<string, string> = crossOriginIsolated ?
-      {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'} :
-      {};
+  const isolation: Record<string, string> =
+      crossOriginIsolated ? {'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp'} : {};
   const server = createServer((req, res) => {
     const path = normalize(join(ROOT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
     if (!path.startsWith(ROOT + sep) || !existsSync(path) || !statSync(path).isFile()) {
@@ -86,12 +85,12 @@ export async function openPage(browser: Browser, url: string): Promise<{page: Pa
  * page that loads the built UMD bundles. A backend the browser cannot give
  * (no WebGPU adapter, lost WebGL context) fails the tests, never skips them.
  */
-export function describeBrowserSuite(
-    backend: string, options: SuiteOptions, crossOriginIsolated = false): () => SuiteResults & Record<string, unknown> {
+export function describeBrowserSuite(backend: string, options: SuiteOptions, crossOriginIsolated = false): () =>
+    SuiteResults & Record<string, unknown> {
   let server: Server;
   let browser: Browser;
   // Plus what the page adds for its backend (wasm: wasmKernelThreads, threadStress).
-  let results: SuiteResults & Record<string, unknown>;
+  let results: SuiteResults&Record<string, unknown>;
   let pageErrors: string[];
 
   beforeAll(async () => {
@@ -102,8 +101,8 @@ export function describeBrowserSuite(
     pageErrors = errors;
     results = await page.evaluate(
         ([name, o]) => (window as unknown as {
-          runBlockSparseSuite: (backend: string, o: SuiteOptions) => Promise<SuiteResults & Record<string, unknown>>
-        }).runBlockSparseSuite(name, o),
+                         runBlockSparseSuite: (backend: string, o: SuiteOptions) => Promise<SuiteResults&Record<string, unknown>>
+                       }).runBlockSparseSuite(name, o),
         [backend, options] as [string, SuiteOptions]);
   }, 1800000);
 

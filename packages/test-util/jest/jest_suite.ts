@@ -10,21 +10,14 @@ export const RELATIVE_TOLERANCE = 1e-4;
  * tests run, so it may be filled in a beforeAll (in jest, from a child
  * process or from a browser page).
  */
-export function describeSuiteResults(
-    label: string, options: SuiteOptions, results: () => SuiteResults,
-    tolerance = RELATIVE_TOLERANCE) {
+export function describeSuiteResults(label: string, options: SuiteOptions, results: () => SuiteResults, tolerance = RELATIVE_TOLERANCE) {
   describe(label, () => {
     const check = (kind: 'matMul'|'conv2d'|'matMulRows'|'conv2dRows', index: number, caseText: string) => {
       const r = results()[kind][index];
       if ('error' in r) {
         throw new Error(`${caseText} threw: ${r.error}`);
       }
-      expect({case: caseText, ...r}).toEqual({
-        case: caseText,
-        forward: expect.any(Number),
-        dx: expect.any(Number),
-        dw: expect.any(Number)
-      });
+      expect({case: caseText, ...r}).toEqual({case: caseText, forward: expect.any(Number), dx: expect.any(Number), dw: expect.any(Number)});
       for (const part of ['forward', 'dx', 'dw'] as const) {
         if (!(r[part] <= tolerance)) {
           throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${caseText}`);
@@ -46,14 +39,17 @@ export function describeSuiteResults(
       });
     });
 
-    describe(`both products and gradients at ${ROW_COUNTS.join(', ')} rows (few-row and tiled programs), blocks ${ROW_CASE_BLOCK_SIZES.join('/')}`, () => {
-      test.each(rowCountMatMulCases().map((c, i) => [i, describeCase(c)]))('matmul case %i %s', (i, text) => {
-        check('matMulRows', i as number, text as string);
-      });
-      test.each(rowCountConv2dCases().map((c, i) => [i, describeCase(c)]))('conv2d case %i %s', (i, text) => {
-        check('conv2dRows', i as number, text as string);
-      });
-    });
+    describe(
+        `both products and gradients at ${ROW_COUNTS.join(', ')} rows (few-row and tiled programs), blocks ${
+            ROW_CASE_BLOCK_SIZES.join('/')}`,
+        () => {
+          test.each(rowCountMatMulCases().map((c, i) => [i, describeCase(c)]))('matmul case %i %s', (i, text) => {
+            check('matMulRows', i as number, text as string);
+          });
+          test.each(rowCountConv2dCases().map((c, i) => [i, describeCase(c)]))('conv2d case %i %s', (i, text) => {
+            check('conv2dRows', i as number, text as string);
+          });
+        });
 
     const checkFused = (kind: 'fusedMatMul'|'fusedConv2d', index: number, text: string) => {
       const r = results()[kind][index];
@@ -92,11 +88,8 @@ export function describeSuiteResults(
       const bad = results().badInputs;
       expect(bad.length).toBeGreaterThan(15);
       for (const b of bad) {
-        expect({name: b.name, thrown: b.thrown, leaked: b.leakedTensors}).toEqual({
-          name: b.name,
-          thrown: expect.stringMatching(new RegExp(b.expected)),
-          leaked: 0
-        });
+        expect({name: b.name, thrown: b.thrown, leaked: b.leakedTensors})
+            .toEqual({name: b.name, thrown: expect.stringMatching(new RegExp(b.expected)), leaked: 0});
       }
     });
 
@@ -115,8 +108,9 @@ export function describeSuiteResults(
               new RegExp(`${kernel} on ${results().backend}: block size ${options.unsupportedBlockSize} is not supported`)),
           leakedTensors: 0
         });
-        expect(results().unsupportedBlockSize).toEqual(
-            [refused('blockSparseMatMul', 'BlockSparseMatMul'), refused('blockSparseConv2d', 'BlockSparseConv2D')]);
+        expect(results().unsupportedBlockSize).toEqual([
+          refused('blockSparseMatMul', 'BlockSparseMatMul'), refused('blockSparseConv2d', 'BlockSparseConv2D')
+        ]);
       });
     }
 

@@ -53,14 +53,16 @@ export function badInputCases(): BadInputCase[] {
     },
     {
       name: 'a negative leakyrelu slope',
-      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'leakyrelu' as FusedActivation, leakyreluAlpha: -0.5}]),
+      prepare: withInputs(
+          blockSparseMatMul,
+          () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'leakyrelu' as FusedActivation, leakyreluAlpha: -0.5}]),
       message: /leakyreluAlpha must be a finite number >= 0, got -0.5/
     },
     {
       name: 'conv bias of the input channels',
-      prepare: withInputs(blockSparseConv2d, () => [
-        tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'same' as const, 1, {bias: tf.zeros([32])}
-      ]),
+      prepare: withInputs(
+          blockSparseConv2d,
+          () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'same' as const, 1, {bias: tf.zeros([32])}]),
       message: /blockSparseConv2d: bias must be \[16\] \(one value per output column\), got \[32\]/
     },
     {
@@ -85,9 +87,9 @@ export function badInputCases(): BadInputCase[] {
     },
     {
       name: 'layout that is not a BlockLayout',
-      prepare: withInputs(blockSparseMatMul, () => [
-          tf.zeros([4, 32]), tf.zeros([4, 8, 8]),
-          {blockSize: 8, rowBlocks: 4, colBlocks: 2} as unknown as BlockLayout]),
+      prepare: withInputs(
+          blockSparseMatMul,
+          () => [tf.zeros([4, 32]), tf.zeros([4, 8, 8]), {blockSize: 8, rowBlocks: 4, colBlocks: 2} as unknown as BlockLayout]),
       message: /layout must be a BlockLayout, got Object/
     },
     {
@@ -110,11 +112,7 @@ export function badInputCases(): BadInputCase[] {
       prepare: () => () => new BlockLayout(8, 2, 2, [[1, 1], [0, 1], [1, 1]] as Array<[number, number]>),
       message: /block \(1, 1\) is listed twice/
     },
-    {
-      name: 'zero block size',
-      prepare: () => () => new BlockLayout(0, 2, 2, []),
-      message: /blockSize must be a positive integer, got 0/
-    },
+    {name: 'zero block size', prepare: () => () => new BlockLayout(0, 2, 2, []), message: /blockSize must be a positive integer, got 0/},
     {
       name: 'layout JSON without blocks',
       prepare: () => () => BlockLayout.fromJSON({blockSize: 8, rowBlocks: 2, colBlocks: 2} as never),
@@ -147,20 +145,17 @@ export function badInputCases(): BadInputCase[] {
     },
     {
       name: 'conv with strides and dilations both above 1',
-      prepare: withInputs(blockSparseConv2d, () => [
-          tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 2, 'same' as const, 2]),
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 2, 'same' as const, 2]),
       message: /strides and dilations cannot both be > 1/
     },
     {
       name: 'conv with an unknown padding',
-      prepare: withInputs(blockSparseConv2d, () => [
-          tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'full' as 'same']),
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'full' as 'same']),
       message: /pad must be 'same', 'valid' or a non-negative integer, got "full"/
     },
     {
       name: 'conv filter larger than the input',
-      prepare: withInputs(blockSparseConv2d, () => [
-          tf.zeros([1, 2, 2, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'valid' as const]),
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 2, 2, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'valid' as const]),
       message: /does not fit the input/
     }
   ];

@@ -55,14 +55,9 @@ export function matMulCases(count: number, seed = 1): MatMulCase[] {
     const blockSize = BLOCK_SIZES[i % BLOCK_SIZES.length];
     const maxBlocks = blockSize >= 32 ? 4 : blockSize >= 16 ? 6 : 8;
     const batchRank = pick([0, 1, 1, 1, 2, 3]);
-    const batchShape = Array.from(
-        {length: batchRank}, (_, d) => d === batchRank - 1 ? 1 + Math.floor(random() * 9) :
-                                                             1 + Math.floor(random() * 3));
-    return {
-      ...layoutCase(random, i, maxBlocks),
-      batchShape,
-      transposeW: random() < 0.25
-    };
+    const batchShape =
+        Array.from({length: batchRank}, (_, d) => d === batchRank - 1 ? 1 + Math.floor(random() * 9) : 1 + Math.floor(random() * 3));
+    return {...layoutCase(random, i, maxBlocks), batchShape, transposeW: random() < 0.25};
   });
 }
 
@@ -106,30 +101,27 @@ export const ROW_CASE_BLOCK_SIZES = [...BLOCK_SIZES, 64];
 /** A matmul case for each row count and block size, half of them with Wᵀ. */
 export function rowCountMatMulCases(seed = 3): MatMulCase[] {
   const random = seededRandom(seed);
-  return ROW_COUNTS.flatMap((rows, r) => ROW_CASE_BLOCK_SIZES.map((blockSize, b) => ({
-    ...layoutCase(random, b, 3),
-    kind: KINDS[(r + b) % 4],
-    blockSize,
-    batchShape: [rows],
-    transposeW: (r + b) % 2 === 1
-  })));
+  return ROW_COUNTS.flatMap(
+      (rows, r) => ROW_CASE_BLOCK_SIZES.map(
+          (blockSize, b) =>
+              ({...layoutCase(random, b, 3), kind: KINDS[(r + b) % 4], blockSize, batchShape: [rows], transposeW: (r + b) % 2 === 1})));
 }
 
 /** A 3x3 'same' conv case for each row count (output pixels), block sizes in turn. */
 export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
   const random = seededRandom(seed);
   return ROW_COUNTS.map((rows, r) => ({
-    ...layoutCase(random, r, 3),
-    kind: KINDS[r % 4],
-    blockSize: ROW_CASE_BLOCK_SIZES[r % ROW_CASE_BLOCK_SIZES.length],
-    batch: rows === 0 ? 0 : 1,
-    height: CONV_PIXELS[r][0],
-    width: CONV_PIXELS[r][1],
-    filterSize: [3, 3],
-    strides: [1, 1],
-    dilations: [1, 1],
-    pad: 'same'
-  }));
+                          ...layoutCase(random, r, 3),
+                          kind: KINDS[r % 4],
+                          blockSize: ROW_CASE_BLOCK_SIZES[r % ROW_CASE_BLOCK_SIZES.length],
+                          batch: rows === 0 ? 0 : 1,
+                          height: CONV_PIXELS[r][0],
+                          width: CONV_PIXELS[r][1],
+                          filterSize: [3, 3],
+                          strides: [1, 1],
+                          dilations: [1, 1],
+                          pad: 'same'
+                        }));
 }
 
 /** A fused bias and activation; leakyrelu's slope where the activation is leakyrelu. */
@@ -157,13 +149,13 @@ function epilogueCase(i: number): FusedEpilogueCase {
 export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
   const random = seededRandom(seed);
   const cases = [1, 16, 100].flatMap((rows, r) => BLOCK_SIZES.map((blockSize, b) => ({
-    ...layoutCase(random, b, 3),
-    kind: KINDS[(r + b) % 4],
-    blockSize,
-    batchShape: [rows],
-    transposeW: (r + b) % 2 === 1,
-    ...epilogueCase(r * BLOCK_SIZES.length + b)
-  })));
+                                                                    ...layoutCase(random, b, 3),
+                                                                    kind: KINDS[(r + b) % 4],
+                                                                    blockSize,
+                                                                    batchShape: [rows],
+                                                                    transposeW: (r + b) % 2 === 1,
+                                                                    ...epilogueCase(r * BLOCK_SIZES.length + b)
+                                                                  })));
   return [...cases, {...cases[0], kind: 'empty'}];
 }
 
@@ -176,20 +168,19 @@ export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
 export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
   const random = seededRandom(seed);
   const shapes: Array<Pick<Conv2DCase, 'filterSize'|'strides'|'pad'>> = [
-    {filterSize: [1, 1], strides: [1, 1], pad: 'valid'},
-    {filterSize: [3, 3], strides: [1, 1], pad: 'same'},
+    {filterSize: [1, 1], strides: [1, 1], pad: 'valid'}, {filterSize: [3, 3], strides: [1, 1], pad: 'same'},
     {filterSize: [3, 3], strides: [2, 2], pad: 'same'}
   ];
   const cases = Array.from({length: 12}, (_, i) => ({
-    ...layoutCase(random, i, 3),
-    kind: KINDS[i % 4],
-    batch: 1 + (i % 2),
-    height: 5 + (i % 3),
-    width: 6,
-    ...shapes[i % shapes.length],
-    dilations: [1, 1] as [number, number],
-    ...epilogueCase(i)
-  }));
+                                           ...layoutCase(random, i, 3),
+                                           kind: KINDS[i % 4],
+                                           batch: 1 + (i % 2),
+                                           height: 5 + (i % 3),
+                                           width: 6,
+                                           ...shapes[i % shapes.length],
+                                           dilations: [1, 1] as [number, number],
+                                           ...epilogueCase(i)
+                                         }));
   return [...cases, {...cases[0], kind: 'empty'}];
 }
 

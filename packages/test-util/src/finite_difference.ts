@@ -9,8 +9,7 @@ import {scoped} from './scoped';
  * differences at `samples` coordinates of each input. The losses below are
  * linear in each input, so a step of 0.5 is exact up to float rounding.
  */
-async function gradientGap(
-    f: (inputs: tf.Tensor[]) => tf.Scalar, inputs: tf.Tensor[], samples: number): Promise<number> {
+async function gradientGap(f: (inputs: tf.Tensor[]) => tf.Scalar, inputs: tf.Tensor[], samples: number): Promise<number> {
   const h = 0.5;
   const analytic = tf.grads((...args: tf.Tensor[]) => f(args))(inputs);
   let gap = 0;
@@ -43,16 +42,14 @@ export function finiteDifferenceGaps(samples = 12): Promise<{matMul: number, con
     const x = tf.tensor(seededValues(3 * 16, 11), [3, 16]);
     const w = tf.tensor(seededValues(layout.nnz * 64, 12), [layout.nnz, 8, 8]);
     const r = tf.tensor(seededValues(3 * 24, 13), [3, 24]);
-    const matMul = await gradientGap(
-        ([a, b]) => tf.sum(tf.mul(blockSparseMatMul(a, b, layout), r)), [x, w], samples);
+    const matMul = await gradientGap(([a, b]) => tf.sum(tf.mul(blockSparseMatMul(a, b, layout), r)), [x, w], samples);
 
     const convLayout = randomLayout({inputSize: 8, outputSize: 8, blockSize: 4, density: 0.5, seed: 8});
     const xc = tf.tensor(seededValues(2 * 5 * 6 * 8, 14), [2, 5, 6, 8]);
     const wc = tf.tensor(seededValues(convLayout.nnz * 9 * 16, 15), [convLayout.nnz, 3, 3, 4, 4]);
     const rc = tf.tensor(seededValues(2 * 3 * 3 * 8, 16), [2, 3, 3, 8]);
-    const conv2d = await gradientGap(
-        ([a, b]) => tf.sum(tf.mul(blockSparseConv2d(a as tf.Tensor4D, b, convLayout, 2, 'same'), rc)),
-        [xc, wc], samples);
+    const conv2d =
+        await gradientGap(([a, b]) => tf.sum(tf.mul(blockSparseConv2d(a as tf.Tensor4D, b, convLayout, 2, 'same'), rc)), [xc, wc], samples);
     return {matMul, conv2d};
   });
 }

@@ -17,12 +17,15 @@ export interface LayersCheckResult {
  * serialization, on whatever backend is active.
  */
 export async function layersCheck(epochs: number): Promise<LayersCheckResult> {
-  const model = tfl.sequential({layers: [
-    blockSparseConv2D({inputShape: [6, 6, 8], filters: 8, kernelSize: 3, padding: 'same', blockSize: 4, density: 0.5, activation: 'relu'}),
-    tfl.layers.reshape({targetShape: [6, 48]}),
-    tfl.layers.rnn({cell: blockSparseLSTMCell({units: 8, blockSize: 4, density: 0.5, multiplicative: true, layoutKind: 'smallWorld'})}),
-    blockSparseDense({units: 4, blockSize: 4, density: 0.5})
-  ]});
+  const model = tfl.sequential({
+    layers: [
+      blockSparseConv2D(
+          {inputShape: [6, 6, 8], filters: 8, kernelSize: 3, padding: 'same', blockSize: 4, density: 0.5, activation: 'relu'}),
+      tfl.layers.reshape({targetShape: [6, 48]}),
+      tfl.layers.rnn({cell: blockSparseLSTMCell({units: 8, blockSize: 4, density: 0.5, multiplicative: true, layoutKind: 'smallWorld'})}),
+      blockSparseDense({units: 4, blockSize: 4, density: 0.5})
+    ]
+  });
   model.compile({optimizer: tf.train.adam(0.02), loss: 'meanSquaredError'});
   const x = tf.tensor(seededValues(16 * 6 * 6 * 8, 31), [16, 6, 6, 8]);
   const y = tf.tensor(seededValues(16 * 4, 32), [16, 4]);
@@ -34,8 +37,8 @@ export async function layersCheck(epochs: number): Promise<LayersCheckResult> {
       artifacts = a;
       return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
     }));
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(
-        {...artifacts!, modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology))}));
+    const loaded =
+        await tfl.loadLayersModel(tf.io.fromMemory({...artifacts!, modelTopology: JSON.parse(JSON.stringify(artifacts!.modelTopology))}));
     const before = model.predict(x) as tf.Tensor;
     const after = loaded.predict(x) as tf.Tensor;
     const difference = tf.max(tf.abs(tf.sub(before, after)));

@@ -21,16 +21,14 @@ export function layoutFor(c: LayoutCase): BlockLayout {
     case 'banded':
       return bandedLayout(spec);
     case 'magnitude':
-      return scopedSync(() => magnitudeLayout(
-          tf.tensor2d(seededValues(spec.inputSize * spec.outputSize, c.seed),
-                      [spec.inputSize, spec.outputSize]),
-          c.blockSize, c.density));
+      return scopedSync(
+          () => magnitudeLayout(
+              tf.tensor2d(seededValues(spec.inputSize * spec.outputSize, c.seed), [spec.inputSize, spec.outputSize]), c.blockSize,
+              c.density));
     case 'empty':
       return new BlockLayout(c.blockSize, c.rowBlocks, c.colBlocks, []);
     case 'single':
-      return new BlockLayout(
-          c.blockSize, c.rowBlocks, c.colBlocks,
-          [[c.seed % c.rowBlocks, (c.seed >> 4) % c.colBlocks]]);
+      return new BlockLayout(c.blockSize, c.rowBlocks, c.colBlocks, [[c.seed % c.rowBlocks, (c.seed >> 4) % c.colBlocks]]);
     default:
       throw new Error(`unknown layout kind ${c.kind}`);
   }

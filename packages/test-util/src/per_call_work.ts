@@ -31,7 +31,11 @@ export function programsPerPointwiseConvCall(): number|null {
 }
 
 function programsPerRepeatedCall(
-    makeLayer: () => {apply: (x: tf.Tensor) => unknown, dispose: () => unknown}, input: () => tf.Tensor): number|null {
+    makeLayer: () => {
+      apply: (x: tf.Tensor) => unknown,
+      dispose: () => unknown
+    },
+    input: () => tf.Tensor): number|null {
   const backend = tf.backend() as unknown as Record<string, (...args: unknown[]) => unknown>;
   const runner = PROGRAM_RUNNERS.find(name => typeof backend[name] === 'function');
   if (runner == null) {

@@ -66,8 +66,7 @@ export async function onReferenceBackend<T>(f: () => T): Promise<T> {
  * asynchronously (WebGPU in Node has no synchronous read).
  */
 export async function relativeError(actual: tf.Tensor, expected: tf.Tensor): Promise<number> {
-  if (actual.shape.length !== expected.shape.length ||
-      actual.shape.some((d, i) => d !== expected.shape[i])) {
+  if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     throw new Error(`shape [${actual.shape}] differs from reference [${expected.shape}]`);
   }
   const [a, e] = await Promise.all([actual.data(), expected.data()]);

@@ -23,8 +23,7 @@ function tensorFrom(shape: number[], seed: number): tf.Tensor {
  * block-sparse op and for the dense reference with the densified weight.
  */
 async function compare(
-    x: tf.Tensor, w: tf.Tensor, cotangent: (y: tf.Tensor) => tf.Tensor,
-    sparse: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
+    x: tf.Tensor, w: tf.Tensor, cotangent: (y: tf.Tensor) => tf.Tensor, sparse: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor,
     dense: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor): Promise<CaseErrors> {
   return scoped(async () => {
     const y = sparse(x, w);
@@ -60,17 +59,18 @@ export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
   const bs = layout.blockSize;
   const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
   return withLayout(layout, () => scoped(() => {
-    const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
-    const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
-    const dense = (a: tf.Tensor, b: tf.Tensor) => {
-      const a2 = tf.reshape(a, [-1, inSize]);
-      const y = withZeroItem(a2, a1 => tf.matMul(a1 as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW));
-      return tf.reshape(y, [...c.batchShape, y.shape[1] as number]);
-    };
-    return compare(
-        x, w, y => tensorFrom(y.shape, c.seed + 3),
-        (a, b) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW}), dense);
-  }));
+                              const x = tensorFrom([...c.batchShape, inSize], c.seed + 1);
+                              const w = tensorFrom([layout.nnz, bs, bs], c.seed + 2);
+                              const dense = (a: tf.Tensor, b: tf.Tensor) => {
+                                const a2 = tf.reshape(a, [-1, inSize]);
+                                const y = withZeroItem(
+                                    a2, a1 => tf.matMul(a1 as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW));
+                                return tf.reshape(y, [...c.batchShape, y.shape[1] as number]);
+                              };
+                              return compare(
+                                  x, w, y => tensorFrom(y.shape, c.seed + 3),
+                                  (a, b) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW}), dense);
+                            }));
 }
 
 /** Relative errors of a fused product (y and the gradients of x, w and bias) against dense tfjs ops. */
@@ -81,12 +81,18 @@ export interface FusedCaseErrors extends CaseErrors {
 /** The dense reference of a fused activation: tfjs's own op. */
 function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase): tf.Tensor {
   switch (activation) {
-    case 'relu': return tf.relu(y);
-    case 'relu6': return tf.relu6(y);
-    case 'elu': return tf.elu(y);
-    case 'leakyrelu': return tf.leakyRelu(y, leakyreluAlpha);
-    case 'sigmoid': return tf.sigmoid(y);
-    default: return y;
+    case 'relu':
+      return tf.relu(y);
+    case 'relu6':
+      return tf.relu6(y);
+    case 'elu':
+      return tf.elu(y);
+    case 'leakyrelu':
+      return tf.leakyRelu(y, leakyreluAlpha);
+    case 'sigmoid':
+      return tf.sigmoid(y);
+    default:
+      return y;
   }
 }
 
@@ -95,8 +101,7 @@ function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogue
  * the fused block-sparse op and for its dense reference.
  */
 async function compareFused(
-    x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, r: tf.Tensor,
-    sparse: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor,
+    x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, r: tf.Tensor, sparse: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor,
     dense: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor): Promise<FusedCaseErrors> {
   const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
   const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
@@ -119,11 +124,15 @@ export function runFusedMatMulCase(c: FusedMatMulCase): Promise<FusedCaseErrors>
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const [inSize, outSize] = c.transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];
-  return withLayout(layout, () => scoped(() => compareFused(
-      tensorFrom([...c.batchShape, inSize], c.seed + 1), tensorFrom([layout.nnz, bs, bs], c.seed + 2),
-      tensorFrom([outSize], c.seed + 4), tensorFrom([...c.batchShape, outSize], c.seed + 3),
-      (a, b, d) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, ...epilogueOf(c, d)}),
-      (a, b, d) => activateDense(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d), c))));
+  return withLayout(
+      layout,
+      () => scoped(
+          () => compareFused(
+              tensorFrom([...c.batchShape, inSize], c.seed + 1), tensorFrom([layout.nnz, bs, bs], c.seed + 2),
+              tensorFrom([outSize], c.seed + 4), tensorFrom([...c.batchShape, outSize], c.seed + 3),
+              (a, b, d) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, ...epilogueOf(c, d)}),
+              (a, b, d) =>
+                  activateDense(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d), c))));
 }
 
 /** act(conv(x, W) + bias) fused into blockSparseConv2d against act(tf.conv2d(x, densify(w)) + bias). */
@@ -133,26 +142,29 @@ export function runFusedConv2DCase(c: FusedConv2DCase): Promise<FusedCaseErrors>
   const [kh, kw] = c.filterSize;
   const xShape = [c.batch, c.height, c.width, layout.inputSize];
   const info = backend_util.conv2DInfo(xShape, kh, kw, {layout, strides: c.strides, pad: c.pad, dilations: c.dilations});
-  return withLayout(layout, () => scoped(() => compareFused(
-      tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
-      tensorFrom([layout.outputSize], c.seed + 4),
-      tensorFrom([c.batch, info.outHeight, info.outWidth, layout.outputSize], c.seed + 3),
-      (a, b, d) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations, epilogueOf(c, d)),
-      (a, b, d) => activateDense(tf.add(tf.conv2d(a as tf.Tensor4D, densify(b, layout) as tf.Tensor4D, c.strides, c.pad), d), c))));
+  return withLayout(
+      layout,
+      () => scoped(
+          () => compareFused(
+              tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
+              tensorFrom([layout.outputSize], c.seed + 4),
+              tensorFrom([c.batch, info.outHeight, info.outWidth, layout.outputSize], c.seed + 3),
+              (a, b, d) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations, epilogueOf(c, d)),
+              (a, b, d) => activateDense(tf.add(tf.conv2d(a as tf.Tensor4D, densify(b, layout) as tf.Tensor4D, c.strides, c.pad), d), c))));
 }
 
 export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {
   const layout = layoutFor(c);
   const bs = layout.blockSize;
   const [kh, kw] = c.filterSize;
-  return withLayout(layout, () => scoped(() => {
-    const x = tensorFrom([c.batch, c.height, c.width, layout.inputSize], c.seed + 1) as tf.Tensor4D;
-    const w = tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2);
-    const dense = (a: tf.Tensor, b: tf.Tensor) => withZeroItem(a, a1 => tf.conv2d(
-        a1 as tf.Tensor4D, spreadFilter(densify(b, layout) as tf.Tensor4D, c.dilations), c.strides, c.pad));
-    return compare(
-        x, w, y => tensorFrom(y.shape, c.seed + 3),
-        (a, b) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations),
-        dense);
-  }));
+  return withLayout(
+      layout, () => scoped(() => {
+                const x = tensorFrom([c.batch, c.height, c.width, layout.inputSize], c.seed + 1) as tf.Tensor4D;
+                const w = tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2);
+                const dense = (a: tf.Tensor, b: tf.Tensor) => withZeroItem(
+                    a, a1 => tf.conv2d(a1 as tf.Tensor4D, spreadFilter(densify(b, layout) as tf.Tensor4D, c.dilations), c.strides, c.pad));
+                return compare(
+                    x, w, y => tensorFrom(y.shape, c.seed + 3),
+                    (a, b) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations), dense);
+              }));
 }

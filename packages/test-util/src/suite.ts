@@ -74,8 +74,12 @@ export interface SuiteResults {
    * backends also the bytes of GPU buffers or textures in use.
    */
   leaks: {
-    tensorsBefore: number, tensorsAfter: number, bytesBefore: number, bytesAfter: number,
-    gpuBytesBefore: number|null, gpuBytesAfter: number|null
+    tensorsBefore: number,
+    tensorsAfter: number,
+    bytesBefore: number,
+    bytesAfter: number,
+    gpuBytesBefore: number|null,
+    gpuBytesAfter: number|null
   };
   training: {initialLoss: number, finalLoss: number}|{error: string};
   /** dW of a layout with more blocks than one GPU dispatch dimension holds (65535). */
@@ -112,9 +116,10 @@ function forwardAndBackward(layout: BlockLayout) {
     const w = tf.tensor(seededValues(layout.nnz * 64, 2), [layout.nnz, 8, 8]);
     const xc = tf.tensor(seededValues(2 * 6 * 6 * 32, 3), [2, 6, 6, 32]) as tf.Tensor4D;
     const wc = tf.tensor(seededValues(layout.nnz * 9 * 64, 4), [layout.nnz, 3, 3, 8, 8]);
-    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.add(
-        tf.sum(tf.square(blockSparseMatMul(a, b, layout))),
-        tf.sum(tf.square(blockSparseConv2d(c as tf.Tensor4D, d, layout, 2, 'same')))));
+    const grads = tf.grads(
+        (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.add(
+            tf.sum(tf.square(blockSparseMatMul(a, b, layout))),
+            tf.sum(tf.square(blockSparseConv2d(c as tf.Tensor4D, d, layout, 2, 'same')))));
     tf.dispose(grads([x, w, xc, wc]));
   });
 }
@@ -208,22 +213,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResults> {
 }
 
 async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
-  const badInputs = badInputCases().map(c => scopedSync(() => {
-    const call = c.prepare();
-    const before = tf.memory().numTensors;
-    let thrown: string|null = null;
-    try {
-      tf.dispose(call() as tf.Tensor);
-    } catch (e) {
-      thrown = e instanceof Error ? e.message : String(e);
-    }
-    return {
-      name: c.name,
-      thrown,
-      expected: c.message.source,
-      leakedTensors: tf.memory().numTensors - before
-    };
-  }));
+  const badInputs =
+      badInputCases().map(c => scopedSync(() => {
+                            const call = c.prepare();
+                            const before = tf.memory().numTensors;
+                            let thrown: string|null = null;
+                            try {
+                              tf.dispose(call() as tf.Tensor);
+                            } catch (e) {
+                              thrown = e instanceof Error ? e.message : String(e);
+                            }
+                            return {name: c.name, thrown, expected: c.message.source, leakedTensors: tf.memory().numTensors - before};
+                          }));
 
   // Layouts are made once and reused, as layers do; short-lived ones are released.
   const layout = randomLayout({inputSize: 32, outputSize: 48, blockSize: 8, density: 0.5, seed: 4});
@@ -237,7 +238,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
   }
   const memoryAfter = tf.memory();
 
-  const runAll = async <C, E extends CaseErrors>(cases: C[], run: (c: C) => Promise<E>) => {
+  const runAll = async<C, E extends CaseErrors>(cases: C[], run: (c: C) => Promise<E>) => {
     const results: Array<E|{error: string}> = [];
     for (const c of cases) {
       results.push(await guarded(() => run(c)));
@@ -268,7 +269,6 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     layers: await guarded(() => layersCheck(options.layersEpochs)),
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
-    unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined :
-                                                                tryUnsupportedBlockSize(options.unsupportedBlockSize)
+    unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize)
   };
 }

@@ -8,11 +8,8 @@ import {activationOf, finishBlock, float32Values} from './cpu_util';
  * Each output pixel's block column sums over that column's kept blocks and
  * the taps inside the input, then takes the bias and activation.
  */
-export function blockSparseConv2D(args: {
-  inputs: BlockSparseConv2DInputs,
-  backend: MathBackendCPU,
-  attrs: BlockSparseConv2DAttrs
-}): TensorInfo {
+export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: MathBackendCPU, attrs: BlockSparseConv2DAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout} = attrs;
   const biasValues = bias == null ? null : float32Values(backend, bias);

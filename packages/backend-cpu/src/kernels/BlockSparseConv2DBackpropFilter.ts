@@ -5,11 +5,9 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {float32Values} from './cpu_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and its taps. */
-export function blockSparseConv2DBackpropFilter(args: {
-  inputs: BlockSparseConv2DBackpropFilterInputs,
-  backend: MathBackendCPU,
-  attrs: BlockSparseConv2DBackpropFilterAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropFilter(
+    args: {inputs: BlockSparseConv2DBackpropFilterInputs, backend: MathBackendCPU, attrs: BlockSparseConv2DBackpropFilterAttrs}):
+    TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);

@@ -5,11 +5,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {float32Values} from './cpu_util';
 
 /** dx: each output pixel's dy scatters back through the kept blocks' taps. */
-export function blockSparseConv2DBackpropInput(args: {
-  inputs: BlockSparseConv2DBackpropInputInputs,
-  backend: MathBackendCPU,
-  attrs: BlockSparseConv2DBackpropInputAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropInput(
+    args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: MathBackendCPU, attrs: BlockSparseConv2DBackpropInputAttrs}): TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   const info = backend_util.conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);

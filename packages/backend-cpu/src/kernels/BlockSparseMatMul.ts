@@ -9,11 +9,8 @@ import {activationOf, finishBlock, float32Values} from './cpu_util';
  * blocks; y = x·Wᵀ walks each input block row's kept blocks. A row of bs
  * outputs is accumulated locally and written once.
  */
-export function blockSparseMatMul(args: {
-  inputs: BlockSparseMatMulInputs,
-  backend: MathBackendCPU,
-  attrs: BlockSparseMatMulAttrs
-}): TensorInfo {
+export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendCPU, attrs: BlockSparseMatMulAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
   const activate = activationOf(attrs);

@@ -5,11 +5,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {float32Values} from './cpu_util';
 
 /** dW[i] = x[:, row i]ᵀ · dy[:, col i] for the kept blocks only. */
-export function blockSparseMatMulGradW(args: {
-  inputs: BlockSparseMatMulGradWInputs,
-  backend: MathBackendCPU,
-  attrs: BlockSparseMatMulGradWAttrs
-}): TensorInfo {
+export function blockSparseMatMulGradW(
+    args: {inputs: BlockSparseMatMulGradWInputs, backend: MathBackendCPU, attrs: BlockSparseMatMulGradWAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   const xv = float32Values(backend, x);
   const dyv = float32Values(backend, dy);

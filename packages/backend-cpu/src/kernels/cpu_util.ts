@@ -9,18 +9,23 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
 /** A fused activation as a function of one value (tfjs's own formulas). */
 export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs): ((v: number) => number)|null {
   switch (activation) {
-    case 'relu': return v => v < 0 ? 0 : v;
-    case 'relu6': return v => v < 0 ? 0 : v > 6 ? 6 : v;
-    case 'elu': return v => v >= 0 ? v : Math.exp(v) - 1;
-    case 'leakyrelu': return v => v < 0 ? leakyreluAlpha * v : v;
-    case 'sigmoid': return v => 1 / (1 + Math.exp(-v));
-    default: return null;
+    case 'relu':
+      return v => v < 0 ? 0 : v;
+    case 'relu6':
+      return v => v < 0 ? 0 : v > 6 ? 6 : v;
+    case 'elu':
+      return v => v >= 0 ? v : Math.exp(v) - 1;
+    case 'leakyrelu':
+      return v => v < 0 ? leakyreluAlpha * v : v;
+    case 'sigmoid':
+      return v => 1 / (1 + Math.exp(-v));
+    default:
+      return null;
   }
 }
 
 /** Adds bias[biasBase + j] to acc[j] (where there is a bias) and applies `activate` (where there is one), in place. */
-export function finishBlock(
-    acc: Float32Array, bias: Float32Array|null, biasBase: number, activate: ((v: number) => number)|null): void {
+export function finishBlock(acc: Float32Array, bias: Float32Array|null, biasBase: number, activate: ((v: number) => number)|null): void {
   if (bias != null) {
     for (let j = 0; j < acc.length; j++) {
       acc[j] += bias[biasBase + j];

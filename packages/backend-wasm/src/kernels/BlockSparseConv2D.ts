@@ -13,11 +13,8 @@ import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, seg
  * stride 1 without padding reads x's pixels in order: the whole batch is one
  * product with no table. Bias and activation are applied before the store.
  */
-export function blockSparseConv2D(args: {
-  inputs: BlockSparseConv2DInputs,
-  backend: BackendWasm,
-  attrs: BlockSparseConv2DAttrs
-}): TensorInfo {
+export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
@@ -35,9 +32,10 @@ export function blockSparseConv2D(args: {
   const epilogue = epilogueArgs(backend, bias, attrs);
   const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
   const product = (rows: number, xImage: number, table: number, zeroRow: number, yImage: number) => runKernel(
-      backend, 'productBroadcast', [
-        rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz,
-        yImage, cout, ...epilogue
+      backend, 'productBroadcast',
+      [
+        rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
+        ...epilogue
       ],
       segments + 1, (rows & ~3) * taps * layout.nnz * bs * bs);
   const {top, bottom, left, right} = info.padInfo;

@@ -7,11 +7,8 @@ import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, makeZeros, offsetOf} from './wasm_util';
 
 /** dW for the kept blocks only: xᵀ·dy over every output pixel and tap, image by image (taps in the padding read zeros). */
-export function blockSparseConv2DBackpropFilter(args: {
-  inputs: BlockSparseConv2DBackpropFilterInputs,
-  backend: BackendWasm,
-  attrs: BlockSparseConv2DBackpropFilterAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropFilter(
+    args: {inputs: BlockSparseConv2DBackpropFilterInputs, backend: BackendWasm, attrs: BlockSparseConv2DBackpropFilterAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
@@ -28,10 +25,13 @@ export function blockSparseConv2DBackpropFilter(args: {
   withTapTable(backend, info, cin, (table, zeroRow) => {
     const x0 = offsetOf(backend, x), dy0 = offsetOf(backend, dy), dw0 = offsetOf(backend, dw);
     for (let b = 0; b < batchSize; b++) {
-      runKernel(backend, 'gradW', [
-        pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, dy0 + 4 * b * pixels * cout, cout,
-        rows, cols, nnz, bs, dw0, true
-      ], nnz, pixels * taps * nnz * bs * bs);
+      runKernel(
+          backend, 'gradW',
+          [
+            pixels, taps, x0 + 4 * b * inHeight * inWidth * cin, cin, table, zeroRow, dy0 + 4 * b * pixels * cout, cout, rows, cols, nnz,
+            bs, dw0, true
+          ],
+          nnz, pixels * taps * nnz * bs * bs);
     }
   });
   return dw;

@@ -12,11 +12,8 @@ import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable} from
  * tap's blocks) added into the input pixels the tap table names; taps in
  * the padding write to a scratch row.
  */
-export function blockSparseConv2DBackpropInput(args: {
-  inputs: BlockSparseConv2DBackpropInputInputs,
-  backend: BackendWasm,
-  attrs: BlockSparseConv2DBackpropInputAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropInput(
+    args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: BackendWasm, attrs: BlockSparseConv2DBackpropInputAttrs}): TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropInput);
@@ -35,10 +32,33 @@ export function blockSparseConv2DBackpropInput(args: {
     const dy0 = offsetOf(backend, dy), w0 = offsetOf(backend, w), dx0 = offsetOf(backend, dx);
     for (let b = 0; b < batchSize; b++) {
       for (let t = 0; t < taps; t++) {
-        runKernel(backend, 'productDot', [
-          pixels, taps, t, dy0 + 4 * b * pixels * cout, cout, w0, ptr, block, other, segments, bs, blockRows, blockCols,
-          layout.nnz, dx0 + 4 * b * inHeight * inWidth * cin, cin, table + 4 * t * pixels, scratchRow, true, 0, 0, 0
-        ], segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
+        runKernel(
+            backend, 'productDot',
+            [
+              pixels,
+              taps,
+              t,
+              dy0 + 4 * b * pixels * cout,
+              cout,
+              w0,
+              ptr,
+              block,
+              other,
+              segments,
+              bs,
+              blockRows,
+              blockCols,
+              layout.nnz,
+              dx0 + 4 * b * inHeight * inWidth * cin,
+              cin,
+              table + 4 * t * pixels,
+              scratchRow,
+              true,
+              0,
+              0,
+              0
+            ],
+            segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
       }
     }
   });

@@ -10,11 +10,8 @@ import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, seg
  * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
  * micro-kernel). Bias and activation are applied in the kernel, before the store.
  */
-export function blockSparseMatMul(args: {
-  inputs: BlockSparseMatMulInputs,
-  backend: BackendWasm,
-  attrs: BlockSparseMatMulAttrs
-}): TensorInfo {
+export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
@@ -31,15 +28,39 @@ export function blockSparseMatMul(args: {
   // Threads share the tiled rows only (see productBroadcast's work units).
   const work = (rows & ~3) * nnz * bs * bs;
   if (transposeW) {
-    runKernel(backend, 'productDot', [
-      rows, 1, 0, offsetOf(backend, x), inSize, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-      blockCols, nnz, offsetOf(backend, out), outSize, 0, 0, false, ...epilogue
-    ], segments + 1, work);
+    runKernel(
+        backend, 'productDot',
+        [
+          rows,
+          1,
+          0,
+          offsetOf(backend, x),
+          inSize,
+          offsetOf(backend, w),
+          ptr,
+          block,
+          other,
+          segments,
+          bs,
+          blockRows,
+          blockCols,
+          nnz,
+          offsetOf(backend, out),
+          outSize,
+          0,
+          0,
+          false,
+          ...epilogue
+        ],
+        segments + 1, work);
   } else {
-    runKernel(backend, 'productBroadcast', [
-      rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows,
-      blockCols, nnz, offsetOf(backend, out), outSize, ...epilogue
-    ], segments + 1, work);
+    runKernel(
+        backend, 'productBroadcast',
+        [
+          rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows, blockCols, nnz,
+          offsetOf(backend, out), outSize, ...epilogue
+        ],
+        segments + 1, work);
   }
   return out;
 }

@@ -7,11 +7,8 @@ import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
  * dW of a dense conv, which tfjs-backend-wasm lacks (training a converted
  * model's dense convs needs it): Σ over pixels of x ⊗ dy, tap by tap.
  */
-export function conv2DBackpropFilter(args: {
-  inputs: {x: TensorInfo, dy: TensorInfo},
-  backend: BackendWasm,
-  attrs: Conv2DBackpropFilterAttrs
-}): TensorInfo {
+export function conv2DBackpropFilter(
+    args: {inputs: {x: TensorInfo, dy: TensorInfo}, backend: BackendWasm, attrs: Conv2DBackpropFilterAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const info = forwardInfo(Conv2DBackpropFilter, x.shape, attrs.filterShape, attrs, false);
   const {inChannels: cin, outChannels: cout} = info;

@@ -4,11 +4,8 @@ import {DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropFilter
 import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
 
 /** dW of a depthwise conv, which tfjs-backend-wasm lacks: each channel's x times its multiplier's dy, tap by tap. */
-export function depthwiseConv2dNativeBackpropFilter(args: {
-  inputs: {x: TensorInfo, dy: TensorInfo},
-  backend: BackendWasm,
-  attrs: DepthwiseConv2dNativeBackpropFilterAttrs
-}): TensorInfo {
+export function depthwiseConv2dNativeBackpropFilter(
+    args: {inputs: {x: TensorInfo, dy: TensorInfo}, backend: BackendWasm, attrs: DepthwiseConv2dNativeBackpropFilterAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const info = forwardInfo(DepthwiseConv2dNativeBackpropFilter, x.shape, attrs.filterShape, attrs, true);
   const {inChannels: cin, outChannels: cout} = info;

@@ -4,11 +4,9 @@ import {DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropInputAt
 import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
 
 /** dx of a depthwise conv, which tfjs-backend-wasm lacks: each tap's dy, times the filter, added back to the pixel it read. */
-export function depthwiseConv2dNativeBackpropInput(args: {
-  inputs: {dy: TensorInfo, filter: TensorInfo},
-  backend: BackendWasm,
-  attrs: DepthwiseConv2dNativeBackpropInputAttrs
-}): TensorInfo {
+export function depthwiseConv2dNativeBackpropInput(
+    args: {inputs: {dy: TensorInfo, filter: TensorInfo}, backend: BackendWasm, attrs: DepthwiseConv2dNativeBackpropInputAttrs}):
+    TensorInfo {
   const {inputs: {dy, filter}, backend, attrs} = args;
   const info = forwardInfo(DepthwiseConv2dNativeBackpropInput, attrs.inputShape, filter.shape, attrs, true);
   const {inChannels: cin, outChannels: cout} = info;

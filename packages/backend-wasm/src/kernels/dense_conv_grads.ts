@@ -21,8 +21,8 @@ export function forwardInfo(
     throw new Error(`${kernelName} on wasm: only the NHWC data format is supported, got ${attrs.dataFormat}`);
   }
   return backend_util.computeConv2DInfo(
-      xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides,
-      attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, depthwise);
+      xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1,
+      attrs.pad, attrs.dimRoundingMode, depthwise);
 }
 
 /** A float32 view of a tensor's values; take it after the last allocation (growing memory detaches views). */
@@ -41,8 +41,7 @@ export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float
  * and every filter tap that falls inside the input: pixels count over the
  * whole batch (multiply by the channels), tap = fh·filterWidth + fw.
  */
-export function forEachTap(info: backend_util.Conv2DInfo,
-                           visit: (inPixel: number, outPixel: number, tap: number) => void): void {
+export function forEachTap(info: backend_util.Conv2DInfo, visit: (inPixel: number, outPixel: number, tap: number) => void): void {
   const {start, tap, pixel} = blockSparseUtil.convTaps(info);
   const inPixels = info.inHeight * info.inWidth, outPixels = info.outHeight * info.outWidth;
   for (let b = 0; b < info.batchSize; b++) {

@@ -5,19 +5,18 @@ import {plainKernelsBase64, plainRelaxedKernelsBase64, sharedKernelsBase64, shar
 /** The exports of assembly/index.ts; pointers are byte offsets into tfjs-backend-wasm's memory. */
 export interface WasmKernels {
   productBroadcast(
-      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number,
-      block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number,
-      y: number, yStride: number, bias: number, activation: number, alphaBits: number, unitFirst: number,
-      unitEnd: number): void;
+      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
+      other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
+      bias: number, activation: number, alphaBits: number, unitFirst: number, unitEnd: number): void;
   productDot(
-      rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number,
-      other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
-      yStride: number, yTable: number, scratchRow: number, accumulate: boolean, bias: number, activation: number,
-      alphaBits: number, unitFirst: number, unitEnd: number): void;
+      rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number, other: number,
+      segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number, yTable: number,
+      scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, unitFirst: number,
+      unitEnd: number): void;
   gradW(
-      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number,
-      dyStride: number, blockRows: number, blockCols: number, nnz: number, bs: number, dw: number,
-      accumulate: boolean, unitFirst: number, unitEnd: number): void;
+      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,
+      blockRows: number, blockCols: number, nnz: number, bs: number, dw: number, accumulate: boolean, unitFirst: number,
+      unitEnd: number): void;
 }
 
 /** The module built for tfjs's plain or shared memory, with or without relaxed SIMD (see scripts/build_wasm.mjs). */
@@ -59,14 +58,16 @@ function bytes(kind: Variant): Uint8Array<ArrayBuffer> {
 
 /** Compiles the modules this engine runs, off the main thread. */
 export function compileModules(): Promise<void> {
-  return Promise.all([variantFor(false), variantFor(true)].map(kind => {
-    if (compiling[kind] == null) {
-      compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
-        modules[kind] = module;
-      });
-    }
-    return compiling[kind];
-  })).then(() => undefined);
+  return Promise
+      .all([variantFor(false), variantFor(true)].map(kind => {
+        if (compiling[kind] == null) {
+          compiling[kind] = WebAssembly.compile(bytes(kind)).then(module => {
+            modules[kind] = module;
+          });
+        }
+        return compiling[kind];
+      }))
+      .then(() => undefined);
 }
 
 /** A variant's module: compiled already, or now (Node; a browser's main thread refuses modules over 4 KB). */
@@ -78,7 +79,8 @@ export function compiledModule(kind: Variant): WebAssembly.Module {
     } catch (e) {
       throw new Error(
           'the block-sparse wasm kernels are still compiling: await tfbs.blockSparseWasmReady() before the ' +
-          `first block-sparse op on the wasm backend (${(e as Error).message})`, {cause: e});
+              `first block-sparse op on the wasm backend (${(e as Error).message})`,
+          {cause: e});
     }
     modules[kind] = module;
   }

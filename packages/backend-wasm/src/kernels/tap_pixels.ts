@@ -32,8 +32,7 @@ function writeTapPixels(info: backend_util.Conv2DInfo, target: Int32Array): void
  * padding, or written by them where the kernel writes through the table.
  */
 export function withTapTable<T>(
-    backend: BackendWasm, info: backend_util.Conv2DInfo, rowFloats: number,
-    body: (table: number, row: number) => T): T {
+    backend: BackendWasm, info: backend_util.Conv2DInfo, rowFloats: number, body: (table: number, row: number) => T): T {
   const entries = info.filterHeight * info.filterWidth * info.outHeight * info.outWidth;
   return withScratch(backend, 4 * (entries + rowFloats), table => {
     writeTapPixels(info, int32View(backend, table, entries));

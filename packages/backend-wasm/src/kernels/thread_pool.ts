@@ -85,8 +85,7 @@ export class ThreadPool {
 
   /** Starts `helpers` workers; until they are up, jobs run on the calling thread alone. */
   constructor(
-      module: WebAssembly.Module, memory: WebAssembly.Memory, controlOffset: number, helpers: number,
-      private readonly names: string[]) {
+      module: WebAssembly.Module, memory: WebAssembly.Memory, controlOffset: number, helpers: number, private readonly names: string[]) {
     this.control = new Int32Array(memory.buffer, controlOffset, MAILBOXES + 2 * helpers);
     this.control.fill(0);
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], {type: 'text/javascript'}));

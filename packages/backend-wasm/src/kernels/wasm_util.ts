@@ -44,8 +44,7 @@ export function allocate(backend: BackendWasm, bytes: number): number {
 }
 
 /** A tensor in the backend's memory (uninitialized, or holding values), or a clear error where its heap is full. */
-export function makeTensor(
-    backend: BackendWasm, shape: number[], dtype: 'float32'|'int32', values?: Float32Array|Int32Array): TensorInfo {
+export function makeTensor(backend: BackendWasm, shape: number[], dtype: 'float32'|'int32', values?: Float32Array|Int32Array): TensorInfo {
   // Allocated empty and checked before the values go in: tfjs would copy them to offset 0.
   const out = backend.makeOutput(shape, dtype);
   const bytes = 4 * shape.reduce((a, b) => a * b, 1);
@@ -111,8 +110,8 @@ function asTableBackend(backend: BackendWasm): backend_util.TableBackend {
 }
 
 /** A layout's segment table (by output column, or by input row for x·Wᵀ), built once per layout and backend. */
-export function segmentTable(backend: BackendWasm, layout: BlockLayout, kind: 'byColumn'|'byRow'):
-    {ptr: number, block: number, other: number, segments: number} {
+export function segmentTable(
+    backend: BackendWasm, layout: BlockLayout, kind: 'byColumn'|'byRow'): {ptr: number, block: number, other: number, segments: number} {
   const base = offsetOf(backend, backend_util.layoutTable(asTableBackend(backend), layout, kind));
   const segments = kind === 'byColumn' ? layout.colBlocks : layout.rowBlocks;
   const block = base + 4 * (segments + 1);

@@ -15,11 +15,8 @@ import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packI
  * (a free reshape of a packed NHWC texture, as in tfjs's conv2dByMatMul), not
  * a copy of it per call. Bias and activation are applied before the store.
  */
-export function blockSparseConv2D(args: {
-  inputs: BlockSparseConv2DInputs,
-  backend: MathBackendWebGL,
-  attrs: BlockSparseConv2DAttrs
-}): TensorInfo {
+export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2D);
@@ -33,9 +30,8 @@ export function blockSparseConv2D(args: {
   const [rows, cols] = shape;
   const {top, bottom, left, right} = info.padInfo;
   const pointwise = kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
-  const patches = pointwise ?
-      getKernel('Reshape', 'webgl')!.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo :
-      backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
+  const patches = pointwise ? getKernel('Reshape', 'webgl')!.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo :
+                              backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
       packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});

@@ -8,11 +8,9 @@ import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 import {checkEvenBlockSize, layoutTableTexture, view, zeros} from './webgl_util';
 
 /** dW of the kept blocks, tap by tap: the patches of x against dy, as for a matmul. */
-export function blockSparseConv2DBackpropFilter(args: {
-  inputs: BlockSparseConv2DBackpropFilterInputs,
-  backend: MathBackendWebGL,
-  attrs: BlockSparseConv2DBackpropFilterAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropFilter(
+    args: {inputs: BlockSparseConv2DBackpropFilterInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DBackpropFilterAttrs}):
+    TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   const bs = layout.blockSize;
@@ -24,8 +22,7 @@ export function blockSparseConv2DBackpropFilter(args: {
   }
   const patches = backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
   const [rows, cols] = patchesShape(info);
-  const program = new BlockSparseWeightGradPackedProgram(
-      layout.nnz, bs, [rows, cols], {count: kh * kw, channels: info.inChannels});
+  const program = new BlockSparseWeightGradPackedProgram(layout.nnz, bs, [rows, cols], {count: kh * kw, channels: info.inChannels});
   const dw = backend.runWebGLProgram(
       program, [patches, view(dy, [rows, cols, layout.outputSize]), layoutTableTexture(backend, layout, 'coords')], 'float32',
       [[layout.nnz]]);

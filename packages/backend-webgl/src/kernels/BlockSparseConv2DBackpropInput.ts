@@ -8,11 +8,9 @@ import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
-export function blockSparseConv2DBackpropInput(args: {
-  inputs: BlockSparseConv2DBackpropInputInputs,
-  backend: MathBackendWebGL,
-  attrs: BlockSparseConv2DBackpropInputAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropInput(
+    args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DBackpropInputAttrs}):
+    TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2DBackpropInput);
@@ -23,12 +21,10 @@ export function blockSparseConv2DBackpropInput(args: {
   const info = backend_util.conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
   const program = new BlockSparseProductPackedProgram(
-      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels},
-      packedTexels(backend, packInPlace(backend, w)));
+      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels}, packedTexels(backend, packInPlace(backend, w)));
   const patchesGrad = backend.runWebGLProgram(
-      program,
-      [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTableTexture(backend, layout, 'byRow')],
-      'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+      program, [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTableTexture(backend, layout, 'byRow')], 'float32',
+      [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);
   return dx;

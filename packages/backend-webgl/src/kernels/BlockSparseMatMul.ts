@@ -6,11 +6,8 @@ import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_
 
 import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
 
-export function blockSparseMatMul(args: {
-  inputs: BlockSparseMatMulInputs,
-  backend: MathBackendWebGL,
-  attrs: BlockSparseMatMulAttrs
-}): TensorInfo {
+export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseMatMul);

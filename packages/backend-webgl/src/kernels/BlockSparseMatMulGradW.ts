@@ -7,11 +7,8 @@ import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gp
 
 import {checkEvenBlockSize, layoutTableTexture, zeros} from './webgl_util';
 
-export function blockSparseMatMulGradW(args: {
-  inputs: BlockSparseMatMulGradWInputs,
-  backend: MathBackendWebGL,
-  attrs: BlockSparseMatMulGradWAttrs
-}): TensorInfo {
+export function blockSparseMatMulGradW(
+    args: {inputs: BlockSparseMatMulGradWInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulGradWAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   const bs = layout.blockSize;
   checkEvenBlockSize(layout, BlockSparseMatMulGradW);
@@ -20,8 +17,7 @@ export function blockSparseMatMulGradW(args: {
     return zeros(backend, [layout.nnz, bs, bs]);
   }
   const program = new BlockSparseWeightGradPackedProgram(layout.nnz, bs, [rows], ONE_TAP);
-  return backend.runWebGLProgram(
-      program, [x, dy, layoutTableTexture(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
+  return backend.runWebGLProgram(program, [x, dy, layoutTableTexture(backend, layout, 'coords')], 'float32', [[layout.nnz]]);
 }
 
 export const blockSparseMatMulGradWConfig: KernelConfig = {

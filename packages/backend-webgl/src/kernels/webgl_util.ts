@@ -49,15 +49,17 @@ export function filterByTap(w: TensorInfo): TensorInfo {
  */
 export function packInPlace(backend: MathBackendWebGL, w: TensorInfo): TensorInfo {
   const data = backend.texData.get(w.dataId);
-  if (data.texture == null || data.slice != null || data.complexTensorInfos != null ||
-      (data.isPacked && sameTiles(data.shape, w.shape))) {
+  if (data.texture == null || data.slice != null || data.complexTensorInfos != null || (data.isPacked && sameTiles(data.shape, w.shape))) {
     return w;
   }
   const packed = backend.packTensor(w);
   const packedData = backend.texData.get(packed.dataId);
   const {texture, texShape, isPacked, usage, shape} = data;
   Object.assign(data, {
-    texture: packedData.texture, texShape: packedData.texShape, isPacked: packedData.isPacked, usage: packedData.usage,
+    texture: packedData.texture,
+    texShape: packedData.texShape,
+    isPacked: packedData.isPacked,
+    usage: packedData.usage,
     shape: packedData.shape
   });
   Object.assign(packedData, {texture, texShape, isPacked, usage, shape});
@@ -94,8 +96,9 @@ export function layoutTableTexture(backend: MathBackendWebGL, layout: BlockLayou
   // Entries are block numbers, block counts and block rows or columns.
   const largest = Math.max(layout.nnz, layout.rowBlocks, layout.colBlocks);
   if (largest > MAX_TABLE_ENTRY) {
-    throw new Error(`block-sparse kernels on webgl: a layout of ${layout.nnz} blocks in a ${layout.rowBlocks} x ${layout.colBlocks} ` +
-                    `grid is too large (table entries up to ${largest} > ${MAX_TABLE_ENTRY})`);
+    throw new Error(
+        `block-sparse kernels on webgl: a layout of ${layout.nnz} blocks in a ${layout.rowBlocks} x ${layout.colBlocks} ` +
+        `grid is too large (table entries up to ${largest} > ${MAX_TABLE_ENTRY})`);
   }
   let tables = tableBackends.get(backend);
   if (tables == null) {

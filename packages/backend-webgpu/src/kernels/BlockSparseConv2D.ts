@@ -7,11 +7,8 @@ import {convUniformData} from '../operand_readers';
 
 import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
 
-export function blockSparseConv2D(args: {
-  inputs: BlockSparseConv2DInputs,
-  backend: WebGPUBackend,
-  attrs: BlockSparseConv2DAttrs
-}): TensorInfo {
+export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: WebGPUBackend, attrs: BlockSparseConv2DAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
@@ -26,10 +23,9 @@ export function blockSparseConv2D(args: {
   checkDispatch(backend, program.dispatch, BlockSparseConv2D);
   const table = backend_util.layoutTable(backend, layout, 'byColumn');
   return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
-    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]},
-    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [info.filterHeight * info.filterWidth]},
-    {type: 'int32', data: [layout.outputSize]}, {type: 'int32', data: [layout.inputSize]},
-    ...convUniformData(info)
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]}, {type: 'int32', data: [layout.nnz]},
+    {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.outputSize]},
+    {type: 'int32', data: [layout.inputSize]}, ...convUniformData(info)
   ]);
 }
 

@@ -7,11 +7,9 @@ import {convUniformData} from '../operand_readers';
 
 import {checkBlockSize, zeros} from './webgpu_util';
 
-export function blockSparseConv2DBackpropFilter(args: {
-  inputs: BlockSparseConv2DBackpropFilterInputs,
-  backend: WebGPUBackend,
-  attrs: BlockSparseConv2DBackpropFilterAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropFilter(
+    args: {inputs: BlockSparseConv2DBackpropFilterInputs, backend: WebGPUBackend, attrs: BlockSparseConv2DBackpropFilterAttrs}):
+    TensorInfo {
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
@@ -24,10 +22,8 @@ export function blockSparseConv2DBackpropFilter(args: {
   }
   const program = new BlockSparseConv2DDerFilterProgram([layout.nnz, kh, kw, bs, bs], layout.nnz * taps, rows, bs);
   return backend.runWebGPUProgram(program, [x, dy, backend_util.layoutTable(backend, layout, 'coords')], 'float32', [
-    {type: 'int32', data: [rows]},
-    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},
-    {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]},
-    ...convUniformData(info)
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [taps]},
+    {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]}, ...convUniformData(info)
   ]);
 }
 

@@ -7,11 +7,8 @@ import {convUniformData} from '../operand_readers';
 
 import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
 
-export function blockSparseConv2DBackpropInput(args: {
-  inputs: BlockSparseConv2DBackpropInputInputs,
-  backend: WebGPUBackend,
-  attrs: BlockSparseConv2DBackpropInputAttrs
-}): TensorInfo {
+export function blockSparseConv2DBackpropInput(
+    args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: WebGPUBackend, attrs: BlockSparseConv2DBackpropInputAttrs}): TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropInput);
@@ -23,10 +20,9 @@ export function blockSparseConv2DBackpropInput(args: {
   const program = new BlockSparseConv2DDerInputProgram(inputShape, rows, layout.rowBlocks, layout.blockSize, true);
   checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropInput);
   return backend.runWebGPUProgram(program, [dy, w, backend_util.layoutTable(backend, layout, 'byRow')], 'float32', [
-    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.rowBlocks]},
-    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [info.filterHeight * info.filterWidth]},
-    {type: 'int32', data: [layout.inputSize]}, {type: 'int32', data: [layout.outputSize]},
-    ...convUniformData(info)
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.rowBlocks]}, {type: 'int32', data: [layout.nnz]},
+    {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.inputSize]},
+    {type: 'int32', data: [layout.outputSize]}, ...convUniformData(info)
   ]);
 }
 

@@ -6,11 +6,8 @@ import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
 
 import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
 
-export function blockSparseMatMul(args: {
-  inputs: BlockSparseMatMulInputs,
-  backend: WebGPUBackend,
-  attrs: BlockSparseMatMulAttrs
-}): TensorInfo {
+export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: WebGPUBackend, attrs: BlockSparseMatMulAttrs}):
+    TensorInfo {
   const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
@@ -25,8 +22,7 @@ export function blockSparseMatMul(args: {
   checkDispatch(backend, program.dispatch, BlockSparseMatMul);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
-    {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]},
-    {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
+    {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [outSize]}, {type: 'int32', data: [inSize]}
   ]);
 }

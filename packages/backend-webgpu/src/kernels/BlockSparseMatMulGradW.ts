@@ -6,11 +6,8 @@ import {BlockSparseMatMulGradWProgram} from '../block_sparse_weight_grad_webgpu'
 
 import {checkBlockSize, zeros} from './webgpu_util';
 
-export function blockSparseMatMulGradW(args: {
-  inputs: BlockSparseMatMulGradWInputs,
-  backend: WebGPUBackend,
-  attrs: BlockSparseMatMulGradWAttrs
-}): TensorInfo {
+export function blockSparseMatMulGradW(
+    args: {inputs: BlockSparseMatMulGradWInputs, backend: WebGPUBackend, attrs: BlockSparseMatMulGradWAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   checkBlockSize(layout, BlockSparseMatMulGradW);
   const bs = layout.blockSize;

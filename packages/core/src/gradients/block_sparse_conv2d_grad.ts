@@ -18,24 +18,16 @@ export const blockSparseConv2DGradConfig: tf.GradConfig = {
     const conv = attrs as unknown as BlockSparseConv2DAttrs;
     const {layout, strides, pad, dilations} = conv;
     const g = activationGradient(dy as tf.Tensor, y, conv);
-    const inputAttrs: BlockSparseConv2DBackpropInputAttrs = {
-      layout, strides, pad, dilations,
-      inputShape: x.shape as [number, number, number, number]
-    };
-    const filterAttrs: BlockSparseConv2DBackpropFilterAttrs = {
-      layout, strides, pad, dilations,
-      filterSize: w.shape.slice(1, 3) as [number, number]
-    };
+    const inputAttrs:
+        BlockSparseConv2DBackpropInputAttrs = {layout, strides, pad, dilations, inputShape: x.shape as [number, number, number, number]};
+    const filterAttrs:
+        BlockSparseConv2DBackpropFilterAttrs = {layout, strides, pad, dilations, filterSize: w.shape.slice(1, 3) as [number, number]};
     checkKernel(BlockSparseConv2DBackpropInput, 'blockSparseConv2d gradient');
     checkKernel(BlockSparseConv2DBackpropFilter, 'blockSparseConv2d gradient');
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
-      x: () => tf.engine().runKernel(
-               BlockSparseConv2DBackpropInput, {dy: g, w},
-               asAttrs(inputAttrs)) as tf.Tensor,
-      w: () => tf.engine().runKernel(
-               BlockSparseConv2DBackpropFilter, {x, dy: g},
-               asAttrs(filterAttrs)) as tf.Tensor,
+      x: () => tf.engine().runKernel(BlockSparseConv2DBackpropInput, {dy: g, w}, asAttrs(inputAttrs)) as tf.Tensor,
+      w: () => tf.engine().runKernel(BlockSparseConv2DBackpropFilter, {x, dy: g}, asAttrs(filterAttrs)) as tf.Tensor,
       bias: () => tf.sum(g, [0, 1, 2])
     };
   }

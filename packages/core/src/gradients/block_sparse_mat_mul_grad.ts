@@ -22,8 +22,7 @@ export const blockSparseMatMulGradConfig: tf.GradConfig = {
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW}),
-      w: () => transposeW ? blockSparseMatMulGradW(g, x, layout) :
-                            blockSparseMatMulGradW(x, g, layout),
+      w: () => transposeW ? blockSparseMatMulGradW(g, x, layout) : blockSparseMatMulGradW(x, g, layout),
       bias: () => tf.sum(g, 0)
     };
   }
@@ -37,9 +36,6 @@ export const blockSparseMatMulGradWGradConfig: tf.GradConfig = {
     const [x, dy] = saved;
     const {layout} = attrs as unknown as BlockSparseMatMulGradWAttrs;
     const g = dw as tf.Tensor;
-    return {
-      x: () => blockSparseMatMul(dy, g, layout, {transposeW: true}),
-      dy: () => blockSparseMatMul(x, g, layout)
-    };
+    return {x: () => blockSparseMatMul(dy, g, layout, {transposeW: true}), dy: () => blockSparseMatMul(x, g, layout)};
   }
 };

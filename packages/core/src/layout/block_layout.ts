@@ -45,16 +45,14 @@ export class BlockLayout {
    * grid, on blocks outside the grid and on duplicates.
    */
   constructor(
-      readonly blockSize: number, readonly rowBlocks: number,
-      readonly colBlocks: number, blocks: ArrayLike<readonly [number, number]>) {
+      readonly blockSize: number, readonly rowBlocks: number, readonly colBlocks: number, blocks: ArrayLike<readonly[number, number]>) {
     checkPositiveInt(blockSize, 'blockSize');
     checkPositiveInt(rowBlocks, 'rowBlocks');
     checkPositiveInt(colBlocks, 'colBlocks');
     const keys: number[] = [];
     for (let i = 0; i < blocks.length; i++) {
       const [r, c] = blocks[i];
-      if (!Number.isInteger(r) || !Number.isInteger(c) || r < 0 || c < 0 ||
-          r >= rowBlocks || c >= colBlocks) {
+      if (!Number.isInteger(r) || !Number.isInteger(c) || r < 0 || c < 0 || r >= rowBlocks || c >= colBlocks) {
         throw new Error(
             `BlockLayout: block ${i} at (${r}, ${c}) is outside the ` +
             `${rowBlocks}x${colBlocks} block grid`);
@@ -65,8 +63,7 @@ export class BlockLayout {
     for (let i = 1; i < keys.length; i++) {
       if (keys[i] === keys[i - 1]) {
         const r = Math.floor(keys[i] / colBlocks);
-        throw new Error(
-            `BlockLayout: block (${r}, ${keys[i] % colBlocks}) is listed twice`);
+        throw new Error(`BlockLayout: block (${r}, ${keys[i] % colBlocks}) is listed twice`);
       }
     }
     this.rows = Object.freeze(keys.map(k => Math.floor(k / colBlocks)));
@@ -123,8 +120,7 @@ export class BlockLayout {
 
   /** The grid as rowBlocks arrays of colBlocks 0/1 entries. */
   toMask(): number[][] {
-    const mask = Array.from(
-        {length: this.rowBlocks}, () => new Array<number>(this.colBlocks).fill(0));
+    const mask = Array.from({length: this.rowBlocks}, () => new Array<number>(this.colBlocks).fill(0));
     for (let i = 0; i < this.nnz; i++) {
       mask[this.rows[i]][this.cols[i]] = 1;
     }
@@ -133,9 +129,7 @@ export class BlockLayout {
 
   /** The layout of the transposed weight [N, K]. */
   transpose(): BlockLayout {
-    return new BlockLayout(
-        this.blockSize, this.colBlocks, this.rowBlocks,
-        Array.from(this.rows, (r, i) => [this.cols[i], r] as const));
+    return new BlockLayout(this.blockSize, this.colBlocks, this.rowBlocks, Array.from(this.rows, (r, i) => [this.cols[i], r] as const));
   }
 
   /** True when both layouts keep the same blocks with the same block size. */
@@ -143,11 +137,8 @@ export class BlockLayout {
     if (this === other) {
       return true;
     }
-    return this.blockSize === other.blockSize &&
-        this.rowBlocks === other.rowBlocks &&
-        this.colBlocks === other.colBlocks && this.nnz === other.nnz &&
-        this.rows.every((r, i) => r === other.rows[i]) &&
-        this.cols.every((c, i) => c === other.cols[i]);
+    return this.blockSize === other.blockSize && this.rowBlocks === other.rowBlocks && this.colBlocks === other.colBlocks &&
+        this.nnz === other.nnz && this.rows.every((r, i) => r === other.rows[i]) && this.cols.every((c, i) => c === other.cols[i]);
   }
 
   toJSON(): BlockLayoutJSON {
@@ -155,17 +146,11 @@ export class BlockLayout {
     for (let i = 0; i < this.nnz; i++) {
       blocks.push(this.rows[i], this.cols[i]);
     }
-    return {
-      blockSize: this.blockSize,
-      rowBlocks: this.rowBlocks,
-      colBlocks: this.colBlocks,
-      blocks
-    };
+    return {blockSize: this.blockSize, rowBlocks: this.rowBlocks, colBlocks: this.colBlocks, blocks};
   }
 
   static fromJSON(json: BlockLayoutJSON): BlockLayout {
-    if (json == null || typeof json !== 'object' ||
-        !Array.isArray(json.blocks) || json.blocks.length % 2 !== 0) {
+    if (json == null || typeof json !== 'object' || !Array.isArray(json.blocks) || json.blocks.length % 2 !== 0) {
       throw new Error(
           'BlockLayout.fromJSON: expected {blockSize, rowBlocks, colBlocks, ' +
           'blocks: [row0, col0, row1, col1, ...]}');
@@ -178,8 +163,7 @@ export class BlockLayout {
   }
 
   /** A layout from a 0/1 (or boolean) grid of rowBlocks x colBlocks. */
-  static fromMask(mask: ArrayLike<ArrayLike<number|boolean>>, blockSize: number):
-      BlockLayout {
+  static fromMask(mask: ArrayLike<ArrayLike<number|boolean>>, blockSize: number): BlockLayout {
     const rowBlocks = mask.length;
     const colBlocks = rowBlocks > 0 ? mask[0].length : 0;
     const blocks: Array<[number, number]> = [];
@@ -202,11 +186,9 @@ export class BlockLayout {
    * The grid for a dense [inputSize, outputSize] weight, checking that the
    * block size divides both.
    */
-  static gridFor(inputSize: number, outputSize: number, blockSize: number):
-      {rowBlocks: number, colBlocks: number} {
+  static gridFor(inputSize: number, outputSize: number, blockSize: number): {rowBlocks: number, colBlocks: number} {
     checkPositiveInt(blockSize, 'blockSize');
-    if (inputSize % blockSize !== 0 || outputSize % blockSize !== 0 ||
-        inputSize <= 0 || outputSize <= 0) {
+    if (inputSize % blockSize !== 0 || outputSize % blockSize !== 0 || inputSize <= 0 || outputSize <= 0) {
       throw new Error(
           `BlockLayout: block size ${blockSize} must divide both dimensions ` +
           `of the dense weight [${inputSize}, ${outputSize}]`);
@@ -225,8 +207,7 @@ function checkPositiveInt(value: number, name: string) {
   }
 }
 
-function buildTable(
-    segmentOf: readonly number[], otherOf: readonly number[], segments: number): BlockTable {
+function buildTable(segmentOf: readonly number[], otherOf: readonly number[], segments: number): BlockTable {
   const ptr = new Int32Array(segments + 1);
   for (const s of segmentOf) {
     ptr[s + 1]++;

@@ -29,10 +29,7 @@ export function randomLayout(spec: LayoutSpec): BlockLayout {
     [cells[i], cells[j]] = [cells[j], cells[i]];
   }
   return new BlockLayout(
-      spec.blockSize, rowBlocks, colBlocks,
-      Array.from(
-          cells.subarray(0, nnz),
-          k => [Math.floor(k / colBlocks), k % colBlocks] as const));
+      spec.blockSize, rowBlocks, colBlocks, Array.from(cells.subarray(0, nnz), k => [Math.floor(k / colBlocks), k % colBlocks] as const));
 }
 
 /**
@@ -126,8 +123,7 @@ export function bandedLayout(spec: LayoutSpec): BlockLayout {
   for (let c = 0; c < colBlocks; c++) {
     const k = columnShare(nnz, colBlocks, c);
     const center = Math.floor((c + 0.5) * rowBlocks / colBlocks);
-    const first =
-        Math.min(Math.max(center - Math.floor((k - 1) / 2), 0), rowBlocks - k);
+    const first = Math.min(Math.max(center - Math.floor((k - 1) / 2), 0), rowBlocks - k);
     for (let j = 0; j < k; j++) {
       blocks.push([first + j, c]);
     }
@@ -141,8 +137,7 @@ export function bandedLayout(spec: LayoutSpec): BlockLayout {
  * filter [kh, kw, Cin, Cout], whose norms run over the spatial taps too.
  * Ties go to the block that comes first in row-major order.
  */
-export function magnitudeLayout(
-    denseWeight: tf.Tensor, blockSize: number, density: number): BlockLayout {
+export function magnitudeLayout(denseWeight: tf.Tensor, blockSize: number, density: number): BlockLayout {
   if (!(denseWeight instanceof tf.Tensor) || denseWeight.rank < 2) {
     throw new Error(
         'magnitudeLayout: expected a dense weight tensor of rank >= 2 ' +
@@ -150,12 +145,10 @@ export function magnitudeLayout(
   }
   const [inputSize, outputSize] = denseWeight.shape.slice(-2);
   const norms = blockNorms(denseWeight, blockSize);
-  const {rowBlocks, colBlocks, nnz} = checkSpec(
-      {inputSize, outputSize, blockSize, density}, 'magnitudeLayout');
+  const {rowBlocks, colBlocks, nnz} = checkSpec({inputSize, outputSize, blockSize, density}, 'magnitudeLayout');
   const order = Array.from(norms.keys()).sort((a, b) => norms[b] - norms[a] || a - b);
   return new BlockLayout(
-      blockSize, rowBlocks, colBlocks,
-      order.slice(0, nnz).map(k => [Math.floor(k / colBlocks), k % colBlocks] as const));
+      blockSize, rowBlocks, colBlocks, order.slice(0, nnz).map(k => [Math.floor(k / colBlocks), k % colBlocks] as const));
 }
 
 /**

@@ -16,14 +16,10 @@ export function densify(packed: tf.Tensor, layout: BlockLayout): tf.Tensor {
   }
   return tf.tidy(() => {
     const withZeroBlock = tf.concat([tf.zeros([1, ...spatial, bs, bs]), packed]);
-    const grid = tf.reshape(
-        tf.gather(withZeroBlock, tf.tensor1d(slots, 'int32')),
-        [R, C, ...spatial, bs, bs]);
+    const grid = tf.reshape(tf.gather(withZeroBlock, tf.tensor1d(slots, 'int32')), [R, C, ...spatial, bs, bs]);
     const s = spatial.length;
     const spatialAxes = Array.from({length: s}, (_, i) => 2 + i);
-    return tf.reshape(
-        tf.transpose(grid, [...spatialAxes, 0, 2 + s, 1, 3 + s]),
-        [...spatial, R * bs, C * bs]);
+    return tf.reshape(tf.transpose(grid, [...spatialAxes, 0, 2 + s, 1, 3 + s]), [...spatial, R * bs, C * bs]);
   });
 }
 
@@ -34,8 +30,7 @@ export function densify(packed: tf.Tensor, layout: BlockLayout): tf.Tensor {
 export function sparsify(dense: tf.Tensor, layout: BlockLayout): tf.Tensor {
   checkLayout(layout, 'sparsify');
   const {blockSize: bs, rowBlocks: R, colBlocks: C} = layout;
-  if (!(dense instanceof tf.Tensor) || dense.rank < 2 ||
-      dense.shape[dense.rank - 2] !== layout.inputSize ||
+  if (!(dense instanceof tf.Tensor) || dense.rank < 2 || dense.shape[dense.rank - 2] !== layout.inputSize ||
       dense.shape[dense.rank - 1] !== layout.outputSize) {
     throw new Error(
         `sparsify: dense weight must be [..., ${layout.inputSize}, ` +
@@ -47,9 +42,7 @@ export function sparsify(dense: tf.Tensor, layout: BlockLayout): tf.Tensor {
   const cells = Int32Array.from(layout.rows, (r, i) => r * C + layout.cols[i]);
   return tf.tidy(() => {
     const spatialAxes = Array.from({length: s}, (_, i) => i);
-    const tiles = tf.transpose(
-        tf.reshape(dense, [...spatial, R, bs, C, bs]),
-        [s, s + 2, ...spatialAxes, s + 1, s + 3]);
+    const tiles = tf.transpose(tf.reshape(dense, [...spatial, R, bs, C, bs]), [s, s + 2, ...spatialAxes, s + 1, s + 3]);
     const grid = tf.reshape(tiles, [R * C, ...spatial, bs, bs]);
     // Blocks are stored in row-major order, so a layout keeping all of them
     // needs no gather (whose gradient tfjs-backend-wasm lacks): a dense
@@ -62,8 +55,7 @@ export function sparsify(dense: tf.Tensor, layout: BlockLayout): tf.Tensor {
 function checkPacked(packed: tf.Tensor, layout: BlockLayout, caller: string): number[] {
   checkLayout(layout, caller);
   const bs = layout.blockSize;
-  if (!(packed instanceof tf.Tensor) || packed.rank < 3 ||
-      packed.shape[0] !== layout.nnz || packed.shape[packed.rank - 1] !== bs ||
+  if (!(packed instanceof tf.Tensor) || packed.rank < 3 || packed.shape[0] !== layout.nnz || packed.shape[packed.rank - 1] !== bs ||
       packed.shape[packed.rank - 2] !== bs) {
     throw new Error(
         `${caller}: packed weight must be [${layout.nnz}, ..., ${bs}, ${bs}] ` +

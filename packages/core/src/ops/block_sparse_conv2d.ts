@@ -15,8 +15,8 @@ import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fus
  * bias [Cout] and activation run in the same kernel, as tf.fused.conv2d's.
  */
 function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
-    x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1,
-    pad: Conv2DPad = 'valid', dilations: number|[number, number] = 1, epilogue: FusedEpilogueOptions = {}): T {
+    x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1, pad: Conv2DPad = 'valid',
+    dilations: number|[number, number] = 1, epilogue: FusedEpilogueOptions = {}): T {
   const caller = 'blockSparseConv2d';
   checkKernel(BlockSparseConv2D, caller);
   checkLayout(layout, caller);
@@ -50,8 +50,8 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
 export const blockSparseConv2d = tf.op({blockSparseConv2d_});
 
 function conv2DGeometry(
-    layout: BlockLayout, strides: number|[number, number], pad: Conv2DPad,
-    dilations: number|[number, number], caller: string): BlockSparseConv2DGeometry {
+    layout: BlockLayout, strides: number|[number, number], pad: Conv2DPad, dilations: number|[number, number],
+    caller: string): BlockSparseConv2DGeometry {
   const s = pairOf(strides, 'strides', caller);
   const d = pairOf(dilations, 'dilations', caller);
   if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
@@ -60,8 +60,7 @@ function conv2DGeometry(
         `got strides [${s}] and dilations [${d}]`);
   }
   if (pad !== 'same' && pad !== 'valid' && !(Number.isInteger(pad) && pad >= 0)) {
-    throw new Error(
-        `${caller}: pad must be 'same', 'valid' or a non-negative integer, got ${JSON.stringify(pad)}`);
+    throw new Error(`${caller}: pad must be 'same', 'valid' or a non-negative integer, got ${JSON.stringify(pad)}`);
   }
   return {layout, strides: s, pad, dilations: d};
 }
@@ -71,12 +70,10 @@ function conv2DGeometry(
  * layout stands for; shared by every backend's kernels.
  */
 export function conv2DInfo(
-    xShape: number[], kh: number, kw: number, attrs: BlockSparseConv2DGeometry,
-    caller = 'blockSparseConv2d'): tf.backend_util.Conv2DInfo {
+    xShape: number[], kh: number, kw: number, attrs: BlockSparseConv2DGeometry, caller = 'blockSparseConv2d'): tf.backend_util.Conv2DInfo {
   const {layout, strides, pad, dilations} = attrs;
   const info = tf.backend_util.computeConv2DInfo(
-      xShape as [number, number, number, number],
-      [kh, kw, layout.inputSize, layout.outputSize], strides, dilations, pad);
+      xShape as [number, number, number, number], [kh, kw, layout.inputSize, layout.outputSize], strides, dilations, pad);
   if (info.outHeight <= 0 || info.outWidth <= 0) {
     throw new Error(
         `${caller}: a ${kh}x${kw} filter (dilations [${dilations}]) with pad ` +

@@ -19,17 +19,14 @@ export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
  * tf.matMul(x, densify(w, layout)), at a cost proportional to the layout's
  * density. With transposeW, x [..., N] · Wᵀ → [..., K].
  */
-function blockSparseMatMul_(
-    x: tf.Tensor, w: tf.Tensor, layout: BlockLayout,
-    options: BlockSparseMatMulOptions = {}): tf.Tensor {
+function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, options: BlockSparseMatMulOptions = {}): tf.Tensor {
   const caller = 'blockSparseMatMul';
   checkKernel(BlockSparseMatMul, caller);
   checkLayout(layout, caller);
   checkFloatTensor(x, 'x', caller);
   checkPackedWeight(w, layout, 0, caller);
   const transposeW = options.transposeW === true;
-  const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] :
-                                         [layout.inputSize, layout.outputSize];
+  const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];
   if (x.rank < 1 || x.shape[x.rank - 1] !== inSize) {
     throw new Error(
         `${caller}: x must be [..., ${inSize}] to match the layout's ` +
@@ -56,8 +53,7 @@ function blockSparseMatMul_(
  * blockSparseMatMul, never forming a dense [K, N] matrix. x is [..., K],
  * dy [..., N] with the same leading dims.
  */
-function blockSparseMatMulGradW_(
-    x: tf.Tensor, dy: tf.Tensor, layout: BlockLayout): tf.Tensor {
+function blockSparseMatMulGradW_(x: tf.Tensor, dy: tf.Tensor, layout: BlockLayout): tf.Tensor {
   const caller = 'blockSparseMatMulGradW';
   checkKernel(BlockSparseMatMulGradW, caller);
   checkLayout(layout, caller);
@@ -65,8 +61,7 @@ function blockSparseMatMulGradW_(
   checkFloatTensor(dy, 'dy', caller);
   const {inputSize, outputSize} = layout;
   const outer = x.shape.slice(0, -1);
-  if (x.rank < 1 || x.shape[x.rank - 1] !== inputSize || dy.rank !== x.rank ||
-      dy.shape[dy.rank - 1] !== outputSize ||
+  if (x.rank < 1 || x.shape[x.rank - 1] !== inputSize || dy.rank !== x.rank || dy.shape[dy.rank - 1] !== outputSize ||
       !outer.every((d, i) => d === dy.shape[i])) {
     throw new Error(
         `${caller}: x must be [..., ${inputSize}] and dy [..., ${outputSize}] ` +
@@ -75,11 +70,8 @@ function blockSparseMatMulGradW_(
   const rows = outer.reduce((a, b) => a * b, 1);
   const attrs: BlockSparseMatMulGradWAttrs = {layout};
   return tf.engine().runKernel(
-             BlockSparseMatMulGradW, {
-               x: tf.reshape(x, [rows, inputSize]),
-               dy: tf.reshape(dy, [rows, outputSize])
-             },
-             asAttrs(attrs)) as tf.Tensor;
+             BlockSparseMatMulGradW, {x: tf.reshape(x, [rows, inputSize]), dy: tf.reshape(dy, [rows, outputSize])}, asAttrs(attrs)) as
+      tf.Tensor;
 }
 
 export const blockSparseMatMul = tf.op({blockSparseMatMul_});

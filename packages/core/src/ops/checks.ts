@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from '../layout/block_layout';
 
-export function checkFloatTensor(value: unknown, name: string, caller: string):
-    asserts value is tf.Tensor {
+export function checkFloatTensor(value: unknown, name: string, caller: string): asserts value is tf.Tensor {
   if (!(value instanceof tf.Tensor)) {
     throw new Error(`${caller}: ${name} must be a tf.Tensor, got ${typeof value}`);
   }
@@ -13,14 +12,11 @@ export function checkFloatTensor(value: unknown, name: string, caller: string):
 }
 
 /** Packed weight [nnz, ...spatial, bs, bs], spatial given or read off. */
-export function checkPackedWeight(
-    w: unknown, layout: BlockLayout, spatialRank: number, caller: string):
-    asserts w is tf.Tensor {
+export function checkPackedWeight(w: unknown, layout: BlockLayout, spatialRank: number, caller: string): asserts w is tf.Tensor {
   checkFloatTensor(w, 'w', caller);
   const bs = layout.blockSize;
   const rank = spatialRank + 3;
-  if (w.rank !== rank || w.shape[0] !== layout.nnz ||
-      w.shape[rank - 2] !== bs || w.shape[rank - 1] !== bs) {
+  if (w.rank !== rank || w.shape[0] !== layout.nnz || w.shape[rank - 2] !== bs || w.shape[rank - 1] !== bs) {
     const spatial = spatialRank === 0 ? '' : ' kh, kw,';
     throw new Error(
         `${caller}: packed weight w must be [nnz=${layout.nnz},${spatial} ` +
@@ -29,11 +25,9 @@ export function checkPackedWeight(
   }
 }
 
-export function pairOf(value: number|[number, number], name: string, caller: string):
-    [number, number] {
+export function pairOf(value: number|[number, number], name: string, caller: string): [number, number] {
   const pair: [number, number] = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(pair) || pair.length !== 2 ||
-      !pair.every(v => Number.isInteger(v) && v > 0)) {
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(v => Number.isInteger(v) && v > 0)) {
     throw new Error(
         `${caller}: ${name} must be a positive integer or a pair of them, ` +
         `got ${JSON.stringify(value)}`);
@@ -57,7 +51,7 @@ export function checkKernel(kernelName: string, caller: string) {
   const backend = tf.getBackend();
   if (tf.getKernel(kernelName, backend) == null) {
     const fix = KERNEL_PACKAGES[backend] != null ? `import '${KERNEL_PACKAGES[backend]}' to register it` :
-                                                  `kernels exist for ${Object.keys(KERNEL_PACKAGES).join(', ')}`;
+                                                   `kernels exist for ${Object.keys(KERNEL_PACKAGES).join(', ')}`;
     throw new Error(`${caller}: no ${kernelName} kernel is registered for the '${backend}' backend: ${fix}`);
   }
 }

@@ -16,8 +16,7 @@ export interface FusedEpilogueOptions {
 
 /** Checks the fused bias and activation of an op whose output has `outSize` columns; returns the kernel attrs. */
 export function fusedActivationAttrs(
-    {bias, activation = 'linear', leakyreluAlpha = 0.2}: FusedEpilogueOptions, outSize: number,
-    caller: string): FusedActivationAttrs {
+    {bias, activation = 'linear', leakyreluAlpha = 0.2}: FusedEpilogueOptions, outSize: number, caller: string): FusedActivationAttrs {
   if (!FUSED_ACTIVATIONS.includes(activation)) {
     throw new Error(`${caller}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${activation}`);
   }
@@ -38,12 +37,18 @@ export function fusedActivationAttrs(
 export function unfusedEpilogue(y: tf.Tensor, bias: tf.Tensor|undefined, {activation, leakyreluAlpha}: FusedActivationAttrs): tf.Tensor {
   const biased = bias == null ? y : tf.add(y, bias);
   switch (activation) {
-    case 'relu': return tf.relu(biased);
-    case 'relu6': return tf.relu6(biased);
-    case 'elu': return tf.elu(biased);
-    case 'leakyrelu': return tf.leakyRelu(biased, leakyreluAlpha);
-    case 'sigmoid': return tf.sigmoid(biased);
-    default: return biased;
+    case 'relu':
+      return tf.relu(biased);
+    case 'relu6':
+      return tf.relu6(biased);
+    case 'elu':
+      return tf.elu(biased);
+    case 'leakyrelu':
+      return tf.leakyRelu(biased, leakyreluAlpha);
+    case 'sigmoid':
+      return tf.sigmoid(biased);
+    default:
+      return biased;
   }
 }
 
@@ -54,11 +59,17 @@ export function unfusedEpilogue(y: tf.Tensor, bias: tf.Tensor|undefined, {activa
  */
 export function activationGradient(dy: tf.Tensor, y: tf.Tensor, {activation, leakyreluAlpha}: FusedActivationAttrs): tf.Tensor {
   switch (activation) {
-    case 'relu': return tf.mul(dy, tf.step(y));
-    case 'relu6': return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
-    case 'elu': return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1)));
-    case 'leakyrelu': return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.fill(y.shape, leakyreluAlpha)));
-    case 'sigmoid': return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
-    default: return dy;
+    case 'relu':
+      return tf.mul(dy, tf.step(y));
+    case 'relu6':
+      return tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
+    case 'elu':
+      return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.add(y, 1)));
+    case 'leakyrelu':
+      return tf.mul(dy, tf.where(tf.greater(y, 0), tf.onesLike(y), tf.fill(y.shape, leakyreluAlpha)));
+    case 'sigmoid':
+      return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
+    default:
+      return dy;
   }
 }
