@@ -31,11 +31,13 @@ export function activate4(v: v128, activation: i32, alphaBits: i32): v128 {
   if (activation == LINEAR) {
     return v;
   }
+  // pmax(v, 0) is v < 0 ? 0 : v, one instruction where max (NaN- and
+  // sign-of-zero-exact) takes several; NaN stays NaN, as activate1 has it.
   if (activation == RELU) {
-    return f32x4.max(v, f32x4.splat(0));
+    return f32x4.pmax(v, f32x4.splat(0));
   }
   if (activation == RELU6) {
-    return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+    return f32x4.pmin(f32x4.pmax(v, f32x4.splat(0)), f32x4.splat(6));
   }
   if (activation == LEAKY_RELU) {
     return v128.bitselect(f32x4.mul(v, f32x4.splat(reinterpret<f32>(alphaBits))), v, f32x4.lt(v, f32x4.splat(0)));

@@ -4,7 +4,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
+import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * Each image is one broadcast product whose rows are output pixels, summed
@@ -31,13 +31,16 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
   const taps = info.filterHeight * info.filterWidth;
   const epilogue = epilogueArgs(backend, bias, attrs);
   const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
-  const product = (rows: number, xImage: number, table: number, zeroRow: number, yImage: number) => runKernel(
-      backend, 'productBroadcast',
-      [
-        rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
-        ...epilogue
-      ],
-      segments + 1, (rows & ~3) * taps * layout.nnz * bs * bs);
+  const product = (rows: number, xImage: number, table: number, zeroRow: number, yImage: number) => {
+    const {rowTiles, units} = broadcastOrder(rows, taps, layout, segments);
+    runKernel(
+        backend, 'productBroadcast',
+        [
+          rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
+          ...epilogue, rowTiles
+        ],
+        units, (rows & ~3) * taps * layout.nnz * bs * bs);
+  };
   const {top, bottom, left, right} = info.padInfo;
   if (taps === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0) {
     product(batchSize * pixels, x0, 0, 0, y0);

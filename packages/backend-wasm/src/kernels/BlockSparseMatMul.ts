@@ -3,7 +3,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
+import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * y = x·W walks each output block column's kept blocks (broadcast
@@ -54,13 +54,14 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
         ],
         segments + 1, work);
   } else {
+    const {rowTiles, units} = broadcastOrder(rows, 1, layout, segments);
     runKernel(
         backend, 'productBroadcast',
         [
           rows, 1, offsetOf(backend, x), inSize, 0, 0, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows, blockCols, nnz,
-          offsetOf(backend, out), outSize, ...epilogue
+          offsetOf(backend, out), outSize, ...epilogue, rowTiles
         ],
-        segments + 1, work);
+        units, work);
   }
   return out;
 }

@@ -118,6 +118,19 @@ export function segmentTable(
   return {ptr: base, block, other: block + 4 * layout.nnz, segments};
 }
 
+/** Kept blocks up to this many bytes stay in L1 while a row tile goes over all of them: productBroadcast then runs row-major. */
+const ROW_MAJOR_WEIGHT_BYTES = 32768;
+/** Row tiles (of 4 rows) per work unit of a row-major product: enough units for threads to share, few enough to cost nothing. */
+const ROW_TILES_PER_UNIT = 16;
+
+/** productBroadcast's loop order (its `rowTiles` argument) and its work units, for a product of `rows` rows over `taps` taps. */
+export function broadcastOrder(rows: number, taps: number, layout: BlockLayout, segments: number): {rowTiles: number, units: number} {
+  if (layout.nnz * taps * layout.blockSize * layout.blockSize * 4 > ROW_MAJOR_WEIGHT_BYTES) {
+    return {rowTiles: 0, units: segments + 1};
+  }
+  return {rowTiles: ROW_TILES_PER_UNIT, units: Math.ceil((rows >> 2) / ROW_TILES_PER_UNIT) + 1};
+}
+
 /** The kept blocks' (row, column) coordinates, built once per layout and backend. */
 export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {rows: number, cols: number} {
   const base = offsetOf(backend, backend_util.layoutTable(asTableBackend(backend), layout, 'coords'));
