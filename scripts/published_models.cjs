@@ -10,7 +10,7 @@
 // 8x8 blocks fit); `bench`: timed by
 // `npm run bench -- --models` (the nsfwjs ones also tabulated by scripts/convert_published.mjs).
 const {existsSync, mkdirSync, writeFileSync} = require('fs');
-const {join} = require('path');
+const {join, relative} = require('path');
 
 const PUBLISHED = {
   'nsfwjs-mobilenet_v2': {
@@ -129,8 +129,14 @@ function writePublishedModel(name, outDir) {
   return modelPath;
 }
 
+/** `path` relative to the repository's root, where the benchmark page's server serves it from. */
+function repositoryPath(path) {
+  return relative(join(__dirname, '..'), path);
+}
+
 module.exports = {
   PUBLISHED,
   packageRoot,
+  repositoryPath,
   writePublishedModel
 };

@@ -280,7 +280,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
       await savePair(
           {name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]}, dense,
-          {density, blockSize: 8, onlyFaster}, {densePath: path});
+          {density, blockSize: 8, onlyFaster}, {densePath: published.repositoryPath(path)});
     }
   }
   return index;
