@@ -253,7 +253,7 @@ describe('tfjs-blocksparse CLI', () => {
         await run('convert', join(dir, 'graph', 'model.json'), join(dir, 'graph-sparse'), '--density', '1', '--block-size', '8');
     expect(code).toBe(0);
     expect(out).toMatch(/hidden\s+_FusedMatMul\s+\[32, 64\]\s+32\/32\s+1\.000/);
-    expect(out).toMatch(/load it with tf\.loadGraphModel after importing @tfjs-blocksparse\/layers/);
+    expect(out).toMatch(/load it with tf\.loadGraphModel after importing @tfjs-blocksparse\/graph /);
     const {json, artifacts} = await plainLoad(join(dir, 'graph-sparse'));
     expect((json.modelTopology as {node: Array<{name: string, op: string}>}).node.find(n => n.name === 'logits')!.op).toBe(GRAPH_MATMUL_OP);
     const sparse = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
