@@ -7,7 +7,7 @@
 // crops come from different photos).
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
-//                             [--learning-rate F] [--distill-inputs N] [--batch-size N]
+//                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX]
 //   (--distill-inputs: distill on N other crops of the calibration pictures)
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
@@ -38,9 +38,12 @@ const {values: args} = parseArgs({
     'learning-rate': {type: 'string', default: '1e-3'},
     'distill-inputs': {type: 'string', default: '0'},
     'batch-size': {type: 'string', default: '16'},
+    exclude: {type: 'string'},
   }
 });
 const BLOCK_SIZE = 8;
+// Layers whose names match stay dense (as the CLI's --exclude).
+const exclude = args.exclude == null ? undefined : new RegExp(args.exclude);
 
 if (args.backend === 'wasm') {
   require('@tensorflow/tfjs-backend-wasm');
@@ -230,13 +233,15 @@ for (const name of names) {
       density: setting.density ?? 1,
       budget: setting.budget,
       blockSize: BLOCK_SIZE,
+      exclude,
       calibrate: {inputs: calibration, damping: Number(args.damping)}
     });
     row.calibrateSeconds = (performance.now() - start) / 1000;
     row.converted = `${report.totals.converted} of ${report.layers.length}`;
     row.multiplyAdds = report.totals.multiplyAdds;
     const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
-    const {model: magnitude} = await converter.sparsifyModel(original, {density: setting.density ?? 1, densities, blockSize: BLOCK_SIZE});
+    const {model: magnitude} =
+        await converter.sparsifyModel(original, {density: setting.density ?? 1, densities, blockSize: BLOCK_SIZE, exclude});
     row.magnitude = measure(magnitude);
     row.calibrated = measure(calibrated);
     magnitude.dispose();
@@ -285,7 +290,7 @@ const table = [
       (Number(args.epochs) > 0 ?
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +
-      '`)',
+      (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + '`)',
   '',
   '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
   '|---|---|---|---|---|---|---|---|',

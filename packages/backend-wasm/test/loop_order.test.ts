@@ -15,7 +15,10 @@ import {broadcastOrder} from '../src/kernels/wasm_util';
 
 const BS = 8;
 // 8x8 blocks of 256 bytes: 128 fit in 32 KiB, 129 do not.
-const LAYOUTS = {rowMajor: firstBlocks(128), byColumn: firstBlocks(129)};
+const LAYOUTS = {
+  rowMajor: firstBlocks(128),
+  byColumn: firstBlocks(129)
+};
 
 /** The first `nnz` blocks of a 16 x 16 grid of 8x8 blocks, row by row. */
 function firstBlocks(nnz: number): BlockLayout {
@@ -47,7 +50,6 @@ function weights(layout: BlockLayout): [tf.Tensor, tf.Tensor] {
 }
 
 describe.each(Object.entries(LAYOUTS))('%s', (_, layout) => {
-
   test.each([1, 3, 4, 64, 65, 202])('matmul of %i rows equals relu6(x·W + bias)', async rows => {
     const [w, bias] = weights(layout);
     const x = tf.randomNormal([rows, layout.inputSize], 0, 1, 'float32', 3);
@@ -61,8 +63,9 @@ describe.each(Object.entries(LAYOUTS))('%s', (_, layout) => {
     const x = tf.randomNormal([1, 9, 11, layout.inputSize], 0, 1, 'float32', 4);
     const filter = tf.reshape(w, [layout.nnz, 1, 1, BS, BS]);
     const y = await blockSparseConv2d(x as tf.Tensor4D, filter, layout, [1, 1], 'valid', [1, 1], {bias, activation: 'relu6'}).data();
-    const expected =
-        await onCpu(() => tf.clipByValue(tf.add(tf.conv2d(x as tf.Tensor4D, densify(filter, layout) as tf.Tensor4D, 1, 'valid'), bias), 0, 6).dataSync());
+    const expected = await onCpu(
+        () =>
+            tf.clipByValue(tf.add(tf.conv2d(x as tf.Tensor4D, densify(filter, layout) as tf.Tensor4D, 1, 'valid'), bias), 0, 6).dataSync());
     expect(Math.max(...Array.from(y, (v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-4);
   });
 });
