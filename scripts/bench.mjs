@@ -2,7 +2,7 @@
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...] [--profile]
-//                  [--model-density 1/4] [--only-faster]
+//                  [--model-density 1/4] [--only-faster] [--model-exclude REGEX]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
@@ -26,6 +26,7 @@ const {values: args} = parseArgs({
     profile: {type: 'boolean', default: false},
     'model-density': {type: 'string', default: '1/4'},
     'only-faster': {type: 'boolean', default: false},
+    'model-exclude': {type: 'string'},
     ops: {type: 'string', default: 'matMul,conv2d'},
     'block-sizes': {type: 'string', default: '8,16,32'},
     densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
@@ -99,7 +100,7 @@ function writeModelResults(backend, machine, rows) {
   mkdirSync('bench-results', {recursive: true});
   // A run of some models writes beside the full table, not over it.
   const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${
-      args['only-faster'] ? '-only-faster' : ''}`;
+      args['only-faster'] ? '-only-faster' : ''}${args['model-exclude'] == null ? '' : '-exclude'}`;
   const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}${conversion}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
@@ -133,7 +134,11 @@ if (models != null) {
   const convertOn = args['only-faster'] ? backends.find(b => !b.startsWith('browser-')) ?? 'cpu' : 'cpu';
   await tf.setBackend(convertOn);
   rmSync(models.CONVERTED_DIRECTORY, {recursive: true, force: true});
-  const conversion = {density: fraction(args['model-density'], 'model-density'), onlyFaster: args['only-faster']};
+  const conversion = {
+    density: fraction(args['model-density'], 'model-density'),
+    onlyFaster: args['only-faster'],
+    exclude: args['model-exclude'] == null ? undefined : new RegExp(args['model-exclude'])
+  };
   console.log(
       `Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);
   const index = await models.convertModels(converter, require('./published_models.cjs'), conversion);

@@ -237,12 +237,12 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * Converts the CNN (16x16 blocks) and the installed published models (8x8:
  * their channel counts are multiples of 8, not 16) at `density` (1/4 by
  * default; with `onlyFaster`, only the layers timed faster on the active
- * backend) with the converter (Node only; batch norms folded), saves each
+ * backend; layers whose names match `exclude` stay dense) with the converter (Node only; batch norms folded), saves each
  * pair (converted weights as float32: the stored encoding does not change
  * the time) and returns the index to write to CONVERTED_DIRECTORY/index.json. `converter` is
  * @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
-export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false} = {}) {
+export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false, exclude} = {}) {
   const {sparsifyModel, saveTo, loadFrom} = converter;
   const index = [];
   // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
@@ -259,6 +259,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
       what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at ${
                 densityText(options.density)} of ` +
           `${options.blockSize}x${options.blockSize} blocks${onlyFaster ? ' (only those timed faster)' : ''}` +
+          `${exclude == null ? '' : ` (layers matching ${exclude} kept dense)`}` +
           `${(report.folded ?? []).length > 0 ? `, ${report.folded.length} norm and activation layers folded` : ''}`
     });
     dense.dispose();
@@ -272,7 +273,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
         inputShape: [32, 32, 3],
         batches: MODEL_BATCHES
       },
-      buildCnn(), {density, blockSize: 16, onlyFaster});
+      buildCnn(), {density, blockSize: 16, onlyFaster, exclude});
   for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([, spec]) => spec.bench)) {
     const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
     if (path != null) {
@@ -280,7 +281,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
       await savePair(
           {name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]}, dense,
-          {density, blockSize: 8, onlyFaster}, {densePath: published.repositoryPath(path)});
+          {density, blockSize: 8, onlyFaster, exclude}, {densePath: published.repositoryPath(path)});
     }
   }
   return index;
