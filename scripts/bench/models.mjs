@@ -237,10 +237,11 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * Converts the CNN (16x16 blocks) and the installed published models (8x8:
  * their channel counts are multiples of 8, not 16) at `density` (1/4 by
  * default; with `onlyFaster`, only the layers timed faster on the active
- * backend; layers whose names match `exclude` stay dense) with the converter (Node only; batch norms folded), saves each
- * pair (converted weights as float32: the stored encoding does not change
- * the time) and returns the index to write to CONVERTED_DIRECTORY/index.json. `converter` is
- * @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
+ * backend; layers whose names match `exclude` stay dense) with the
+ * converter (Node only; batch norms folded), saves each pair (converted
+ * weights as float32: the stored encoding does not change the time) and
+ * returns the index to write to CONVERTED_DIRECTORY/index.json. `converter`
+ * is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
 export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false, exclude} = {}) {
   const {sparsifyModel, saveTo, loadFrom} = converter;

@@ -47,8 +47,9 @@ layers that would not be faster (the report says so): the converted model is nev
 
 /** What a user needs to run the converted model, on any backend. */
 function loadingNote(format: ModelFormat): string {
-  return `load it with ${format === 'graph-model' ? 'tf.loadGraphModel' : 'tf.loadLayersModel'} after importing ` +
-      `${format === 'graph-model' ? '@tfjs-blocksparse/graph' : '@tfjs-blocksparse/layers'} and the kernels of your backend: ` +
+  const [load, ops] =
+      format === 'graph-model' ? ['tf.loadGraphModel', '@tfjs-blocksparse/graph'] : ['tf.loadLayersModel', '@tfjs-blocksparse/layers'];
+  return `load it with ${load} after importing ${ops} and the kernels of your backend: ` +
       '@tfjs-blocksparse/backend-webgpu, backend-webgl, backend-wasm (tfjs-backend-wasm, WebAssembly SIMD) or backend-cpu';
 }
 
