@@ -1,15 +1,15 @@
 import {registerKernel, version_core} from '@tensorflow/tfjs-core';
 import {backend_util} from '@tfjs-blocksparse/core';
 
-import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
+import {blockSparseConv2DConfig, blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
 import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
-import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
+import {blockSparseMatMulConfig, blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig
+  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config
 ];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-cpu', '@tensorflow/tfjs-core', version_core);

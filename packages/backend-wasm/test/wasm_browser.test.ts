@@ -14,7 +14,8 @@ const isolated = describeBrowserSuite(
       trainingSteps: 30,
       layersEpochs: 15,
       unsupportedBlockSize: 6,
-      referenceBackend: 'cpu'
+      referenceBackend: 'cpu',
+      int8Blocks: true
     },
     true);
 
@@ -36,7 +37,8 @@ const plain = describeBrowserSuite('wasm', {
   trainingSteps: 30,
   layersEpochs: 15,
   unsupportedBlockSize: 6,
-  referenceBackend: 'cpu'
+  referenceBackend: 'cpu',
+  int8Blocks: true
 });
 
 test('the plain page ran the kernels on one thread', () => {

@@ -9,5 +9,6 @@ describeBrowserSuite('webgl', {
   leakIterations: 10,
   trainingSteps: 30,
   layersEpochs: 15,
-  unsupportedBlockSize: 3
+  unsupportedBlockSize: 3,
+  int8Blocks: false
 });

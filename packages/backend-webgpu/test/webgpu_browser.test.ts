@@ -8,5 +8,6 @@ describeBrowserSuite('webgpu', {
   leakIterations: 10,
   trainingSteps: 30,
   layersEpochs: 15,
-  unsupportedBlockSize: 6
+  unsupportedBlockSize: 6,
+  int8Blocks: false
 });

@@ -14,7 +14,8 @@ import {describeSuiteResults} from '@tfjs-blocksparse/test-util/jest/jest_suite'
 // The WGSL kernels move vec4s: block sizes must be multiples of 4.
 const DAWN_SUITE = {
   ...FULL_SUITE,
-  unsupportedBlockSize: 6
+  unsupportedBlockSize: 6,
+  int8Blocks: false
 };
 let results: SuiteResults;
 let adapter: Record<string, string>;

@@ -13,7 +13,12 @@ import type {BlockLayout} from './layout/block_layout';
 
 export type Conv2DPad = 'same'|'valid'|number;
 
-/** y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ. */
+/**
+ * y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ.
+ * W is float32 [nnz, bs, bs], or int32 [nnz, bs, bs / 4]: int8 blocks at
+ * scale 1 (see BlockSparseMatMulInt8), which the gradients' transposed
+ * products of int8 weights use.
+ */
 export const BlockSparseMatMul = 'BlockSparseMatMul';
 /** bias [N] (or [K] with transposeW), where given, is added to every row before the activation. */
 export type BlockSparseMatMulInputs = {
@@ -52,6 +57,17 @@ export const NO_EPILOGUE: ProductEpilogue = {
   leakyreluAlpha: 0
 };
 
+/**
+ * y [M, N] = x [M, K] · (Q · diag(scales)): W held as int8 blocks Q, four
+ * to an int32 ([nnz, bs, bs / 4], the lowest byte the first of four
+ * output columns, so that the bytes in memory are Q [nnz, bs, bs] in
+ * order), and one float32 scale per output column, applied in the
+ * epilogue before the bias. Attributes as BlockSparseMatMul's, never
+ * transposed (the op scales x instead).
+ */
+export const BlockSparseMatMulInt8 = 'BlockSparseMatMulInt8';
+export type BlockSparseMatMulInt8Inputs = BlockSparseMatMulInputs&{scales: TensorInfo};
+
 /** The kept blocks of xᵀ · dy: dW [nnz, bs, bs] from x [M, K] and dy [M, N]. */
 export const BlockSparseMatMulGradW = 'BlockSparseMatMulGradW';
 export type BlockSparseMatMulGradWInputs = {
@@ -80,7 +96,11 @@ export type BlockSparseConv2DInputs = {
 };
 export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, FusedActivationAttrs {}
 
-/** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w. */
+/** As BlockSparseConv2D with int8 blocks [nnz, kh, kw, bs, bs / 4] and scales [Cout] (see BlockSparseMatMulInt8). */
+export const BlockSparseConv2DInt8 = 'BlockSparseConv2DInt8';
+export type BlockSparseConv2DInt8Inputs = BlockSparseConv2DInputs&{scales: TensorInfo};
+
+/** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w (float32, or int32: int8 blocks at scale 1). */
 export const BlockSparseConv2DBackpropInput = 'BlockSparseConv2DBackpropInput';
 export type BlockSparseConv2DBackpropInputInputs = {
   dy: TensorInfo,

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {blockSparseConv2DGradConfig} from './gradients/block_sparse_conv2d_grad';
-import {blockSparseMatMulGradConfig, blockSparseMatMulGradWGradConfig} from './gradients/block_sparse_mat_mul_grad';
+import {blockSparseConv2DGradConfig, blockSparseConv2DInt8GradConfig} from './gradients/block_sparse_conv2d_grad';
+import {blockSparseMatMulGradConfig, blockSparseMatMulGradWGradConfig, blockSparseMatMulInt8GradConfig} from './gradients/block_sparse_mat_mul_grad';
 
-for (const config of [blockSparseMatMulGradConfig, blockSparseMatMulGradWGradConfig, blockSparseConv2DGradConfig]) {
+for (const config
+         of [blockSparseMatMulGradConfig, blockSparseMatMulGradWGradConfig, blockSparseMatMulInt8GradConfig, blockSparseConv2DGradConfig,
+             blockSparseConv2DInt8GradConfig]) {
   tf.registerGradient(config);
 }

@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import {conv2dCases, describeCase, fusedConv2dCases, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {describeInt8Case, Int8Results, int8Cases} from '../src/int8';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -111,6 +112,41 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
         expect(results().unsupportedBlockSize).toEqual([
           refused('blockSparseMatMul', 'BlockSparseMatMul'), refused('blockSparseConv2d', 'BlockSparseConv2D')
         ]);
+      });
+    }
+
+    const int8 = (): Int8Results => {
+      const r = results().int8;
+      if ('error' in r) {
+        throw new Error(r.error);
+      }
+      return r;
+    };
+    if (options.int8Blocks) {
+      describe(
+          'int8 blocks: y, dx and dscales match dense tfjs with the dequantized weight; y within the quantization bound of float32', () => {
+            test.each(int8Cases().map((c, i) => [i, describeInt8Case(c)]))('case %i %s', (i, text) => {
+              const r = int8().cases[i as number];
+              if ('error' in r) {
+                throw new Error(`${text} threw: ${r.error}`);
+              }
+              expect(r.forward).toBeLessThanOrEqual(tolerance);
+              expect(r.dx).toBeLessThanOrEqual(tolerance);
+              expect(r.dscales).toBeLessThanOrEqual(tolerance);
+              expect(r.dwLargest).toBe(0);
+              expect(r.boundRatio).toBeLessThanOrEqual(1.001);
+            });
+          });
+      test('int8 blocks: the backend has their kernels; the cases leak no tensor', () => {
+        expect(int8()).toMatchObject({supported: true, leakedTensors: 0});
+      });
+    } else {
+      test('int8 blocks: a call throws a clear error naming the backend; nothing leaks', () => {
+        expect(int8()).toMatchObject({
+          supported: false,
+          unsupportedMessage: expect.stringMatching(new RegExp(`int8 blocks are not supported on the '${results().backend}' backend`)),
+          leakedTensors: 0
+        });
       });
     }
 

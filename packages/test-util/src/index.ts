@@ -4,6 +4,7 @@ export * from './random';
 export * from './reference';
 export * from './run_cases';
 export * from './finite_difference';
+export * from './int8';
 export * from './bad_inputs';
 export * from './per_call_work';
 export * from './scoped';

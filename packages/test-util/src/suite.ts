@@ -4,6 +4,7 @@ import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGrad
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, fusedConv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {finiteDifferenceGaps} from './finite_difference';
+import {Int8Results, runInt8Checks} from './int8';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {programsPerLayerCall, programsPerPointwiseConvCall} from './per_call_work';
 import {seededValues} from './random';
@@ -26,6 +27,8 @@ export interface SuiteOptions {
   layersEpochs: number;
   /** A block size the backend's kernels refuse, to check that they refuse it clearly. */
   unsupportedBlockSize?: number;
+  /** Whether the backend has kernels for int8 blocks (else the suite checks the error a call gets). */
+  int8Blocks: boolean;
   /** The backend that computes dense references, where the suite's own backend's dense ops fall short (see setReferenceBackend). */
   referenceBackend?: string;
 }
@@ -36,7 +39,8 @@ export const FULL_SUITE: SuiteOptions = {
   finiteDifferenceSamples: 12,
   leakIterations: 20,
   trainingSteps: 30,
-  layersEpochs: 15
+  layersEpochs: 15,
+  int8Blocks: true
 };
 
 export type CaseResult = CaseErrors|{error: string};
@@ -96,6 +100,8 @@ export interface SuiteResults {
   /** Programs run by a repeated pointwise BlockSparseConv2D call (see programsPerPointwiseConvCall); null on cpu. */
   programsPerPointwiseConvCall: number|null|{error: string};
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
+  /** Products and convs with int8 blocks, or the error where the backend lacks their kernels. */
+  int8: Int8Results|{error: string};
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
@@ -269,6 +275,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     layers: await guarded(() => layersCheck(options.layersEpochs)),
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
-    unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize)
+    unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize),
+    int8: await guarded(runInt8Checks)
   };
 }

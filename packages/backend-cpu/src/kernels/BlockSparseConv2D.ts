@@ -1,22 +1,23 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, BlockSparseConv2DInt8} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {activationOf, finishBlock, float32Values} from './cpu_util';
+import {activationOf, finishBlock, float32Values, weightValues} from './cpu_util';
 
 /**
  * Each output pixel's block column sums over that column's kept blocks and
  * the taps inside the input, then takes the bias and activation.
  */
-export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: MathBackendCPU, attrs: BlockSparseConv2DAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+export function blockSparseConv2D(
+    args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: MathBackendCPU, attrs: BlockSparseConv2DAttrs}): TensorInfo {
+  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout} = attrs;
   const biasValues = bias == null ? null : float32Values(backend, bias);
+  const scaleValues = scales == null ? null : float32Values(backend, scales);
   const activate = activationOf(attrs);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const xv = float32Values(backend, x);
-  const wv = float32Values(backend, w);
+  const wv = weightValues(backend, w);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const bs2 = bs * bs;
@@ -46,7 +47,7 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
             }
           }
         }
-        finishBlock(acc, biasValues, c * bs, activate);
+        finishBlock(acc, scaleValues, biasValues, c * bs, activate);
         out.set(acc, outBase + c * bs);
       }
     }
@@ -56,6 +57,13 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
 
 export const blockSparseConv2DConfig: KernelConfig = {
   kernelName: BlockSparseConv2D,
+  backendName: 'cpu',
+  kernelFunc: blockSparseConv2D as unknown as KernelFunc
+};
+
+/** int8 blocks (w int32) with their scales: the same loops, reading int8 values. */
+export const blockSparseConv2DInt8Config: KernelConfig = {
+  kernelName: BlockSparseConv2DInt8,
   backendName: 'cpu',
   kernelFunc: blockSparseConv2D as unknown as KernelFunc
 };

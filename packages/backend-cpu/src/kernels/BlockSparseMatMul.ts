@@ -1,22 +1,23 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
+import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, BlockSparseMatMulInt8} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {activationOf, finishBlock, float32Values} from './cpu_util';
+import {activationOf, finishBlock, float32Values, weightValues} from './cpu_util';
 
 /**
  * y = x·W walks, for each output block column, only that column's kept
  * blocks; y = x·Wᵀ walks each input block row's kept blocks. A row of bs
  * outputs is accumulated locally and written once.
  */
-export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendCPU, attrs: BlockSparseMatMulAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+export function blockSparseMatMul(
+    args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: MathBackendCPU, attrs: BlockSparseMatMulAttrs}): TensorInfo {
+  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
   const activate = activationOf(attrs);
   const xv = float32Values(backend, x);
-  const wv = float32Values(backend, w);
+  const wv = weightValues(backend, w);
   const biasValues = bias == null ? null : float32Values(backend, bias);
+  const scaleValues = scales == null ? null : float32Values(backend, scales);
   const [rows, inSize] = x.shape;
   const bs = layout.blockSize;
   const bs2 = bs * bs;
@@ -50,7 +51,7 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
           }
         }
       }
-      finishBlock(acc, biasValues, s * bs, activate);
+      finishBlock(acc, scaleValues, biasValues, s * bs, activate);
       out.set(acc, m * outSize + s * bs);
     }
   }
@@ -59,6 +60,13 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
 
 export const blockSparseMatMulConfig: KernelConfig = {
   kernelName: BlockSparseMatMul,
+  backendName: 'cpu',
+  kernelFunc: blockSparseMatMul as unknown as KernelFunc
+};
+
+/** int8 blocks (w int32) with their scales: the same loops, reading int8 values. */
+export const blockSparseMatMulInt8Config: KernelConfig = {
+  kernelName: BlockSparseMatMulInt8,
   backendName: 'cpu',
   kernelFunc: blockSparseMatMul as unknown as KernelFunc
 };

@@ -6,6 +6,15 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
   return backend.data.get(t.dataId).values as Float32Array;
 }
 
+/**
+ * A packed weight's values: float32 blocks, or int8 blocks (an int32
+ * tensor, four to a value) seen as the int8 values they hold, in order.
+ */
+export function weightValues(backend: MathBackendCPU, w: TensorInfo): Float32Array|Int8Array {
+  const values = backend.data.get(w.dataId).values as Float32Array | Int32Array;
+  return w.dtype === 'int32' ? new Int8Array(values.buffer, values.byteOffset, values.length * 4) : values as Float32Array;
+}
+
 /** A fused activation as a function of one value (tfjs's own formulas). */
 export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs): ((v: number) => number)|null {
   switch (activation) {
@@ -24,8 +33,17 @@ export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs)
   }
 }
 
-/** Adds bias[biasBase + j] to acc[j] (where there is a bias) and applies `activate` (where there is one), in place. */
-export function finishBlock(acc: Float32Array, bias: Float32Array|null, biasBase: number, activate: ((v: number) => number)|null): void {
+/**
+ * Scales acc[j] by scales[base + j] (int8 blocks), adds bias[base + j]
+ * (where there is a bias) and applies `activate` (where there is one), in place.
+ */
+export function finishBlock(
+    acc: Float32Array, scales: Float32Array|null, bias: Float32Array|null, biasBase: number, activate: ((v: number) => number)|null): void {
+  if (scales != null) {
+    for (let j = 0; j < acc.length; j++) {
+      acc[j] *= scales[biasBase + j];
+    }
+  }
   if (bias != null) {
     for (let j = 0; j < acc.length; j++) {
       acc[j] += bias[biasBase + j];

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs} from '../kernel_names';
+import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DInt8} from '../kernel_names';
 import {checkKernel} from '../ops/checks';
 import {activationGradient} from '../ops/fused_activation';
+
+import {blockSparseConv2d} from '../ops/block_sparse_conv2d';
 
 /**
  * y = act(conv(x, W) + bias): with g = dy·act'(y) (read from the saved
@@ -28,6 +30,34 @@ export const blockSparseConv2DGradConfig: tf.GradConfig = {
     return {
       x: () => tf.engine().runKernel(BlockSparseConv2DBackpropInput, {dy: g, w}, asAttrs(inputAttrs)) as tf.Tensor,
       w: () => tf.engine().runKernel(BlockSparseConv2DBackpropFilter, {x, dy: g}, asAttrs(filterAttrs)) as tf.Tensor,
+      bias: () => tf.sum(g, [0, 1, 2])
+    };
+  }
+};
+
+/**
+ * y = act(conv(x, Q·diag(s)) + bias): dx is the conv's transposed product
+ * of g·diag(s) with the int8 blocks at scale 1 (BlockSparseConv2DBackpropInput
+ * reads int32 blocks as such); ds sums g ⊙ conv(x, Q) over every pixel; the
+ * integer blocks Q get zeros, as tfjs's own integer inputs do.
+ */
+export const blockSparseConv2DInt8GradConfig: tf.GradConfig = {
+  kernelName: BlockSparseConv2DInt8,
+  inputsToSave: ['x', 'w', 'scales'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, scales, y] = saved;
+    const conv = attrs as unknown as BlockSparseConv2DAttrs;
+    const {layout, strides, pad, dilations} = conv;
+    const g = activationGradient(dy as tf.Tensor, y, conv);
+    const inputAttrs:
+        BlockSparseConv2DBackpropInputAttrs = {layout, strides, pad, dilations, inputShape: x.shape as [number, number, number, number]};
+    checkKernel(BlockSparseConv2DBackpropInput, 'blockSparseConv2d gradient');
+    return {
+      x: () => tf.engine().runKernel(BlockSparseConv2DBackpropInput, {dy: tf.mul(g, scales), w}, asAttrs(inputAttrs)) as tf.Tensor,
+      w: () => tf.zeros(w.shape),
+      scales: () => tf.sum(
+          tf.mul(g, blockSparseConv2d(x as tf.Tensor4D, w, layout, strides, pad, dilations, {scales: tf.onesLike(scales)})), [0, 1, 2]),
       bias: () => tf.sum(g, [0, 1, 2])
     };
   }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DGeometry, Conv2DPad} from '../kernel_names';
+import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DGeometry, BlockSparseConv2DInt8, Conv2DPad} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
+import {checkInt8Blocks} from '../layout/quantize';
 
-import {checkFloatTensor, checkKernel, checkPackedWeight, pairOf} from './checks';
+import {checkFloatTensor, checkInt8Kernel, checkKernel, checkNoScales, checkPackedWeight, pairOf} from './checks';
 import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
 /**
@@ -13,15 +14,25 @@ import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fus
  * filter as [nnz, kh, kw, bs, bs]. Equal to tf.conv2d with the dense filter
  * [kh, kw, Cin, Cout] that is zero outside the kept blocks. `epilogue`'s
  * bias [Cout] and activation run in the same kernel, as tf.fused.conv2d's.
+ * `w` may instead hold int8 blocks (int32 [nnz, kh, kw, bs, bs / 4], with
+ * `epilogue.scales` [Cout], as quantizeBlocks makes them).
  */
 function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
     x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1, pad: Conv2DPad = 'valid',
-    dilations: number|[number, number] = 1, epilogue: FusedEpilogueOptions = {}): T {
+    dilations: number|[number, number] = 1, epilogue: BlockSparseConv2dEpilogue = {}): T {
   const caller = 'blockSparseConv2d';
-  checkKernel(BlockSparseConv2D, caller);
   checkLayout(layout, caller);
+  const {bias, scales} = epilogue;
+  const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
+  if (int8) {
+    checkInt8Kernel(BlockSparseConv2DInt8, BlockSparseConv2D, caller);
+    checkInt8Blocks(w, scales, layout, 2, caller);
+  } else {
+    checkKernel(BlockSparseConv2D, caller);
+    checkPackedWeight(w, layout, 2, caller);
+    checkNoScales(scales, caller);
+  }
   checkFloatTensor(x, 'x', caller);
-  checkPackedWeight(w, layout, 2, caller);
   if (x.rank !== 4 && x.rank !== 3) {
     throw new Error(`${caller}: x must be [batch, h, w, Cin] or [h, w, Cin], got [${x.shape}]`);
   }
@@ -34,17 +45,23 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const geometry = conv2DGeometry(layout, strides, pad, dilations, caller);
   const [kh, kw] = w.shape.slice(1, 3) as [number, number];
   conv2DInfo(x4.shape, kh, kw, geometry, caller);
-  const {bias} = epilogue;
   const activation = fusedActivationAttrs(epilogue, layout.outputSize, caller);
   // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
   const fused = layout.nnz > 0;
   const attrs: BlockSparseConv2DAttrs = {...geometry, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
   const inputs = {x: x4, w, ...(fused && bias != null && {bias})};
-  let y = tf.engine().runKernel(BlockSparseConv2D, inputs, asAttrs(attrs)) as tf.Tensor4D;
+  let y = (int8 ? tf.engine().runKernel(BlockSparseConv2DInt8, {...inputs, scales: scales!}, asAttrs(attrs)) :
+                  tf.engine().runKernel(BlockSparseConv2D, inputs, asAttrs(attrs))) as tf.Tensor4D;
   if (!fused) {
     y = unfusedEpilogue(y, bias, activation) as tf.Tensor4D;
   }
   return (x.rank === 3 ? tf.squeeze(y, [0]) : y) as T;
+}
+
+/** blockSparseConv2d's fused bias and activation, and the scales of int8 blocks. */
+export interface BlockSparseConv2dEpilogue extends FusedEpilogueOptions {
+  /** The scales [Cout] of int8 blocks (w int32, from quantizeBlocks); only with them. */
+  scales?: tf.Tensor;
 }
 
 export const blockSparseConv2d = tf.op({blockSparseConv2d_});

@@ -1,30 +1,44 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs} from '../kernel_names';
+import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
+import {checkInt8Blocks} from '../layout/quantize';
 
-import {checkFloatTensor, checkKernel, checkPackedWeight} from './checks';
+import {checkFloatTensor, checkInt8Kernel, checkKernel, checkNoScales, checkPackedWeight} from './checks';
 import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
 /** bias, where given, is [N] ([K] with transposeW). */
 export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
   /** Multiply by Wᵀ [N, K] instead of W [K, N]. */
   transposeW?: boolean;
+  /** The scales [layout.outputSize] of int8 blocks (w int32, from quantizeBlocks); only with them. */
+  scales?: tf.Tensor;
 }
 
 /**
  * x [..., K] · W [K, N] → [..., N], where W is block-sparse: `w` holds the
  * kept blocks packed as [nnz, bs, bs] in the layout's order. Equal to
  * tf.matMul(x, densify(w, layout)), at a cost proportional to the layout's
- * density. With transposeW, x [..., N] · Wᵀ → [..., K].
+ * density. With transposeW, x [..., N] · Wᵀ → [..., K]. `w` may instead
+ * hold int8 blocks (int32 [nnz, bs, bs / 4] and options.scales, as
+ * quantizeBlocks makes them): the kernels then read a quarter of the
+ * bytes and widen them in registers.
  */
 function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, options: BlockSparseMatMulOptions = {}): tf.Tensor {
   const caller = 'blockSparseMatMul';
-  checkKernel(BlockSparseMatMul, caller);
   checkLayout(layout, caller);
+  const {bias, scales} = options;
+  const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
+  if (int8) {
+    checkInt8Kernel(BlockSparseMatMulInt8, BlockSparseMatMul, caller);
+    checkInt8Blocks(w, scales, layout, 0, caller);
+  } else {
+    checkKernel(BlockSparseMatMul, caller);
+    checkPackedWeight(w, layout, 0, caller);
+    checkNoScales(scales, caller);
+  }
   checkFloatTensor(x, 'x', caller);
-  checkPackedWeight(w, layout, 0, caller);
   const transposeW = options.transposeW === true;
   const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];
   if (x.rank < 1 || x.shape[x.rank - 1] !== inSize) {
@@ -33,15 +47,18 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
         `${transposeW ? 'output' : 'input'} size (${layout.rowBlocks}x` +
         `${layout.colBlocks} blocks of ${layout.blockSize}), got [${x.shape}]`);
   }
-  const {bias} = options;
   const activation = fusedActivationAttrs(options, outSize, caller);
   const outer = x.shape.slice(0, -1);
   const rows = outer.reduce((a, b) => a * b, 1);
   // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
   const fused = layout.nnz > 0;
   const attrs: BlockSparseMatMulAttrs = {layout, transposeW, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
-  const inputs = {x: tf.reshape(x, [rows, inSize]), w, ...(fused && bias != null && {bias})};
-  let y = tf.engine().runKernel(BlockSparseMatMul, inputs, asAttrs(attrs)) as tf.Tensor;
+  const x2 = tf.reshape(x, [rows, inSize]);
+  const inputs = {w, ...(fused && bias != null && {bias})};
+  // x·(Q·diag(s))ᵀ = (x·diag(s))·Qᵀ: a transposed product scales x, and the kernel reads Q at scale 1.
+  let y: tf.Tensor = int8 && !transposeW ?
+      tf.engine().runKernel(BlockSparseMatMulInt8, {x: x2, scales: scales!, ...inputs}, asAttrs(attrs)) :
+      tf.engine().runKernel(BlockSparseMatMul, {x: int8 ? tf.mul(x2, scales!) : x2, ...inputs}, asAttrs(attrs));
   if (!fused) {
     y = unfusedEpilogue(y, bias, activation);
   }

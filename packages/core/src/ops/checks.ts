@@ -25,6 +25,13 @@ export function checkPackedWeight(w: unknown, layout: BlockLayout, spatialRank: 
   }
 }
 
+/** Scales belong to int8 blocks only: with float32 blocks they would be ignored. */
+export function checkNoScales(scales: unknown, caller: string) {
+  if (scales != null) {
+    throw new Error(`${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float32 blocks`);
+  }
+}
+
 export function pairOf(value: number|[number, number], name: string, caller: string): [number, number] {
   const pair: [number, number] = typeof value === 'number' ? [value, value] : value;
   if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(v => Number.isInteger(v) && v > 0)) {
@@ -42,6 +49,17 @@ const KERNEL_PACKAGES: Record<string, string> = {
   webgl: '@tfjs-blocksparse/backend-webgl',
   webgpu: '@tfjs-blocksparse/backend-webgpu'
 };
+
+/** Throws unless the active backend has the kernel of int8 blocks, with a message that says where they run. */
+export function checkInt8Kernel(kernelName: string, floatKernelName: string, caller: string) {
+  checkKernel(floatKernelName, caller);
+  const backend = tf.getBackend();
+  if (tf.getKernel(kernelName, backend) == null) {
+    throw new Error(
+        `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${kernelName} kernel): use float32 blocks ` +
+        '(dequantizeBlocks) there, or the cpu or wasm backend');
+  }
+}
 
 /**
  * Throws unless the active backend has a block-sparse kernel: without it,

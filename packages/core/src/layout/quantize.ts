@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+import type {BlockLayout} from './block_layout';
+import {checkLayout} from './packing';
+
+/**
+ * Block-sparse weights held as int8: what quantizeBlocks returns and what
+ * blockSparseMatMul / blockSparseConv2d take in place of float32 blocks.
+ */
+export interface Int8Blocks {
+  /** The kept blocks' int8 values, four to an int32: [nnz, ...spatial, bs, bs / 4]. */
+  w: tf.Tensor;
+  /** One scale per output column: a block's value is its int8 value times its column's scale. */
+  scales: tf.Tensor1D;
+}
+
+/** The largest int8 magnitude used: symmetric, so that -w quantizes to -q. */
+const INT8_MAX = 127;
+
+/**
+ * Packed float32 blocks [nnz, ...spatial, bs, bs] as int8 blocks, with one
+ * scale per output column (the largest magnitude in that column of the
+ * kept blocks, over 127): each value is off by at most half its column's
+ * scale. The int8 values of four consecutive output columns share an
+ * int32, lowest byte first, so the tensor's bytes are the int8 blocks in
+ * order. Reads the weight back (dataSync): a conversion step, not for a
+ * model's every call.
+ */
+export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Blocks {
+  const caller = 'quantizeBlocks';
+  const spatial = checkFloatBlocks(packed, layout, caller);
+  const bs = layout.blockSize;
+  const taps = spatial.reduce((a, b) => a * b, 1);
+  const values = packed.dataSync() as Float32Array;
+  const largest = new Float32Array(layout.outputSize);
+  forEachValue(layout, taps, (index, column) => {
+    const magnitude = Math.abs(values[index]);
+    if (!Number.isFinite(magnitude)) {
+      throw new Error(`${caller}: the weight holds ${values[index]} (at index ${index}); only finite values quantize`);
+    }
+    largest[column] = Math.max(largest[column], magnitude);
+  });
+  const scales = largest.map(v => v / INT8_MAX);
+  const q = new Int8Array(values.length);
+  forEachValue(layout, taps, (index, column) => {
+    q[index] = scales[column] === 0 ? 0 : Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(values[index] / scales[column])));
+  });
+  return {
+    w: tf.tensor(new Int32Array(q.buffer), [layout.nnz, ...spatial, bs, bs / 4], 'int32'),
+    scales: tf.tensor1d(scales)
+  };
+}
+
+/** The float32 blocks [nnz, ...spatial, bs, bs] that int8 blocks and their scales stand for. Reads them back (dataSync). */
+export function dequantizeBlocks({w, scales}: Int8Blocks, layout: BlockLayout): tf.Tensor {
+  const caller = 'dequantizeBlocks';
+  const spatial = checkInt8Blocks(w, scales, layout, w instanceof tf.Tensor ? w.rank - 3 : 0, caller);
+  const taps = spatial.reduce((a, b) => a * b, 1);
+  const words = w.dataSync() as Int32Array;
+  const q = new Int8Array(words.buffer, words.byteOffset, words.length * 4);
+  const scale = scales.dataSync() as Float32Array;
+  const out = new Float32Array(q.length);
+  forEachValue(layout, taps, (index, column) => {
+    out[index] = q[index] * scale[column];
+  });
+  return tf.tensor(out, [layout.nnz, ...spatial, layout.blockSize, layout.blockSize]);
+}
+
+/** Calls f(index, output column) for every value of packed blocks [nnz, taps, bs, bs]. */
+function forEachValue(layout: BlockLayout, taps: number, f: (index: number, column: number) => void) {
+  const bs = layout.blockSize;
+  let index = 0;
+  for (let e = 0; e < layout.nnz; e++) {
+    const first = layout.cols[e] * bs;
+    for (let row = 0; row < taps * bs; row++) {
+      for (let j = 0; j < bs; j++) {
+        f(index++, first + j);
+      }
+    }
+  }
+}
+
+/** Checks float32 blocks [nnz, ...spatial, bs, bs] whose block size int8 packing takes; returns the spatial dims. */
+function checkFloatBlocks(packed: tf.Tensor, layout: BlockLayout, caller: string): number[] {
+  checkLayout(layout, caller);
+  const bs = layout.blockSize;
+  if (!(packed instanceof tf.Tensor) || packed.dtype !== 'float32' || packed.rank < 3 || packed.shape[0] !== layout.nnz ||
+      packed.shape[packed.rank - 2] !== bs || packed.shape[packed.rank - 1] !== bs) {
+    throw new Error(
+        `${caller}: packed weight must be float32 [${layout.nnz}, ..., ${bs}, ${bs}] (one ${bs}x${bs} tile per kept block), got ` +
+        `${packed instanceof tf.Tensor ? `${packed.dtype} [${packed.shape}]` : typeof packed}`);
+  }
+  checkInt8BlockSize(layout, caller);
+  return packed.shape.slice(1, -2);
+}
+
+function checkInt8BlockSize(layout: BlockLayout, caller: string) {
+  if (layout.blockSize % 4 !== 0) {
+    throw new Error(`${caller}: int8 blocks go four to an int32, so the block size must be a multiple of 4, got ${layout.blockSize}`);
+  }
+}
+
+/**
+ * Checks int8 blocks w (int32 [nnz, ...spatial, bs, bs / 4], spatialRank
+ * spatial dims) and their scales [outputSize]; returns the spatial dims.
+ */
+export function checkInt8Blocks(w: unknown, scales: unknown, layout: BlockLayout, spatialRank: number, caller: string): number[] {
+  checkInt8BlockSize(layout, caller);
+  const bs = layout.blockSize;
+  const rank = spatialRank + 3;
+  if (!(w instanceof tf.Tensor) || w.dtype !== 'int32' || w.rank !== rank || w.shape[0] !== layout.nnz || w.shape[rank - 2] !== bs ||
+      w.shape[rank - 1] !== bs / 4) {
+    const spatial = spatialRank === 0 ? '' : ' kh, kw,';
+    throw new Error(
+        `${caller}: int8 blocks w must be int32 [nnz=${layout.nnz},${spatial} ${bs}, ${bs / 4}] for this layout (four int8 ` +
+        `values to an int32, as quantizeBlocks makes them), got ${w instanceof tf.Tensor ? `${w.dtype} [${w.shape}]` : typeof w}`);
+  }
+  if (!(scales instanceof tf.Tensor) || scales.dtype !== 'float32' || scales.rank !== 1 || scales.shape[0] !== layout.outputSize) {
+    throw new Error(
+        `${caller}: int8 blocks need their scales, float32 [${layout.outputSize}] (one per output column, as quantizeBlocks ` +
+        `makes them), got ${scales instanceof tf.Tensor ? `${scales.dtype} [${scales.shape}]` : String(scales)}`);
+  }
+  return w.shape.slice(1, -2);
+}

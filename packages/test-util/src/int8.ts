@@ -1,0 +1,178 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, BlockSparseMatMulInt8, densify, dequantizeBlocks, FusedActivation, quantizeBlocks, randomLayout, releaseLayoutTables} from '@tfjs-blocksparse/core';
+
+import {seededValues} from './random';
+import {onReferenceBackend, relativeError} from './reference';
+import {scoped} from './scoped';
+
+/** A product or conv with int8 blocks. */
+export interface Int8Case {
+  op: 'matMul'|'conv2d';
+  blockSize: number;
+  /** Rows of x (matmul), or batch (conv). */
+  rows: number;
+  transposeW: boolean;
+  activation: FusedActivation;
+  bias: boolean;
+  seed: number;
+}
+
+/** Tiled rows and the rows left over, every block size int8 packing takes, both directions, fused epilogues. */
+export function int8Cases(): Int8Case[] {
+  const cases: Int8Case[] = [];
+  let seed = 700;
+  for (const blockSize of [4, 8, 16, 32]) {
+    for (const rows of [1, 5, 12]) {
+      for (const transposeW of [false, true]) {
+        cases.push({op: 'matMul', blockSize, rows, transposeW, activation: rows === 5 ? 'relu6' : 'linear', bias: rows !== 1, seed: seed += 10});
+      }
+    }
+    cases.push({op: 'conv2d', blockSize, rows: 2, transposeW: false, activation: 'leakyrelu', bias: true, seed: seed += 10});
+  }
+  return cases;
+}
+
+export function describeInt8Case(c: Int8Case): string {
+  return `${c.op} bs ${c.blockSize} rows ${c.rows}${c.transposeW ? ' transposeW' : ''} ${c.activation}${c.bias ? ' bias' : ''}`;
+}
+
+/**
+ * Errors of a case: forward, dx and the scales' gradient against dense
+ * tfjs with the dequantized weight (what the int8 blocks stand for
+ * exactly), the largest magnitude of the int8 blocks' gradient (zeros, as
+ * tfjs gives integer inputs), and the largest ratio
+ * of the linear output's distance from the float32 weight's output to the
+ * quantization bound Σ|x|·scale/2 (at most 1 where the kernels are right).
+ */
+export interface Int8CaseErrors {
+  forward: number;
+  dx: number;
+  dscales: number;
+  dwLargest: number;
+  boundRatio: number;
+}
+
+export interface Int8Results {
+  /** Whether the backend has the int8 kernels. */
+  supported: boolean;
+  /** The error where it has not (null where the call did not throw). */
+  unsupportedMessage: string|null;
+  cases: Array<Int8CaseErrors|{error: string}>;
+  /** Tensors left after the cases, or after the failed call. */
+  leakedTensors: number;
+}
+
+function tensorFrom(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+function geometry(c: Int8Case) {
+  const bs = c.blockSize;
+  const layout = randomLayout({inputSize: 3 * bs, outputSize: 4 * bs, blockSize: bs, density: 0.5, seed: c.seed});
+  const spatial = c.op === 'conv2d' ? [3, 3] : [];
+  const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
+  const xShape = c.op === 'conv2d' ? [c.rows, 7, 6, inSize] : [c.rows, inSize];
+  return {layout, spatial, xShape};
+}
+
+/** The op of a case, with int8 blocks (scales given) or float32 ones. */
+function apply(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined) {
+  const epilogue = {bias, activation: c.activation, scales};
+  return c.op === 'conv2d' ? blockSparseConv2d(x as tf.Tensor4D, w, layout, 2, 'same', 1, epilogue) :
+                             blockSparseMatMul(x, w, layout, {...epilogue, transposeW: c.transposeW});
+}
+
+/** The same op with dense tfjs ops and the densified weight, its columns times `scales`. */
+function dense(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, bias: tf.Tensor|undefined) {
+  const d = tf.mul(densify(w, layout), scales);
+  const y = c.op === 'conv2d' ? tf.conv2d(x as tf.Tensor4D, d as tf.Tensor4D, 2, 'same') :
+                                tf.matMul(x as tf.Tensor2D, d as tf.Tensor2D, false, c.transposeW);
+  const biased = bias == null ? y : tf.add(y, bias);
+  switch (c.activation) {
+    case 'relu6':
+      return tf.relu6(biased);
+    case 'leakyrelu':
+      return tf.leakyRelu(biased, 0.2);
+    default:
+      return biased;
+  }
+}
+
+export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
+  const {layout, spatial, xShape} = geometry(c);
+  const bs = c.blockSize;
+  return scoped(async () => {
+    try {
+      const floatBlocks = tensorFrom([layout.nnz, ...spatial, bs, bs], c.seed + 1);
+      const {w, scales} = quantizeBlocks(floatBlocks, layout);
+      // Q, the int8 values as float32: the reference's weight is Q·diag(scales).
+      const unscaled = dequantizeBlocks({w, scales: tf.onesLike(scales)}, layout);
+      const x = tensorFrom(xShape, c.seed + 2);
+      const outSize = c.transposeW ? layout.inputSize : layout.outputSize;
+      const bias = c.bias ? tensorFrom([outSize], c.seed + 3) : undefined;
+      const y = apply(c, layout, x, w, scales, bias);
+      const r = tensorFrom(y.shape, c.seed + 4);
+      const [dx, dscales, dw] =
+          tf.grads((a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(apply(c, layout, a, q, s, bias), r)))([x, scales, w]);
+      const [yRef, [dxRef, dscalesRef]] = await onReferenceBackend(
+          () => [dense(c, layout, x, unscaled, scales, bias),
+                 tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias), r)))([x, scales])]);
+      if (dw.dtype !== 'float32' || !tf.util.arraysEqual(dw.shape, w.shape)) {
+        throw new Error(`the int8 blocks' gradient is ${dw.dtype} [${dw.shape}], not float32 [${w.shape}]`);
+      }
+      return {
+        forward: await relativeError(y, yRef),
+        dx: await relativeError(dx, dxRef),
+        dscales: await relativeError(dscales, dscalesRef),
+        dwLargest: (await tf.max(tf.abs(dw)).data())[0],
+        boundRatio: c.op === 'matMul' ? await boundRatio(c, layout, x, w, scales, floatBlocks) : 0
+      };
+    } finally {
+      releaseLayoutTables(layout);
+    }
+  });
+}
+
+/**
+ * max |x·Wq − x·W| / (|x|·|D|) per output, where Wq is the int8 weight, W
+ * the float32 one and D the mask of kept weights times half their column's
+ * scale: no weight moved more than that, so the ratio is at most 1 (plus
+ * float rounding).
+ */
+async function boundRatio(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, floatBlocks: tf.Tensor) {
+  const quantized = blockSparseMatMul(x, w, layout, {scales, transposeW: c.transposeW});
+  const original = blockSparseMatMul(x, floatBlocks, layout, {transposeW: c.transposeW});
+  const halfSteps = tf.mul(densify(tf.onesLike(floatBlocks), layout), tf.div(scales, 2)) as tf.Tensor2D;
+  const bound = tf.matMul(tf.abs(x) as tf.Tensor2D, halfSteps, false, c.transposeW);
+  const ratio = tf.max(tf.div(tf.abs(tf.sub(quantized, original)), tf.add(bound, 1e-30)));
+  return (await ratio.data())[0];
+}
+
+/** The int8 cases where the backend has int8 kernels; else the error a call gets. */
+export async function runInt8Checks(): Promise<Int8Results> {
+  const before = tf.memory().numTensors;
+  const supported = tf.getKernel(BlockSparseMatMulInt8, tf.getBackend()) != null;
+  const cases: Array<Int8CaseErrors|{error: string}> = [];
+  let unsupportedMessage: string|null = null;
+  if (supported) {
+    for (const c of int8Cases()) {
+      try {
+        cases.push(await runInt8Case(c));
+      } catch (e) {
+        cases.push({error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)});
+      }
+    }
+  } else {
+    const layout = randomLayout({inputSize: 16, outputSize: 16, blockSize: 8, density: 0.5, seed: 9});
+    await scoped(() => {
+      const {w, scales} = quantizeBlocks(tensorFrom([layout.nnz, 8, 8], 1), layout);
+      try {
+        blockSparseMatMul(tensorFrom([2, 16], 2), w, layout, {scales});
+      } catch (e) {
+        unsupportedMessage = e instanceof Error ? e.message : String(e);
+      }
+    });
+    releaseLayoutTables(layout);
+  }
+  return {supported, unsupportedMessage, cases, leakedTensors: tf.memory().numTensors - before};
+}
