@@ -1,10 +1,10 @@
 import {getKernel, registerKernel, version_core} from '@tensorflow/tfjs-core';
 import {backend_util} from '@tfjs-blocksparse/core';
 
-import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
+import {blockSparseConv2DConfig, blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
 import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
-import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
+import {blockSparseMatMulConfig, blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter';
 import {depthwiseConv2dNativeBackpropFilterConfig} from './kernels/DepthwiseConv2dNativeBackpropFilter';
@@ -12,7 +12,7 @@ import {depthwiseConv2dNativeBackpropInputConfig} from './kernels/DepthwiseConv2
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig
+  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config
 ];
 
 /**

@@ -15,25 +15,38 @@ export interface Int8Case {
   activation: FusedActivation;
   bias: boolean;
   seed: number;
+  /** The layout's grid of blocks (default 3 x 4) and density (default 1/2). */
+  grid?: [number, number];
+  density?: number;
 }
 
-/** Tiled rows and the rows left over, every block size int8 packing takes, both directions, fused epilogues. */
+/**
+ * Tiled rows and the rows left over, every block size int8 packing takes,
+ * both directions, fused epilogues; and weights over 32 KiB of int8, which
+ * wasm walks by output column in groups (see productBroadcast).
+ */
 export function int8Cases(): Int8Case[] {
   const cases: Int8Case[] = [];
   let seed = 700;
   for (const blockSize of [4, 8, 16, 32]) {
     for (const rows of [1, 5, 12]) {
       for (const transposeW of [false, true]) {
-        cases.push({op: 'matMul', blockSize, rows, transposeW, activation: rows === 5 ? 'relu6' : 'linear', bias: rows !== 1, seed: seed += 10});
+        cases.push(
+            {op: 'matMul', blockSize, rows, transposeW, activation: rows === 5 ? 'relu6' : 'linear', bias: rows !== 1, seed: seed += 10});
       }
     }
     cases.push({op: 'conv2d', blockSize, rows: 2, transposeW: false, activation: 'leakyrelu', bias: true, seed: seed += 10});
   }
+  cases.push(
+      {op: 'matMul', blockSize: 32, rows: 9, transposeW: false, activation: 'relu', bias: true, seed: 900, grid: [24, 4], density: 1});
+  cases.push(
+      {op: 'conv2d', blockSize: 8, rows: 1, transposeW: false, activation: 'linear', bias: false, seed: 910, grid: [12, 8], density: 0.75});
   return cases;
 }
 
 export function describeInt8Case(c: Int8Case): string {
-  return `${c.op} bs ${c.blockSize} rows ${c.rows}${c.transposeW ? ' transposeW' : ''} ${c.activation}${c.bias ? ' bias' : ''}`;
+  const grid = c.grid == null ? '' : ` grid ${c.grid.join('x')} density ${c.density}`;
+  return `${c.op} bs ${c.blockSize} rows ${c.rows}${c.transposeW ? ' transposeW' : ''} ${c.activation}${c.bias ? ' bias' : ''}${grid}`;
 }
 
 /**
@@ -68,7 +81,9 @@ function tensorFrom(shape: number[], seed: number): tf.Tensor {
 
 function geometry(c: Int8Case) {
   const bs = c.blockSize;
-  const layout = randomLayout({inputSize: 3 * bs, outputSize: 4 * bs, blockSize: bs, density: 0.5, seed: c.seed});
+  const [rowBlocks, colBlocks] = c.grid ?? [3, 4];
+  const layout =
+      randomLayout({inputSize: rowBlocks * bs, outputSize: colBlocks * bs, blockSize: bs, density: c.density ?? 0.5, seed: c.seed});
   const spatial = c.op === 'conv2d' ? [3, 3] : [];
   const inSize = c.transposeW ? layout.outputSize : layout.inputSize;
   const xShape = c.op === 'conv2d' ? [c.rows, 7, 6, inSize] : [c.rows, inSize];
@@ -89,12 +104,16 @@ function dense(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, sca
                                 tf.matMul(x as tf.Tensor2D, d as tf.Tensor2D, false, c.transposeW);
   const biased = bias == null ? y : tf.add(y, bias);
   switch (c.activation) {
+    case 'relu':
+      return tf.relu(biased);
     case 'relu6':
       return tf.relu6(biased);
     case 'leakyrelu':
       return tf.leakyRelu(biased, 0.2);
-    default:
+    case 'linear':
       return biased;
+    default:
+      throw new Error(`no dense reference for ${c.activation}`);
   }
 }
 
@@ -115,8 +134,9 @@ export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
       const [dx, dscales, dw] =
           tf.grads((a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(apply(c, layout, a, q, s, bias), r)))([x, scales, w]);
       const [yRef, [dxRef, dscalesRef]] = await onReferenceBackend(
-          () => [dense(c, layout, x, unscaled, scales, bias),
-                 tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias), r)))([x, scales])]);
+          () =>
+              [dense(c, layout, x, unscaled, scales, bias),
+               tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias), r)))([x, scales])]);
       if (dw.dtype !== 'float32' || !tf.util.arraysEqual(dw.shape, w.shape)) {
         throw new Error(`the int8 blocks' gradient is ${dw.dtype} [${dw.shape}], not float32 [${w.shape}]`);
       }

@@ -4,7 +4,7 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable} from './wasm_util';
+import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable, weightArgs} from './wasm_util';
 
 /**
  * dx, one filter tap at a time: for a fixed tap, distinct output pixels
@@ -29,7 +29,8 @@ export function blockSparseConv2DBackpropInput(
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
   withTapTable(backend, info, cin, (table, scratchRow) => {
-    const dy0 = offsetOf(backend, dy), w0 = offsetOf(backend, w), dx0 = offsetOf(backend, dx);
+    const weights = weightArgs(backend, w);
+    const dy0 = offsetOf(backend, dy), dx0 = offsetOf(backend, dx);
     for (let b = 0; b < batchSize; b++) {
       for (let t = 0; t < taps; t++) {
         runKernel(
@@ -40,7 +41,7 @@ export function blockSparseConv2DBackpropInput(
               t,
               dy0 + 4 * b * pixels * cout,
               cout,
-              w0,
+              weights.offset,
               ptr,
               block,
               other,
@@ -56,7 +57,8 @@ export function blockSparseConv2DBackpropInput(
               true,
               0,
               0,
-              0
+              0,
+              weights.int8
             ],
             segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
       }

@@ -7,11 +7,12 @@ export interface WasmKernels {
   productBroadcast(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
       other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
-      bias: number, activation: number, alphaBits: number, rowTiles: number, unitFirst: number, unitEnd: number): void;
+      bias: number, activation: number, alphaBits: number, rowTiles: number, scales: number, int8: boolean, unitFirst: number,
+      unitEnd: number): void;
   productDot(
       rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number, other: number,
       segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number, yTable: number,
-      scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, unitFirst: number,
+      scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, int8: boolean, unitFirst: number,
       unitEnd: number): void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,

@@ -45,10 +45,7 @@ export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Bloc
   forEachValue(layout, taps, (index, column) => {
     q[index] = scales[column] === 0 ? 0 : Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(values[index] / scales[column])));
   });
-  return {
-    w: tf.tensor(new Int32Array(q.buffer), [layout.nnz, ...spatial, bs, bs / 4], 'int32'),
-    scales: tf.tensor1d(scales)
-  };
+  return {w: tf.tensor(new Int32Array(q.buffer), [layout.nnz, ...spatial, bs, bs / 4], 'int32'), scales: tf.tensor1d(scales)};
 }
 
 /** The float32 blocks [nnz, ...spatial, bs, bs] that int8 blocks and their scales stand for. Reads them back (dataSync). */
