@@ -3,16 +3,19 @@
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...] [--profile]
 //                  [--model-density 1/4] [--only-faster] [--model-exclude REGEX]
+// npm run bench -- --int8 [--backend cpu,wasm,browser-wasm] [--rows M] [--block-sizes 32] [--densities 1/4,1/8]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
+// --int8 times x·W (K = N = 4096) with float32 blocks, int8 blocks and tf.matMul
+// and writes bench-results/int8-<backend>.{json,md}.
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
 
-import {opSizes, runBenchmarks, SIZES} from './bench/cases.mjs';
-import {formatModelTable, formatTable, speedupPlot} from './bench/report.mjs';
+import {INT8_SIZES, opSizes, runBenchmarks, SIZES} from './bench/cases.mjs';
+import {formatInt8Table, formatModelTable, formatTable, speedupPlot} from './bench/report.mjs';
 
 const {values: args} = parseArgs({
   options: {
@@ -22,14 +25,15 @@ const {values: args} = parseArgs({
     quick: {type: 'boolean', default: false},
     runs: {type: 'string'},
     models: {type: 'boolean', default: false},
+    int8: {type: 'boolean', default: false},
     'model-names': {type: 'string'},
     profile: {type: 'boolean', default: false},
     'model-density': {type: 'string', default: '1/4'},
     'only-faster': {type: 'boolean', default: false},
     'model-exclude': {type: 'string'},
     ops: {type: 'string', default: 'matMul,conv2d'},
-    'block-sizes': {type: 'string', default: '8,16,32'},
-    densities: {type: 'string', default: '1,1/2,1/4,1/8,1/16'},
+    'block-sizes': {type: 'string'},
+    densities: {type: 'string'},
   }
 });
 
@@ -76,12 +80,17 @@ const options = {
   matMulRows,
   runs: runs ?? 3,
   ops: args.ops.split(','),
-  blockSizes: args['block-sizes'].split(',').map(b => positiveInteger('block-sizes', b)),
-  densities: args.densities.split(',').map(fraction),
+  blockSizes: (args['block-sizes'] ?? (args.int8 ? '32' : '8,16,32')).split(',').map(b => positiveInteger('block-sizes', b)),
+  densities: (args.densities ?? (args.int8 ? '1/4,1/8' : '1,1/2,1/4,1/8,1/16')).split(',').map(fraction),
+  ...(args.int8 && {int8: true, batches: matMulRows == null ? INT8_SIZES.batches : [matMulRows]}),
 };
-const logRow = r => r.skipped ? console.log(r.skipped) :
-                                console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
-                                    r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
+const logInt8Row = r => console.log(
+    `int8 batch ${r.batch} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(2)} ms, float32 blocks ${
+        r.floatMs.toFixed(2)} ms, int8 blocks ${r.int8Ms.toFixed(2)} ms, ${r.int8OverFloat.toFixed(2)}x over float32 blocks`);
+const logRow = r => r.int8 ? logInt8Row(r) :
+    r.skipped              ? console.log(r.skipped) :
+                             console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
+                    r.denseMs.toFixed(1)} ms, sparse ${r.sparseMs.toFixed(1)} ms, ${r.speedup.toFixed(2)}x`);
 
 function writeResults(backend, machine, rows) {
   const title = `Block-sparse vs dense (${describeSizes([...new Set(rows.map(r => r.op))])}), ${machine}`;
@@ -92,6 +101,17 @@ function writeResults(backend, machine, rows) {
   writeFileSync(`${base}.svg`, speedupPlot(rows, title));
   console.log('\n' + formatTable(rows, title));
   console.log(`\nWrote ${base}.json, .md and .svg`);
+}
+
+function writeInt8Results(backend, machine, rows) {
+  const title = `x·W, K = N = ${INT8_SIZES.inputSize}: tf.matMul (dense float32) against float32 and int8 blocks; median wall ms of ${
+      options.runs} interleaved samples, ${machine}`;
+  mkdirSync('bench-results', {recursive: true});
+  const base = `bench-results/int8-${backend}`;
+  writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
+  writeFileSync(`${base}.md`, formatInt8Table(rows, title) + '\n');
+  console.log('\n' + formatInt8Table(rows, title));
+  console.log(`\nWrote ${base}.json and .md`);
 }
 
 function writeModelResults(backend, machine, rows) {
@@ -157,7 +177,7 @@ for (const backend of backends.filter(b => b.startsWith('browser-'))) {
   const {rows, renderer, userAgent} = models ? await runModelsInBrowser(name, modelOptions) : await runInBrowser(name, options);
   rows.forEach(models ? logModelRow : logRow);
   const machine = `${name} backend in headless Chromium (${userAgent.match(/Chrome\/[\d.]+/)?.[0]}${renderer ? `, ${renderer}` : ''})`;
-  (models ? writeModelResults : writeResults)(backend, machine, rows);
+  (models ? writeModelResults : options.int8 ? writeInt8Results : writeResults)(backend, machine, rows);
 }
 
 for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
@@ -177,8 +197,8 @@ for (const backend of backends.filter(b => !b.startsWith('browser-'))) {
     const converted = await models.loadConverted(JSON.parse(readFileSync(convertedIndex, 'utf8')), converter.loadFrom);
     writeModelResults(backend, machine, await models.runModelBenchmarks({...modelOptions, converted, log: logModelRow}));
   } else {
-    console.log(`Benchmarking on ${machine}${sizeNote}`);
-    writeResults(backend, machine, await runBenchmarks(tf, tfbs, {...options, log: logRow}));
+    console.log(`Benchmarking on ${machine}${options.int8 ? ' (int8 blocks)' : sizeNote}`);
+    (options.int8 ? writeInt8Results : writeResults)(backend, machine, await runBenchmarks(tf, tfbs, {...options, log: logRow}));
   }
 }
 process.exit(0);

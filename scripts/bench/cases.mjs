@@ -104,8 +104,13 @@ export async function runBenchmarks(tf, tfbs, {
   ops = ['matMul', 'conv2d'],
   blockSizes = BLOCK_SIZES,
   densities = DENSITIES,
+  int8 = false,
+  batches,
   log = () => {}
 } = {}) {
+  if (int8) {
+    return runInt8Benchmarks(tf, tfbs, {runs, blockSizes, densities, batches, log});
+  }
   const rows = [];
   for (const op of ops) {
     const sizes = opSizes(size, op, matMulRows);
@@ -208,4 +213,68 @@ function sparseCase(tf, tfbs, op, s, blockSize, density) {
   const w = tf.randomNormal([layout.nnz, ...spatial, blockSize, blockSize]);
   const apply = (a, b) => op === 'matMul' ? tfbs.blockSparseMatMul(a, b, layout) : tfbs.blockSparseConv2d(a, b, layout, 1, 'same');
   return timedCase(tf, op, s, w, apply, {nnz: layout.nnz, keptFraction: layout.density});
+}
+
+/** The int8 benchmark's product: K = N = 4096, at batch 1 (weights read once per call) and 256. */
+export const INT8_SIZES = {
+  inputSize: 4096,
+  outputSize: 4096,
+  batches: [1, 256]
+};
+
+/**
+ * Rows of {batch, blockSize, density, denseMs, floatMs, int8Ms, int8OverFloat,
+ * int8OverDense, floatBytes, int8Bytes, maxError} for x·W with W as float32
+ * blocks and as int8 blocks (quantizeBlocks), beside tf.matMul with the dense
+ * float32 weight, forward only, the three interleaved in one run. Bytes are
+ * what tf.memory() counts for the packed weight (int8: blocks and scales);
+ * maxError is the largest |int8 − float32| output over the largest |float32| one.
+ */
+export async function runInt8Benchmarks(
+    tf, tfbs, {runs = 3, blockSizes = [32], densities = [1 / 4, 1 / 8], batches = INT8_SIZES.batches, log = () => {}} = {}) {
+  const {inputSize, outputSize} = INT8_SIZES;
+  const rows = [];
+  for (const batch of batches) {
+    const x = tf.randomNormal([batch, inputSize]);
+    const dense = tf.randomNormal([inputSize, outputSize]);
+    for (const blockSize of blockSizes) {
+      for (const density of densities) {
+        const layout = tfbs.randomLayout({inputSize, outputSize, blockSize, density, seed: 1});
+        const before = tf.memory().numBytes;
+        const w = tf.randomNormal([layout.nnz, blockSize, blockSize]);
+        const floatBytes = tf.memory().numBytes - before;
+        const int8 = tfbs.quantizeBlocks(w, layout);
+        const int8Bytes = tf.memory().numBytes - before - floatBytes;
+        const fns = [
+          () => tf.matMul(x, dense), () => tfbs.blockSparseMatMul(x, w, layout),
+          () => tfbs.blockSparseMatMul(x, int8.w, layout, {scales: int8.scales})
+        ];
+        const [denseTimes, floatTimes, int8Times] = await medianTimes(tf, fns, runs);
+        const maxError = tf.tidy(() => {
+          const y = fns[1]();
+          return tf.div(tf.max(tf.abs(tf.sub(fns[2](), y))), tf.max(tf.abs(y))).dataSync()[0];
+        });
+        tf.dispose([w, int8.w, int8.scales]);
+        tfbs.releaseLayoutTables(layout);
+        const row = {
+          int8: true,
+          batch,
+          blockSize,
+          density,
+          denseMs: denseTimes.wallMs,
+          floatMs: floatTimes.wallMs,
+          int8Ms: int8Times.wallMs,
+          int8OverFloat: floatTimes.wallMs / int8Times.wallMs,
+          int8OverDense: denseTimes.wallMs / int8Times.wallMs,
+          floatBytes,
+          int8Bytes,
+          maxError
+        };
+        rows.push(row);
+        log(row);
+      }
+    }
+    tf.dispose([x, dense]);
+  }
+  return rows;
 }

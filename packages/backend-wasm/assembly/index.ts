@@ -2,3 +2,5 @@
 export {productBroadcast} from './product_broadcast';
 export {productDot} from './product_dot';
 export {gradW} from './grad_w';
+export {productInt8} from './product_int8';
+export {quantizeRows, widenBlocks} from './int8_rows';

@@ -1,7 +1,6 @@
 import {activate4} from './activation';
 import {at, madd, rowAt} from './rows';
 import {broadcastRow, finishRow} from './rows_in_order';
-import {first4, last4, load4, load8, weightAt} from './weights';
 
 /**
  * y = x·W, one output block column (segment) at a time, over that column's
@@ -14,9 +13,8 @@ import {first4, last4, load4, load8, weightAt} from './weights';
  *
  * Rows are consecutive in x (xTable == 0) or, for a convolution, looked up
  * per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow).
- * W is f32, or int8 (`int8`; see weights.ts) whose sums are multiplied by
- * their column's scale (`scales`, 0: none) before the bias (0: none) is
- * added and the activation (activation.ts) applied, before the single store.
+ * bias (0: none) is added and the activation (activation.ts) applied before
+ * the single store.
  *
  * Where every kept block fits in L1 (`rowTiles` > 0) the loops turn
  * around: each tile of 4 rows goes over every segment, so that a row's
@@ -34,29 +32,14 @@ export function productBroadcast(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, scales: usize, int8: bool,
-    unitFirst: i32, unitEnd: i32): void {
-  if (int8) {
-    broadcast<i8>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y, yStride,
-                  bias, activation, alphaBits, rowTiles, scales, unitFirst, unitEnd);
-  } else {
-    broadcast<f32>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y, yStride,
-                   bias, activation, alphaBits, rowTiles, scales, unitFirst, unitEnd);
-  }
-}
-
-function broadcast<W>(
-    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
-    w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
-    blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, scales: usize, unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32, unitEnd: i32): void {
   const tiled = rows & ~3;
   const tileUnits = rowTiles > 0 ? (tiled / 4 + rowTiles - 1) / rowTiles : segments;
   if (unitEnd > tileUnits) {
     for (let m = tiled; m < rows; m++) {
       const out = y + (<usize>(m * yStride) << 2);
-      broadcastRow<W>(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
-      finishRow(out, segments * bs, scales, bias, activation, alphaBits);
+      broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
+      finishRow(out, segments * bs, bias, activation, alphaBits);
     }
   }
   if (rowTiles > 0) {
@@ -64,14 +47,14 @@ function broadcast<W>(
       const mEnd = min(tiled, (u + 1) * rowTiles * 4);
       for (let m = u * rowTiles * 4; m < mEnd; m += 4) {
         for (let s = 0; s < segments; s++) {
-          rowTile<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y, yStride, scales, bias,
-                     activation, alphaBits, s, m, true, true);
+          rowTile(rows, taps, x, xStride, xTable, zeroRow, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y, yStride, bias, activation,
+                  alphaBits, s, m, true, true);
         }
       }
     }
     return;
   }
-  const group = max(1, GROUP_BYTES / (bs * bs * taps * sizeof<W>()));
+  const group = max(1, GROUP_BYTES / (bs * bs * taps * 4));
   for (let s = unitFirst; s < min(unitEnd, segments); s++) {
     const end = at(ptr, s + 1);
     // One pass per group of the segment's blocks (one pass for a segment with none).
@@ -81,8 +64,8 @@ function broadcast<W>(
       const opening = first == at(ptr, s);
       const closing = last == end;
       for (let m = 0; m < tiled; m += 4) {
-        rowTile<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, scales, bias, activation,
-                   alphaBits, s, m, opening, closing);
+        rowTile(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, activation, alphaBits, s, m,
+                opening, closing);
       }
       first = last;
     } while (first < end);
@@ -92,19 +75,18 @@ function broadcast<W>(
 /** Rows m..m+3 of segment s over its blocks [first, end): 8 columns at a time, then 4. */
 // @ts-ignore: decorator
 @inline
-function rowTile<W>(
+function rowTile(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
-    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, opening: bool,
-    closing: bool): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, opening: bool, closing: bool): void {
   let j = 0;
   for (; j + 8 <= bs; j += 8) {
-    tile4x8<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, scales, bias, activation, alphaBits,
-               s, m, j, opening, closing);
+    tile4x8(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
+            opening, closing);
   }
   if (j < bs) {
-    tile4x4<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, scales, bias, activation, alphaBits,
-               s, m, j, opening, closing);
+    tile4x4(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
+            opening, closing);
   }
 }
 
@@ -120,19 +102,14 @@ const GROUP_BYTES = 16384;
 
 /**
  * A tile's output: as summed so far, or (closing: after the segment's last
- * group) scaled, biased and activated. `scaleVector` and `biasVector` hold
- * the scales and bias of the tile's columns, loaded once per tile (`scales`
- * and `bias` say whether there are any).
+ * group) biased and activated. `biasVector` holds the bias of the tile's
+ * columns, loaded once per tile (`bias` says whether there is one).
  */
 // @ts-ignore: decorator
 @inline
-function epilogue(
-    acc: v128, scales: usize, scaleVector: v128, bias: usize, biasVector: v128, activation: i32, alphaBits: i32, closing: bool): v128 {
+function epilogue(acc: v128, bias: usize, biasVector: v128, activation: i32, alphaBits: i32, closing: bool): v128 {
   if (!closing) {
     return acc;
-  }
-  if (scales != 0) {
-    acc = f32x4.mul(acc, scaleVector);
   }
   if (bias != 0) {
     acc = f32x4.add(acc, biasVector);
@@ -140,19 +117,19 @@ function epilogue(
   return activate4(acc, activation, alphaBits);
 }
 
-/** The values (bias or scales) of columns [column, column + 4), or zeros where there are none. */
+/** The bias of columns [column, column + 4), or zeros where there is none. */
 // @ts-ignore: decorator
 @inline
-function columnValues(values: usize, column: i32): v128 {
-  return values == 0 ? f32x4.splat(0) : v128.load(values + (<usize>column << 2));
+function biasAt(bias: usize, column: i32): v128 {
+  return bias == 0 ? f32x4.splat(0) : v128.load(bias + (<usize>column << 2));
 }
 
 // @ts-ignore: decorator
 @inline
-function tile4x8<W>(
+function tile4x8(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
-    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
   const column = s * bs + j;
   const out = y + (<usize>(m * yStride + column) << 2);
   const rowBytes = <usize>yStride << 2;
@@ -162,7 +139,7 @@ function tile4x8<W>(
   let a10 = opening ? zero : v128.load(out + rowBytes), a11 = opening ? zero : v128.load(out + rowBytes, 16);
   let a20 = opening ? zero : v128.load(out + 2 * rowBytes), a21 = opening ? zero : v128.load(out + 2 * rowBytes, 16);
   let a30 = opening ? zero : v128.load(out + 3 * rowBytes), a31 = opening ? zero : v128.load(out + 3 * rowBytes, 16);
-  const wRow = <usize>bs * sizeof<W>();
+  const wRow = <usize>bs << 2;
   for (let e = first; e < end; e++) {
     const xColumn = <usize>(at(other, e) * bs) << 2;
     const tapBase = at(block, e) * taps;
@@ -172,11 +149,10 @@ function tile4x8<W>(
       let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
       let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
       let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
-      let wp = weightAt<W>(w, (tapBase + t) * bs * bs + j);
+      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
       for (let k = 0; k < bs; k++) {
-        const loaded = load8<W>(wp);
-        const w0 = first4<W>(loaded);
-        const w1 = last4<W>(loaded, wp);
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
         const b0 = v128.load_splat<f32>(x0);
         const b1 = v128.load_splat<f32>(x1);
         const b2 = v128.load_splat<f32>(x2);
@@ -197,32 +173,31 @@ function tile4x8<W>(
       }
     }
   }
-  const b0 = columnValues(bias, column), b1 = columnValues(bias, column + 4);
-  const s0 = columnValues(scales, column), s1 = columnValues(scales, column + 4);
-  v128.store(out, epilogue(a00, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out, epilogue(a01, scales, s1, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + rowBytes, epilogue(a10, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + rowBytes, epilogue(a11, scales, s1, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + 2 * rowBytes, epilogue(a20, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a21, scales, s1, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + 3 * rowBytes, epilogue(a30, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a31, scales, s1, bias, b1, activation, alphaBits, closing), 16);
+  const b0 = biasAt(bias, column), b1 = biasAt(bias, column + 4);
+  v128.store(out, epilogue(a00, bias, b0, activation, alphaBits, closing));
+  v128.store(out, epilogue(a01, bias, b1, activation, alphaBits, closing), 16);
+  v128.store(out + rowBytes, epilogue(a10, bias, b0, activation, alphaBits, closing));
+  v128.store(out + rowBytes, epilogue(a11, bias, b1, activation, alphaBits, closing), 16);
+  v128.store(out + 2 * rowBytes, epilogue(a20, bias, b0, activation, alphaBits, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a21, bias, b1, activation, alphaBits, closing), 16);
+  v128.store(out + 3 * rowBytes, epilogue(a30, bias, b0, activation, alphaBits, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a31, bias, b1, activation, alphaBits, closing), 16);
 }
 
 /** The last 4 columns of a block whose size is not a multiple of 8. */
 // @ts-ignore: decorator
 @inline
-function tile4x4<W>(
+function tile4x4(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
-    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
   const column = s * bs + j;
   const out = y + (<usize>(m * yStride + column) << 2);
   const rowBytes = <usize>yStride << 2;
   const zero = f32x4.splat(0);
   let a0 = opening ? zero : v128.load(out), a1 = opening ? zero : v128.load(out + rowBytes);
   let a2 = opening ? zero : v128.load(out + 2 * rowBytes), a3 = opening ? zero : v128.load(out + 3 * rowBytes);
-  const wRow = <usize>bs * sizeof<W>();
+  const wRow = <usize>bs << 2;
   for (let e = first; e < end; e++) {
     const xColumn = <usize>(at(other, e) * bs) << 2;
     const tapBase = at(block, e) * taps;
@@ -232,9 +207,9 @@ function tile4x4<W>(
       let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
       let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
       let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
-      let wp = weightAt<W>(w, (tapBase + t) * bs * bs + j);
+      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
       for (let k = 0; k < bs; k++) {
-        const w0 = load4<W>(wp);
+        const w0 = v128.load(wp);
         a0 = madd(v128.load_splat<f32>(x0), w0, a0);
         a1 = madd(v128.load_splat<f32>(x1), w0, a1);
         a2 = madd(v128.load_splat<f32>(x2), w0, a2);
@@ -247,11 +222,10 @@ function tile4x4<W>(
       }
     }
   }
-  const b0 = columnValues(bias, column);
-  const s0 = columnValues(scales, column);
-  v128.store(out, epilogue(a0, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + rowBytes, epilogue(a1, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a2, scales, s0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a3, scales, s0, bias, b0, activation, alphaBits, closing));
+  const b0 = biasAt(bias, column);
+  v128.store(out, epilogue(a0, bias, b0, activation, alphaBits, closing));
+  v128.store(out + rowBytes, epilogue(a1, bias, b0, activation, alphaBits, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a2, bias, b0, activation, alphaBits, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a3, bias, b0, activation, alphaBits, closing));
 }
 

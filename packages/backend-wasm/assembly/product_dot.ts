@@ -1,7 +1,6 @@
 import {activate1} from './activation';
 import {at, madd, rowAt} from './rows';
 import {dotRow, finishRow, lanes} from './rows_in_order';
-import {load4, weightAt} from './weights';
 
 /**
  * y = x·Wᵀ (dx of the product; per tap, dx of a convolution), one input
@@ -15,38 +14,22 @@ import {load4, weightAt} from './weights';
  * in yTable [rows] (−1: write to scratchRow). With accumulate, y += result
  * (conv dx, which has neither bias nor activation). Work units as in
  * productBroadcast: segments, then the last rows.
- * W blocks are [nnz, taps, bs, bs]; `tap` picks one. Their elements are
- * f32, or int8 at scale 1 (`int8`; see weights.ts).
+ * W blocks are [nnz, taps, bs, bs]; `tap` picks one.
  */
 export function productDot(
     rows: i32, taps: i32, tap: i32, x: usize, xStride: i32,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
     y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, activation: i32,
-    alphaBits: i32, int8: bool, unitFirst: i32, unitEnd: i32): void {
-  if (int8) {
-    dot<i8>(rows, taps, tap, x, xStride, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y, yStride, yTable, scratchRow,
-            accumulate, bias, activation, alphaBits, unitFirst, unitEnd);
-  } else {
-    dot<f32>(rows, taps, tap, x, xStride, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y, yStride, yTable, scratchRow,
-             accumulate, bias, activation, alphaBits, unitFirst, unitEnd);
-  }
-}
-
-function dot<W>(
-    rows: i32, taps: i32, tap: i32, x: usize, xStride: i32,
-    w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
-    blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, yTable: usize, scratchRow: usize, accumulate: bool, bias: usize, activation: i32,
     alphaBits: i32, unitFirst: i32, unitEnd: i32): void {
   const rowBytes = <usize>xStride << 2;
-  const wRow = <usize>bs * sizeof<W>();
+  const wRow = <usize>bs << 2;
   const tiled = rows & ~3;
   if (unitEnd > segments) {
     for (let m = tiled; m < rows; m++) {
       const out = rowAt(y, yStride, yTable, m, scratchRow);
-      dotRow<W>(x + <usize>m * rowBytes, taps, tap, w, blockRows, blockCols, nnz, bs, out, segments * bs, accumulate);
-      finishRow(out, segments * bs, 0, bias, activation, alphaBits);
+      dotRow(x + <usize>m * rowBytes, taps, tap, w, blockRows, blockCols, nnz, bs, out, segments * bs, accumulate);
+      finishRow(out, segments * bs, bias, activation, alphaBits);
     }
   }
   for (let s = unitFirst; s < min(unitEnd, segments); s++) {
@@ -62,12 +45,11 @@ function dot<W>(
         let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
         for (let e = first; e < end; e++) {
           const xColumn = <usize>(at(other, e) * bs) << 2;
-          const w0 = weightAt<W>(w, (at(block, e) * taps + tap) * bs * bs + i * bs);
+          const w0 = w + (<usize>((at(block, e) * taps + tap) * bs * bs + i * bs) << 2);
           const w1 = w0 + wRow;
-          for (let j = 0; j < bs; j += 4) {
-            const jj = <usize>j << 2;
-            const v0 = load4<W>(weightAt<W>(w0, j));
-            const v1 = load4<W>(weightAt<W>(w1, j));
+          for (let jj: usize = 0; jj < wRow; jj += 16) {
+            const v0 = v128.load(w0 + jj);
+            const v1 = v128.load(w1 + jj);
             const b0 = v128.load(x0 + xColumn + jj);
             const b1 = v128.load(x1 + xColumn + jj);
             const b2 = v128.load(x2 + xColumn + jj);

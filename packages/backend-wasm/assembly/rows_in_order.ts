@@ -1,6 +1,5 @@
 import {activate4, LINEAR} from './activation';
 import {madd, rowAt} from './rows';
-import {first4, last4, load4, load8, weightAt} from './weights';
 
 /*
  * One row of a product, walking the kept blocks in storage order (W's
@@ -11,16 +10,13 @@ import {first4, last4, load4, load8, weightAt} from './weights';
  * batch of 1. The product kernels use these for their last rows % 4 rows.
  */
 
-/** The epilogue over a finished output row of `size` floats (scales, bias: 0 for none). */
-export function finishRow(out: usize, size: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32): void {
-  if (scales == 0 && bias == 0 && activation == LINEAR) {
+/** The epilogue over a finished output row of `size` floats (bias: 0 for none). */
+export function finishRow(out: usize, size: i32, bias: usize, activation: i32, alphaBits: i32): void {
+  if (bias == 0 && activation == LINEAR) {
     return;
   }
   for (let c = 0; c < size; c += 4) {
     let v = v128.load(out + (<usize>c << 2));
-    if (scales != 0) {
-      v = f32x4.mul(v, v128.load(scales + (<usize>c << 2)));
-    }
     if (bias != 0) {
       v = f32x4.add(v, v128.load(bias + (<usize>c << 2)));
     }
@@ -29,12 +25,12 @@ export function finishRow(out: usize, size: i32, scales: usize, bias: usize, act
   }
 }
 
-/** out[0, size) = x row · W over every kept block and tap (out is zeroed here); W's elements f32 or i8 (weights.ts). */
-export function broadcastRow<W>(
+/** out[0, size) = x row · W over every kept block and tap (out is zeroed here). */
+export function broadcastRow(
     row: i32, rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize, w: usize,
     blockRows: usize, blockCols: usize, nnz: i32, bs: i32, out: usize, size: i32): void {
   memory.fill(out, 0, <usize>size << 2);
-  const wRow = <usize>bs * sizeof<W>();
+  const wRow = <usize>bs << 2;
   let wp = w;
   for (let e = 0; e < nnz; e++) {
     const xColumn = <usize>(load<i32>(blockRows + (<usize>e << 2)) * bs) << 2;
@@ -45,15 +41,13 @@ export function broadcastRow<W>(
       let j = 0;
       for (; j + 16 <= bs; j += 16) {
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let wk = weightAt<W>(wp, j);
+        let wk = wp + (<usize>j << 2);
         for (let k = 0; k < bs; k++) {
           const b = v128.load_splat<f32>(xr + (<usize>k << 2));
-          const low = load8<W>(wk);
-          const high = load8<W>(weightAt<W>(wk, 8));
-          a0 = madd(b, first4<W>(low), a0);
-          a1 = madd(b, last4<W>(low, wk), a1);
-          a2 = madd(b, first4<W>(high), a2);
-          a3 = madd(b, last4<W>(high, weightAt<W>(wk, 8)), a3);
+          a0 = madd(b, v128.load(wk), a0);
+          a1 = madd(b, v128.load(wk, 16), a1);
+          a2 = madd(b, v128.load(wk, 32), a2);
+          a3 = madd(b, v128.load(wk, 48), a3);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
@@ -64,15 +58,15 @@ export function broadcastRow<W>(
       }
       for (; j < bs; j += 4) {
         let a0 = f32x4.splat(0);
-        let wk = weightAt<W>(wp, j);
+        let wk = wp + (<usize>j << 2);
         for (let k = 0; k < bs; k++) {
-          a0 = madd(v128.load_splat<f32>(xr + (<usize>k << 2)), load4<W>(wk), a0);
+          a0 = madd(v128.load_splat<f32>(xr + (<usize>k << 2)), v128.load(wk), a0);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
         v128.store(o, f32x4.add(v128.load(o), a0));
       }
-      wp = weightAt<W>(wp, bs * bs);
+      wp += <usize>(bs * bs) << 2;
     }
   }
 }
@@ -85,28 +79,27 @@ export function lanes(v: v128): f32 {
   return f32x4.extract_lane(pairs, 0) + f32x4.extract_lane(pairs, 1);
 }
 
-/** out[0, size) (+)= x row · Wᵀ at one tap, over every kept block (without accumulate, out is zeroed first); W f32 or i8. */
-export function dotRow<W>(
+/** out[0, size) (+)= x row · Wᵀ at one tap, over every kept block (without accumulate, out is zeroed first). */
+export function dotRow(
     x: usize, taps: i32, tap: i32, w: usize, blockRows: usize, blockCols: usize, nnz: i32, bs: i32, out: usize,
     size: i32, accumulate: bool): void {
   if (!accumulate) {
     memory.fill(out, 0, <usize>size << 2);
   }
-  const wRow = <usize>bs * sizeof<W>();
+  const wRow = <usize>bs << 2;
   for (let e = 0; e < nnz; e++) {
     const xColumn = x + (<usize>(load<i32>(blockCols + (<usize>e << 2)) * bs) << 2);
     const outBlock = out + (<usize>(load<i32>(blockRows + (<usize>e << 2)) * bs) << 2);
-    const wBlock = weightAt<W>(w, (e * taps + tap) * bs * bs);
+    const wBlock = w + (<usize>((e * taps + tap) * bs * bs) << 2);
     for (let i = 0; i < bs; i += 4) {
       const w0 = wBlock + <usize>i * wRow;
       let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-      for (let j = 0; j < bs; j += 4) {
-        const b = v128.load(xColumn + (<usize>j << 2));
-        const wj = weightAt<W>(w0, j);
-        a0 = madd(b, load4<W>(wj), a0);
-        a1 = madd(b, load4<W>(wj + wRow), a1);
-        a2 = madd(b, load4<W>(wj + 2 * wRow), a2);
-        a3 = madd(b, load4<W>(wj + 3 * wRow), a3);
+      for (let jj: usize = 0; jj < wRow; jj += 16) {
+        const b = v128.load(xColumn + jj);
+        a0 = madd(b, v128.load(w0 + jj), a0);
+        a1 = madd(b, v128.load(w0 + wRow + jj), a1);
+        a2 = madd(b, v128.load(w0 + 2 * wRow + jj), a2);
+        a3 = madd(b, v128.load(w0 + 3 * wRow + jj), a3);
       }
       const o = outBlock + (<usize>i << 2);
       store<f32>(o, load<f32>(o) + lanes(a0));

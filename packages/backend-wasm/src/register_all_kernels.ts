@@ -1,11 +1,13 @@
 import {getKernel, registerKernel, version_core} from '@tensorflow/tfjs-core';
 import {backend_util} from '@tfjs-blocksparse/core';
 
-import {blockSparseConv2DConfig, blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2D';
+import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
 import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
-import {blockSparseMatMulConfig, blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMul';
+import {blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2DInt8';
+import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
+import {blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMulInt8';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter';
 import {depthwiseConv2dNativeBackpropFilterConfig} from './kernels/DepthwiseConv2dNativeBackpropFilter';
 import {depthwiseConv2dNativeBackpropInputConfig} from './kernels/DepthwiseConv2dNativeBackpropInput';

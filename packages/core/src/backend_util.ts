@@ -4,5 +4,6 @@
 // conv geometry the kernels agree on, and the tfjs version check.
 export {layoutTable, TableBackend, TableKind} from './layout/backend_tables';
 export {conv2DInfo} from './ops/block_sparse_conv2d';
+export {int8Offset} from './layout/quantize';
 export {convTaps} from './ops/conv_taps';
 export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';

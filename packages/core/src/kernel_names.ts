@@ -15,7 +15,7 @@ export type Conv2DPad = 'same'|'valid'|number;
 
 /**
  * y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ.
- * W is float32 [nnz, bs, bs], or int32 [nnz, bs, bs / 4]: int8 blocks at
+ * W is float32 [nnz, bs, bs], or int32 [nnz, bs / 2, bs / 2]: int8 blocks at
  * scale 1 (see BlockSparseMatMulInt8), which the gradients' transposed
  * products of int8 weights use.
  */
@@ -59,10 +59,9 @@ export const NO_EPILOGUE: ProductEpilogue = {
 
 /**
  * y [M, N] = x [M, K] · (Q · diag(scales)): W held as int8 blocks Q, four
- * to an int32 ([nnz, bs, bs / 4], the lowest byte the first of four
- * output columns, so that the bytes in memory are Q [nnz, bs, bs] in
- * order), and one float32 scale per output column, applied in the
- * epilogue before the bias. Attributes as BlockSparseMatMul's, never
+ * to an int32 ([nnz, bs / 2, bs / 2], in pairs of rows: see
+ * quantize.ts's int8Offset), and one float32 scale per output column,
+ * applied in the epilogue before the bias. Attributes as BlockSparseMatMul's, never
  * transposed (the op scales x instead).
  */
 export const BlockSparseMatMulInt8 = 'BlockSparseMatMulInt8';
@@ -96,7 +95,7 @@ export type BlockSparseConv2DInputs = {
 };
 export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, FusedActivationAttrs {}
 
-/** As BlockSparseConv2D with int8 blocks [nnz, kh, kw, bs, bs / 4] and scales [Cout] (see BlockSparseMatMulInt8). */
+/** As BlockSparseConv2D with int8 blocks [nnz, kh, kw, bs / 2, bs / 2] and scales [Cout] (see BlockSparseMatMulInt8). */
 export const BlockSparseConv2DInt8 = 'BlockSparseConv2DInt8';
 export type BlockSparseConv2DInt8Inputs = BlockSparseConv2DInputs&{scales: TensorInfo};
 

@@ -2,7 +2,7 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, BlockSparseConv2DInt8} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {activationOf, finishBlock, float32Values, weightValues} from './cpu_util';
+import {activationOf, finishBlock, float32Values, packedWeight} from './cpu_util';
 
 /**
  * Each output pixel's block column sums over that column's kept blocks and
@@ -17,7 +17,7 @@ export function blockSparseConv2D(
   const activate = activationOf(attrs);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const xv = float32Values(backend, x);
-  const wv = weightValues(backend, w);
+  const {values: wv, rowStart, step} = packedWeight(backend, w, layout.blockSize);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const bs2 = bs * bs;
@@ -40,9 +40,9 @@ export function blockSparseConv2D(
             const wBase = (blockBase + tap[t]) * bs2;
             for (let k = 0; k < bs; k++) {
               const xk = xv[xBase + k];
-              const wRow = wBase + k * bs;
-              for (let j = 0; j < bs; j++) {
-                acc[j] += xk * wv[wRow + j];
+              const wRow = rowStart(wBase, k);
+              for (let j = 0, at = wRow; j < bs; j++, at += step) {
+                acc[j] += xk * wv[at];
               }
             }
           }

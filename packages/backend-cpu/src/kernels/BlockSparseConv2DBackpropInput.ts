@@ -2,7 +2,7 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {float32Values, weightValues} from './cpu_util';
+import {float32Values, packedWeight} from './cpu_util';
 
 /** dx: each output pixel's dy scatters back through the kept blocks' taps. */
 export function blockSparseConv2DBackpropInput(
@@ -11,7 +11,7 @@ export function blockSparseConv2DBackpropInput(
   const {layout, inputShape} = attrs;
   const info = backend_util.conv2DInfo(inputShape, w.shape[1], w.shape[2], attrs);
   const dyv = float32Values(backend, dy);
-  const wv = weightValues(backend, w);
+  const {values: wv, rowStart, step} = packedWeight(backend, w, layout.blockSize);
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
   const bs2 = bs * bs;
@@ -29,10 +29,10 @@ export function blockSparseConv2DBackpropInput(
           const dxBase = dxPixel + layout.rows[i] * bs;
           const wBase = (i * taps + tap[t]) * bs2;
           for (let k = 0; k < bs; k++) {
-            const wRow = wBase + k * bs;
+            const wRow = rowStart(wBase, k);
             let sum = 0;
-            for (let j = 0; j < bs; j++) {
-              sum += wv[wRow + j] * dyv[dyBase + j];
+            for (let j = 0, at = wRow; j < bs; j++, at += step) {
+              sum += wv[at] * dyv[dyBase + j];
             }
             dx[dxBase + k] += sum;
           }

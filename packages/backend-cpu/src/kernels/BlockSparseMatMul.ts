@@ -2,7 +2,7 @@ import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs, BlockSparseMatMulInt8} from '@tfjs-blocksparse/core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {activationOf, finishBlock, float32Values, weightValues} from './cpu_util';
+import {activationOf, finishBlock, float32Values, packedWeight} from './cpu_util';
 
 /**
  * y = x·W walks, for each output block column, only that column's kept
@@ -15,7 +15,7 @@ export function blockSparseMatMul(
   const {layout, transposeW} = attrs;
   const activate = activationOf(attrs);
   const xv = float32Values(backend, x);
-  const wv = weightValues(backend, w);
+  const {values: wv, rowStart, step} = packedWeight(backend, w, layout.blockSize);
   const biasValues = bias == null ? null : float32Values(backend, bias);
   const scaleValues = scales == null ? null : float32Values(backend, scales);
   const [rows, inSize] = x.shape;
@@ -34,19 +34,19 @@ export function blockSparseMatMul(
         const xBase = m * inSize + other[e] * bs;
         if (transposeW) {
           for (let i = 0; i < bs; i++) {
-            const wRow = wBase + i * bs;
+            const wRow = rowStart(wBase, i);
             let sum = 0;
-            for (let j = 0; j < bs; j++) {
-              sum += wv[wRow + j] * xv[xBase + j];
+            for (let j = 0, at = wRow; j < bs; j++, at += step) {
+              sum += wv[at] * xv[xBase + j];
             }
             acc[i] += sum;
           }
         } else {
           for (let k = 0; k < bs; k++) {
             const xk = xv[xBase + k];
-            const wRow = wBase + k * bs;
-            for (let j = 0; j < bs; j++) {
-              acc[j] += xk * wv[wRow + j];
+            const wRow = rowStart(wBase, k);
+            for (let j = 0, at = wRow; j < bs; j++, at += step) {
+              acc[j] += xk * wv[at];
             }
           }
         }

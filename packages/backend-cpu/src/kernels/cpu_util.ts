@@ -1,5 +1,5 @@
 import type {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import type {FusedActivationAttrs} from '@tfjs-blocksparse/core';
+import {backend_util, FusedActivationAttrs} from '@tfjs-blocksparse/core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 
 export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array {
@@ -7,12 +7,22 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
 }
 
 /**
- * A packed weight's values: float32 blocks, or int8 blocks (an int32
- * tensor, four to a value) seen as the int8 values they hold, in order.
+ * A packed weight's values and where a block's rows lie in them: float32
+ * blocks row after row; int8 blocks (an int32 tensor, four to a value) seen
+ * as their int8 values, in pairs of rows (backend_util.int8Offset). Row k of
+ * the block at `base` holds its column j at rowStart(base, k) + j * step.
  */
-export function weightValues(backend: MathBackendCPU, w: TensorInfo): Float32Array|Int8Array {
+export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number):
+    {values: Float32Array|Int8Array, rowStart: (base: number, k: number) => number, step: number} {
   const values = backend.data.get(w.dataId).values as Float32Array | Int32Array;
-  return w.dtype === 'int32' ? new Int8Array(values.buffer, values.byteOffset, values.length * 4) : values as Float32Array;
+  if (w.dtype === 'int32') {
+    return {
+      values: new Int8Array(values.buffer, values.byteOffset, values.length * 4),
+      rowStart: (base, k) => base + backend_util.int8Offset(k, 0, bs),
+      step: 2
+    };
+  }
+  return {values: values as Float32Array, rowStart: (base, k) => base + k * bs, step: 1};
 }
 
 /** A fused activation as a function of one value (tfjs's own formulas). */

@@ -1,22 +1,21 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs, BlockSparseConv2DInt8} from '@tfjs-blocksparse/core';
+import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
-import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, scalesArg, segmentTable, weightArgs} from './wasm_util';
+import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
 /**
  * Each image is one broadcast product whose rows are output pixels, summed
  * over the kept blocks of each output block column and every filter tap;
  * the tap table sends taps in the padding to a zeroed row. A 1x1 filter at
  * stride 1 without padding reads x's pixels in order: the whole batch is one
- * product with no table. Scales (int8 blocks), bias and activation are
- * applied before the store.
+ * product with no table. Bias and activation are applied before the store.
  */
-export function blockSparseConv2D(
-    args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}):
+    TensorInfo {
+  const {inputs: {x, w, bias}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
@@ -31,16 +30,14 @@ export function blockSparseConv2D(
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
   const epilogue = epilogueArgs(backend, bias, attrs);
-  const weights = weightArgs(backend, w);
-  const x0 = offsetOf(backend, x), y0 = offsetOf(backend, out);
+  const x0 = offsetOf(backend, x), w0 = offsetOf(backend, w), y0 = offsetOf(backend, out);
   const product = (rows: number, xImage: number, table: number, zeroRow: number, yImage: number) => {
-    const {rowTiles, units} = broadcastOrder(rows, taps, layout, segments, weights.weightBytes);
+    const {rowTiles, units} = broadcastOrder(rows, taps, layout, segments);
     runKernel(
         backend, 'productBroadcast',
         [
-          rows,        taps, xImage,    cin,       table,      zeroRow, weights.offset, ptr,         block,    other,
-          segments,    bs,   blockRows, blockCols, layout.nnz, yImage,  cout,           ...epilogue, rowTiles, scalesArg(backend, scales),
-          weights.int8
+          rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
+          ...epilogue, rowTiles
         ],
         units, (rows & ~3) * taps * layout.nnz * bs * bs);
   };
@@ -59,13 +56,6 @@ export function blockSparseConv2D(
 
 export const blockSparseConv2DConfig: KernelConfig = {
   kernelName: BlockSparseConv2D,
-  backendName: 'wasm',
-  kernelFunc: blockSparseConv2D as unknown as KernelFunc
-};
-
-/** int8 blocks (w int32) with their scales: the same micro-kernels, widening int8 weights in registers. */
-export const blockSparseConv2DInt8Config: KernelConfig = {
-  kernelName: BlockSparseConv2DInt8,
   backendName: 'wasm',
   kernelFunc: blockSparseConv2D as unknown as KernelFunc
 };

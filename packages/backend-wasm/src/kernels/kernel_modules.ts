@@ -7,13 +7,18 @@ export interface WasmKernels {
   productBroadcast(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
       other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
-      bias: number, activation: number, alphaBits: number, rowTiles: number, scales: number, int8: boolean, unitFirst: number,
-      unitEnd: number): void;
+      bias: number, activation: number, alphaBits: number, rowTiles: number, unitFirst: number, unitEnd: number): void;
   productDot(
       rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number, other: number,
       segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number, yTable: number,
-      scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, int8: boolean, unitFirst: number,
+      scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, unitFirst: number,
       unitEnd: number): void;
+  productInt8(
+      rows: number, taps: number, xq: number, xStride: number, xTable: number, zeroRow: number, xScales: number, w: number, ptr: number,
+      block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
+      yStride: number, scales: number, bias: number, activation: number, alphaBits: number, unitFirst: number, unitEnd: number): void;
+  quantizeRows(x: number, cols: number, xq: number, xScales: number, unitFirst: number, unitEnd: number): void;
+  widenBlocks(w: number, bs: number, out: number, unitFirst: number, unitEnd: number): void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,
       blockRows: number, blockCols: number, nnz: number, bs: number, dw: number, accumulate: boolean, unitFirst: number,

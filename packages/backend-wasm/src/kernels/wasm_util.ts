@@ -84,20 +84,6 @@ export function epilogueArgs(backend: BackendWasm, bias: TensorInfo|undefined, a
   ];
 }
 
-/**
- * The kernels' arguments for a packed weight: where it is, whether it holds
- * int8 blocks (an int32 tensor, four to a value), and their bytes per weight.
- */
-export function weightArgs(backend: BackendWasm, w: TensorInfo): {offset: number, int8: boolean, weightBytes: number} {
-  const int8 = w.dtype === 'int32';
-  return {offset: offsetOf(backend, w), int8, weightBytes: int8 ? 1 : 4};
-}
-
-/** The scales of int8 blocks where given (0: none), as the product kernels take them. */
-export function scalesArg(backend: BackendWasm, scales: TensorInfo|undefined): number {
-  return scales == null ? 0 : offsetOf(backend, scales);
-}
-
 /** The SIMD kernels move 4 floats at a time along a block. */
 export function checkBlockSize(layout: BlockLayout, kernelName: string) {
   const bs = layout.blockSize;
@@ -137,14 +123,9 @@ const ROW_MAJOR_WEIGHT_BYTES = 32768;
 /** Row tiles (of 4 rows) per work unit of a row-major product: enough units for threads to share, few enough to cost nothing. */
 const ROW_TILES_PER_UNIT = 16;
 
-/**
- * productBroadcast's loop order (its `rowTiles` argument) and its work
- * units, for a product of `rows` rows over `taps` taps of weights of
- * `weightBytes` bytes each (4: float32, 1: int8).
- */
-export function broadcastOrder(
-    rows: number, taps: number, layout: BlockLayout, segments: number, weightBytes: number): {rowTiles: number, units: number} {
-  if (layout.nnz * taps * layout.blockSize * layout.blockSize * weightBytes > ROW_MAJOR_WEIGHT_BYTES) {
+/** productBroadcast's loop order (its `rowTiles` argument) and its work units, for a product of `rows` rows over `taps` taps. */
+export function broadcastOrder(rows: number, taps: number, layout: BlockLayout, segments: number): {rowTiles: number, units: number} {
+  if (layout.nnz * taps * layout.blockSize * layout.blockSize * 4 > ROW_MAJOR_WEIGHT_BYTES) {
     return {rowTiles: 0, units: segments + 1};
   }
   return {rowTiles: ROW_TILES_PER_UNIT, units: Math.ceil((rows >> 2) / ROW_TILES_PER_UNIT) + 1};

@@ -8,7 +8,7 @@ import {checkLayout} from './packing';
  * blockSparseMatMul / blockSparseConv2d take in place of float32 blocks.
  */
 export interface Int8Blocks {
-  /** The kept blocks' int8 values, four to an int32: [nnz, ...spatial, bs, bs / 4]. */
+  /** The kept blocks' int8 values, four to an int32: [nnz, ...spatial, bs / 2, bs / 2] (see int8Offset). */
   w: tf.Tensor;
   /** One scale per output column: a block's value is its int8 value times its column's scale. */
   scales: tf.Tensor1D;
@@ -43,9 +43,10 @@ export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Bloc
   const scales = largest.map(v => v / INT8_MAX);
   const q = new Int8Array(values.length);
   forEachValue(layout, taps, (index, column) => {
-    q[index] = scales[column] === 0 ? 0 : Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(values[index] / scales[column])));
+    q[int8Index(index, bs)] =
+        scales[column] === 0 ? 0 : Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(values[index] / scales[column])));
   });
-  return {w: tf.tensor(new Int32Array(q.buffer), [layout.nnz, ...spatial, bs, bs / 4], 'int32'), scales: tf.tensor1d(scales)};
+  return {w: tf.tensor(new Int32Array(q.buffer), [layout.nnz, ...spatial, bs / 2, bs / 2], 'int32'), scales: tf.tensor1d(scales)};
 }
 
 /** The float32 blocks [nnz, ...spatial, bs, bs] that int8 blocks and their scales stand for. Reads them back (dataSync). */
@@ -58,9 +59,26 @@ export function dequantizeBlocks({w, scales}: Int8Blocks, layout: BlockLayout): 
   const scale = scales.dataSync() as Float32Array;
   const out = new Float32Array(q.length);
   forEachValue(layout, taps, (index, column) => {
-    out[index] = q[index] * scale[column];
+    out[index] = q[int8Index(index, layout.blockSize)] * scale[column];
   });
   return tf.tensor(out, [layout.nnz, ...spatial, layout.blockSize, layout.blockSize]);
+}
+
+/**
+ * Where the int8 value of row k, column j of a bs x bs block lies in the
+ * block's bytes: rows go in pairs, and a pair's two values of a column lie
+ * side by side, (k, j), (k + 1, j), (k, j + 1), (k + 1, j + 1), ..., so
+ * that a kernel multiplies two rows of x by them at once (an int16 dot
+ * product of pairs: wasm's i32x4.dot_i16x8_s).
+ */
+export function int8Offset(k: number, j: number, bs: number): number {
+  return (k >> 1) * 2 * bs + 2 * j + (k & 1);
+}
+
+/** The int8 offset of float32 blocks' element `index` (blocks of bs x bs, in order). */
+function int8Index(index: number, bs: number): number {
+  const inBlock = index % (bs * bs);
+  return index - inBlock + int8Offset(Math.floor(inBlock / bs), inBlock % bs, bs);
 }
 
 /** Calls f(index, output column) for every value of packed blocks [nnz, taps, bs, bs]. */
@@ -98,18 +116,18 @@ function checkInt8BlockSize(layout: BlockLayout, caller: string) {
 }
 
 /**
- * Checks int8 blocks w (int32 [nnz, ...spatial, bs, bs / 4], spatialRank
+ * Checks int8 blocks w (int32 [nnz, ...spatial, bs / 2, bs / 2], spatialRank
  * spatial dims) and their scales [outputSize]; returns the spatial dims.
  */
 export function checkInt8Blocks(w: unknown, scales: unknown, layout: BlockLayout, spatialRank: number, caller: string): number[] {
   checkInt8BlockSize(layout, caller);
   const bs = layout.blockSize;
   const rank = spatialRank + 3;
-  if (!(w instanceof tf.Tensor) || w.dtype !== 'int32' || w.rank !== rank || w.shape[0] !== layout.nnz || w.shape[rank - 2] !== bs ||
-      w.shape[rank - 1] !== bs / 4) {
+  if (!(w instanceof tf.Tensor) || w.dtype !== 'int32' || w.rank !== rank || w.shape[0] !== layout.nnz || w.shape[rank - 2] !== bs / 2 ||
+      w.shape[rank - 1] !== bs / 2) {
     const spatial = spatialRank === 0 ? '' : ' kh, kw,';
     throw new Error(
-        `${caller}: int8 blocks w must be int32 [nnz=${layout.nnz},${spatial} ${bs}, ${bs / 4}] for this layout (four int8 ` +
+        `${caller}: int8 blocks w must be int32 [nnz=${layout.nnz},${spatial} ${bs / 2}, ${bs / 2}] for this layout (four int8 ` +
         `values to an int32, as quantizeBlocks makes them), got ${w instanceof tf.Tensor ? `${w.dtype} [${w.shape}]` : typeof w}`);
   }
   if (!(scales instanceof tf.Tensor) || scales.dtype !== 'float32' || scales.rank !== 1 || scales.shape[0] !== layout.outputSize) {

@@ -14,7 +14,7 @@ import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fus
  * filter as [nnz, kh, kw, bs, bs]. Equal to tf.conv2d with the dense filter
  * [kh, kw, Cin, Cout] that is zero outside the kept blocks. `epilogue`'s
  * bias [Cout] and activation run in the same kernel, as tf.fused.conv2d's.
- * `w` may instead hold int8 blocks (int32 [nnz, kh, kw, bs, bs / 4], with
+ * `w` may instead hold int8 blocks (int32 [nnz, kh, kw, bs / 2, bs / 2], with
  * `epilogue.scales` [Cout], as quantizeBlocks makes them).
  */
 function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(

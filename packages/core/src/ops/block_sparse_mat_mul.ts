@@ -21,7 +21,7 @@ export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
  * kept blocks packed as [nnz, bs, bs] in the layout's order. Equal to
  * tf.matMul(x, densify(w, layout)), at a cost proportional to the layout's
  * density. With transposeW, x [..., N] · Wᵀ → [..., K]. `w` may instead
- * hold int8 blocks (int32 [nnz, bs, bs / 4] and options.scales, as
+ * hold int8 blocks (int32 [nnz, bs / 2, bs / 2] and options.scales, as
  * quantizeBlocks makes them): the kernels then read a quarter of the
  * bytes and widen them in registers.
  */

@@ -1,0 +1,36 @@
+import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
+import type {BlockLayout} from '@tfjs-blocksparse/core';
+
+import {runKernel} from './wasm_kernels';
+import {offsetOf, withScratch} from './wasm_util';
+
+/**
+ * Runs body with x [rows, cols] as int16 rows and their scales (assembly's
+ * quantizeRows) in scratch memory: body(xq, xScales), freed afterwards.
+ */
+export function withInt16Rows<T>(backend: BackendWasm, x: TensorInfo, rows: number, cols: number, body: (xq: number, xScales: number) => T): T {
+  const rowBytes = 2 * cols;
+  return withScratch(backend, rows * (rowBytes + 4), scratch => {
+    const xScales = scratch + rows * rowBytes;
+    runKernel(backend, 'quantizeRows', [offsetOf(backend, x), cols, scratch, xScales], rows, rows * cols);
+    return body(scratch, xScales);
+  });
+}
+
+/**
+ * Runs body with where a packed weight's float32 blocks are: the tensor's
+ * own, or, for int8 blocks (int32 w: the transposed products of dx read
+ * them at scale 1), a float32 copy in scratch memory for the call.
+ */
+export function withFloatBlocks<T>(backend: BackendWasm, w: TensorInfo, layout: BlockLayout, taps: number, body: (w: number) => T): T {
+  if (w.dtype !== 'int32') {
+    return body(offsetOf(backend, w));
+  }
+  const bs = layout.blockSize;
+  const blocks = layout.nnz * taps;
+  return withScratch(backend, 4 * blocks * bs * bs, out => {
+    runKernel(backend, 'widenBlocks', [offsetOf(backend, w), bs, out], blocks, blocks * bs * bs);
+    return body(out);
+  });
+}
