@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, FusedActivation, randomLayout} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, FusedActivation, quantizeBlocks, randomLayout} from '@tfjs-blocksparse/core';
 
 export interface BadInputCase {
   name: string;
@@ -81,9 +81,9 @@ export function badInputCases(): BadInputCase[] {
       message: /x must be float32, got int32/
     },
     {
-      name: 'int32 w',
-      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([4, 8, 8], 'int32'), layout()]),
-      message: /w must be float32/
+      name: 'bool w',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([4, 8, 8], 'bool'), layout()]),
+      message: /w must be float32, got bool/
     },
     {
       name: 'layout that is not a BlockLayout',
@@ -157,6 +157,46 @@ export function badInputCases(): BadInputCase[] {
       name: 'conv filter larger than the input',
       prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 2, 2, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'valid' as const]),
       message: /does not fit the input/
+    },
+    {
+      name: 'int8 blocks without their scales',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([layout().nnz, 4, 4], 'int32'), layout()]),
+      message: /int8 blocks need their scales, float32 \[16\] \(one per output column/
+    },
+    {
+      name: 'scales with float32 blocks',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {scales: tf.ones([16])}]),
+      message: /scales are for int8 blocks \(w int32, from quantizeBlocks\); this w holds float32 blocks/
+    },
+    {
+      name: 'int8 blocks in the float32 shape',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([layout().nnz, 8, 8], 'int32'), layout(), {scales: tf.ones([16])}]),
+      message: /int8 blocks w must be int32 \[nnz=\d+, 4, 4\] for this layout/
+    },
+    {
+      name: 'int8 conv blocks without the filter taps',
+      prepare: withInputs(
+          blockSparseConv2d,
+          () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, tf.zeros([layout().nnz, 4, 4], 'int32'), layout(), 1, 'same' as const, 1, {scales: tf.ones([16])}]),
+      message: /int8 blocks w must be int32 \[nnz=\d+, kh, kw, 4, 4\]/
+    },
+    {
+      name: 'int8 scales of the input width',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([layout().nnz, 4, 4], 'int32'), layout(), {scales: tf.ones([32])}]),
+      message: /int8 blocks need their scales, float32 \[16\].*got float32 \[32\]/
+    },
+    {
+      name: 'quantizing a weight that holds NaN',
+      prepare: withInputs(quantizeBlocks, () => [tf.tensor(new Float32Array(layout().nnz * 64).fill(NaN), [layout().nnz, 8, 8]), layout()]),
+      message: /quantizeBlocks: the weight holds NaN \(at index 0\); only finite values quantize/
+    },
+    {
+      name: 'quantizing blocks of 6',
+      prepare: withInputs(quantizeBlocks, () => {
+        const l = randomLayout({inputSize: 12, outputSize: 12, blockSize: 6, density: 0.5});
+        return [tf.zeros([l.nnz, 6, 6]), l];
+      }),
+      message: /int8 blocks go four to an int32, so the block size must be a multiple of 4 \(up to 256\), got 6/
     }
   ];
 }

@@ -37,8 +37,26 @@ export function blockSparseConv2DInt8(args: {inputs: BlockSparseConv2DInt8Inputs
     const product = (rows: number, image: number, table: number, zeroRow: number) => runKernel(
         backend, 'productInt8',
         [
-          rows, taps, xq + 2 * image * inPixels * cin, cin / 2, table, zeroRow, xScales + 4 * image * inPixels, w0, ptr, block, other,
-          segments, bs, blockRows, blockCols, layout.nnz, y0 + 4 * image * pixels * cout, cout, scales0, ...epilogue
+          rows,
+          taps,
+          xq + 2 * image * inPixels * cin,
+          cin / 2,
+          table,
+          zeroRow,
+          xScales + 4 * image * inPixels,
+          w0,
+          ptr,
+          block,
+          other,
+          segments,
+          bs,
+          blockRows,
+          blockCols,
+          layout.nnz,
+          y0 + 4 * image * pixels * cout,
+          cout,
+          scales0,
+          ...epilogue
         ],
         segments + 1, (rows & ~3) * taps * layout.nnz * bs * bs);
     const {top, bottom, left, right} = info.padInfo;

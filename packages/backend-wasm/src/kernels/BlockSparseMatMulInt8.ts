@@ -30,8 +30,26 @@ export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs
     runKernel(
         backend, 'productInt8',
         [
-          rows, 1, xq, inSize / 2, 0, 0, xScales, offsetOf(backend, w), ptr, block, other, segments, bs, blockRows, blockCols, nnz,
-          offsetOf(backend, out), layout.outputSize, offsetOf(backend, scales), ...epilogueArgs(backend, bias, attrs)
+          rows,
+          1,
+          xq,
+          inSize / 2,
+          0,
+          0,
+          xScales,
+          offsetOf(backend, w),
+          ptr,
+          block,
+          other,
+          segments,
+          bs,
+          blockRows,
+          blockCols,
+          nnz,
+          offsetOf(backend, out),
+          layout.outputSize,
+          offsetOf(backend, scales),
+          ...epilogueArgs(backend, bias, attrs)
         ],
         segments + 1, (rows & ~3) * nnz * bs * bs);
   });

@@ -9,7 +9,8 @@ import {offsetOf, withScratch} from './wasm_util';
  * Runs body with x [rows, cols] as int16 rows and their scales (assembly's
  * quantizeRows) in scratch memory: body(xq, xScales), freed afterwards.
  */
-export function withInt16Rows<T>(backend: BackendWasm, x: TensorInfo, rows: number, cols: number, body: (xq: number, xScales: number) => T): T {
+export function withInt16Rows<T>(
+    backend: BackendWasm, x: TensorInfo, rows: number, cols: number, body: (xq: number, xScales: number) => T): T {
   const rowBytes = 2 * cols;
   return withScratch(backend, rows * (rowBytes + 4), scratch => {
     const xScales = scratch + rows * rowBytes;

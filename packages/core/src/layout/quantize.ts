@@ -109,9 +109,14 @@ function checkFloatBlocks(packed: tf.Tensor, layout: BlockLayout, caller: string
   return packed.shape.slice(1, -2);
 }
 
+/** The largest block whose int32 sums of int16 x and int8 weights cannot overflow (bs/2 · 2 · 32767 · 127 < 2^31). */
+const MAX_INT8_BLOCK_SIZE = 256;
+
 function checkInt8BlockSize(layout: BlockLayout, caller: string) {
-  if (layout.blockSize % 4 !== 0) {
-    throw new Error(`${caller}: int8 blocks go four to an int32, so the block size must be a multiple of 4, got ${layout.blockSize}`);
+  const bs = layout.blockSize;
+  if (bs % 4 !== 0 || bs > MAX_INT8_BLOCK_SIZE) {
+    throw new Error(
+        `${caller}: int8 blocks go four to an int32, so the block size must be a multiple of 4 (up to ${MAX_INT8_BLOCK_SIZE}), got ${bs}`);
   }
 }
 

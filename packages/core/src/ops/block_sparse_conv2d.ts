@@ -25,8 +25,8 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const {bias, scales} = epilogue;
   const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
   if (int8) {
-    checkInt8Kernel(BlockSparseConv2DInt8, BlockSparseConv2D, caller);
     checkInt8Blocks(w, scales, layout, 2, caller);
+    checkInt8Kernel(BlockSparseConv2DInt8, BlockSparseConv2D, caller);
   } else {
     checkKernel(BlockSparseConv2D, caller);
     checkPackedWeight(w, layout, 2, caller);

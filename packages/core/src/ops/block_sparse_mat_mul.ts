@@ -31,8 +31,8 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
   const {bias, scales} = options;
   const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
   if (int8) {
-    checkInt8Kernel(BlockSparseMatMulInt8, BlockSparseMatMul, caller);
     checkInt8Blocks(w, scales, layout, 0, caller);
+    checkInt8Kernel(BlockSparseMatMulInt8, BlockSparseMatMul, caller);
   } else {
     checkKernel(BlockSparseMatMul, caller);
     checkPackedWeight(w, layout, 0, caller);
