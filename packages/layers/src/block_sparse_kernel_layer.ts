@@ -16,7 +16,21 @@ export interface KernelLayerInternals {
   activityRegularizer: tfl.layers.Layer['activityRegularizer'];
 }
 
-export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&BlockSparseLayoutArgs&{useBias?: boolean};
+/** How a layer holds its kernel: float32 blocks, or int8 blocks with a float32 scale per output channel (quantizeBlocks). */
+export type KernelDtype = 'float32'|'int8';
+
+export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&BlockSparseLayoutArgs&{
+  useBias?: boolean,
+  /**
+   * 'int8': the kernel is int8 blocks (an int32 weight [nnz, ...spatial, bs
+   * / 2, bs / 2], not trainable) with a weight `kernel_scales` [units]: a
+   * quarter of the memory, read as int8 by the kernels. Its weights come
+   * from a float32 layer's kernel through quantizeBlocks (the converter's
+   * --int8); setWeights takes them in tfjs's order, trainable weights
+   * first: [kernel_scales, bias, kernel]. Default 'float32'.
+   */
+  kernelDtype?: KernelDtype
+};
 
 /**
  * A tfjs layer with a block-sparse kernel and an optional bias. A tfjs layer
@@ -28,9 +42,12 @@ export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&
 export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Internals extends KernelLayerInternals> extends
     tfl.layers.Layer {
   readonly useBias: boolean;
+  readonly kernelDtype: KernelDtype;
   layout?: BlockLayout;
   protected readonly template: tfl.layers.Layer;
   protected kernel?: tfl.LayerVariable;
+  /** The scales of int8 blocks (kernelDtype 'int8'). */
+  protected kernelScales?: tfl.LayerVariable;
   protected bias?: tfl.LayerVariable;
 
   protected constructor(
@@ -40,6 +57,10 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     checkLayoutArgs(args, className);
     this.template = makeTemplate({...args, name: undefined, inputShape: undefined, batchInputShape: undefined});
     this.useBias = args.useBias ?? true;
+    this.kernelDtype = args.kernelDtype ?? 'float32';
+    if (this.kernelDtype !== 'float32' && this.kernelDtype !== 'int8') {
+      throw new Error(`${className}: kernelDtype must be 'float32' or 'int8', got '${this.kernelDtype}'`);
+    }
     this.activityRegularizer = this.internals.activityRegularizer;
   }
 
@@ -57,16 +78,27 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
 
   /**
    * Resolves the layout of inputSize x outputSize channels and adds the
-   * packed kernel [nnz, ...spatial, bs, bs] and the bias [outputSize].
+   * packed kernel [nnz, ...spatial, bs, bs] (int8: int32 [nnz, ...spatial,
+   * bs / 2, bs / 2], zeros, and its scales [outputSize], ones, until
+   * setWeights) and the bias [outputSize].
    */
   protected addBlockSparseWeights(inputSize: number, outputSize: number, spatial: number[], className: string) {
     const layout = resolveLayout(this.args, inputSize, outputSize, className);
     this.layout = layout;
     const d = this.internals;
-    this.kernel = this.addWeight(
-        'kernel', [layout.nnz, ...spatial, layout.blockSize, layout.blockSize], 'float32',
-        new PackedInitializer(d.kernelInitializer, [...spatial, inputSize, outputSize], layout), d.kernelRegularizer, true,
-        d.kernelConstraint);
+    const bs = layout.blockSize;
+    if (this.kernelDtype === 'int8') {
+      if (bs % 4 !== 0) {
+        throw new Error(`${className}: kernelDtype 'int8' needs a block size that is a multiple of 4, got ${bs}`);
+      }
+      this.kernel = this.addWeight('kernel', [layout.nnz, ...spatial, bs / 2, bs / 2], 'int32', tfl.initializers.zeros(), undefined, false);
+      this.kernelScales = this.addWeight('kernel_scales', [outputSize], 'float32', tfl.initializers.ones(), undefined, true);
+    } else {
+      this.kernel = this.addWeight(
+          'kernel', [layout.nnz, ...spatial, bs, bs], 'float32',
+          new PackedInitializer(d.kernelInitializer, [...spatial, inputSize, outputSize], layout), d.kernelRegularizer, true,
+          d.kernelConstraint);
+    }
     if (this.useBias) {
       this.bias = this.addWeight('bias', [outputSize], 'float32', d.biasInitializer, d.biasRegularizer, true, d.biasConstraint);
     }
@@ -74,21 +106,28 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
 
   /**
    * The layer's output, bias and activation included, from its block-sparse
-   * `product`: one kernel where the kernels apply the activation themselves
+   * `product` (given the scales of int8 blocks, where the kernel holds them):
+   * one kernel where the kernels apply the activation themselves
    * (FUSED_ACTIVATIONS), as tfjs's own layers fuse theirs; else bias and
    * activation as ops after it.
    */
-  protected withEpilogue(product: (epilogue: FusedEpilogueOptions) => tf.Tensor): tf.Tensor {
+  protected withEpilogue(product: (epilogue: FusedEpilogueOptions&{scales?: tf.Tensor}) => tf.Tensor): tf.Tensor {
     const name = this.internals.activation.getClassName();
     const activation = FUSED_ACTIVATIONS.find(a => a === name);
+    const scales = this.kernelScales?.read();
     if (activation != null) {
-      return product({bias: this.bias?.read(), activation});
+      return product({bias: this.bias?.read(), activation, scales});
     }
-    const y = product({});
+    const y = product({scales});
     return this.internals.activation.apply(this.bias == null ? y : tf.add(y, this.bias.read()));
   }
 
   getConfig(): tf.serialization.ConfigDict {
-    return {...super.getConfig(), ...mirroredConfig(this.template, this.sharedConfig), ...layoutConfig(this.args, this.layout)};
+    return {
+      ...super.getConfig(),
+      ...mirroredConfig(this.template, this.sharedConfig),
+      ...layoutConfig(this.args, this.layout),
+      kernelDtype: this.kernelDtype
+    };
   }
 }

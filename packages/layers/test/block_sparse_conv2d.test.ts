@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {densify} from '@tfjs-blocksparse/core';
+import {densify, dequantizeBlocks, quantizeBlocks} from '@tfjs-blocksparse/core';
 import {BlockSparseConv2D, blockSparseConv2D} from '@tfjs-blocksparse/layers';
 
 import {roundTrip, values} from './round_trip';
@@ -59,4 +59,25 @@ describe('BlockSparseConv2D', () => {
     expect(() => blockSparseConv2D({filters: 16, kernelSize: 3, blockSize: 8}).apply(tf.zeros([1, 5, 5, 12])))
         .toThrow(/block size 8 must divide both dimensions of the dense weight \[12, 16\]/);
   });
+});
+
+test('kernelDtype int8: int8 blocks compute the dequantized conv and save and load', async () => {
+  const float = blockSparseConv2D(
+      {inputShape: [9, 9, 16], filters: 32, kernelSize: 3, strides: 2, padding: 'same', blockSize: 8, density: 0.5, seed: 4, activation: 'relu6'});
+  tf.sequential({layers: [float]});
+  const [kernel, bias] = float.getWeights();
+  const {w, scales} = quantizeBlocks(kernel, float.layout!);
+  const int8 = blockSparseConv2D({
+    inputShape: [9, 9, 16], filters: 32, kernelSize: 3, strides: 2, padding: 'same', layout: float.layout!, activation: 'relu6',
+    kernelDtype: 'int8'
+  });
+  const model = tf.sequential({layers: [int8]});
+  int8.setWeights([scales, bias, w]);
+  const x = tf.randomNormal([2, 9, 9, 16], 0, 1, 'float32', 12);
+  const y = model.predict(x) as tf.Tensor;
+  const filter = densify(dequantizeBlocks({w, scales}, float.layout!), float.layout!) as tf.Tensor4D;
+  const reference = tf.relu6(tf.add(tf.conv2d(x as tf.Tensor4D, filter, 2, 'same'), bias));
+  expect(tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]).toBeLessThan(1e-5);
+  const loaded = await roundTrip(model);
+  expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(y));
 });
