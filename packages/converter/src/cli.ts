@@ -8,6 +8,7 @@ import {join} from 'path';
 import {parseArgs} from 'util';
 
 import {distill} from './distill';
+import {int8Blocks} from './int8_blocks';
 import {fidelityOf} from './fidelity';
 import {readInputs} from './node_inputs';
 import {checkOutputDirectory, ModelFormat, readModel, saveTo, weightBytes} from './node_io';
@@ -22,7 +23,7 @@ const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
                    [--calibrate INPUTS] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
                    [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
-                   [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]]
+                   [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]] [--int8]
   tfjs-blocksparse inspect <model.json> [--png DIR]
   tfjs-blocksparse --help
 
@@ -43,6 +44,9 @@ learning rate 0.001, batches of 32); reports agreement with the original before 
 (tfjs-backend-wasm with @tfjs-blocksparse/backend-wasm, several times faster; both must be installed).
 --only-faster: time each layer at batch 1 on --backend, dense against block-sparse, and keep dense the
 layers that would not be faster (the report says so): the converted model is never slower layer by layer.
+--int8: the converted layers keep their blocks as int8 with a scale per output channel (last, after
+--distill): a quarter of their memory, read as int8 by the cpu and wasm kernels (webgl and webgpu cannot run
+such a model yet); the other weights are stored as --quantize says.
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
 /** What a user needs to run the converted model, on any backend. */
@@ -143,7 +147,8 @@ async function convert(args: string[], output: CliOutput) {
         'backend': {type: 'string'},
         'learning-rate': {type: 'string'},
         'batch-size': {type: 'string'},
-        'only-faster': {type: 'boolean'}
+        'only-faster': {type: 'boolean'},
+        'int8': {type: 'boolean'}
       },
       ['<model.json>', '<outDir>']);
   const learningRate =
@@ -221,6 +226,13 @@ async function convert(args: string[], output: CliOutput) {
       const distilled = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed, learningRate, batchSize}, output);
       sparse = distilled.model;
       summary += distilled.summary;
+    }
+    if ((values['int8'] as unknown) === true) {
+      const {model: int8, report: int8Report} = await int8Blocks(sparse);
+      sparse.dispose();
+      sparse = int8;
+      summary += `int8 blocks: ${int8Report.layers.length} layers, their kernels ${formatBytes(int8Report.bytesBefore)} -> ${
+          formatBytes(int8Report.bytesAfter)} in memory (cpu and wasm read them as int8)\n`;
     }
     await write(sparse, report, summary);
   } finally {

@@ -29,7 +29,7 @@ export interface NodeDef {
   device?: string;
 }
 
-interface GraphDef {
+export interface GraphDef {
   node: NodeDef[];
   library?: {function?: Array<{signature?: {name?: string}, nodeDef?: NodeDef[]}>};
 }
@@ -617,7 +617,7 @@ function convProblem(attr: Record<string, AttrValue>, weight: tf.Tensor): string
   return undefined;
 }
 
-function constNode(name: string, value: tf.Tensor): NodeDef {
+export function constNode(name: string, value: tf.Tensor): NodeDef {
   const dtype = value.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
   return {
     name,

@@ -11,7 +11,7 @@ import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
 
-type LayerJSON = {
+export type LayerJSON = {
   class_name: string,
   config: Record<string, unknown>
 };
@@ -268,7 +268,7 @@ function layerInputShapes(model: tf.LayersModel): Map<string, number[]> {
   return shapes;
 }
 
-function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
+export function visitLayers(node: LayerJSON, visit: (layer: LayerJSON) => void) {
   const children = (node.config as {layers?: LayerJSON[]})?.layers;
   if (Array.isArray(children)) {
     children.forEach(child => visitLayers(child, visit));

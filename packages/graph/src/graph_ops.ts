@@ -8,7 +8,7 @@ import {BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, Fu
  * block-sparse loads with plain tf.loadGraphModel.
  *
  * Both take [x, packed weight, kept blocks (int32 [nnz, 2]: row, column),
- * ...fused args] and the attributes of the node they replace (fused_ops,
+ * (int8 blocks: their scales,) ...fused args] and the attributes of the node they replace (fused_ops,
  * leakyrelu_alpha, transpose_a; strides, padding, explicit_paddings,
  * dilations), plus block_size, input_size and output_size.
  */
@@ -89,16 +89,26 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, axes);
 }
 
+/**
+ * A node's inputs: x, the packed weight, the kept blocks, for int8 blocks
+ * (an int32 packed weight) their scales, then the fused args.
+ */
+function nodeInputs(inputs: tf.Tensor[]) {
+  const [x, packed, blocks, ...rest] = inputs;
+  const int8 = packed.dtype === 'int32';
+  return {x, packed, blocks, scales: int8 ? rest[0] : undefined, args: int8 ? rest.slice(1) : rest};
+}
+
 registerOp(GRAPH_MATMUL_OP, node => tf.tidy(() => {
-  const [x, packed, blocks, ...args] = node.inputs;
+  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
   const layout = layoutOf(blocks, node.attrs, GRAPH_MATMUL_OP);
   const {fused, after} = epilogueOf(node.attrs, args, GRAPH_MATMUL_OP);
   const input = node.attrs.transpose_a === true ? transposeLast(x) : x;
-  return after(blockSparseMatMul(input, packed, layout, fused));
+  return after(blockSparseMatMul(input, packed, layout, {...fused, scales}));
 }));
 
 registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
-  const [x, packed, blocks, ...args] = node.inputs;
+  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
   const attrs = node.attrs;
   const layout = layoutOf(blocks, attrs, GRAPH_CONV2D_OP);
   const {fused, after} = epilogueOf(attrs, args, GRAPH_CONV2D_OP);
@@ -106,5 +116,5 @@ registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
   const [, dh, dw] = (attrs.dilations as number[] | undefined) ?? [1, 1, 1, 1];
   // EXPLICIT padding is converted only when the same on every side ([0, 0, p, p, p, p, 0, 0]).
   const pad = attrs.padding === 'explicit' ? (attrs.explicit_paddings as number[])[2] : attrs.padding as 'same' | 'valid';
-  return after(blockSparseConv2d(x as tf.Tensor4D, packed, layout, [sh, sw], pad, [dh, dw], fused));
+  return after(blockSparseConv2d(x as tf.Tensor4D, packed, layout, [sh, sw], pad, [dh, dw], {...fused, scales}));
 }));

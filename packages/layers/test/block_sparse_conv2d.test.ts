@@ -62,13 +62,28 @@ describe('BlockSparseConv2D', () => {
 });
 
 test('kernelDtype int8: int8 blocks compute the dequantized conv and save and load', async () => {
-  const float = blockSparseConv2D(
-      {inputShape: [9, 9, 16], filters: 32, kernelSize: 3, strides: 2, padding: 'same', blockSize: 8, density: 0.5, seed: 4, activation: 'relu6'});
+  const float = blockSparseConv2D({
+    inputShape: [9, 9, 16],
+    filters: 32,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    blockSize: 8,
+    density: 0.5,
+    seed: 4,
+    activation: 'relu6'
+  });
   tf.sequential({layers: [float]});
   const [kernel, bias] = float.getWeights();
   const {w, scales} = quantizeBlocks(kernel, float.layout!);
   const int8 = blockSparseConv2D({
-    inputShape: [9, 9, 16], filters: 32, kernelSize: 3, strides: 2, padding: 'same', layout: float.layout!, activation: 'relu6',
+    inputShape: [9, 9, 16],
+    filters: 32,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    layout: float.layout!,
+    activation: 'relu6',
     kernelDtype: 'int8'
   });
   const model = tf.sequential({layers: [int8]});

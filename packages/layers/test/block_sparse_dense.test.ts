@@ -113,26 +113,30 @@ test('disposing the layer frees its layout\'s tables on the backends that built 
   y.dispose();
 });
 
-test('kernelDtype int8: int8 blocks from quantizeBlocks compute the dequantized layer, a quarter of the bytes, and save and load', async () => {
-  const float = blockSparseDense({inputShape: [32], units: 48, blockSize: 8, density: 0.5, seed: 3, activation: 'relu'});
-  tf.sequential({layers: [float]});
-  const [kernel, bias] = float.getWeights();
-  const {w, scales} = quantizeBlocks(kernel, float.layout!);
-  const int8 = blockSparseDense({inputShape: [32], units: 48, layout: float.layout!, activation: 'relu', kernelDtype: 'int8'});
-  const model = tf.sequential({layers: [int8]});
-  int8.setWeights([scales, bias, w]);
-  expect(int8.getWeights().map(v => [v.dtype, v.shape])).toEqual([
-    ['float32', [48]], ['float32', [48]], ['int32', [float.layout!.nnz, 4, 4]]
-  ]);
-  expect(int8.trainableWeights.map(v => v.originalName)).toEqual([`${int8.name}/kernel_scales`, `${int8.name}/bias`]);
-  const x = tf.randomNormal([5, 32], 0, 1, 'float32', 11);
-  const y = model.predict(x) as tf.Tensor;
-  const reference = tf.relu(tf.add(tf.matMul(x, densify(dequantizeBlocks({w, scales}, float.layout!), float.layout!) as tf.Tensor2D), bias));
-  expect(tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]).toBeLessThan(1e-3 * tf.max(tf.abs(reference)).dataSync()[0]);
-  expect(w.size * 4).toBe(kernel.size);
-  const loaded = await roundTrip(model);
-  expect(loaded.layers[0].getConfig().kernelDtype).toBe('int8');
-  expect(loaded.getWeights()[2].dtype).toBe('int32');
-  expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(y));
-  expect(() => blockSparseDense({units: 8, blockSize: 8, kernelDtype: 'int4' as 'int8'})).toThrow(/kernelDtype must be 'float32' or 'int8', got 'int4'/);
-});
+test(
+    'kernelDtype int8: int8 blocks from quantizeBlocks compute the dequantized layer, a quarter of the bytes, and save and load',
+    async () => {
+      const float = blockSparseDense({inputShape: [32], units: 48, blockSize: 8, density: 0.5, seed: 3, activation: 'relu'});
+      tf.sequential({layers: [float]});
+      const [kernel, bias] = float.getWeights();
+      const {w, scales} = quantizeBlocks(kernel, float.layout!);
+      const int8 = blockSparseDense({inputShape: [32], units: 48, layout: float.layout!, activation: 'relu', kernelDtype: 'int8'});
+      const model = tf.sequential({layers: [int8]});
+      int8.setWeights([scales, bias, w]);
+      expect(int8.getWeights().map(v => [v.dtype, v.shape])).toEqual([
+        ['float32', [48]], ['float32', [48]], ['int32', [float.layout!.nnz, 4, 4]]
+      ]);
+      expect(int8.trainableWeights.map(v => v.originalName)).toEqual([`${int8.name}/kernel_scales`, `${int8.name}/bias`]);
+      const x = tf.randomNormal([5, 32], 0, 1, 'float32', 11);
+      const y = model.predict(x) as tf.Tensor;
+      const reference =
+          tf.relu(tf.add(tf.matMul(x, densify(dequantizeBlocks({w, scales}, float.layout!), float.layout!) as tf.Tensor2D), bias));
+      expect(tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]).toBeLessThan(1e-3 * tf.max(tf.abs(reference)).dataSync()[0]);
+      expect(w.size * 4).toBe(kernel.size);
+      const loaded = await roundTrip(model);
+      expect(loaded.layers[0].getConfig().kernelDtype).toBe('int8');
+      expect(loaded.getWeights()[2].dtype).toBe('int32');
+      expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(y));
+      expect(() => blockSparseDense({units: 8, blockSize: 8, kernelDtype: 'int4' as 'int8'}))
+          .toThrow(/kernelDtype must be 'float32' or 'int8', got 'int4'/);
+    });
