@@ -2,14 +2,15 @@
 //                  [--rows M] [--runs N] [--ops matMul,conv2d]
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...] [--profile]
-//                  [--model-density 1/4] [--only-faster] [--model-exclude REGEX]
+//                  [--model-density 1/4] [--only-faster] [--model-exclude REGEX] [--int8]
 // npm run bench -- --int8 [--backend cpu,wasm,browser-wasm] [--rows M] [--block-sizes 32] [--densities 1/4,1/8]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
 // --int8 times x·W (K = N = 4096) with float32 blocks, int8 blocks and tf.matMul
-// and writes bench-results/int8-<backend>.{json,md}.
+// and writes bench-results/int8-<backend>.{json,md}; with --models, the converted
+// models also with int8 blocks (cpu and wasm only).
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
@@ -82,7 +83,7 @@ const options = {
   ops: args.ops.split(','),
   blockSizes: (args['block-sizes'] ?? (args.int8 ? '32' : '8,16,32')).split(',').map(b => positiveInteger('block-sizes', b)),
   densities: (args.densities ?? (args.int8 ? '1/4,1/8' : '1,1/2,1/4,1/8,1/16')).split(',').map(fraction),
-  ...(args.int8 && {int8: true, batches: matMulRows == null ? INT8_SIZES.batches : [matMulRows]}),
+  ...(args.int8 && !args.models && {int8: true, batches: matMulRows == null ? INT8_SIZES.batches : [matMulRows]}),
 };
 const logInt8Row = r => console.log(
     `int8 batch ${r.batch} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(2)} ms, float32 blocks ${
@@ -120,15 +121,18 @@ function writeModelResults(backend, machine, rows) {
   mkdirSync('bench-results', {recursive: true});
   // A run of some models writes beside the full table, not over it.
   const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${
-      args['only-faster'] ? '-only-faster' : ''}${args['model-exclude'] == null ? '' : '-exclude'}`;
+      args['only-faster'] ? '-only-faster' : ''}${args['model-exclude'] == null ? '' : '-exclude'}${args.int8 ? '-int8' : ''}`;
   const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}${conversion}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
   console.log('\n' + formatModelTable(rows, title));
   console.log(`\nWrote ${base}.json and .md`);
 }
-const logModelRow = r => console.log(`${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${
-    r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x`);
+const logModelRow = r => console.log(
+    `${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x${
+        r.int8 == null ? '' :
+                         `; int8 blocks ${r.int8.median.toFixed(2)} ms, ${r.int8Speedup.toFixed(2)}x (${
+                             r.int8OverFloat.toFixed(2)}x over float32 blocks)`}`);
 
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
@@ -157,7 +161,8 @@ if (models != null) {
   const conversion = {
     density: fraction(args['model-density'], 'model-density'),
     onlyFaster: args['only-faster'],
-    exclude: args['model-exclude'] == null ? undefined : new RegExp(args['model-exclude'])
+    exclude: args['model-exclude'] == null ? undefined : new RegExp(args['model-exclude']),
+    int8: args.int8
   };
   console.log(
       `Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);

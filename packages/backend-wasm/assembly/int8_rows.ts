@@ -36,17 +36,23 @@ export function quantizeRows(x: usize, cols: i32, xq: usize, xScales: usize, uni
 }
 
 /**
- * Blocks [unitFirst, unitEnd) of int8 blocks (bs x bs bytes each, in pairs
- * of rows: core's int8Offset) as f32 blocks at scale 1, row after row, in out.
+ * Kept blocks [unitFirst, unitEnd) of int8 blocks ([nnz, taps] blocks of
+ * bs x bs bytes, in pairs of rows: core's int8Offset) as f32 blocks, row
+ * after row, in out: each value times its output column's scale (scales:
+ * 0 for scale 1; block e's columns start at blockCols[e] · bs).
  */
-export function widenBlocks(w: usize, bs: i32, out: usize, unitFirst: i32, unitEnd: i32): void {
-  for (let b = unitFirst; b < unitEnd; b++) {
-    const block = w + <usize>(b * bs * bs);
-    const outBlock = out + (<usize>(b * bs * bs) << 2);
-    for (let k = 0; k < bs; k++) {
-      const pairRow = block + <usize>((k >> 1) * 2 * bs + (k & 1));
-      for (let j = 0; j < bs; j++) {
-        store<f32>(outBlock + (<usize>(k * bs + j) << 2), <f32>load<i8>(pairRow + <usize>(2 * j)));
+export function widenBlocks(w: usize, bs: i32, taps: i32, blockCols: usize, scales: usize, out: usize, unitFirst: i32, unitEnd: i32): void {
+  for (let e = unitFirst; e < unitEnd; e++) {
+    const column = scales + (<usize>(load<i32>(blockCols + (<usize>e << 2)) * bs) << 2);
+    for (let b = e * taps; b < (e + 1) * taps; b++) {
+      const block = w + <usize>(b * bs * bs);
+      const outBlock = out + (<usize>(b * bs * bs) << 2);
+      for (let k = 0; k < bs; k++) {
+        const pairRow = block + <usize>((k >> 1) * 2 * bs + (k & 1));
+        for (let j = 0; j < bs; j++) {
+          const q = <f32>load<i8>(pairRow + <usize>(2 * j));
+          store<f32>(outBlock + (<usize>(k * bs + j) << 2), scales == 0 ? q : q * load<f32>(column + (<usize>j << 2)));
+        }
       }
     }
   }

@@ -8,48 +8,75 @@ import {at, madd, rowAt} from './rows';
  * quantizeRows); Q's blocks lie in pairs of rows (core's int8Offset), so
  * one i32x4.dot_i16x8_s multiplies two x values (a row pair) by four
  * columns' two weights and adds the pairs: half the instructions of the
- * f32 product per multiply-add, and a quarter of its weight bytes. A block
- * (and tap) sums in int32 (|sum| <= bs/2 · 2 · 32767 · 127, within int32
- * up to blocks of 256), then joins the row's f32 sums times the row's scale.
+ * f32 product per multiply-add, and a quarter of its weight bytes. Every
+ * x value of a row shares one scale (a matmul row's; a whole image's for a
+ * convolution), so the sums go on in int32 over blocks and taps, joining
+ * the row's f32 sums (times the scale) every 256 / bs of them: each adds at
+ * most bs · 32767 · 127 in magnitude, so 256 · 32767 · 127 < 2^31 bounds them.
  * Each column's sum is multiplied by its scale, the bias (0: none) added and
  * the activation (activation.ts) applied before the single store.
  *
  * Rows are consecutive in xq (xTable == 0) or, for a convolution, looked
- * up per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow,
- * whose scale is read from zeroRow too). xStride counts 4-byte units (two
- * int16). Tiles of 4 rows × 8 (or 4) columns; the last rows % 4 rows
+ * up per tap in xTable [taps][rows] (−1: outside the image, reads zeroRow).
+ * xStride counts 4-byte units (two int16). Row m's scale is at xScales +
+ * m · scaleStride (bytes; 0: one scale for every row). Tiles of 4 rows × 8 (or 4) columns; the last rows % 4 rows
  * (all of a batch of 1) one at a time, walking the blocks in storage order
  * (see rows_in_order.ts: a walk by output column jumps a block row apart at
  * every block, which at a batch of 1 made the int8 product slower than the
- * f32 one). Work units as productBroadcast's: unit s < segments is segment
- * s's tiled rows, the unit after them the last rows; a call does
- * [unitFirst, unitEnd).
+ * f32 one). Loop order and work units as productBroadcast's: where every
+ * kept block fits in L1 (`rowTiles` > 0) each tile of 4 rows goes over
+ * every segment and unit u is the u-th run of `rowTiles` row tiles, else
+ * unit s < segments is segment s's tiled rows; the unit after them does
+ * the last rows; a call does [unitFirst, unitEnd).
  */
 export function productInt8(
-    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize,
+    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize, scaleStride: i32,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32, blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32,
+    unitEnd: i32): void {
   const tiled = rows & ~3;
-  if (unitEnd > segments) {
+  const tileUnits = rowTiles > 0 ? (tiled / 4 + rowTiles - 1) / rowTiles : segments;
+  if (unitEnd > tileUnits) {
     for (let m = tiled; m < rows; m++) {
-      int8Row(m, rows, taps, xq, xStride, xTable, zeroRow, xScales, w, bs, blockRows, blockCols, nnz,
+      int8Row(m, rows, taps, xq, xStride, xTable, zeroRow, xScaleAt(xScales, scaleStride, m), w, bs, blockRows, blockCols, nnz,
               y + (<usize>(m * yStride) << 2), segments * bs, scales, bias, activation, alphaBits);
     }
   }
-  for (let s = unitFirst; s < min(unitEnd, segments); s++) {
-    const first = at(ptr, s);
-    const end = at(ptr, s + 1);
-    for (let m = 0; m < tiled; m += 4) {
-      let j = 0;
-      for (; j + 8 <= bs; j += 8) {
-        tile4x8(rows, taps, xq, xStride, xTable, zeroRow, xScales, w, block, other, first, end, bs, y, yStride, scales, bias,
-                activation, alphaBits, s, m, j);
-      }
-      if (j < bs) {
-        tile4x4(rows, taps, xq, xStride, xTable, zeroRow, xScales, w, block, other, first, end, bs, y, yStride, scales, bias,
-                activation, alphaBits, s, m, j);
+  if (rowTiles > 0) {
+    for (let u = unitFirst; u < min(unitEnd, tileUnits); u++) {
+      const mEnd = min(tiled, (u + 1) * rowTiles * 4);
+      for (let m = u * rowTiles * 4; m < mEnd; m += 4) {
+        for (let s = 0; s < segments; s++) {
+          rowTile(rows, taps, xq, xStride, xTable, zeroRow, xScales, scaleStride, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y,
+                  yStride, scales, bias, activation, alphaBits, s, m);
+        }
       }
     }
+    return;
+  }
+  for (let s = unitFirst; s < min(unitEnd, segments); s++) {
+    for (let m = 0; m < tiled; m += 4) {
+      rowTile(rows, taps, xq, xStride, xTable, zeroRow, xScales, scaleStride, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y, yStride,
+              scales, bias, activation, alphaBits, s, m);
+    }
+  }
+}
+
+/** Rows m..m+3 of segment s over its blocks [first, end): 8 columns at a time, then 4. */
+// @ts-ignore: decorator
+@inline
+function rowTile(
+    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize, scaleStride: i32,
+    w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
+    y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32): void {
+  let j = 0;
+  for (; j + 8 <= bs; j += 8) {
+    tile4x8(rows, taps, xq, xStride, xTable, zeroRow, xScales, scaleStride, w, block, other, first, end, bs, y, yStride, scales, bias,
+            activation, alphaBits, s, m, j);
+  }
+  if (j < bs) {
+    tile4x4(rows, taps, xq, xStride, xTable, zeroRow, xScales, scaleStride, w, block, other, first, end, bs, y, yStride, scales, bias,
+            activation, alphaBits, s, m, j);
   }
 }
 
@@ -61,12 +88,18 @@ function xRow(rows: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize,
   return rowAt(xq, xStride, table, m, zeroRow) + (<usize>(at(other, e) * bs) << 1);
 }
 
-/** Row m's scale at tap t, in all four lanes. */
+/** Row m's scale, in all four lanes. */
 // @ts-ignore: decorator
 @inline
-function xScale(rows: i32, xScales: usize, xTable: usize, zeroRow: usize, t: i32, m: i32): v128 {
-  const table: usize = xTable == 0 ? 0 : xTable + (<usize>(t * rows) << 2);
-  return v128.load_splat<f32>(rowAt(xScales, 1, table, m, zeroRow));
+function xScaleAt(xScales: usize, scaleStride: i32, m: i32): v128 {
+  return v128.load_splat<f32>(xScales + <usize>(m * scaleStride));
+}
+
+/** Blocks (and taps) whose int32 sums add up before they join the f32 sums: see productInt8. */
+// @ts-ignore: decorator
+@inline
+function joinEvery(bs: i32): i32 {
+  return max(1, 256 / bs);
 }
 
 /** A finished sum of columns [column, column + 4): scaled, biased, activated. */
@@ -80,7 +113,7 @@ function finish(acc: v128, scales: usize, bias: usize, column: i32, activation: 
   return activate4(v, activation, alphaBits);
 }
 
-/** The int32 sums of one block (and tap) as f32, times the row's scale, added to acc. */
+/** int32 sums as f32, times the row's scale, added to acc. */
 // @ts-ignore: decorator
 @inline
 function join(sums: v128, scale: v128, acc: v128): v128 {
@@ -93,15 +126,37 @@ function dotAdd(x: v128, w: v128, sums: v128): v128 {
   return i32x4.add(sums, i32x4.dot_i16x8_s(x, w));
 }
 
+/**
+ * Row `row`'s int32 sums of columns [column, column + 4) joined into the
+ * f32 sums kept in y (`first`: none yet) and, `last`, finished: only int32
+ * sums stay in registers through the block loops (f32 ones as well would
+ * not fit the 16 vector registers of x64 and spill there).
+ */
+// @ts-ignore: decorator
+@inline
+function joinIntoY(
+    sums: v128, out: usize, scale: v128, first: bool, last: bool, scales: usize, bias: usize, column: i32, activation: i32,
+    alphaBits: i32): void {
+  const acc = join(sums, scale, first ? f32x4.splat(0) : v128.load(out));
+  v128.store(out, last ? finish(acc, scales, bias, column, activation, alphaBits) : acc);
+}
+
 // @ts-ignore: decorator
 @inline
 function tile4x8(
-    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize,
+    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize, scaleStride: i32,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
     y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32): void {
-  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  const column = s * bs + j;
+  const out = y + (<usize>(m * yStride + column) << 2);
+  const rowBytes = <usize>yStride << 2;
+  let i00 = i32x4.splat(0), i01 = i32x4.splat(0), i10 = i32x4.splat(0), i11 = i32x4.splat(0);
+  let i20 = i32x4.splat(0), i21 = i32x4.splat(0), i30 = i32x4.splat(0), i31 = i32x4.splat(0);
   const pairRow = <usize>(2 * bs);
+  const every = joinEvery(bs);
+  let summed = 0;
+  let joined = false;
+  const total = (end - first) * taps;
   for (let e = first; e < end; e++) {
     const tapBase = at(block, e) * taps;
     for (let t = 0; t < taps; t++) {
@@ -109,8 +164,6 @@ function tile4x8(
       let x1 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 1);
       let x2 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 2);
       let x3 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 3);
-      let i00 = i32x4.splat(0), i01 = i32x4.splat(0), i10 = i32x4.splat(0), i11 = i32x4.splat(0);
-      let i20 = i32x4.splat(0), i21 = i32x4.splat(0), i30 = i32x4.splat(0), i31 = i32x4.splat(0);
       let wp = w + <usize>((tapBase + t) * bs * bs + 2 * j);
       for (let p = 0; p < bs; p += 2) {
         const w0 = v128.load_ext<i8>(wp);
@@ -133,40 +186,55 @@ function tile4x8(
         x3 += 4;
         wp += pairRow;
       }
-      const s0 = xScale(rows, xScales, xTable, zeroRow, t, m), s1 = xScale(rows, xScales, xTable, zeroRow, t, m + 1);
-      const s2 = xScale(rows, xScales, xTable, zeroRow, t, m + 2), s3 = xScale(rows, xScales, xTable, zeroRow, t, m + 3);
-      a00 = join(i00, s0, a00);
-      a01 = join(i01, s0, a01);
-      a10 = join(i10, s1, a10);
-      a11 = join(i11, s1, a11);
-      a20 = join(i20, s2, a20);
-      a21 = join(i21, s2, a21);
-      a30 = join(i30, s3, a30);
-      a31 = join(i31, s3, a31);
+      // Joined every `every` blocks and taps, and after the last (where the last group is short).
+      if (++summed == every && (e - first) * taps + t + 1 < total) {
+        joinTile8(i00, i01, i10, i11, i20, i21, i30, i31, out, rowBytes, xScales, scaleStride, m, !joined, false, scales, bias, column,
+                  activation, alphaBits);
+        i00 = i01 = i10 = i11 = i20 = i21 = i30 = i31 = i32x4.splat(0);
+        summed = 0;
+        joined = true;
+      }
     }
   }
-  const column = s * bs + j;
-  const out = y + (<usize>(m * yStride + column) << 2);
-  const rowBytes = <usize>yStride << 2;
-  v128.store(out, finish(a00, scales, bias, column, activation, alphaBits));
-  v128.store(out, finish(a01, scales, bias, column + 4, activation, alphaBits), 16);
-  v128.store(out + rowBytes, finish(a10, scales, bias, column, activation, alphaBits));
-  v128.store(out + rowBytes, finish(a11, scales, bias, column + 4, activation, alphaBits), 16);
-  v128.store(out + 2 * rowBytes, finish(a20, scales, bias, column, activation, alphaBits));
-  v128.store(out + 2 * rowBytes, finish(a21, scales, bias, column + 4, activation, alphaBits), 16);
-  v128.store(out + 3 * rowBytes, finish(a30, scales, bias, column, activation, alphaBits));
-  v128.store(out + 3 * rowBytes, finish(a31, scales, bias, column + 4, activation, alphaBits), 16);
+  joinTile8(i00, i01, i10, i11, i20, i21, i30, i31, out, rowBytes, xScales, scaleStride, m, !joined, true, scales, bias, column, activation,
+            alphaBits);
+}
+
+/** A 4 x 8 tile's int32 sums joined into y (see joinIntoY). */
+// @ts-ignore: decorator
+@inline
+function joinTile8(
+    i00: v128, i01: v128, i10: v128, i11: v128, i20: v128, i21: v128, i30: v128, i31: v128, out: usize, rowBytes: usize,
+    xScales: usize, scaleStride: i32, m: i32, first: bool, last: bool, scales: usize, bias: usize, column: i32, activation: i32,
+    alphaBits: i32): void {
+  const s0 = xScaleAt(xScales, scaleStride, m), s1 = xScaleAt(xScales, scaleStride, m + 1);
+  const s2 = xScaleAt(xScales, scaleStride, m + 2), s3 = xScaleAt(xScales, scaleStride, m + 3);
+  joinIntoY(i00, out, s0, first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i01, out + 16, s0, first, last, scales, bias, column + 4, activation, alphaBits);
+  joinIntoY(i10, out + rowBytes, s1, first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i11, out + rowBytes + 16, s1, first, last, scales, bias, column + 4, activation, alphaBits);
+  joinIntoY(i20, out + 2 * rowBytes, s2, first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i21, out + 2 * rowBytes + 16, s2, first, last, scales, bias, column + 4, activation, alphaBits);
+  joinIntoY(i30, out + 3 * rowBytes, s3, first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i31, out + 3 * rowBytes + 16, s3, first, last, scales, bias, column + 4, activation, alphaBits);
 }
 
 /** The last 4 columns of a block whose size is not a multiple of 8. */
 // @ts-ignore: decorator
 @inline
 function tile4x4(
-    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize,
+    rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize, scaleStride: i32,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
     y: usize, yStride: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32): void {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  const column = s * bs + j;
+  const out = y + (<usize>(m * yStride + column) << 2);
+  const rowBytes = <usize>yStride << 2;
+  let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
   const pairRow = <usize>(2 * bs);
+  const every = joinEvery(bs);
+  let summed = 0;
+  let joined = false;
+  const total = (end - first) * taps;
   for (let e = first; e < end; e++) {
     const tapBase = at(block, e) * taps;
     for (let t = 0; t < taps; t++) {
@@ -174,7 +242,6 @@ function tile4x4(
       let x1 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 1);
       let x2 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 2);
       let x3 = xRow(rows, xq, xStride, xTable, zeroRow, other, bs, e, t, m + 3);
-      let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);
       let wp = w + <usize>((tapBase + t) * bs * bs + 2 * j);
       for (let p = 0; p < bs; p += 2) {
         const w0 = v128.load_ext<i8>(wp);
@@ -188,21 +255,28 @@ function tile4x4(
         x3 += 4;
         wp += pairRow;
       }
-      a0 = join(i0, xScale(rows, xScales, xTable, zeroRow, t, m), a0);
-      a1 = join(i1, xScale(rows, xScales, xTable, zeroRow, t, m + 1), a1);
-      a2 = join(i2, xScale(rows, xScales, xTable, zeroRow, t, m + 2), a2);
-      a3 = join(i3, xScale(rows, xScales, xTable, zeroRow, t, m + 3), a3);
+      if (++summed == every && (e - first) * taps + t + 1 < total) {
+        joinTile4(i0, i1, i2, i3, out, rowBytes, xScales, scaleStride, m, !joined, false, scales, bias, column, activation, alphaBits);
+        i0 = i1 = i2 = i3 = i32x4.splat(0);
+        summed = 0;
+        joined = true;
+      }
     }
   }
-  const column = s * bs + j;
-  const out = y + (<usize>(m * yStride + column) << 2);
-  const rowBytes = <usize>yStride << 2;
-  v128.store(out, finish(a0, scales, bias, column, activation, alphaBits));
-  v128.store(out + rowBytes, finish(a1, scales, bias, column, activation, alphaBits));
-  v128.store(out + 2 * rowBytes, finish(a2, scales, bias, column, activation, alphaBits));
-  v128.store(out + 3 * rowBytes, finish(a3, scales, bias, column, activation, alphaBits));
+  joinTile4(i0, i1, i2, i3, out, rowBytes, xScales, scaleStride, m, !joined, true, scales, bias, column, activation, alphaBits);
 }
 
+/** A 4 x 4 tile's int32 sums joined into y (see joinIntoY). */
+// @ts-ignore: decorator
+@inline
+function joinTile4(
+    i0: v128, i1: v128, i2: v128, i3: v128, out: usize, rowBytes: usize, xScales: usize, scaleStride: i32, m: i32, first: bool,
+    last: bool, scales: usize, bias: usize, column: i32, activation: i32, alphaBits: i32): void {
+  joinIntoY(i0, out, xScaleAt(xScales, scaleStride, m), first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i1, out + rowBytes, xScaleAt(xScales, scaleStride, m + 1), first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i2, out + 2 * rowBytes, xScaleAt(xScales, scaleStride, m + 2), first, last, scales, bias, column, activation, alphaBits);
+  joinIntoY(i3, out + 3 * rowBytes, xScaleAt(xScales, scaleStride, m + 3), first, last, scales, bias, column, activation, alphaBits);
+}
 
 /**
  * out[0, size) = one row of the product over every kept block and tap in
@@ -210,7 +284,7 @@ function tile4x4(
  * into the row (in L1); then scales, bias and activation.
  */
 function int8Row(
-    m: i32, rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, xScales: usize,
+    m: i32, rows: i32, taps: i32, xq: usize, xStride: i32, xTable: usize, zeroRow: usize, scale: v128,
     w: usize, bs: i32, blockRows: usize, blockCols: usize, nnz: i32,
     out: usize, size: i32, scales: usize, bias: usize, activation: i32, alphaBits: i32): void {
   memory.fill(out, 0, <usize>size << 2);
@@ -222,7 +296,6 @@ function int8Row(
     for (let t = 0; t < taps; t++) {
       const table: usize = xTable == 0 ? 0 : xTable + (<usize>(t * rows) << 2);
       const x0 = rowAt(xq, xStride, table, m, zeroRow) + xColumn;
-      const scale = v128.load_splat<f32>(rowAt(xScales, 1, table, m, zeroRow));
       let j = 0;
       for (; j + 16 <= bs; j += 16) {
         let i0 = i32x4.splat(0), i1 = i32x4.splat(0), i2 = i32x4.splat(0), i3 = i32x4.splat(0);

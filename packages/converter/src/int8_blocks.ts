@@ -59,7 +59,8 @@ export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: 
       }
       const encoded = await tf.io.encodeWeights(weights);
       return {
-        model: await tf.loadGraphModel(tf.io.fromMemory({...artifacts, modelTopology: graph, weightSpecs: encoded.specs, weightData: encoded.data})) as M,
+        model: await tf.loadGraphModel(
+                   tf.io.fromMemory({...artifacts, modelTopology: graph, weightSpecs: encoded.specs, weightData: encoded.data})) as M,
         report
       };
     }
@@ -71,13 +72,15 @@ export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: 
         return;
       }
       const json = config.layout as {block_size: number, row_blocks: number, col_blocks: number, blocks: number[]};
-      const layout = BlockLayout.fromJSON({blockSize: json.block_size, rowBlocks: json.row_blocks, colBlocks: json.col_blocks, blocks: json.blocks});
+      const layout =
+          BlockLayout.fromJSON({blockSize: json.block_size, rowBlocks: json.row_blocks, colBlocks: json.col_blocks, blocks: json.blocks});
       weights[key.replace(/kernel$/, 'kernel_scales')] = quantize(name, key, layout);
       config.kernel_dtype = 'int8';
     });
     const encoded = await tf.io.encodeWeights(weights);
     return {
-      model: await tf.loadLayersModel(tf.io.fromMemory({...artifacts, modelTopology: topology, weightSpecs: encoded.specs, weightData: encoded.data})) as M,
+      model: await tf.loadLayersModel(
+                 tf.io.fromMemory({...artifacts, modelTopology: topology, weightSpecs: encoded.specs, weightData: encoded.data})) as M,
       report
     };
   } finally {

@@ -52,7 +52,13 @@ describe('int8Blocks', () => {
   test('Layers model: BlockSparseDense and BlockSparseConv2D get kernelDtype int8, outputs within 2%, and save and load', async () => {
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({inputShape: [8, 8, 16], filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 1})}),
+        tf.layers.conv2d({
+          inputShape: [8, 8, 16],
+          filters: 32,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotNormal({seed: 1})
+        }),
         tf.layers.flatten(), tf.layers.dense({units: 16, kernelInitializer: tf.initializers.glorotNormal({seed: 2})})
       ]
     });

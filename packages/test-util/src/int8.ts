@@ -22,8 +22,8 @@ export interface Int8Case {
 
 /**
  * Tiled rows and the rows left over, every block size int8 packing takes,
- * both directions, fused epilogues; and weights over 32 KiB of int8, which
- * wasm walks by output column in groups (see productBroadcast).
+ * both directions, fused epilogues; and the weights that wasm reads as
+ * int8 (over 32 KiB as float32: widensInt8), row-major and by output column.
  */
 export function int8Cases(): Int8Case[] {
   const cases: Int8Case[] = [];
@@ -37,6 +37,13 @@ export function int8Cases(): Int8Case[] {
     }
     cases.push({op: 'conv2d', blockSize, rows: 2, transposeW: false, activation: 'leakyrelu', bias: true, seed: seed += 10});
   }
+  // Over 32 KiB as float32: wasm quantizes x to int16 (productInt8), row-major up to 32 KiB of int8, then by output column.
+  cases.push(
+      {op: 'matMul', blockSize: 4, rows: 9, transposeW: false, activation: 'relu6', bias: true, seed: 880, grid: [48, 24], density: 0.5});
+  cases.push(
+      {op: 'matMul', blockSize: 16, rows: 6, transposeW: false, activation: 'linear', bias: true, seed: 890, grid: [16, 8], density: 0.5});
+  cases.push(
+      {op: 'conv2d', blockSize: 12, rows: 2, transposeW: false, activation: 'relu', bias: true, seed: 895, grid: [4, 4], density: 1});
   cases.push(
       {op: 'matMul', blockSize: 32, rows: 9, transposeW: false, activation: 'relu', bias: true, seed: 900, grid: [24, 4], density: 1});
   cases.push(

@@ -30,40 +30,40 @@ export function blockSparseConv2DBackpropInput(
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byRow');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
-  withFloatBlocks(backend, w, layout, taps, w0 => withTapTable(backend, info, cin, (table, scratchRow) => {
-                                              const dy0 = offsetOf(backend, dy), dx0 = offsetOf(backend, dx);
-                                              for (let b = 0; b < batchSize; b++) {
-                                                for (let t = 0; t < taps; t++) {
-                                                  runKernel(
-                                                      backend, 'productDot',
-                                                      [
-                                                        pixels,
-                                                        taps,
-                                                        t,
-                                                        dy0 + 4 * b * pixels * cout,
-                                                        cout,
-                                                        w0,
-                                                        ptr,
-                                                        block,
-                                                        other,
-                                                        segments,
-                                                        bs,
-                                                        blockRows,
-                                                        blockCols,
-                                                        layout.nnz,
-                                                        dx0 + 4 * b * inHeight * inWidth * cin,
-                                                        cin,
-                                                        table + 4 * t * pixels,
-                                                        scratchRow,
-                                                        true,
-                                                        0,
-                                                        0,
-                                                        0
-                                                      ],
-                                                      segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
-                                                }
-                                              }
-                                            }));
+  withFloatBlocks(backend, w, undefined, layout, taps, w0 => withTapTable(backend, info, cin, (table, scratchRow) => {
+                                                         const dy0 = offsetOf(backend, dy), dx0 = offsetOf(backend, dx);
+                                                         for (let b = 0; b < batchSize; b++) {
+                                                           for (let t = 0; t < taps; t++) {
+                                                             runKernel(
+                                                                 backend, 'productDot',
+                                                                 [
+                                                                   pixels,
+                                                                   taps,
+                                                                   t,
+                                                                   dy0 + 4 * b * pixels * cout,
+                                                                   cout,
+                                                                   w0,
+                                                                   ptr,
+                                                                   block,
+                                                                   other,
+                                                                   segments,
+                                                                   bs,
+                                                                   blockRows,
+                                                                   blockCols,
+                                                                   layout.nnz,
+                                                                   dx0 + 4 * b * inHeight * inWidth * cin,
+                                                                   cin,
+                                                                   table + 4 * t * pixels,
+                                                                   scratchRow,
+                                                                   true,
+                                                                   0,
+                                                                   0,
+                                                                   0
+                                                                 ],
+                                                                 segments + 1, (pixels & ~3) * layout.nnz * bs * bs);
+                                                           }
+                                                         }
+                                                       }));
   return dx;
 }
 

@@ -10,12 +10,13 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  * y = x·W walks each output block column's kept blocks (broadcast
  * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
  * micro-kernel). Bias and activation are applied in the kernel, before the
- * store. int8 blocks (int32 w, at scale 1: dx of int8 products) are read
- * widened to float32 for the call.
+ * store. int8 blocks (int32 w: dx of int8 products at scale 1, or the few
+ * blocks of BlockSparseMatMulInt8 that widensInt8 leaves to this kernel,
+ * times their scales) are read widened to float32 for the call.
  */
-export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+export function blockSparseMatMul(
+    args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}): TensorInfo {
+  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
   const [rows, inSize] = x.shape;
@@ -30,7 +31,7 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
   const epilogue = epilogueArgs(backend, bias, attrs);
   // Threads share the tiled rows only (see productBroadcast's work units).
   const work = (rows & ~3) * nnz * bs * bs;
-  withFloatBlocks(backend, w, layout, 1, wBlocks => {
+  withFloatBlocks(backend, w, scales, layout, 1, wBlocks => {
     if (transposeW) {
       runKernel(
           backend, 'productDot',

@@ -4,20 +4,26 @@ import {BlockSparseMatMulAttrs, BlockSparseMatMulInt8, BlockSparseMatMulInt8Inpu
 
 import {withInt16Rows} from './int8_operands';
 import {runKernel} from './wasm_kernels';
-import {checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
+import {blockSparseMatMul} from './BlockSparseMatMul';
+import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable, widensInt8} from './wasm_util';
 
 /**
  * y = x·(Q·diag(scales)) with int8 blocks Q: x's rows go to int16 with a
  * scale each, then the int8 micro-kernel (assembly/product_int8.ts) walks
  * each output block column's kept blocks (the last rows % 4 rows: all kept
  * blocks in storage order); scales, bias and activation are applied before
- * the store. Threads share the tiled rows only.
+ * the store, in productBroadcast's loop order (broadcastOrder). Threads
+ * share the tiled rows only. A weight small enough (widensInt8) goes to
+ * the float32 kernel instead, widened for the call.
  */
 export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {
   const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseMatMulInt8);
+  if (widensInt8(layout, 1)) {
+    return blockSparseMatMul(args);
+  }
   const [rows, inSize] = x.shape;
   const out = makeOutput(backend, [rows, layout.outputSize]);
   if (rows === 0) {
@@ -26,6 +32,7 @@ export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const {blockSize: bs, nnz} = layout;
+  const {rowTiles, units} = broadcastOrder(rows, 1, layout, segments, 1);
   withInt16Rows(backend, x, rows, inSize, (xq, xScales) => {
     runKernel(
         backend, 'productInt8',
@@ -37,6 +44,7 @@ export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs
           0,
           0,
           xScales,
+          4,
           offsetOf(backend, w),
           ptr,
           block,
@@ -49,9 +57,10 @@ export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs
           offsetOf(backend, out),
           layout.outputSize,
           offsetOf(backend, scales),
-          ...epilogueArgs(backend, bias, attrs)
+          ...epilogueArgs(backend, bias, attrs),
+          rowTiles
         ],
-        segments + 1, (rows & ~3) * nnz * bs * bs);
+        units, (rows & ~3) * nnz * bs * bs);
   });
   return out;
 }

@@ -3,7 +3,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {BlockLayout} from '@tfjs-blocksparse/core';
 
 import {runKernel} from './wasm_kernels';
-import {offsetOf, withScratch} from './wasm_util';
+import {coordinateTable, offsetOf, withScratch} from './wasm_util';
 
 /**
  * Runs body with x [rows, cols] as int16 rows and their scales (assembly's
@@ -16,22 +16,26 @@ export function withInt16Rows<T>(
     const xScales = scratch + rows * rowBytes;
     runKernel(backend, 'quantizeRows', [offsetOf(backend, x), cols, scratch, xScales], rows, rows * cols);
     return body(scratch, xScales);
-  });
+  }, false);
 }
 
 /**
  * Runs body with where a packed weight's float32 blocks are: the tensor's
- * own, or, for int8 blocks (int32 w: the transposed products of dx read
- * them at scale 1), a float32 copy in scratch memory for the call.
+ * own, or, for int8 blocks (int32 w), a float32 copy in scratch memory for
+ * the call, times their scales where given (else at scale 1: the
+ * transposed products of dx, whose scales went into dy).
  */
-export function withFloatBlocks<T>(backend: BackendWasm, w: TensorInfo, layout: BlockLayout, taps: number, body: (w: number) => T): T {
+export function withFloatBlocks<T>(
+    backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number, body: (w: number) => T): T {
   if (w.dtype !== 'int32') {
     return body(offsetOf(backend, w));
   }
   const bs = layout.blockSize;
-  const blocks = layout.nnz * taps;
-  return withScratch(backend, 4 * blocks * bs * bs, out => {
-    runKernel(backend, 'widenBlocks', [offsetOf(backend, w), bs, out], blocks, blocks * bs * bs);
+  const {cols} = coordinateTable(backend, layout);
+  return withScratch(backend, 4 * layout.nnz * taps * bs * bs, out => {
+    runKernel(
+        backend, 'widenBlocks', [offsetOf(backend, w), bs, taps, cols, scales == null ? 0 : offsetOf(backend, scales), out], layout.nnz,
+        layout.nnz * taps * bs * bs);
     return body(out);
-  });
+  }, false);
 }

@@ -14,11 +14,13 @@ export interface WasmKernels {
       scratchRow: number, accumulate: boolean, bias: number, activation: number, alphaBits: number, unitFirst: number,
       unitEnd: number): void;
   productInt8(
-      rows: number, taps: number, xq: number, xStride: number, xTable: number, zeroRow: number, xScales: number, w: number, ptr: number,
-      block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number,
-      yStride: number, scales: number, bias: number, activation: number, alphaBits: number, unitFirst: number, unitEnd: number): void;
+      rows: number, taps: number, xq: number, xStride: number, xTable: number, zeroRow: number, xScales: number, scaleStride: number,
+      w: number, ptr: number, block: number, other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number,
+      y: number, yStride: number, scales: number, bias: number, activation: number, alphaBits: number, rowTiles: number, unitFirst: number,
+      unitEnd: number): void;
   quantizeRows(x: number, cols: number, xq: number, xScales: number, unitFirst: number, unitEnd: number): void;
-  widenBlocks(w: number, bs: number, out: number, unitFirst: number, unitEnd: number): void;
+  widenBlocks(w: number, bs: number, taps: number, blockCols: number, scales: number, out: number, unitFirst: number, unitEnd: number):
+      void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,
       blockRows: number, blockCols: number, nnz: number, bs: number, dw: number, accumulate: boolean, unitFirst: number,

@@ -120,12 +120,28 @@ export function segmentTable(
 
 /** Kept blocks up to this many bytes stay in L1 while a row tile goes over all of them: productBroadcast then runs row-major. */
 const ROW_MAJOR_WEIGHT_BYTES = 32768;
+/**
+ * Whether int8 blocks are better widened to float32 for a call than read
+ * as int8: where the float32 blocks fit in L1 (the product then runs
+ * row-major), quantizing x to int16 costs more than the whole product
+ * (a 1x1 conv keeping 2 blocks of 8 over 112x112x32 inputs took 4x the
+ * float32 product's time).
+ */
+export function widensInt8(layout: BlockLayout, taps: number): boolean {
+  return layout.nnz * taps * layout.blockSize * layout.blockSize * 4 <= ROW_MAJOR_WEIGHT_BYTES;
+}
+
 /** Row tiles (of 4 rows) per work unit of a row-major product: enough units for threads to share, few enough to cost nothing. */
 const ROW_TILES_PER_UNIT = 16;
 
-/** productBroadcast's loop order (its `rowTiles` argument) and its work units, for a product of `rows` rows over `taps` taps. */
-export function broadcastOrder(rows: number, taps: number, layout: BlockLayout, segments: number): {rowTiles: number, units: number} {
-  if (layout.nnz * taps * layout.blockSize * layout.blockSize * 4 > ROW_MAJOR_WEIGHT_BYTES) {
+/**
+ * productBroadcast's (and productInt8's) loop order (their `rowTiles`
+ * argument) and work units, for a product of `rows` rows over `taps` taps
+ * of weights of `weightBytes` bytes (4: float32, 1: int8).
+ */
+export function broadcastOrder(
+    rows: number, taps: number, layout: BlockLayout, segments: number, weightBytes = 4): {rowTiles: number, units: number} {
+  if (layout.nnz * taps * layout.blockSize * layout.blockSize * weightBytes > ROW_MAJOR_WEIGHT_BYTES) {
     return {rowTiles: 0, units: segments + 1};
   }
   return {rowTiles: ROW_TILES_PER_UNIT, units: Math.ceil((rows >> 2) / ROW_TILES_PER_UNIT) + 1};
@@ -138,13 +154,16 @@ export function coordinateTable(backend: BackendWasm, layout: BlockLayout): {row
 }
 
 /**
- * Runs `body` with `bytes` of zeroed scratch memory from the backend's
- * allocator, freed afterwards even if `body` throws.
+ * Runs `body` with `bytes` of scratch memory from the backend's allocator,
+ * zeroed (unless `zeroed` is false: the body writes all of it first),
+ * freed afterwards even if `body` throws.
  */
-export function withScratch<T>(backend: BackendWasm, bytes: number, body: (offset: number) => T): T {
+export function withScratch<T>(backend: BackendWasm, bytes: number, body: (offset: number) => T, zeroed = true): T {
   const offset = allocate(backend, bytes);
   try {
-    heap(backend).HEAPU8.fill(0, offset, offset + bytes);
+    if (zeroed) {
+      heap(backend).HEAPU8.fill(0, offset, offset + bytes);
+    }
     return body(offset);
   } finally {
     heap(backend)._free(offset);
