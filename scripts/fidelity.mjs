@@ -7,8 +7,9 @@
 // crops come from different photos).
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
-//                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX]
-//   (--distill-inputs: distill on N other crops of the calibration pictures)
+//                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX] [--int8]
+//   (--distill-inputs: distill on N other crops of the calibration pictures; --int8: the calibrated model
+//   measured also with int8 blocks, converter.int8Blocks)
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -39,6 +40,7 @@ const {values: args} = parseArgs({
     'distill-inputs': {type: 'string', default: '0'},
     'batch-size': {type: 'string', default: '16'},
     exclude: {type: 'string'},
+    int8: {type: 'boolean', default: false},
   }
 });
 const BLOCK_SIZE = 8;
@@ -245,6 +247,11 @@ for (const name of names) {
     row.magnitude = measure(magnitude);
     row.calibrated = measure(calibrated);
     magnitude.dispose();
+    if (args.int8) {
+      const {model: int8} = await converter.int8Blocks(calibrated);
+      row.calibratedInt8 = measure(int8);
+      int8.dispose();
+    }
     if (Number(args.epochs) > 0) {
       start = performance.now();
       // More crops of the calibration pictures than calibration used: unlabelled inputs are cheap, and a few
@@ -290,13 +297,15 @@ const table = [
       (Number(args.epochs) > 0 ?
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +
-      (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + '`)',
+      (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + (args.int8 ? ' --int8' : '') + '`)',
   '',
-  '| model | density | converted | magnitude pruning | calibrated | calibrated + distilled | calibration time | multiply-adds kept |',
-  '|---|---|---|---|---|---|---|---|',
+  `| model | density | converted | magnitude pruning | calibrated |${
+      args.int8 ? ' calibrated, int8 blocks |' : ''} calibrated + distilled | calibration time | multiply-adds kept |`,
+  `|---|---|---|---|---|${args.int8 ? '---|' : ''}---|---|---|`,
   ...rows.map(
       r => `| ${r.model} (${r.format}) | ${setting(r)} | ${r.converted} | ${values(r.magnitude)} | ${values(r.calibrated)} | ` +
-          `${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${r.calibrationInputs} inputs) | ` +
+          `${args.int8 ? `${values(r.calibratedInt8)} | ` : ''}${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${
+               r.calibrationInputs} inputs) | ` +
           `${r.multiplyAdds == null ? '-' : `${(100 * r.multiplyAdds.after / r.multiplyAdds.before).toFixed(1)}%`} |`),
 ].join('\n');
 mkdirSync('bench-results', {recursive: true});
