@@ -69,6 +69,24 @@ describe('tfjs-blocksparse CLI', () => {
     expect((loaded.predict(tf.ones([1, 32])) as tf.Tensor).shape).toEqual([1, 3]);
   });
 
+  test('--int8 writes int8 blocks that load and predict within 2% of float32 blocks; inspect reads them', async () => {
+    const {code, out} =
+        await run('convert', modelPath, join(dir, 'int8'), '--density', '0.25', '--block-size', '8', '--include', 'first|second', '--int8');
+    expect(code).toBe(0);
+    expect(out).toMatch(/int8 blocks: 2 layers, their kernels 3\.0 KiB -> 1\.1 KiB in memory \(cpu and wasm read them as int8\)/);
+    const int8 = await tf.loadLayersModel(loadFrom(join(dir, 'int8', 'model.json')));
+    await run('convert', modelPath, join(dir, 'int8-float'), '--density', '0.25', '--block-size', '8', '--include', 'first|second');
+    const float = await tf.loadLayersModel(loadFrom(join(dir, 'int8-float', 'model.json')));
+    expect(int8.getLayer('first').getConfig().kernelDtype).toBe('int8');
+    const x = seeded([4, 32], 31);
+    const [a, b] = [int8.predict(x) as tf.Tensor, float.predict(x) as tf.Tensor];
+    const error = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0];
+    expect(error).toBeGreaterThan(0);
+    expect(error).toBeLessThan(0.02);
+    const inspected = await run('inspect', join(dir, 'int8', 'model.json'));
+    expect(inspected.out).toMatch(/first\/kernel \(BlockSparseDense\): block 8, grid 4x8, 8 blocks kept, density 0\.250/);
+  });
+
   test('--only-faster times each layer and prints its speedup, or why it stays dense', async () => {
     const {code, out} = await run(
         'convert', modelPath, join(dir, 'faster'), '--density', '1', '--block-size', '8', '--only-faster', '--include', 'first|second');
