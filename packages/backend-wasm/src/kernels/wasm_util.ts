@@ -123,9 +123,8 @@ const ROW_MAJOR_WEIGHT_BYTES = 32768;
 /**
  * Whether int8 blocks are better widened to float32 for a call than read
  * as int8: where the float32 blocks fit in L1 (the product then runs
- * row-major), quantizing x to int16 costs more than the whole product
- * (a 1x1 conv keeping 2 blocks of 8 over 112x112x32 inputs took 4x the
- * float32 product's time).
+ * row-major), widening them costs little, while quantizing x to int16 can
+ * cost more than the whole product (a thin 1x1 conv over a large image).
  */
 export function widensInt8(layout: BlockLayout, taps: number): boolean {
   return layout.nnz * taps * layout.blockSize * layout.blockSize * 4 <= ROW_MAJOR_WEIGHT_BYTES;

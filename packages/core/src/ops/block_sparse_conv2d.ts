@@ -3,9 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DGeometry, BlockSparseConv2DInt8, Conv2DPad} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
-import {checkInt8Blocks} from '../layout/quantize';
 
-import {checkFloatTensor, checkInt8Kernel, checkKernel, checkNoScales, checkPackedWeight, pairOf} from './checks';
+import {checkBlocks, checkFloatTensor, pairOf} from './checks';
 import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
 /**
@@ -23,15 +22,7 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const caller = 'blockSparseConv2d';
   checkLayout(layout, caller);
   const {bias, scales} = epilogue;
-  const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
-  if (int8) {
-    checkInt8Blocks(w, scales, layout, 2, caller);
-    checkInt8Kernel(BlockSparseConv2DInt8, BlockSparseConv2D, caller);
-  } else {
-    checkKernel(BlockSparseConv2D, caller);
-    checkPackedWeight(w, layout, 2, caller);
-    checkNoScales(scales, caller);
-  }
+  const int8 = checkBlocks(w, scales, layout, 2, BlockSparseConv2D, BlockSparseConv2DInt8, caller);
   checkFloatTensor(x, 'x', caller);
   if (x.rank !== 4 && x.rank !== 3) {
     throw new Error(`${caller}: x must be [batch, h, w, Cin] or [h, w, Cin], got [${x.shape}]`);

@@ -3,9 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
-import {checkInt8Blocks} from '../layout/quantize';
 
-import {checkFloatTensor, checkInt8Kernel, checkKernel, checkNoScales, checkPackedWeight} from './checks';
+import {checkBlocks, checkFloatTensor, checkKernel} from './checks';
 import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
 
 /** bias, where given, is [N] ([K] with transposeW). */
@@ -29,15 +28,8 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
   const caller = 'blockSparseMatMul';
   checkLayout(layout, caller);
   const {bias, scales} = options;
-  const int8 = w instanceof tf.Tensor && w.dtype === 'int32';
-  if (int8) {
-    checkInt8Blocks(w, scales, layout, 0, caller);
-    checkInt8Kernel(BlockSparseMatMulInt8, BlockSparseMatMul, caller);
-  } else {
-    checkKernel(BlockSparseMatMul, caller);
-    checkPackedWeight(w, layout, 0, caller);
-    checkNoScales(scales, caller);
-  }
+  // Checked as the kernels read them: float32 blocks, or int8 blocks with their scales.
+  const int8 = checkBlocks(w, scales, layout, 0, BlockSparseMatMul, BlockSparseMatMulInt8, caller);
   checkFloatTensor(x, 'x', caller);
   const transposeW = options.transposeW === true;
   const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];

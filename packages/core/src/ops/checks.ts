@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from '../layout/block_layout';
+import {checkInt8Blocks} from '../layout/quantize';
 
 export function checkFloatTensor(value: unknown, name: string, caller: string): asserts value is tf.Tensor {
   if (!(value instanceof tf.Tensor)) {
@@ -25,13 +26,6 @@ export function checkPackedWeight(w: unknown, layout: BlockLayout, spatialRank: 
   }
 }
 
-/** Scales belong to int8 blocks only: with float32 blocks they would be ignored. */
-export function checkNoScales(scales: unknown, caller: string) {
-  if (scales != null) {
-    throw new Error(`${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float32 blocks`);
-  }
-}
-
 export function pairOf(value: number|[number, number], name: string, caller: string): [number, number] {
   const pair: [number, number] = typeof value === 'number' ? [value, value] : value;
   if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(v => Number.isInteger(v) && v > 0)) {
@@ -50,15 +44,32 @@ const KERNEL_PACKAGES: Record<string, string> = {
   webgpu: '@tfjs-blocksparse/backend-webgpu'
 };
 
-/** Throws unless the active backend has the kernel of int8 blocks, with a message that says where they run. */
-export function checkInt8Kernel(kernelName: string, floatKernelName: string, caller: string) {
-  checkKernel(floatKernelName, caller);
+/**
+ * Checks a packed weight — float32 blocks (without scales) or int8 blocks
+ * with their scales (quantizeBlocks) — and that the active backend has the
+ * kernel that reads it (`kernelName`, or `int8KernelName` for int8 blocks);
+ * returns whether the blocks are int8.
+ */
+export function checkBlocks(
+    w: unknown, scales: unknown, layout: BlockLayout, spatialRank: number, kernelName: string, int8KernelName: string,
+    caller: string): boolean {
+  if (!(w instanceof tf.Tensor && w.dtype === 'int32')) {
+    checkKernel(kernelName, caller);
+    checkPackedWeight(w, layout, spatialRank, caller);
+    if (scales != null) {
+      throw new Error(`${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float32 blocks`);
+    }
+    return false;
+  }
+  checkInt8Blocks(w, scales, layout, spatialRank, caller);
+  checkKernel(kernelName, caller);
   const backend = tf.getBackend();
-  if (tf.getKernel(kernelName, backend) == null) {
+  if (tf.getKernel(int8KernelName, backend) == null) {
     throw new Error(
-        `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${kernelName} kernel): use float32 blocks ` +
+        `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${int8KernelName} kernel): use float32 blocks ` +
         '(dequantizeBlocks) there, or the cpu or wasm backend');
   }
+  return true;
 }
 
 /**
