@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DInt8} from '../kernel_names';
+import {blockSparseConv2d} from '../ops/block_sparse_conv2d';
 import {checkKernel} from '../ops/checks';
 import {activationGradient} from '../ops/fused_activation';
-
-import {blockSparseConv2d} from '../ops/block_sparse_conv2d';
 
 /**
  * y = act(conv(x, W) + bias): with g = dy·act'(y) (read from the saved

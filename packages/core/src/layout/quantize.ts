@@ -21,9 +21,8 @@ const INT8_MAX = 127;
  * Packed float32 blocks [nnz, ...spatial, bs, bs] as int8 blocks, with one
  * scale per output column (the largest magnitude in that column of the
  * kept blocks, over 127): each value is off by at most half its column's
- * scale. The int8 values of four consecutive output columns share an
- * int32, lowest byte first, so the tensor's bytes are the int8 blocks in
- * order. Reads the weight back (dataSync): a conversion step, not for a
+ * scale. Each block's values lie in pairs of rows (int8Offset), four to an
+ * int32. Reads the weight back (dataSync): a conversion step, not for a
  * model's every call.
  */
 export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Blocks {
