@@ -1,7 +1,7 @@
 /*
  * The operands of the int8 products: x's rows as int16 with a scale each,
- * and int8 blocks widened back to f32 for the products that read f32
- * blocks (transposed products: dx).
+ * and int8 blocks widened back to f32 for the float32 kernels (the
+ * transposed products of dx, and weights small enough: widensInt8).
  */
 
 /** The largest int16 magnitude used: symmetric, so that -x quantizes to -q. */
@@ -13,7 +13,8 @@ const INT16_MAX: f32 = 32767;
  * magnitude, rounded; xScales[row] gets that magnitude over 32767, what a
  * sum of the row's int16 values is multiplied by. A row of zeros gets
  * scale 0; a row holding NaN or ±Infinity gets scale NaN (and zeros), so
- * that its outputs are NaN as the float32 product's would be.
+ * that its outputs are NaN as the float32 product's would be (a conv's row
+ * is a whole image: all its outputs).
  */
 export function quantizeRows(x: usize, cols: i32, xq: usize, xScales: usize, unitFirst: i32, unitEnd: i32): void {
   for (let r = unitFirst; r < unitEnd; r++) {
