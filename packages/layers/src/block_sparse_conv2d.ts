@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {blockSparseConv2d} from '@tfjs-blocksparse/core';
 
-import {BlockSparseKernelLayer, KernelLayerInternals} from './block_sparse_kernel_layer';
+import {BlockSparseKernelLayer, KernelDtypeArgs, KernelLayerInternals} from './block_sparse_kernel_layer';
 import {BlockSparseLayoutArgs, singleShape} from './layer_layout';
 
 type Conv2DArgs = Parameters<typeof tfl.layers.conv2d>[0];
 
-export interface BlockSparseConv2DArgs extends Conv2DArgs, BlockSparseLayoutArgs {}
+export interface BlockSparseConv2DArgs extends Conv2DArgs, BlockSparseLayoutArgs, KernelDtypeArgs {}
 
 interface ConvInternals extends KernelLayerInternals {
   kernelSize: [number, number];

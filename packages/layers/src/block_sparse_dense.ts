@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {blockSparseMatMul} from '@tfjs-blocksparse/core';
 
-import {BlockSparseKernelLayer, KernelLayerInternals} from './block_sparse_kernel_layer';
+import {BlockSparseKernelLayer, KernelDtypeArgs, KernelLayerInternals} from './block_sparse_kernel_layer';
 import {BlockSparseLayoutArgs, singleShape} from './layer_layout';
 
 type DenseArgs = Parameters<typeof tfl.layers.dense>[0];
 
-export interface BlockSparseDenseArgs extends DenseArgs, BlockSparseLayoutArgs {}
+export interface BlockSparseDenseArgs extends DenseArgs, BlockSparseLayoutArgs, KernelDtypeArgs {}
 
 /**
  * tf.layers.dense whose kernel is block-sparse: the kernel is stored packed

@@ -19,8 +19,8 @@ export interface KernelLayerInternals {
 /** How a layer holds its kernel: float32 blocks, or int8 blocks with a float32 scale per output channel (quantizeBlocks). */
 export type KernelDtype = 'float32'|'int8';
 
-export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&BlockSparseLayoutArgs&{
-  useBias?: boolean,
+/** How a block-sparse kernel layer holds its kernel, shared by BlockSparseDense and BlockSparseConv2D. */
+export interface KernelDtypeArgs {
   /**
    * 'int8': the kernel is int8 blocks (an int32 weight [nnz, ...spatial, bs
    * / 2, bs / 2], not trainable) with a weight `kernel_scales` [units]: a
@@ -29,8 +29,10 @@ export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&
    * --int8); setWeights takes them in tfjs's order, trainable weights
    * first: [kernel_scales, bias, kernel]. Default 'float32'.
    */
-  kernelDtype?: KernelDtype
-};
+  kernelDtype?: KernelDtype;
+}
+
+export type KernelLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0]&BlockSparseLayoutArgs&KernelDtypeArgs&{useBias?: boolean};
 
 /**
  * A tfjs layer with a block-sparse kernel and an optional bias. A tfjs layer

@@ -2,6 +2,7 @@ import {version_layers} from '@tensorflow/tfjs-layers';
 import {backend_util} from '@tfjs-blocksparse/core';
 
 export {BlockSparseDense, BlockSparseDenseArgs, blockSparseDense} from './block_sparse_dense';
+export {KernelDtype, KernelDtypeArgs} from './block_sparse_kernel_layer';
 export {BlockSparseLayoutArgs, LayoutKind} from './layer_layout';
 export {BlockSparseConv2D, BlockSparseConv2DArgs, blockSparseConv2D} from './block_sparse_conv2d';
 export {FusedDepthwiseConv2D} from './fused_depthwise_conv2d';
