@@ -120,6 +120,12 @@ export function segmentTable(
 
 /** Kept blocks up to this many bytes stay in L1 while a row tile goes over all of them: productBroadcast then runs row-major. */
 const ROW_MAJOR_WEIGHT_BYTES = 32768;
+
+/** Whether the kept blocks over `taps` taps, of `weightBytes` bytes a weight, fit in ROW_MAJOR_WEIGHT_BYTES. */
+function fitsInL1(layout: BlockLayout, taps: number, weightBytes: number): boolean {
+  return layout.nnz * taps * layout.blockSize * layout.blockSize * weightBytes <= ROW_MAJOR_WEIGHT_BYTES;
+}
+
 /**
  * Whether int8 blocks are better widened to float32 for a call than read
  * as int8: where the float32 blocks fit in L1 (the product then runs
@@ -127,7 +133,7 @@ const ROW_MAJOR_WEIGHT_BYTES = 32768;
  * cost more than the whole product (a thin 1x1 conv over a large image).
  */
 export function widensInt8(layout: BlockLayout, taps: number): boolean {
-  return layout.nnz * taps * layout.blockSize * layout.blockSize * 4 <= ROW_MAJOR_WEIGHT_BYTES;
+  return fitsInL1(layout, taps, 4);
 }
 
 /** Row tiles (of 4 rows) per work unit of a row-major product: enough units for threads to share, few enough to cost nothing. */
@@ -140,7 +146,7 @@ const ROW_TILES_PER_UNIT = 16;
  */
 export function broadcastOrder(
     rows: number, taps: number, layout: BlockLayout, segments: number, weightBytes = 4): {rowTiles: number, units: number} {
-  if (layout.nnz * taps * layout.blockSize * layout.blockSize * weightBytes > ROW_MAJOR_WEIGHT_BYTES) {
+  if (!fitsInL1(layout, taps, weightBytes)) {
     return {rowTiles: 0, units: segments + 1};
   }
   return {rowTiles: ROW_TILES_PER_UNIT, units: Math.ceil((rows >> 2) / ROW_TILES_PER_UNIT) + 1};
