@@ -10,7 +10,7 @@
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
 // --int8 times x·W (K = N = 4096) with float32 blocks, int8 blocks and tf.matMul
 // and writes bench-results/int8-<backend>.{json,md}; with --models, the converted
-// models also with int8 blocks (cpu and wasm only).
+// models also with int8 blocks (not on webgl, which has no int8 kernels).
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';

@@ -4,6 +4,7 @@ import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
 import {rowsPerStep} from './rows_per_step';
 import {stridedLoop} from './strided_loop';
+import {weightReaders, WeightFormat} from './weight_readers';
 
 /**
  * Register tiling of a [tileM, bs] output tile: each thread keeps RM rows
@@ -29,23 +30,18 @@ const STAGED_W_ROWS = 32;
  * computes rows t·tileM.. of output block column s. It walks only the kept
  * blocks of that column through the layout table (and, for convs, the
  * filter taps), staging a [tileM, bs] operand tile and the [bs, bs] weight
- * tile (in [32, bs] parts above block 32) in workgroup memory as vec4s and
- * accumulating in registers.
+ * tile (in [32, bs] parts above block 32; int8 blocks widened to f32 as
+ * they are staged) in workgroup memory as vec4s and accumulating in
+ * registers.
  */
-function productSource(bs: number, transposeW: boolean, readOperand: string, finish: string): string {
+function productSource(bs: number, transposeW: boolean, functions: string): string {
   const {rm, threadsN, threadsM, tileM} = productTiling(bs);
   const wRows = Math.min(bs, STAGED_W_ROWS);
   const parts = bs / wRows;
   // Staged row k of the tile is row k + K0 of the block (K0 is 0 for a whole block).
   const k0 = parts > 1 ? ' + k0' : '';
   // Wᵀ's tile row k, columns n..n+3, is column k of W's rows n..n+3.
-  const loadW = transposeW ? `
-          let k = i / BS4${k0};
-          let n = (i % BS4) * 4;
-          let at = wBase + n * BS + k;
-          wTile[i] = vec4<f32>(w[at / 4][at % 4], w[(at + BS) / 4][(at + BS) % 4],
-                               w[(at + 2 * BS) / 4][(at + 2 * BS) % 4], w[(at + 3 * BS) / 4][(at + 3 * BS) % 4]);` :
-                             `wTile[i] = w[wBase / 4 + i${parts > 1 ? ' + k0 * BS4' : ''}];`;
+  const loadW = `wTile[i] = ${transposeW ? 'wColumn' : 'wRow'}(wBase, i / BS4${k0}, i % BS4);`;
   const multiply = `
           for (var k4 = 0; k4 < ${parts > 1 ? `${wRows / 4}` : 'BS4'}; k4++) {
             let w0 = wTile[(k4 * 4) * BS4 + tn];
@@ -81,8 +77,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string, fin
   var<workgroup> wTile : array<vec4<f32>, ${wRows * bs / 4}>;
   var<workgroup> segmentStart : i32;
   var<workgroup> segmentEnd : i32;
-  ${readOperand}
-  ${finish}
+  ${functions}
 
   ${'fn main()'} {
     let segment = i32(workgroupId.x);
@@ -106,7 +101,7 @@ function productSource(bs: number, transposeW: boolean, readOperand: string, fin
       for (var tap = 0; tap < uniforms.taps; tap++) {
         ${stridedLoop(tileM * bs / 4, threadsN * threadsM, `
           aTile[i] = readOperand(rowBase + i / BS4, colBase + (i % BS4) * 4, tap);`)}
-        let wBase = (blk * uniforms.taps + tap) * BS * BS;${stageAndMultiply}
+        let wBase = (blk * uniforms.taps + tap) * BS * BS4;${stageAndMultiply}
       }
     }
     for (var i = 0; i < RM; i++) {
@@ -145,17 +140,16 @@ export function fewRowsTiling(bs: number, rows: number) {
 
 /**
  * Few rows times W (or Wᵀ): each thread reads W as vec4s straight from
- * memory (each kept value once per workgroup), multiplies it with the
- * workgroup's rows of the operand, and the slices' partial sums meet in
- * workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
+ * memory (each kept value once per workgroup; int8 blocks as words, widened
+ * in registers), multiplies it with the workgroup's rows of the operand, and
+ * the slices' partial sums meet in workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
  * for a matmul, so that the compiler drops the tap arithmetic).
  */
-function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, readOperand: string, taps: string, finish: string): string {
+function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, taps: string, functions: string): string {
   const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
   // Forward, W's rows k4*4.. meet the operand's vec4 (a.x..a.w) at output
   // vec4 tn; transposed, output i = tn*4 + c is the dot of W's row i (vec4
   // k4) with the operand's vec4.
-  const wRow = (c: number) => transposeW ? `w[wBase + (tn * 4 + ${c}) * BS4 + k4]` : `w[wBase + (k4 * 4 + ${c}) * BS4 + tn]`;
   const multiplyAdd = transposeW ?
       'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
       'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
@@ -184,8 +178,7 @@ function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, rea
   const ROWS = ${rowsPerGroup};
   const SLICES = ${slices};
   var<workgroup> partial : array<vec4<f32>, ${rowsPerGroup * slices * threadsN}>;
-  ${readOperand}
-  ${finish}
+  ${functions}
 
   ${'fn main()'} {
     let segment = i32(workgroupId.x);
@@ -205,10 +198,11 @@ function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, rea
       let tap = item % ${taps};
       let col = table[otherOffset + e] * BS + k4 * 4;
       let wBase = (table[blockOffset + e] * ${taps} + tap) * BS * BS4;
-      let w0 = ${wRow(0)};
-      let w1 = ${wRow(1)};
-      let w2 = ${wRow(2)};
-      let w3 = ${wRow(3)};
+      let quad = ${transposeW ? 'wQuad(wBase, tn, k4)' : 'wQuad(wBase, k4, tn)'};
+      let w0 = quad[0];
+      let w1 = quad[1];
+      let w2 = quad[2];
+      let w3 = quad[3];
       for (var r = 0; r < ROWS; r++) {
         let a = readOperand(rowBase + r, col, tap);
         ${multiplyAdd}
@@ -221,9 +215,16 @@ function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, rea
   }`;
 }
 
-/** WGSL `finish(v, n4)`: output vec4 v of vec4 column n4, biased and activated. */
-function finishSource({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
-  const biased = bias ? 'v + bias[n4]' : 'v';
+/**
+ * What a product does to its sums before the store: ProductEpilogue's bias
+ * and activation, after int8 blocks' column scales where `scales` is set.
+ */
+export type ProgramEpilogue = ProductEpilogue&{scales?: boolean};
+
+/** WGSL `finish(v, n4)`: output vec4 v of vec4 column n4, scaled, biased and activated. */
+function finishSource({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue): string {
+  const scaled = scales ? 'v * scales[n4]' : 'v';
+  const biased = bias ? `${scaled} + bias[n4]` : scaled;
   const zero = 'vec4<f32>(0.0)';
   // select keeps NaN as NaN, as tfjs's relu does.
   const activated = {
@@ -247,8 +248,8 @@ function wgslFloat(value: number): string {
 }
 
 /** The part of a shader key that the epilogue decides (leakyrelu's slope is written into the source). */
-function epilogueKey({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
-  return `${bias}_${activation}${activation === 'leakyrelu' ? leakyreluAlpha : ''}`;
+function epilogueKey({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue): string {
+  return `${scales ? 'scaled_' : ''}${bias}_${activation}${activation === 'leakyrelu' ? leakyreluAlpha : ''}`;
 }
 
 const PRODUCT_UNIFORMS = 'rows : i32, segments : i32, nnz : i32, taps : i32, outWidth : i32, aWidth : i32,';
@@ -258,8 +259,8 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   shaderKey: string;
   dispatchLayout = {x: [1], y: [0]};
   dispatch: [number, number, number];
-  abstract variableNames: string[];
-  variableComponents = [4, 4, 1];
+  variableNames: string[];
+  variableComponents: number[];
   outputComponent = 4;
   uniforms = PRODUCT_UNIFORMS;
   workgroupSize: [number, number, number];
@@ -269,21 +270,27 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
   constructor(
       outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
-      protected readonly transposeW: boolean, protected readonly epilogue: ProductEpilogue = NO_EPILOGUE) {
+      protected readonly transposeW: boolean, protected readonly epilogue: ProgramEpilogue = NO_EPILOGUE,
+      protected readonly weight: WeightFormat = 'float32') {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
-    const name = (new.target as unknown as {programName: string}).programName;
+    const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};
+    const extras = [...(epilogue.scales ? ['scales'] : []), ...(epilogue.bias ? ['bias'] : [])];
+    this.variableNames = [operandName, 'w', 'table', ...extras];
+    // int8 blocks are read a word at a time (wRow's two words are not always vec2-aligned).
+    this.variableComponents = [4, weight === 'int8' ? 1 : 4, 1, ...extras.map(() => 4)];
+    const name = `${programName}_${blockSize}_${transposeW}_${weight}`;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {
       const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
-      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogueKey(epilogue)}_rows${rowsPerGroup}`;
+      this.shaderKey = `${name}_${epilogueKey(epilogue)}_rows${rowsPerGroup}`;
     } else {
       const {threadsN, threadsM, tileM} = productTiling(blockSize);
       this.workgroupSize = [threadsN, threadsM, 1];
       this.dispatch = [segments, Math.ceil(rows / tileM), 1];
-      this.shaderKey = `${name}_${blockSize}_${transposeW}_${epilogueKey(epilogue)}`;
+      this.shaderKey = `${name}_${epilogueKey(epilogue)}`;
     }
   }
 
@@ -291,28 +298,31 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 
   /** The few-row or the tiled source, for an operand read by `readOperand`. */
   protected source(readOperand: string, taps: string): string {
-    const finish = finishSource(this.epilogue);
-    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, readOperand, taps, finish) :
-                          productSource(this.blockSize, this.transposeW, readOperand, finish);
+    const functions = `${readOperand}
+${weightReaders(this.weight)}
+${finishSource(this.epilogue)}`;
+    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, taps, functions) :
+                          productSource(this.blockSize, this.transposeW, functions);
   }
 }
 
-/** y = act(x·W + bias) (or with Wᵀ) for x [rows, aWidth]; bias [outWidth] is the fourth input where the epilogue has one. */
+/**
+ * y = act(x·W·diag(scales) + bias) (or with Wᵀ) for x [rows, aWidth]; scales
+ * and bias [outWidth] follow the table where the epilogue has them.
+ */
 export class BlockSparseMatMulProgram extends BlockSparseProductProgram {
   static readonly programName = 'BlockSparseMatMul';
-  variableNames = this.epilogue.bias ? ['x', 'w', 'table', 'bias'] : ['x', 'w', 'table'];
-  variableComponents = this.epilogue.bias ? [4, 4, 1, 4] : [4, 4, 1];
+  static readonly operandName = 'x';
 
   getUserCode(): string {
     return this.source(matrixReader('readOperand', 'x'), '1');
   }
 }
 
-/** Forward conv as an implicit GEMM over output pixels, kept blocks and taps; bias [Cout] as for the matmul. */
+/** Forward conv as an implicit GEMM over output pixels, kept blocks and taps; scales and bias [Cout] as for the matmul. */
 export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
   static readonly programName = 'BlockSparseConv2D';
-  variableNames = this.epilogue.bias ? ['x', 'w', 'table', 'bias'] : ['x', 'w', 'table'];
-  variableComponents = this.epilogue.bias ? [4, 4, 1, 4] : [4, 4, 1];
+  static readonly operandName = 'x';
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {
@@ -323,7 +333,7 @@ export class BlockSparseConv2DProgram extends BlockSparseProductProgram {
 /** dx of the conv: rows are input pixels, the operand dy, the weight transposed. */
 export class BlockSparseConv2DDerInputProgram extends BlockSparseProductProgram {
   static readonly programName = 'BlockSparseConv2DDerInput';
-  variableNames = ['dy', 'w', 'table'];
+  static readonly operandName = 'dy';
   uniforms = PRODUCT_UNIFORMS + CONV_UNIFORMS;
 
   getUserCode(): string {

@@ -4,12 +4,14 @@ import {backend_util} from '@tfjs-blocksparse/core';
 import {blockSparseConv2DConfig} from './kernels/BlockSparseConv2D';
 import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2DBackpropFilter';
 import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
+import {blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2DInt8';
 import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
+import {blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMulInt8';
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig
+  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config
 ];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgpu', '@tensorflow/tfjs-core', version_core);

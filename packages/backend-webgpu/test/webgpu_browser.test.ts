@@ -9,5 +9,6 @@ describeBrowserSuite('webgpu', {
   trainingSteps: 30,
   layersEpochs: 15,
   unsupportedBlockSize: 6,
-  int8Blocks: false
+  int8Blocks: true,
+  int8Cases: 8
 });

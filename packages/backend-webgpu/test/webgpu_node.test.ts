@@ -15,7 +15,7 @@ import {describeSuiteResults} from '@tfjs-blocksparse/test-util/jest/jest_suite'
 const DAWN_SUITE = {
   ...FULL_SUITE,
   unsupportedBlockSize: 6,
-  int8Blocks: false
+  int8Blocks: true
 };
 let results: SuiteResults;
 let adapter: Record<string, string>;

@@ -45,7 +45,7 @@ learning rate 0.001, batches of 32); reports agreement with the original before 
 --only-faster: time each layer at batch 1 on --backend, dense against block-sparse, and keep dense the
 layers that would not be faster (the report says so): the converted model is never slower layer by layer.
 --int8: the converted layers keep their blocks as int8 with a scale per output channel (last, after
---distill): a quarter of their memory, read as int8 by the cpu and wasm kernels (webgl and webgpu cannot run
+--distill): a quarter of their memory, read as int8 by the cpu, wasm and webgpu kernels (webgl cannot run
 such a model yet); the other weights are stored as --quantize says.
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
@@ -232,7 +232,7 @@ async function convert(args: string[], output: CliOutput) {
       sparse.dispose();
       sparse = int8;
       summary += `int8 blocks: ${int8Report.layers.length} layers, their kernels ${formatBytes(int8Report.bytesBefore)} -> ${
-          formatBytes(int8Report.bytesAfter)} in memory (cpu and wasm read them as int8)\n`;
+          formatBytes(int8Report.bytesAfter)} in memory (cpu, wasm and webgpu read them as int8)\n`;
     }
     await write(sparse, report, summary);
   } finally {

@@ -73,7 +73,7 @@ describe('tfjs-blocksparse CLI', () => {
     const {code, out} =
         await run('convert', modelPath, join(dir, 'int8'), '--density', '0.25', '--block-size', '8', '--include', 'first|second', '--int8');
     expect(code).toBe(0);
-    expect(out).toMatch(/int8 blocks: 2 layers, their kernels 3\.0 KiB -> 1\.1 KiB in memory \(cpu and wasm read them as int8\)/);
+    expect(out).toMatch(/int8 blocks: 2 layers, their kernels 3\.0 KiB -> 1\.1 KiB in memory \(cpu, wasm and webgpu read them as int8\)/);
     const int8 = await tf.loadLayersModel(loadFrom(join(dir, 'int8', 'model.json')));
     await run('convert', modelPath, join(dir, 'int8-float'), '--density', '0.25', '--block-size', '8', '--include', 'first|second');
     const float = await tf.loadLayersModel(loadFrom(join(dir, 'int8-float', 'model.json')));

@@ -22,10 +22,11 @@ export interface Int8Case {
 
 /**
  * Tiled rows and the rows left over, every block size int8 packing takes,
- * both directions, fused epilogues; and the weights that wasm reads as
- * int8 (over 32 KiB as float32: widensInt8), row-major and by output column.
+ * both directions, fused epilogues; the weights that wasm reads as int8
+ * (over 32 KiB as float32: widensInt8), row-major and by output column; and
+ * products over 64 rows. With `count`, that many of them, spread evenly.
  */
-export function int8Cases(): Int8Case[] {
+export function int8Cases(count?: number): Int8Case[] {
   const cases: Int8Case[] = [];
   let seed = 700;
   for (const blockSize of [4, 8, 16, 32]) {
@@ -48,7 +49,13 @@ export function int8Cases(): Int8Case[] {
       {op: 'matMul', blockSize: 32, rows: 9, transposeW: false, activation: 'relu', bias: true, seed: 900, grid: [24, 4], density: 1});
   cases.push(
       {op: 'conv2d', blockSize: 8, rows: 1, transposeW: false, activation: 'linear', bias: false, seed: 910, grid: [12, 8], density: 0.75});
-  return cases;
+  // Over 64 rows (webgpu's tiled program, which stages blocks in workgroup memory), both directions.
+  cases.push({op: 'matMul', blockSize: 8, rows: 70, transposeW: false, activation: 'relu', bias: true, seed: 920});
+  cases.push({op: 'matMul', blockSize: 16, rows: 70, transposeW: true, activation: 'linear', bias: false, seed: 930});
+  cases.push({op: 'conv2d', blockSize: 4, rows: 6, transposeW: false, activation: 'relu6', bias: true, seed: 940});
+  // A subset: `count` cases spread evenly over the list.
+  return count == null || count >= cases.length ? cases :
+                                                  Array.from({length: count}, (_, i) => cases[Math.floor(i * cases.length / count)]);
 }
 
 export function describeInt8Case(c: Int8Case): string {
@@ -132,7 +139,8 @@ export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
       const floatBlocks = tensorFrom([layout.nnz, ...spatial, bs, bs], c.seed + 1);
       const {w, scales} = quantizeBlocks(floatBlocks, layout);
       // Q, the int8 values as float32: the reference's weight is Q·diag(scales).
-      const unscaled = dequantizeBlocks({w, scales: tf.onesLike(scales)}, layout);
+      // (tf.ones holds its values on the CPU: dequantizeBlocks reads them synchronously, which webgpu in Node cannot.)
+      const unscaled = dequantizeBlocks({w, scales: tf.ones(scales.shape)}, layout);
       const x = tensorFrom(xShape, c.seed + 2);
       const outSize = c.transposeW ? layout.inputSize : layout.outputSize;
       const bias = c.bias ? tensorFrom([outSize], c.seed + 3) : undefined;
@@ -176,13 +184,13 @@ async function boundRatio(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.
 }
 
 /** The int8 cases where the backend has int8 kernels; else the error a call gets. */
-export async function runInt8Checks(): Promise<Int8Results> {
+export async function runInt8Checks(count?: number): Promise<Int8Results> {
   const before = tf.memory().numTensors;
   const supported = tf.getKernel(BlockSparseMatMulInt8, tf.getBackend()) != null;
   const cases: Array<Int8CaseErrors|{error: string}> = [];
   let unsupportedMessage: string|null = null;
   if (supported) {
-    for (const c of int8Cases()) {
+    for (const c of int8Cases(count)) {
       try {
         cases.push(await runInt8Case(c));
       } catch (e) {

@@ -29,6 +29,8 @@ export interface SuiteOptions {
   unsupportedBlockSize?: number;
   /** Whether the backend has kernels for int8 blocks (else the suite checks the error a call gets). */
   int8Blocks: boolean;
+  /** How many of int8Cases to run (spread evenly; default all). */
+  int8Cases?: number;
   /** The backend that computes dense references, where the suite's own backend's dense ops fall short (see setReferenceBackend). */
   referenceBackend?: string;
 }
@@ -276,6 +278,6 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize),
-    int8: await guarded(runInt8Checks)
+    int8: await guarded(() => runInt8Checks(options.int8Cases))
   };
 }

@@ -5,13 +5,15 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseConv2DProgram} from '../block_sparse_product_webgpu';
 import {convUniformData} from '../operand_readers';
 
-import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
+import {checkBlockSize, checkDispatch, weightFormat, zeros} from './webgpu_util';
 
-export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: WebGPUBackend, attrs: BlockSparseConv2DAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+/** The conv with float32 blocks, or (with `scales`, BlockSparseConv2DInt8) int8 blocks whose output channels are scaled first. */
+export function blockSparseConv2D(
+    args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: WebGPUBackend, attrs: BlockSparseConv2DAttrs},
+    kernelName = BlockSparseConv2D): TensorInfo {
+  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
-  checkBlockSize(layout, BlockSparseConv2D);
+  checkBlockSize(layout, kernelName);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
   if (layout.nnz === 0) {
@@ -19,10 +21,11 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
   }
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const program = new BlockSparseConv2DProgram(
-      outShape, rows, layout.colBlocks, layout.blockSize, false, {bias: bias != null, activation, leakyreluAlpha});
-  checkDispatch(backend, program.dispatch, BlockSparseConv2D);
+      outShape, rows, layout.colBlocks, layout.blockSize, false, {scales: scales != null, bias: bias != null, activation, leakyreluAlpha},
+      weightFormat(w));
+  checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, 'byColumn');
-  return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
+  return backend.runWebGPUProgram(program, [x, w, table, ...[scales, bias].filter(t => t != null)], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]}, {type: 'int32', data: [layout.nnz]},
     {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.outputSize]},
     {type: 'int32', data: [layout.inputSize]}, ...convUniformData(info)

@@ -4,13 +4,19 @@ import {backend_util, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatM
 
 import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
 
-import {checkBlockSize, checkDispatch, zeros} from './webgpu_util';
+import {checkBlockSize, checkDispatch, weightFormat, zeros} from './webgpu_util';
 
-export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: WebGPUBackend, attrs: BlockSparseMatMulAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+/**
+ * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (int8
+ * blocks at scale 1, as the gradients' transposed products pass them); with
+ * `scales` (BlockSparseMatMulInt8), W's columns are scaled first.
+ */
+export function blockSparseMatMul(
+    args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: WebGPUBackend, attrs: BlockSparseMatMulAttrs},
+    kernelName = BlockSparseMatMul): TensorInfo {
+  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
-  checkBlockSize(layout, BlockSparseMatMul);
+  checkBlockSize(layout, kernelName);
   const [rows, inSize] = x.shape;
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
@@ -18,10 +24,11 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
     return zeros(backend, [rows, outSize]);
   }
   const program = new BlockSparseMatMulProgram(
-      [rows, outSize], rows, segments, layout.blockSize, transposeW, {bias: bias != null, activation, leakyreluAlpha});
-  checkDispatch(backend, program.dispatch, BlockSparseMatMul);
+      [rows, outSize], rows, segments, layout.blockSize, transposeW,
+      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, weightFormat(w));
+  checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  return backend.runWebGPUProgram(program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [
+  return backend.runWebGPUProgram(program, [x, w, table, ...[scales, bias].filter(t => t != null)], 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [outSize]}, {type: 'int32', data: [inSize]}
   ]);

@@ -2,6 +2,8 @@ import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {BlockLayout} from '@tfjs-blocksparse/core';
 
+import type {WeightFormat} from '../weight_readers';
+
 /**
  * Largest block size whose tiles fit WebGPU's guaranteed 16 KiB of workgroup
  * memory (block 64 stages its weight tiles in halves), as openai/blocksparse
@@ -38,4 +40,9 @@ export function checkDispatch(backend: WebGPUBackend, dispatch: number[], kernel
         `${kernelName} on webgpu: the problem needs [${dispatch}] workgroups, over the ` +
         `device's ${limit} per dimension; split the batch into smaller calls`);
   }
+}
+
+/** How the product programs read w: int32 tensors hold int8 blocks (quantizeBlocks). */
+export function weightFormat(w: TensorInfo): WeightFormat {
+  return w.dtype === 'int32' ? 'int8' : 'float32';
 }

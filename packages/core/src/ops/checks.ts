@@ -67,7 +67,7 @@ export function checkBlocks(
   if (tf.getKernel(int8KernelName, backend) == null) {
     throw new Error(
         `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${int8KernelName} kernel): use float32 blocks ` +
-        '(dequantizeBlocks) there, or the cpu or wasm backend');
+        '(dequantizeBlocks) there, or the cpu, wasm or webgpu backend');
   }
   return true;
 }
