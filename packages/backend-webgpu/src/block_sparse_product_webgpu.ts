@@ -142,14 +142,15 @@ export function fewRowsTiling(bs: number, rows: number) {
  * Few rows times W (or Wᵀ): each thread reads W as vec4s straight from
  * memory (each kept value once per workgroup; int8 blocks as words, widened
  * in registers), multiplies it with the workgroup's rows of the operand, and
- * the slices' partial sums meet in workgroup memory. `taps` is the WGSL expression of the taps per block ('1'
- * for a matmul, so that the compiler drops the tap arithmetic).
+ * the slices' partial sums meet in workgroup memory. `taps` is the WGSL
+ * expression of the taps per block ('1' for a matmul, so that the compiler
+ * drops the tap arithmetic).
  */
 function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, taps: string, functions: string): string {
   const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
-  // Forward, W's rows k4*4.. meet the operand's vec4 (a.x..a.w) at output
-  // vec4 tn; transposed, output i = tn*4 + c is the dot of W's row i (vec4
-  // k4) with the operand's vec4.
+  // Forward, W's rows k4*4.. (the quad at k4, tn) meet the operand's vec4
+  // (a.x..a.w) at output vec4 tn; transposed, output i = tn*4 + c is the dot
+  // of W's row i (the quad at tn, k4) with the operand's vec4.
   const multiplyAdd = transposeW ?
       'acc[r] += vec4<f32>(dot(w0, a), dot(w1, a), dot(w2, a), dot(w3, a));' :
       'acc[r] = fma(vec4<f32>(a.x), w0, fma(vec4<f32>(a.y), w1, fma(vec4<f32>(a.z), w2, fma(vec4<f32>(a.w), w3, acc[r]))));';
