@@ -10,5 +10,5 @@ describeBrowserSuite('webgpu', {
   layersEpochs: 15,
   unsupportedBlockSize: 6,
   int8Blocks: true,
-  int8Cases: 8
+  int8Cases: 4
 });
