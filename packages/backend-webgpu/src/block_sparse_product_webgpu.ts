@@ -34,14 +34,23 @@ const STAGED_W_ROWS = 32;
  * they are staged) in workgroup memory as vec4s and accumulating in
  * registers.
  */
-function productSource(bs: number, transposeW: boolean, functions: string): string {
+function productSource(bs: number, transposeW: boolean, weight: WeightFormat, functions: string): string {
   const {rm, threadsN, threadsM, tileM} = productTiling(bs);
   const wRows = Math.min(bs, STAGED_W_ROWS);
   const parts = bs / wRows;
   // Staged row k of the tile is row k + K0 of the block (K0 is 0 for a whole block).
   const k0 = parts > 1 ? ' + k0' : '';
-  // Wᵀ's tile row k, columns n..n+3, is column k of W's rows n..n+3.
-  const loadW = `wTile[i] = ${transposeW ? 'wColumn' : 'wRow'}(wBase, i / BS4${k0}, i % BS4);`;
+  const k04 = parts > 1 ? ' + k0 / 4' : '';
+  // A thread stages a vec4 of float32 blocks, or a 4x4 quad of int8 ones (its four words widened at once). Wᵀ's
+  // tile row k, columns n..n+3, is column k of W's rows n..n+3: a transposed quad's row.
+  const quads = weight === 'int8';
+  const quad = transposeW ? `transpose(wQuad(wBase, i % BS4, i / BS4${k04}))` : `wQuad(wBase, i / BS4${k04}, i % BS4)`;
+  const loadW = !quads ? `wTile[i] = ${transposeW ? 'wColumn' : 'wRow'}(wBase, i / BS4${k0}, i % BS4);` : `
+          let quad = ${quad};
+          for (var c = 0; c < 4; c++) {
+            wTile[((i / BS4) * 4 + c) * BS4 + i % BS4] = quad[c];
+          }`;
+  const staged = (rows: number) => quads ? rows * bs / 16 : rows * bs / 4;
   const multiply = `
           for (var k4 = 0; k4 < ${parts > 1 ? `${wRows / 4}` : 'BS4'}; k4++) {
             let w0 = wTile[(k4 * 4) * BS4 + tn];
@@ -49,7 +58,7 @@ function productSource(bs: number, transposeW: boolean, functions: string): stri
             let w2 = wTile[(k4 * 4 + 2) * BS4 + tn];
             let w3 = wTile[(k4 * 4 + 3) * BS4 + tn];
             for (var i = 0; i < RM; i++) {
-              let a = aTile[(tm * RM + i) * BS4 + k4${parts > 1 ? ' + k0 / 4' : ''}];
+              let a = aTile[(tm * RM + i) * BS4 + k4${k04}];
               acc[i] = fma(vec4<f32>(a.x), w0, acc[i]);
               acc[i] = fma(vec4<f32>(a.y), w1, acc[i]);
               acc[i] = fma(vec4<f32>(a.z), w2, acc[i]);
@@ -58,13 +67,13 @@ function productSource(bs: number, transposeW: boolean, functions: string): stri
           }`;
   const stageAndMultiply = parts > 1 ? `
         for (var k0 = 0; k0 < BS; k0 += ${wRows}) {
-          ${stridedLoop(wRows * bs / 4, threadsN * threadsM, loadW)}
+          ${stridedLoop(staged(wRows), threadsN * threadsM, loadW)}
           workgroupBarrier();
           ${multiply}
           workgroupBarrier();
         }` :
                                        `
-        ${stridedLoop(bs * bs / 4, threadsN * threadsM, loadW)}
+        ${stridedLoop(staged(bs), threadsN * threadsM, loadW)}
         workgroupBarrier();
         ${multiply}
         workgroupBarrier();`;
@@ -303,7 +312,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
 ${weightReaders(this.weight)}
 ${finishSource(this.epilogue)}`;
     return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, taps, functions) :
-                          productSource(this.blockSize, this.transposeW, functions);
+                          productSource(this.blockSize, this.transposeW, this.weight, functions);
   }
 }
 

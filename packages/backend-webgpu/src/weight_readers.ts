@@ -1,11 +1,12 @@
 /**
- * WGSL functions that read four values of a packed block-sparse weight as a
- * vec4: `wRow(base, k, n4)` is row k, columns 4·n4..4·n4+3 of the block
- * that starts at `base`, and `wColumn(base, k, n4)` is column k, rows
- * 4·n4..4·n4+3 (a tile of Wᵀ), and `wQuad(base, r4, c4)` the 4x4 part of
- * rows 4·r4.., columns 4·c4.. as a mat4x4 whose i-th column is its row i
- * (the few-row program's step, in either direction). `base` counts vec4s of float32 blocks, which
- * is also the i32 words of int8 blocks (a block is bs²/4 of either).
+ * WGSL functions that read a packed block-sparse weight `w`:
+ * `wQuad(base, r4, c4)` is the 4x4 part of rows 4·r4.., columns 4·c4.. of
+ * the block that starts at `base`, as a mat4x4 whose i-th column is its row
+ * i (the products' step, in either direction). Float32 blocks also have
+ * `wRow(base, k, n4)`, row k, columns 4·n4..4·n4+3, and `wColumn(base, k,
+ * n4)`, column k, rows 4·n4..4·n4+3 (a tile of Wᵀ), as vec4s. `base` counts
+ * vec4s of float32 blocks, which is also the i32 words of int8 blocks (a
+ * block is bs²/4 of either).
  */
 
 /** How a program's weight is stored: float32 blocks, or int8 blocks four to an i32 (quantizeBlocks). */
@@ -30,17 +31,9 @@ export function weightReaders(format: WeightFormat): string {
   }`;
   }
   // Rows go in pairs, each pair's bs/2 words holding columns 2m, 2m+1 as bytes (k, 2m), (k+1, 2m), (k, 2m+1),
-  // (k+1, 2m+1) (core's int8Offset); a byte shifted to the top and back (arithmetic shift) is its signed value.
+  // (k+1, 2m+1) (core's int8Offset): a quad's two row pairs are two words each, bytes 0 and 2 of them the pairs'
+  // even rows, 1 and 3 the odd. A byte shifted to the top and back (arithmetic shift) is its signed value.
   return `
-  fn wRow(base : i32, k : i32, n4 : i32) -> vec4<f32> {
-    let at = base + (k / 2) * (BS / 2) + n4 * 2;
-    let low = w[at];
-    let high = w[at + 1];
-    let shift = 24u - u32(k % 2) * 8u;
-    return vec4<f32>(vec4<i32>(low << shift, low << (shift - 16u), high << shift, high << (shift - 16u)) >> vec4<u32>(24u));
-  }
-
-  // The quad's two row pairs are two words each: bytes 0 and 2 of them are the pairs' even rows, 1 and 3 the odd.
   fn wQuad(base : i32, r4 : i32, c4 : i32) -> mat4x4<f32> {
     let at = base + r4 * BS + c4 * 2;
     let words = vec4<i32>(w[at], w[at + 1], w[at + BS / 2], w[at + BS / 2 + 1]);
@@ -50,13 +43,5 @@ export function weightReaders(format: WeightFormat): string {
     let byte3 = vec4<f32>(words >> vec4<u32>(24u));
     return mat4x4<f32>(vec4<f32>(byte0.xy, byte2.xy).xzyw, vec4<f32>(byte1.xy, byte3.xy).xzyw,
                        vec4<f32>(byte0.zw, byte2.zw).xzyw, vec4<f32>(byte1.zw, byte3.zw).xzyw);
-  }
-
-  fn wColumn(base : i32, k : i32, n4 : i32) -> vec4<f32> {
-    let at = base + n4 * BS + k / 2;
-    let pair0 = w[at];
-    let pair1 = w[at + BS / 2];
-    let shift = 24u - u32(k % 2) * 16u;
-    return vec4<f32>(vec4<i32>(pair0 << shift, pair0 << (shift - 8u), pair1 << shift, pair1 << (shift - 8u)) >> vec4<u32>(24u));
   }`;
 }

@@ -20,9 +20,10 @@ export interface Int8Report {
  * A converted model whose block-sparse layers (graph: nodes) hold int8
  * blocks: each float32 packed kernel becomes quantizeBlocks' int8 blocks
  * (an int32 weight of a quarter the bytes) and one scale per output
- * channel, which the cpu, wasm and webgpu kernels read as such (Layers: kernelDtype
- * 'int8'; graph: the scales an input after the kept blocks). Every other
- * weight is left as it was. Run it last: int8 blocks do not train.
+ * channel, which the cpu, wasm and webgpu kernels read as such (Layers:
+ * kernelDtype 'int8'; graph: the scales an input after the kept blocks).
+ * Every other weight is left as it was. Run it last: int8 blocks do not
+ * train.
  */
 export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: M): Promise<{model: M, report: Int8Report}> {
   const artifacts = await artifactsOf(model);
