@@ -175,6 +175,18 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
       expect(l.reloadDifference).toBe(0);
     });
 
+    if (options.int8Blocks) {
+      test('the trained conv and dense layers with int8 blocks predict as with the blocks dequantized, and reload exactly', () => {
+        const l = results().layers;
+        if ('error' in l) {
+          throw new Error(l.error);
+        }
+        expect(l.int8).toBeDefined();
+        expect(l.int8!.predictionError).toBeLessThan(1e-4);
+        expect(l.int8!.reloadDifference).toBe(0);
+      });
+    }
+
     test('a repeated layer call runs one program, its product with bias and ReLU fused', () => {
       const programs = results().programsPerLayerCall;
       if (programs != null && typeof programs === 'object') {

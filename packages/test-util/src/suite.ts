@@ -274,7 +274,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     training: await guarded(() => train(options.trainingSteps)),
     largeGrid: await guarded(largeGridError),
     manyBlocks: await guarded(manyBlocksError),
-    layers: await guarded(() => layersCheck(options.layersEpochs)),
+    layers: await guarded(() => layersCheck(options.layersEpochs, options.int8Blocks)),
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize),
