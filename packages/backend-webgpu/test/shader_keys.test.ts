@@ -8,23 +8,21 @@ const INT8_SCALED = {
   ...NO_EPILOGUE,
   scales: true
 };
+type MakeProgram = () => {
+  shaderKey: string
+};
 // [program name, program]: each with float32 blocks, and the products also with int8 blocks (scaled, or at scale 1).
-const PROGRAMS: Array<[
-  string, () => {
-    shaderKey: string
-  }
-]> =
-    [
-      ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false)],
-      ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false, INT8_SCALED, 'int8')],
-      ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, true, NO_EPILOGUE, 'int8')],
-      ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false)],
-      ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false, INT8_SCALED, 'int8')],
-      ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true)],
-      ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true, NO_EPILOGUE, 'int8')],
-      ['BlockSparseMatMulGradW', () => new BlockSparseMatMulGradWProgram([4, 8, 8], 4, 4, 8)],
-      ['BlockSparseConv2DDerFilter', () => new BlockSparseConv2DDerFilterProgram([4, 3, 3, 8, 8], 36, 16, 8)],
-    ];
+const PROGRAMS: Array<[string, MakeProgram]> = [
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false)],
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false, INT8_SCALED, 'int8')],
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, true, NO_EPILOGUE, 'int8')],
+  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false)],
+  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false, INT8_SCALED, 'int8')],
+  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true)],
+  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true, NO_EPILOGUE, 'int8')],
+  ['BlockSparseMatMulGradW', () => new BlockSparseMatMulGradWProgram([4, 8, 8], 4, 4, 8)],
+  ['BlockSparseConv2DDerFilter', () => new BlockSparseConv2DDerFilterProgram([4, 3, 3, 8, 8], 36, 16, 8)],
+];
 const CLASSES = [
   BlockSparseMatMulProgram, BlockSparseConv2DProgram, BlockSparseConv2DDerInputProgram, BlockSparseMatMulGradWProgram,
   BlockSparseConv2DDerFilterProgram
