@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import {conv2dCases, describeCase, fusedConv2dCases, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
+import {DEVICE_READ_MESSAGE} from '../src/device_reads';
 import {describeInt8Case, Int8Results, int8Cases} from '../src/int8';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
@@ -91,6 +92,17 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
       for (const b of bad) {
         expect({name: b.name, thrown: b.thrown, leaked: b.leakedTensors})
             .toEqual({name: b.name, thrown: expect.stringMatching(new RegExp(b.expected)), leaked: 0});
+      }
+    });
+
+    test('magnitudeLayout, quantizeBlocks and dequantizeBlocks read tensors on the device, or say what to do; leak nothing', () => {
+      const reads = results().deviceReads;
+      expect(reads.map(r => r.name)).toEqual(['magnitudeLayout', 'quantizeBlocks', 'dequantizeBlocks']);
+      for (const r of reads) {
+        expect({name: r.name, leaked: r.leakedTensors}).toEqual({name: r.name, leaked: 0});
+        if (r.thrown != null) {
+          expect(r.thrown).toMatch(new RegExp(`^${r.name}: .*${DEVICE_READ_MESSAGE}`));
+        }
       }
     });
 

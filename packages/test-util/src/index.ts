@@ -6,6 +6,7 @@ export * from './run_cases';
 export * from './finite_difference';
 export * from './int8';
 export * from './bad_inputs';
+export * from './device_reads';
 export * from './per_call_work';
 export * from './scoped';
 export * from './suite';

@@ -3,6 +3,7 @@ import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGrad
 
 import {badInputCases} from './bad_inputs';
 import {conv2dCases, fusedConv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
+import {DeviceReadResult, deviceReadChecks} from './device_reads';
 import {finiteDifferenceGaps} from './finite_difference';
 import {Int8Results, runInt8Checks} from './int8';
 import {layersCheck, LayersCheckResult} from './layers_check';
@@ -104,6 +105,8 @@ export interface SuiteResults {
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
   /** Products and convs with int8 blocks, or the error where the backend lacks their kernels. */
   int8: Int8Results|{error: string};
+  /** The conversion helpers that read tensors synchronously, on tensors computed on the backend (deviceReadChecks). */
+  deviceReads: DeviceReadResult[];
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T|{error: string}> {
@@ -278,6 +281,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     programsPerLayerCall: await guarded(async () => programsPerLayerCall()),
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize),
-    int8: await guarded(() => runInt8Checks(options.int8Cases))
+    int8: await guarded(() => runInt8Checks(options.int8Cases)),
+    deviceReads: deviceReadChecks()
   };
 }

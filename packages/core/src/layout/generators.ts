@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BlockLayout} from './block_layout';
+import {readValues} from './read_values';
 import {randomInt, seededRandom} from './seeded_random';
 
 /** A dense [inputSize, outputSize] weight cut into blocks, of which a fraction is kept. */
@@ -144,7 +145,7 @@ export function magnitudeLayout(denseWeight: tf.Tensor, blockSize: number, densi
         '([K, N] or [kh, kw, Cin, Cout])');
   }
   const [inputSize, outputSize] = denseWeight.shape.slice(-2);
-  const norms = blockNorms(denseWeight, blockSize);
+  const norms = blockNorms(denseWeight, blockSize, 'magnitudeLayout');
   const {rowBlocks, colBlocks, nnz} = checkSpec({inputSize, outputSize, blockSize, density}, 'magnitudeLayout');
   const order = Array.from(norms.keys()).sort((a, b) => norms[b] - norms[a] || a - b);
   return new BlockLayout(
@@ -153,12 +154,13 @@ export function magnitudeLayout(denseWeight: tf.Tensor, blockSize: number, densi
 
 /**
  * Squared L2 norm of every block of a dense [..., K, N] weight, row-major
- * over the (K / blockSize) x (N / blockSize) grid.
+ * over the (K / blockSize) x (N / blockSize) grid. `caller` names the
+ * function in errors.
  */
-export function blockNorms(denseWeight: tf.Tensor, blockSize: number): Float64Array {
+export function blockNorms(denseWeight: tf.Tensor, blockSize: number, caller = 'blockNorms'): Float64Array {
   const [inputSize, outputSize] = denseWeight.shape.slice(-2);
   const {rowBlocks, colBlocks} = BlockLayout.gridFor(inputSize, outputSize, blockSize);
-  const values = denseWeight.dataSync();
+  const values = readValues(denseWeight, caller);
   const norms = new Float64Array(rowBlocks * colBlocks);
   const taps = values.length / (inputSize * outputSize);
   for (let t = 0; t < taps; t++) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from './block_layout';
 import {checkLayout} from './packing';
+import {readValues} from './read_values';
 
 /**
  * Block-sparse weights held as int8: what quantizeBlocks returns and what
@@ -30,7 +31,7 @@ export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Bloc
   const spatial = checkFloatBlocks(packed, layout, caller);
   const bs = layout.blockSize;
   const taps = spatial.reduce((a, b) => a * b, 1);
-  const values = packed.dataSync() as Float32Array;
+  const values = readValues(packed, caller) as Float32Array;
   const largest = new Float32Array(layout.outputSize);
   forEachValue(layout, taps, (index, column) => {
     const magnitude = Math.abs(values[index]);
@@ -53,9 +54,9 @@ export function dequantizeBlocks({w, scales}: Int8Blocks, layout: BlockLayout): 
   const caller = 'dequantizeBlocks';
   const spatial = checkInt8Blocks(w, scales, layout, w instanceof tf.Tensor ? w.rank - 3 : 0, caller);
   const taps = spatial.reduce((a, b) => a * b, 1);
-  const words = w.dataSync() as Int32Array;
+  const words = readValues(w, caller) as Int32Array;
   const q = new Int8Array(words.buffer, words.byteOffset, words.length * 4);
-  const scale = scales.dataSync() as Float32Array;
+  const scale = readValues(scales, caller) as Float32Array;
   const out = new Float32Array(q.length);
   forEachValue(layout, taps, (index, column) => {
     out[index] = q[int8Index(index, layout.blockSize)] * scale[column];
