@@ -24,7 +24,10 @@ export function deviceReadChecks(): DeviceReadResult[] {
   const layout = randomLayout({inputSize: 16, outputSize: 1024, blockSize: 8, density: 0.5, seed: 11});
   const onDevice = (shape: number[], seed: number) => tf.mul(tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape), 1);
   // int8 blocks from values (quantizeBlocks reads those anywhere), their scales computed on the backend.
-  const int8Blocks = () => ({w: quantizeBlocks(tf.tensor(seededValues(layout.nnz * 64, 13), [layout.nnz, 8, 8]), layout).w, scales: onDevice([1024], 14) as tf.Tensor1D});
+  const int8Blocks = () => ({
+    w: quantizeBlocks(tf.tensor(seededValues(layout.nnz * 64, 13), [layout.nnz, 8, 8]), layout).w,
+    scales: onDevice([1024], 14) as tf.Tensor1D
+  });
   const calls: Array<[string, () => unknown]> = [
     ['magnitudeLayout', () => magnitudeLayout(onDevice([64, 64], 12), 8, 0.5)],
     ['quantizeBlocks', () => quantizeBlocks(onDevice([layout.nnz, 8, 8], 13), layout)],

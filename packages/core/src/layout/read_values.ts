@@ -13,7 +13,7 @@ export function readValues(t: tf.Tensor, caller: string): tf.TypedArray {
     throw new Error(
         `${caller}: the '${tf.getBackend()}' backend could not read a tensor synchronously (${
             e instanceof Error ? e.message : String(e)}); make it from its values first, tf.tensor(await t.data(), t.shape), ` +
-        'or call this on the cpu backend',
+            'or call this on the cpu backend',
         {cause: e});
   }
 }
