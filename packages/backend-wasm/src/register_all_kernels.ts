@@ -11,10 +11,11 @@ import {blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMulInt8';
 import {conv2DBackpropFilterConfig} from './kernels/Conv2DBackpropFilter';
 import {depthwiseConv2dNativeBackpropFilterConfig} from './kernels/DepthwiseConv2dNativeBackpropFilter';
 import {depthwiseConv2dNativeBackpropInputConfig} from './kernels/DepthwiseConv2dNativeBackpropInput';
+import {lstmGatesConfig} from './kernels/LSTMGates';
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config
+  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config, lstmGatesConfig
 ];
 
 /**

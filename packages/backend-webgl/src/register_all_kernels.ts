@@ -6,10 +6,11 @@ import {blockSparseConv2DBackpropFilterConfig} from './kernels/BlockSparseConv2D
 import {blockSparseConv2DBackpropInputConfig} from './kernels/BlockSparseConv2DBackpropInput';
 import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
+import {lstmGatesConfig} from './kernels/LSTMGates';
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig
+  blockSparseConv2DBackpropFilterConfig, lstmGatesConfig
 ];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgl', '@tensorflow/tfjs-core', version_core);

@@ -8,10 +8,11 @@ import {blockSparseConv2DInt8Config} from './kernels/BlockSparseConv2DInt8';
 import {blockSparseMatMulConfig} from './kernels/BlockSparseMatMul';
 import {blockSparseMatMulGradWConfig} from './kernels/BlockSparseMatMulGradW';
 import {blockSparseMatMulInt8Config} from './kernels/BlockSparseMatMulInt8';
+import {lstmGatesConfig} from './kernels/LSTMGates';
 
 export const kernelConfigs = [
   blockSparseMatMulConfig, blockSparseMatMulGradWConfig, blockSparseConv2DConfig, blockSparseConv2DBackpropInputConfig,
-  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config
+  blockSparseConv2DBackpropFilterConfig, blockSparseMatMulInt8Config, blockSparseConv2DInt8Config, lstmGatesConfig
 ];
 
 backend_util.checkTfjsVersion('@tfjs-blocksparse/backend-webgpu', '@tensorflow/tfjs-core', version_core);

@@ -3,6 +3,7 @@ import {NO_EPILOGUE} from '@tfjs-blocksparse/core';
 
 import {BlockSparseConv2DDerInputProgram, BlockSparseConv2DProgram, BlockSparseMatMulProgram} from '../src/block_sparse_product_webgpu';
 import {BlockSparseConv2DDerFilterProgram, BlockSparseMatMulGradWProgram} from '../src/block_sparse_weight_grad_webgpu';
+import {LSTMGatesProgram} from '../src/lstm_gates_webgpu';
 
 const INT8_SCALED = {
   ...NO_EPILOGUE,
@@ -22,10 +23,14 @@ const PROGRAMS: Array<[string, MakeProgram]> = [
   ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true, NO_EPILOGUE, 'int8')],
   ['BlockSparseMatMulGradW', () => new BlockSparseMatMulGradWProgram([4, 8, 8], 4, 4, 8)],
   ['BlockSparseConv2DDerFilter', () => new BlockSparseConv2DDerFilterProgram([4, 3, 3, 8, 8], 36, 16, 8)],
+  ['LSTMGates', () => new LSTMGatesProgram(2, 8, 'cell', 'hardSigmoid')],
+  ['LSTMGates', () => new LSTMGatesProgram(2, 8, 'hidden', 'hardSigmoid')],
+  ['LSTMGates', () => new LSTMGatesProgram(2, 8, 'cell', 'sigmoid')],
+  ['LSTMGates', () => new LSTMGatesProgram(2, 8, 'hidden', 'sigmoid')],
 ];
 const CLASSES = [
   BlockSparseMatMulProgram, BlockSparseConv2DProgram, BlockSparseConv2DDerInputProgram, BlockSparseMatMulGradWProgram,
-  BlockSparseConv2DDerFilterProgram
+  BlockSparseConv2DDerFilterProgram, LSTMGatesProgram
 ];
 
 test('webgpu shader keys name their program literally, whatever the classes are called', () => {

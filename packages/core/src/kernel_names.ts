@@ -119,6 +119,24 @@ export interface BlockSparseConv2DBackpropFilterAttrs extends BlockSparseConv2DG
   filterSize: [number, number];
 }
 
+/**
+ * One LSTM step's gates, fused: from the preactivations z [B, 4U] (gates i,
+ * f, c, o, as tf.layers.lstmCell orders them) and the cell state c [B, U],
+ * the outputs h [B, U] and c' [B, U]: c' = σ(f)·c + σ(i)·tanh(c), h = σ(o)·tanh(c'),
+ * σ the recurrent activation.
+ */
+export const LSTMGates = 'LSTMGates';
+export type LSTMGatesInputs = {
+  z: TensorInfo,
+  c: TensorInfo
+};
+/** tf.layers.lstmCell's recurrent activations: 'hardSigmoid' (its default, clip(0.2·v + 0.5, 0, 1)) or 'sigmoid'. */
+export type RecurrentActivation = 'hardSigmoid'|'sigmoid';
+export const RECURRENT_ACTIVATIONS: RecurrentActivation[] = ['hardSigmoid', 'sigmoid'];
+export interface LSTMGatesAttrs {
+  recurrentActivation: RecurrentActivation;
+}
+
 /** Attributes are plain objects to tfjs; the layout rides along uncopied. */
 export function asAttrs(attrs: object): NamedAttrMap {
   return attrs as unknown as NamedAttrMap;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {BlockLayout, BlockLayoutJSON, blockSparseMatMul} from '@tfjs-blocksparse/core';
+import {BlockLayout, BlockLayoutJSON, blockSparseMatMul, LSTMGates, lstmGates, RECURRENT_ACTIVATIONS, RecurrentActivation} from '@tfjs-blocksparse/core';
 
 import {Activation, BlockSparseLayoutArgs, blockSizeOf, checkLayoutArgs, Constraint, Initializer, InitializerBase, layoutConfig, mirroredConfig, PackedInitializer, Regularizer, resolveLayout, singleShape} from './layer_layout';
 
@@ -121,17 +121,35 @@ export class BlockSparseLSTMCell extends tfl.layers.Layer {
     return tf.tidy(() => {
       const [x, h, c] = inputs as tf.Tensor[];
       const d = this.internals;
-      const product = (a: tf.Tensor, name: string) => blockSparseMatMul(a, this.kernels[name].read(), this.layouts[name]);
+      const product = (a: tf.Tensor, name: string, bias?: tf.Tensor) =>
+          blockSparseMatMul(a, this.kernels[name].read(), this.layouts[name], {bias});
       const recurrentInput = this.multiplicative ? tf.mul(product(x, 'multKernel'), product(h, 'multRecurrentKernel')) : h;
-      let z = tf.add(product(x, 'kernel'), product(recurrentInput, 'recurrentKernel'));
-      if (this.bias != null) {
-        z = tf.add(z, this.bias.read());
+      // The bias rides in the recurrent product's epilogue.
+      const z = tf.add(product(x, 'kernel'), product(recurrentInput, 'recurrentKernel', this.bias?.read()));
+      const fusedActivation = this.fusedRecurrentActivation();
+      if (fusedActivation != null) {
+        const [hNext, cNext] = lstmGates(z, c, fusedActivation);
+        return [hNext, hNext, cNext];
       }
       const [zi, zf, zc, zo] = tf.split(z, 4, -1);
       const cNext = tf.add(tf.mul(d.recurrentActivation.apply(zf), c), tf.mul(d.recurrentActivation.apply(zi), d.activation.apply(zc)));
       const hNext = tf.mul(d.recurrentActivation.apply(zo), d.activation.apply(cNext));
       return [hNext, hNext, cNext];
     });
+  }
+
+  /**
+   * The recurrent activation where the gates can run as one lstmGates call
+   * (activation tanh, recurrent activation one it fuses, a backend with the
+   * kernel), else null: the gates then run as separate ops.
+   */
+  private fusedRecurrentActivation(): RecurrentActivation|null {
+    const {activation, recurrentActivation} = this.internals;
+    const name = recurrentActivation.getClassName() as RecurrentActivation;
+    return activation.getClassName() === 'tanh' && RECURRENT_ACTIVATIONS.includes(name) &&
+            tf.getKernel(LSTMGates, tf.getBackend()) != null ?
+        name :
+        null;
   }
 
   getConfig(): tf.serialization.ConfigDict {

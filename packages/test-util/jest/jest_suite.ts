@@ -2,6 +2,7 @@
 import {conv2dCases, describeCase, fusedConv2dCases, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import {DEVICE_READ_MESSAGE} from '../src/device_reads';
 import {describeInt8Case, Int8Results, int8Cases} from '../src/int8';
+import {describeLSTMGatesCase, lstmGatesCases} from '../src/lstm_gates';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
 /** fp32 against fp32 dense tfjs on the same backend. */
@@ -74,6 +75,20 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
     describe('blockSparseConv2d with a fused bias and activation matches act(tf.conv2d + bias) (y, dx, dW, dbias)', () => {
       test.each(fusedConv2dCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
         checkFused('fusedConv2d', i as number, text as string);
+      });
+    });
+
+    describe('lstmGates matches the LSTM step as separate tfjs ops (h, c\', dz, dc)', () => {
+      test.each(lstmGatesCases().map((c, i) => [i, describeLSTMGatesCase(c)]))('case %i %s', (i, text) => {
+        const r = results().lstmGates[i as number];
+        if ('error' in r) {
+          throw new Error(`${text} threw: ${r.error}`);
+        }
+        for (const part of ['h', 'c', 'dz', 'dc'] as const) {
+          if (!(r[part] <= tolerance)) {
+            throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${text}`);
+          }
+        }
       });
     });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, FusedActivation, quantizeBlocks, randomLayout} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, blockSparseMatMulGradW, FusedActivation, lstmGates, quantizeBlocks, randomLayout, RecurrentActivation} from '@tfjs-blocksparse/core';
 
 export interface BadInputCase {
   name: string;
@@ -197,6 +197,21 @@ export function badInputCases(): BadInputCase[] {
         return [tf.zeros([l.nnz, 6, 6]), l];
       }),
       message: /int8 blocks go four to an int32, so the block size must be a multiple of 4 \(up to 256\), got 6/
+    },
+    {
+      name: 'LSTM gates of z not four times as wide as c',
+      prepare: withInputs(lstmGates, () => [tf.zeros([2, 12]), tf.zeros([2, 4])]),
+      message: /lstmGates: z must be \[batch, 4 \* units\] and c \[batch, units\], got z \[2,12\] and c \[2,4\]/
+    },
+    {
+      name: 'LSTM gates with a recurrent activation they do not fuse',
+      prepare: withInputs(lstmGates, () => [tf.zeros([2, 16]), tf.zeros([2, 4]), 'relu' as RecurrentActivation]),
+      message: /lstmGates: recurrentActivation must be one of hardSigmoid, sigmoid, got relu/
+    },
+    {
+      name: 'LSTM gates of an int32 state',
+      prepare: withInputs(lstmGates, () => [tf.zeros([2, 16]), tf.zeros([2, 4], 'int32')]),
+      message: /lstmGates: c must be float32, got int32/
     }
   ];
 }

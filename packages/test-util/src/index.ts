@@ -5,6 +5,7 @@ export * from './reference';
 export * from './run_cases';
 export * from './finite_difference';
 export * from './int8';
+export * from './lstm_gates';
 export * from './bad_inputs';
 export * from './device_reads';
 export * from './per_call_work';

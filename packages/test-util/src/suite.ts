@@ -7,6 +7,7 @@ import {DeviceReadResult, deviceReadChecks} from './device_reads';
 import {finiteDifferenceGaps} from './finite_difference';
 import {Int8Results, runInt8Checks} from './int8';
 import {layersCheck, LayersCheckResult} from './layers_check';
+import {LSTMGatesErrors, lstmGatesCases, runLSTMGatesCase} from './lstm_gates';
 import {programsPerLayerCall, programsPerPointwiseConvCall} from './per_call_work';
 import {seededValues} from './random';
 import {relativeError, setReferenceBackend} from './reference';
@@ -74,6 +75,8 @@ export interface SuiteResults {
   fusedMatMul: Array<FusedCaseErrors|{error: string}>;
   /** The cases of fusedConv2dCases. */
   fusedConv2d: Array<FusedCaseErrors|{error: string}>;
+  /** The cases of lstmGatesCases: an LSTM step's gates in one kernel against separate tfjs ops. */
+  lstmGates: Array<LSTMGatesErrors|{error: string}>;
   finiteDifference: {matMul: number, conv2d: number}|{error: string};
   badInputs: BadInputResult[];
   /**
@@ -249,7 +252,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
   }
   const memoryAfter = tf.memory();
 
-  const runAll = async<C, E extends CaseErrors>(cases: C[], run: (c: C) => Promise<E>) => {
+  const runAll = async<C, E>(cases: C[], run: (c: C) => Promise<E>) => {
     const results: Array<E|{error: string}> = [];
     for (const c of cases) {
       results.push(await guarded(() => run(c)));
@@ -264,6 +267,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     conv2dRows: await runAll(rowCountConv2dCases(), runConv2DCase),
     fusedMatMul: await runAll(fusedMatMulCases(), runFusedMatMulCase),
     fusedConv2d: await runAll(fusedConv2dCases(), runFusedConv2DCase),
+    lstmGates: await runAll(lstmGatesCases(), runLSTMGatesCase),
     finiteDifference: await guarded(() => finiteDifferenceGaps(options.finiteDifferenceSamples)),
     badInputs,
     leaks: {

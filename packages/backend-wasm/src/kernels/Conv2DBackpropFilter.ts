@@ -1,7 +1,8 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {Conv2DBackpropFilter, Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
+import {forEachTap, forwardInfo, zeros} from './dense_conv_grads';
+import {floatValues} from './wasm_util';
 
 /**
  * dW of a dense conv, which tfjs-backend-wasm lacks (training a converted
@@ -13,7 +14,7 @@ export function conv2DBackpropFilter(
   const info = forwardInfo(Conv2DBackpropFilter, x.shape, attrs.filterShape, attrs, false);
   const {inChannels: cin, outChannels: cout} = info;
   const [dw, dwValues] = zeros(backend, attrs.filterShape);
-  const xValues = values(backend, x), dyValues = values(backend, dy);
+  const xValues = floatValues(backend, x), dyValues = floatValues(backend, dy);
   forEachTap(info, (inPixel, outPixel, tap) => {
     const x0 = inPixel * cin, dy0 = outPixel * cout;
     for (let ci = 0; ci < cin; ci++) {

@@ -1,7 +1,8 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
+import {forEachTap, forwardInfo, zeros} from './dense_conv_grads';
+import {floatValues} from './wasm_util';
 
 /** dW of a depthwise conv, which tfjs-backend-wasm lacks: each channel's x times its multiplier's dy, tap by tap. */
 export function depthwiseConv2dNativeBackpropFilter(
@@ -10,7 +11,7 @@ export function depthwiseConv2dNativeBackpropFilter(
   const info = forwardInfo(DepthwiseConv2dNativeBackpropFilter, x.shape, attrs.filterShape, attrs, true);
   const {inChannels: cin, outChannels: cout} = info;
   const [dw, dwValues] = zeros(backend, attrs.filterShape);
-  const xValues = values(backend, x), dyValues = values(backend, dy);
+  const xValues = floatValues(backend, x), dyValues = floatValues(backend, dy);
   const multiplier = cout / cin;
   forEachTap(info, (inPixel, outPixel, tap) => {
     for (let ci = 0, c = 0; ci < cin; ci++) {

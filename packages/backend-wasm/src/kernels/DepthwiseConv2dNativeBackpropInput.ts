@@ -1,7 +1,8 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {forEachTap, forwardInfo, values, zeros} from './dense_conv_grads';
+import {forEachTap, forwardInfo, zeros} from './dense_conv_grads';
+import {floatValues} from './wasm_util';
 
 /** dx of a depthwise conv, which tfjs-backend-wasm lacks: each tap's dy, times the filter, added back to the pixel it read. */
 export function depthwiseConv2dNativeBackpropInput(
@@ -11,7 +12,7 @@ export function depthwiseConv2dNativeBackpropInput(
   const info = forwardInfo(DepthwiseConv2dNativeBackpropInput, attrs.inputShape, filter.shape, attrs, true);
   const {inChannels: cin, outChannels: cout} = info;
   const [dx, dxValues] = zeros(backend, attrs.inputShape);
-  const dyValues = values(backend, dy), filterValues = values(backend, filter);
+  const dyValues = floatValues(backend, dy), filterValues = floatValues(backend, filter);
   const multiplier = cout / cin;
   forEachTap(info, (inPixel, outPixel, tap) => {
     for (let ci = 0, c = 0; ci < cin; ci++) {

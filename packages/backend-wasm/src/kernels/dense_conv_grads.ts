@@ -2,11 +2,11 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import {backend_util, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util as blockSparseUtil} from '@tfjs-blocksparse/core';
 
-import {makeZeros} from './wasm_util';
+import {floatValues, makeZeros} from './wasm_util';
 
 /**
  * What the dense conv gradients below share: the geometry of the forward conv,
- * NHWC only, and float32 views of tensors in the wasm backend's memory.
+ * NHWC only.
  */
 export function forwardInfo(
     kernelName: string, xShape: number[], filterShape: number[], attrs: {
@@ -25,15 +25,11 @@ export function forwardInfo(
       attrs.pad, attrs.dimRoundingMode, depthwise);
 }
 
-/** A float32 view of a tensor's values; take it after the last allocation (growing memory detaches views). */
-export function values(backend: BackendWasm, t: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
-}
 
 /** A float32 output set to zeros, and its view, for the gradients that accumulate. */
 export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float32Array] {
   const out = makeZeros(backend, shape);
-  return [out, values(backend, out)];
+  return [out, floatValues(backend, out)];
 }
 
 /**

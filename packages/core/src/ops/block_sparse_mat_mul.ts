@@ -45,7 +45,8 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
   // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
   const fused = layout.nnz > 0;
   const attrs: BlockSparseMatMulAttrs = {layout, transposeW, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
-  const x2 = tf.reshape(x, [rows, inSize]);
+  // A 2-D x goes in as it is: a reshape is a tfjs call, which costs as much as a small product.
+  const x2 = x.rank === 2 ? x : tf.reshape(x, [rows, inSize]);
   const inputs = {w, ...(fused && bias != null && {bias})};
   // x·(Q·diag(s))ᵀ = (x·diag(s))·Qᵀ: a transposed product scales x, and the kernel reads Q at scale 1.
   let y: tf.Tensor = int8 && !transposeW ?
@@ -54,7 +55,7 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
   if (!fused) {
     y = unfusedEpilogue(y, bias, activation);
   }
-  return tf.reshape(y, [...outer, outSize]);
+  return x.rank === 2 ? y : tf.reshape(y, [...outer, outSize]);
 }
 
 /**
