@@ -4,3 +4,4 @@ export {productDot} from './product_dot';
 export {gradW} from './grad_w';
 export {productInt8} from './product_int8';
 export {quantizeRows, widenBlocks} from './int8_rows';
+export {lstmGates} from './lstm_gates';

@@ -6,5 +6,4 @@ export {layoutTable, TableBackend, TableKind} from './layout/backend_tables';
 export {conv2DInfo} from './ops/block_sparse_conv2d';
 export {int8Offset} from './layout/quantize';
 export {convTaps} from './ops/conv_taps';
-export {lstmGatesValues} from './ops/lstm_gates';
 export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';

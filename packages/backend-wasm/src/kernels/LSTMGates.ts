@@ -1,21 +1,25 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, LSTMGates, LSTMGatesAttrs, LSTMGatesInputs} from '@tfjs-blocksparse/core';
+import {LSTMGates, LSTMGatesAttrs, LSTMGatesInputs} from '@tfjs-blocksparse/core';
 
-import {floatValues, makeOutput} from './wasm_util';
+import {runKernel} from './wasm_kernels';
+import {makeOutput, offsetOf} from './wasm_util';
 
-/**
- * h and c' of an LSTM step, one loop over the units in the wasm backend's
- * memory: a step's elementwise work is small, its dozen tfjs calls were the cost.
- */
+/** h and c' of an LSTM step: rows are the work units, each row's units four at a time in SIMD. */
 export function lstmGates(args: {inputs: LSTMGatesInputs, backend: BackendWasm, attrs: LSTMGatesAttrs}): TensorInfo[] {
   const {inputs: {z, c}, backend, attrs: {recurrentActivation}} = args;
   const [rows, units] = c.shape;
   const h = makeOutput(backend, [rows, units]);
   const cNext = makeOutput(backend, [rows, units]);
-  backend_util.lstmGatesValues(
-      floatValues(backend, z), floatValues(backend, c), rows, units, recurrentActivation, floatValues(backend, h),
-      floatValues(backend, cNext));
+  if (rows > 0 && units > 0) {
+    runKernel(
+        backend, 'lstmGates',
+        [
+          offsetOf(backend, z), offsetOf(backend, c), offsetOf(backend, h), offsetOf(backend, cNext), units,
+          recurrentActivation === 'sigmoid' ? 1 : 0
+        ],
+        rows, rows * units * 16);
+  }
   return [h, cNext];
 }
 

@@ -21,6 +21,7 @@ export interface WasmKernels {
   quantizeRows(x: number, cols: number, xq: number, xScales: number, unitFirst: number, unitEnd: number): void;
   widenBlocks(w: number, bs: number, taps: number, blockCols: number, scales: number, out: number, unitFirst: number, unitEnd: number):
       void;
+  lstmGates(z: number, c: number, h: number, cNext: number, units: number, sigmoid: number, unitFirst: number, unitEnd: number): void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,
       blockRows: number, blockCols: number, nnz: number, bs: number, dw: number, accumulate: boolean, unitFirst: number,

@@ -109,7 +109,8 @@ function kernelsOf(backend: BackendWasm): BackendKernels {
   return entry;
 }
 
-const KERNEL_NAMES: Array<keyof WasmKernels> = ['productBroadcast', 'productDot', 'gradW', 'productInt8', 'quantizeRows', 'widenBlocks'];
+const KERNEL_NAMES: Array<keyof WasmKernels> =
+    ['productBroadcast', 'productDot', 'gradW', 'productInt8', 'quantizeRows', 'widenBlocks', 'lstmGates'];
 
 /**
  * Runs a kernel over its work units [0, units) (segments or blocks; see

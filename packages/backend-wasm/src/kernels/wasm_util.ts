@@ -58,12 +58,12 @@ export function makeTensor(backend: BackendWasm, shape: number[], dtype: 'float3
   return out;
 }
 
-/** A float32 output in the backend's memory, left uninitialized (the kernels write every value). */
 /** A float32 view of a tensor's values; take it after the last allocation (growing memory detaches views). */
 export function floatValues(backend: BackendWasm, t: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
+/** A float32 output in the backend's memory, left uninitialized (the kernels write every value). */
 export function makeOutput(backend: BackendWasm, shape: number[]): TensorInfo {
   return makeTensor(backend, shape, 'float32');
 }

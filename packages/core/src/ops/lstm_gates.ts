@@ -28,23 +28,3 @@ function lstmGates_(z: tf.Tensor, c: tf.Tensor, recurrentActivation: RecurrentAc
 }
 
 export const lstmGates = tf.op({lstmGates_});
-
-/**
- * h and c' of lstmGates from z [rows, 4 · units] and c [rows, units] values:
- * the loop the cpu and wasm kernels share.
- */
-export function lstmGatesValues(
-    z: Float32Array, c: Float32Array, rows: number, units: number, recurrentActivation: RecurrentActivation, h: Float32Array,
-    cNext: Float32Array): void {
-  const gate =
-      recurrentActivation === 'sigmoid' ? (v: number) => 1 / (1 + Math.exp(-v)) : (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5));
-  for (let r = 0; r < rows; r++) {
-    const zRow = r * 4 * units;
-    for (let j = 0; j < units; j++) {
-      const at = r * units + j;
-      const next = gate(z[zRow + units + j]) * c[at] + gate(z[zRow + j]) * Math.tanh(z[zRow + 2 * units + j]);
-      cNext[at] = next;
-      h[at] = gate(z[zRow + 3 * units + j]) * Math.tanh(next);
-    }
-  }
-}
