@@ -1,6 +1,7 @@
 // The cells the recurrent demos (text, sentiment) compare, as in OpenAI's
 // sparse sentiment and text models.
 import tf from '@tensorflow/tfjs';
+import core from '@tfjs-blocksparse/core';
 import layers from '@tfjs-blocksparse/layers';
 
 /**
@@ -17,10 +18,25 @@ const product = tf.customGrad((x, w, save) => {
 });
 
 /**
+ * h and c' from the gates' preactivations z: one lstmGates call where the
+ * backend has the kernel, as the block-sparse cell does, so that the dense
+ * and sparse models differ in their products only; else op by op.
+ */
+function gates(z, c, recurrentActivation) {
+  if (tf.getKernel(core.LSTMGates, tf.getBackend()) != null) {
+    return core.lstmGates(z, c, recurrentActivation);
+  }
+  const gate = v => recurrentActivation === 'sigmoid' ? tf.sigmoid(v) : tf.clipByValue(tf.add(tf.mul(v, 0.2), 0.5), 0, 1);
+  const [zi, zf, zc, zo] = tf.split(z, 4, -1);
+  const cNext = tf.add(tf.mul(gate(zf), c), tf.mul(gate(zi), tf.tanh(zc)));
+  return [tf.mul(gate(zo), tf.tanh(cNext)), cNext];
+}
+
+/**
  * A dense multiplicative LSTM cell (Krause et al.) on tf.matMul: the sparse
- * cell's dense twin, what a user would write without block sparsity. Same
- * weights, gate order (i, f, c, o), activations and forget-gate bias of 1
- * as blockSparseLSTMCell({multiplicative: true}).
+ * cell's dense twin. Same weights, gate order (i, f, c, o) and forget-gate
+ * bias of 1 as blockSparseLSTMCell({multiplicative: true}); its gates use
+ * sigmoid where the sparse cell has tf.layers.lstmCell's hardSigmoid.
  */
 class MultiplicativeLSTMCell extends tf.layers.Layer {
   static className = 'MultiplicativeLSTMCell';
@@ -52,9 +68,7 @@ class MultiplicativeLSTMCell extends tf.layers.Layer {
     return tf.tidy(() => {
       const m = tf.mul(product(x, this.multKernel.read()), product(h, this.multRecurrentKernel.read()));
       const z = tf.add(tf.add(product(x, this.kernel.read()), product(m, this.recurrentKernel.read())), this.bias.read());
-      const [zi, zf, zc, zo] = tf.split(z, 4, -1);
-      const cNext = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zc)));
-      const hNext = tf.mul(tf.sigmoid(zo), tf.tanh(cNext));
+      const [hNext, cNext] = gates(z, c, 'sigmoid');
       return [hNext, hNext, cNext];
     });
   }
@@ -64,6 +78,30 @@ class MultiplicativeLSTMCell extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(MultiplicativeLSTMCell);
+
+/**
+ * tf.layers.lstmCell (its weights, config and defaults: tanh, hardSigmoid)
+ * with the gates in one lstmGates call and the products of
+ * MultiplicativeLSTMCell: the small dense model's cell.
+ */
+class DenseLSTMCell extends Object.getPrototypeOf
+(tf.layers.lstmCell({units: 1})).constructor {
+  static className = 'DenseLSTMCell';
+
+  call(inputs, kwargs) {
+    const activation = this.activation.getClassName(), recurrentActivation = this.recurrentActivation.getClassName();
+    if (!this.useBias || activation !== 'tanh' || !core.RECURRENT_ACTIVATIONS.includes(recurrentActivation)) {
+      return super.call(inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const [x, h, c] = inputs;
+      const z = tf.add(tf.add(product(x, this.kernel.read()), product(h, this.recurrentKernel.read())), this.bias.read());
+      const [hNext, cNext] = gates(z, c, recurrentActivation);
+      return [hNext, hNext, cNext];
+    });
+  }
+}
+tf.serialization.registerClass(DenseLSTMCell);
 
 /**
  * A dense LSTM or mLSTM cell (density 1), or a multiplicative LSTM cell whose
@@ -77,7 +115,7 @@ export function recurrentCell({cell, units, density, blockSize, seed}) {
   const recurrentInitializer = tf.initializers.glorotUniform({seed: seed + 2});
   if (density === 1) {
     return cell === 'mLSTM' ? new MultiplicativeLSTMCell({units, kernelInitializer, recurrentInitializer}) :
-                              tf.layers.lstmCell({units, kernelInitializer, recurrentInitializer});
+                              new DenseLSTMCell({units, kernelInitializer, recurrentInitializer});
   }
   return layers.blockSparseLSTMCell({
     units,

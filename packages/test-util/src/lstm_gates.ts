@@ -19,6 +19,8 @@ export function lstmGatesCases(): LSTMGatesCase[] {
     {rows: 1, units: 64, recurrentActivation: 'sigmoid', seed: 62},
     {rows: 3, units: 33, recurrentActivation: 'hardSigmoid', seed: 63},
     {rows: 5, units: 7, recurrentActivation: 'sigmoid', seed: 64},
+    // Enough work for the wasm kernel's threads, where a page runs them.
+    {rows: 64, units: 257, recurrentActivation: 'sigmoid', seed: 65},
   ];
 }
 
