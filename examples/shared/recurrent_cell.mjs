@@ -79,13 +79,15 @@ class MultiplicativeLSTMCell extends tf.layers.Layer {
 }
 tf.serialization.registerClass(MultiplicativeLSTMCell);
 
+// tfjs-layers exports the factory tf.layers.lstmCell, not its class.
+const LSTMCell = Object.getPrototypeOf(tf.layers.lstmCell({units: 1})).constructor;
+
 /**
  * tf.layers.lstmCell (its weights, config and defaults: tanh, hardSigmoid)
  * with the gates in one lstmGates call and the products of
  * MultiplicativeLSTMCell: the small dense model's cell.
  */
-class DenseLSTMCell extends Object.getPrototypeOf
-(tf.layers.lstmCell({units: 1})).constructor {
+class DenseLSTMCell extends LSTMCell {
   static className = 'DenseLSTMCell';
 
   call(inputs, kwargs) {
