@@ -1,4 +1,5 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
@@ -264,6 +265,9 @@ function epilogueKey({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue
 
 const PRODUCT_UNIFORMS = 'rows : i32, segments : i32, nnz : i32, taps : i32, outWidth : i32, aWidth : i32,';
 
+/** The epilogue's inputs, in the order the program binds them after the operand, w and the table. */
+const EPILOGUE_INPUTS = ['scales', 'bias'] as const;
+
 abstract class BlockSparseProductProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
@@ -285,7 +289,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
     const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};
-    const extras = [...(epilogue.scales ? ['scales'] : []), ...(epilogue.bias ? ['bias'] : [])];
+    const extras = EPILOGUE_INPUTS.filter(name => epilogue[name]);
     this.variableNames = [operandName, 'w', 'table', ...extras];
     // int8 blocks are read a word at a time (wRow's two words are not always vec2-aligned).
     this.variableComponents = [4, weight === 'int8' ? 1 : 4, 1, ...extras.map(() => 4)];
@@ -305,6 +309,11 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   }
 
   abstract getUserCode(): string;
+
+  /** The inputs to run the program on, in its variableNames' order. */
+  inputs(operand: TensorInfo, w: TensorInfo, table: TensorInfo, epilogue: {scales?: TensorInfo, bias?: TensorInfo} = {}): TensorInfo[] {
+    return [operand, w, table, ...EPILOGUE_INPUTS.filter(name => this.epilogue[name]).map(name => epilogue[name]!)];
+  }
 
   /** The few-row or the tiled source, for an operand read by `readOperand`. */
   protected source(readOperand: string, taps: string): string {

@@ -25,7 +25,7 @@ export function blockSparseConv2D(
       weightFormat(w));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, 'byColumn');
-  return backend.runWebGPUProgram(program, [x, w, table, ...[scales, bias].filter(t => t != null)], 'float32', [
+  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias}), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]}, {type: 'int32', data: [layout.nnz]},
     {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.outputSize]},
     {type: 'int32', data: [layout.inputSize]}, ...convUniformData(info)

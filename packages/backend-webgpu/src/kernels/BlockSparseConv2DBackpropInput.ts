@@ -20,7 +20,7 @@ export function blockSparseConv2DBackpropInput(
   const program =
       new BlockSparseConv2DDerInputProgram(inputShape, rows, layout.rowBlocks, layout.blockSize, true, undefined, weightFormat(w));
   checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropInput);
-  return backend.runWebGPUProgram(program, [dy, w, backend_util.layoutTable(backend, layout, 'byRow')], 'float32', [
+  return backend.runWebGPUProgram(program, program.inputs(dy, w, backend_util.layoutTable(backend, layout, 'byRow')), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.rowBlocks]}, {type: 'int32', data: [layout.nnz]},
     {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.inputSize]},
     {type: 'int32', data: [layout.outputSize]}, ...convUniformData(info)

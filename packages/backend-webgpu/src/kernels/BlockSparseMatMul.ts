@@ -28,7 +28,7 @@ export function blockSparseMatMul(
       {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, weightFormat(w));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  return backend.runWebGPUProgram(program, [x, w, table, ...[scales, bias].filter(t => t != null)], 'float32', [
+  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias}), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [outSize]}, {type: 'int32', data: [inSize]}
   ]);
