@@ -18,7 +18,7 @@ import {ALPHABET} from '../../examples/text/data.mjs';
 
 export const MODEL_BATCHES = [1, 16];
 const MIN_SAMPLE_MS = 200;
-const MAX_CALLS_PER_SAMPLE = 100;
+const MAX_CALLS_PER_SAMPLE = 2000;
 
 /** The converted CNN: a small image classifier whose convs and hidden dense layer can be made block-sparse. */
 export function buildCnn(seed = 1) {
@@ -202,7 +202,13 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
       const calls = [];
       for (const fn of fns) {
         await sample(fn, 1);  // compiles the programs
-        calls.push(Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / await sample(fn, 1)))));
+        // Runs for about MIN_SAMPLE_MS (doubling the calls), so that the JIT has warmed up, and sizes a sample from it.
+        let warmUp = 1, ms = await sample(fn, warmUp);
+        while (warmUp * ms < MIN_SAMPLE_MS && warmUp < MAX_CALLS_PER_SAMPLE) {
+          warmUp *= 2;
+          ms = await sample(fn, warmUp);
+        }
+        calls.push(Math.min(MAX_CALLS_PER_SAMPLE, Math.max(1, Math.ceil(MIN_SAMPLE_MS / ms))));
       }
       const times = fns.map(() => []);
       for (let r = 0; r < runs; r++) {

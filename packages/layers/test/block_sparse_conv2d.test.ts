@@ -14,7 +14,7 @@ describe('BlockSparseConv2D', () => {
   test('equals tf.conv2d with the densified filter, strides, padding and activation', () => {
     const layer =
         blockSparseConv2D({filters: 32, kernelSize: 3, strides: 2, padding: 'same', blockSize: 8, density: 0.5, activation: 'relu'});
-    const x = tf.randomNormal([2, 9, 9, 16]);
+    const x = tf.randomNormal([2, 9, 9, 16], 0, 1, 'float32', 111);
     const y = layer.apply(x) as tf.Tensor;
     const [kernel, bias] = layer.getWeights();
     expect(kernel.shape).toEqual([layer.layout!.nnz, 3, 3, 8, 8]);

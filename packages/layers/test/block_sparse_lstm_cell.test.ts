@@ -15,24 +15,36 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe('BlockSparseLSTMCell', () => {
-  test('in tf.layers.rnn equals tf.layers.lstmCell with the densified kernels', () => {
-    const cell = blockSparseLSTMCell({units: 16, blockSize: 4, density: 0.5, seed: 2});
+  // tf.layers.lstmCell's defaults (tanh, hardSigmoid) and sigmoid run the gates as one lstmGates kernel; relu, op by op.
+  test.each([
+    [{}, true],
+    [{recurrentActivation: 'sigmoid' as const}, true],
+    [{activation: 'relu' as const}, false],
+  ])('in tf.layers.rnn equals tf.layers.lstmCell with the densified kernels (%j; gates fused: %s)', async (activations, fused) => {
+    const cell = blockSparseLSTMCell({units: 16, blockSize: 4, density: 0.5, seed: 2, ...activations});
     const sparse = tf.layers.rnn({cell, returnSequences: true});
-    const x = tf.randomNormal([3, 5, 8]);
+    const x = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 1);
     const y = sparse.apply(x) as tf.Tensor;
     const [kernel, recurrentKernel, bias] = cell.getWeights();
-    const dense = tf.layers.rnn({cell: tf.layers.lstmCell({units: 16}), returnSequences: true});
+    const dense = tf.layers.rnn({cell: tf.layers.lstmCell({units: 16, ...activations}), returnSequences: true});
     dense.apply(x);
     dense.setWeights([densify(kernel, cell.layouts.kernel), densify(recurrentKernel, cell.layouts.recurrentKernel), bias]);
     expect(maxDiff(y, dense.apply(x) as tf.Tensor)).toBeLessThan(1e-5);
     expect(Array.from(bias.slice([16], [16]).dataSync())).toEqual(new Array(16).fill(1));
+    const state = [tf.zeros([3, 16]), tf.zeros([3, 16])];
+    const kernels = (await tf.profile(() => cell.call([tf.zeros([3, 8]), ...state]))).kernels.map(k => k.name);
+    expect(kernels.includes('LSTMGates')).toBe(fused);
+    if (fused) {
+      // The bias is added in the recurrent product: the step's one Add sums the two products.
+      expect(kernels.filter(k => k === 'Add').length).toBe(1);
+    }
   });
 
   test('the multiplicative cell computes m = (x·Wmx) ⊙ (h·Wmh) and feeds it to the gates', () => {
     const cell = blockSparseLSTMCell({units: 8, blockSize: 4, density: 0.5, multiplicative: true, recurrentActivation: 'sigmoid'});
-    const x = tf.randomNormal([2, 12]);
-    const h = tf.randomNormal([2, 8]);
-    const c = tf.randomNormal([2, 8]);
+    const x = tf.randomNormal([2, 12], 0, 1, 'float32', 3);
+    const h = tf.randomNormal([2, 8], 0, 1, 'float32', 4);
+    const c = tf.randomNormal([2, 8], 0, 1, 'float32', 5);
     cell.build([null, 12]);
     const [hNext, , cNext] = cell.call([x, h, c]);
     const w = Object.fromEntries(['kernel', 'recurrentKernel', 'multKernel', 'multRecurrentKernel'].map(
