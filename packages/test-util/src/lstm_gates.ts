@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {lstmGates, RecurrentActivation} from '@tfjs-blocksparse/core';
 
 import {seededValues} from './random';
-import {onReferenceBackend, relativeError} from './reference';
+import {onReferenceBackend, relativeError, sumAll} from './reference';
 import {scoped} from './scoped';
 
 export interface LSTMGatesCase {
@@ -12,13 +12,14 @@ export interface LSTMGatesCase {
   seed: number;
 }
 
-/** One row (a sampling step) and batches; unit counts that no vector width divides; both recurrent activations. */
+/** One row (a sampling step), batches and an empty batch; unit counts that no vector width divides; both recurrent activations. */
 export function lstmGatesCases(): LSTMGatesCase[] {
   return [
     {rows: 1, units: 4, recurrentActivation: 'hardSigmoid', seed: 61},
     {rows: 1, units: 64, recurrentActivation: 'sigmoid', seed: 62},
     {rows: 3, units: 33, recurrentActivation: 'hardSigmoid', seed: 63},
     {rows: 5, units: 7, recurrentActivation: 'sigmoid', seed: 64},
+    {rows: 0, units: 8, recurrentActivation: 'hardSigmoid', seed: 66},
     // Enough work for the wasm kernel's threads, where a page runs them.
     {rows: 64, units: 257, recurrentActivation: 'sigmoid', seed: 65},
   ];
@@ -56,7 +57,7 @@ export function runLSTMGatesCase({rows, units, recurrentActivation, seed}: LSTMG
     const b = tf.tensor(seededValues(rows * units, seed + 3), [rows, units]);
     const loss = (step: typeof separateOps) => (zv: tf.Tensor, cv: tf.Tensor) => {
       const [h, cNext] = step(zv, cv, recurrentActivation);
-      return tf.add(tf.sum(tf.mul(h, a)), tf.sum(tf.mul(cNext, b)));
+      return tf.add(sumAll(tf.mul(h, a)), sumAll(tf.mul(cNext, b)));
     };
     const [h, cNext] = lstmGates(z, c, recurrentActivation);
     const [dz, dc] = tf.grads(loss(lstmGates))([z, c]);

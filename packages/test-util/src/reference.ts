@@ -35,6 +35,11 @@ export function withZeroItem(x: tf.Tensor, f: (x: tf.Tensor) => tf.Tensor): tf.T
   return tf.slice(f(tf.concat([x, tf.zeros([1, ...x.shape.slice(1)])])), 0, 0);
 }
 
+/** tf.sum of every value; tfjs's webgpu sum throws on an empty tensor, so an empty one sums one zero instead. */
+export function sumAll(t: tf.Tensor): tf.Tensor {
+  return t.size > 0 ? tf.sum(t) : tf.sum(tf.concat([tf.reshape(t, [-1]), tf.zeros([1])]));
+}
+
 let referenceBackend: string|null = null;
 
 /**

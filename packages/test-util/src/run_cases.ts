@@ -4,7 +4,7 @@ import {backend_util, BlockLayout, blockSparseConv2d, blockSparseMatMul, densify
 import type {Conv2DCase, FusedConv2DCase, FusedEpilogueCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
 import {seededValues} from './random';
-import {onReferenceBackend, relativeError, spreadFilter, withZeroItem} from './reference';
+import {onReferenceBackend, relativeError, spreadFilter, sumAll, withZeroItem} from './reference';
 import {scoped} from './scoped';
 
 /** Relative errors of the block-sparse op against dense tfjs on the same backend. */
@@ -29,9 +29,7 @@ async function compare(
     const y = sparse(x, w);
     const yRef = await onReferenceBackend(() => dense(x, w));
     const r = cotangent(yRef);
-    // tfjs's webgpu sum throws on an empty tensor: an empty product sums one zero instead.
-    const sum = (t: tf.Tensor) => t.size > 0 ? tf.sum(t) : tf.sum(tf.concat([tf.reshape(t, [-1]), tf.zeros([1])]));
-    const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor) => sum(tf.mul(f(a, b), r));
+    const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor) => sumAll(tf.mul(f(a, b), r));
     const [dx, dw] = tf.grads(loss(sparse))([x, w]);
     const [dxRef, dwRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w]));
     // Again, now that the GPU backends hold w as a texture or buffer of their
