@@ -25,7 +25,6 @@ export function forwardInfo(
       attrs.pad, attrs.dimRoundingMode, depthwise);
 }
 
-
 /** A float32 output set to zeros, and its view, for the gradients that accumulate. */
 export function zeros(backend: BackendWasm, shape: number[]): [TensorInfo, Float32Array] {
   const out = makeZeros(backend, shape);
