@@ -18,25 +18,12 @@ const product = tf.customGrad((x, w, save) => {
 });
 
 /**
- * h and c' from the gates' preactivations z: one lstmGates call where the
- * backend has the kernel, as the block-sparse cell does, so that the dense
- * and sparse models differ in their products only; else op by op.
- */
-function gates(z, c, recurrentActivation) {
-  if (tf.getKernel(core.LSTMGates, tf.getBackend()) != null) {
-    return core.lstmGates(z, c, recurrentActivation);
-  }
-  const gate = v => recurrentActivation === 'sigmoid' ? tf.sigmoid(v) : tf.clipByValue(tf.add(tf.mul(v, 0.2), 0.5), 0, 1);
-  const [zi, zf, zc, zo] = tf.split(z, 4, -1);
-  const cNext = tf.add(tf.mul(gate(zf), c), tf.mul(gate(zi), tf.tanh(zc)));
-  return [tf.mul(gate(zo), tf.tanh(cNext)), cNext];
-}
-
-/**
  * A dense multiplicative LSTM cell (Krause et al.) on tf.matMul: the sparse
  * cell's dense twin. Same weights, gate order (i, f, c, o) and forget-gate
  * bias of 1 as blockSparseLSTMCell({multiplicative: true}); its gates use
- * sigmoid where the sparse cell has tf.layers.lstmCell's hardSigmoid.
+ * sigmoid where the sparse cell has tf.layers.lstmCell's hardSigmoid. Its
+ * gates run as one lstmGates call, as the block-sparse cell's do, so that the
+ * dense and sparse models differ in their products only.
  */
 class MultiplicativeLSTMCell extends tf.layers.Layer {
   static className = 'MultiplicativeLSTMCell';
@@ -68,7 +55,7 @@ class MultiplicativeLSTMCell extends tf.layers.Layer {
     return tf.tidy(() => {
       const m = tf.mul(product(x, this.multKernel.read()), product(h, this.multRecurrentKernel.read()));
       const z = tf.add(tf.add(product(x, this.kernel.read()), product(m, this.recurrentKernel.read())), this.bias.read());
-      const [hNext, cNext] = gates(z, c, 'sigmoid');
+      const [hNext, cNext] = core.lstmGates(z, c, 'sigmoid');
       return [hNext, hNext, cNext];
     });
   }
@@ -98,7 +85,7 @@ class DenseLSTMCell extends LSTMCell {
     return tf.tidy(() => {
       const [x, h, c] = inputs;
       const z = tf.add(tf.add(product(x, this.kernel.read()), product(h, this.recurrentKernel.read())), this.bias.read());
-      const [hNext, cNext] = gates(z, c, recurrentActivation);
+      const [hNext, cNext] = core.lstmGates(z, c, recurrentActivation);
       return [hNext, hNext, cNext];
     });
   }

@@ -17,24 +17,23 @@ export const lstmGatesGradConfig: tf.GradConfig = {
     const [z, c, cNext] = saved;
     const {recurrentActivation} = attrs as unknown as LSTMGatesAttrs;
     const [zi, zf, zc, zo] = tf.split(z, 4, -1);
-    const activated = (v: tf.Tensor) =>
-        recurrentActivation === 'sigmoid' ? tf.sigmoid(v) : tf.clipByValue(tf.add(tf.mul(v, 0.2), 0.5), 0, 1);
-    const slope = (v: tf.Tensor) => {
+    // A gate's value and its slope σ'(v); sigmoid's slope comes from its value, s·(1 − s).
+    const gate = (v: tf.Tensor): [tf.Tensor, tf.Tensor] => {
       if (recurrentActivation === 'sigmoid') {
         const s = tf.sigmoid(v);
-        return tf.mul(s, tf.sub(1, s));
+        return [s, tf.mul(s, tf.sub(1, s))];
       }
       const u = tf.add(tf.mul(v, 0.2), 0.5);
-      return tf.mul(tf.cast(tf.logicalAnd(tf.greaterEqual(u, 0), tf.lessEqual(u, 1)), 'float32'), 0.2);
+      return [tf.clipByValue(u, 0, 1), tf.mul(tf.cast(tf.logicalAnd(tf.greaterEqual(u, 0), tf.lessEqual(u, 1)), 'float32'), 0.2)];
     };
-    const [i, f, o] = [zi, zf, zo].map(activated);
+    const [[i, iSlope], [f, fSlope], [o, oSlope]] = [zi, zf, zo].map(gate);
     const g = tf.tanh(zc);
     const t = tf.tanh(cNext);
     const dcNext = tf.add(dcOut, tf.mul(tf.mul(dh, o), tf.sub(1, tf.square(t))));
     const dz = tf.concat(
         [
-          tf.mul(tf.mul(dcNext, g), slope(zi)), tf.mul(tf.mul(dcNext, c), slope(zf)), tf.mul(tf.mul(dcNext, i), tf.sub(1, tf.square(g))),
-          tf.mul(tf.mul(dh, t), slope(zo))
+          tf.mul(tf.mul(dcNext, g), iSlope), tf.mul(tf.mul(dcNext, c), fSlope), tf.mul(tf.mul(dcNext, i), tf.sub(1, tf.square(g))),
+          tf.mul(tf.mul(dh, t), oSlope)
         ],
         -1);
     return {z: () => dz, c: () => tf.mul(dcNext, f)};
