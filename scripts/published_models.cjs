@@ -88,6 +88,26 @@ const PUBLISHED = {
     output: 'keypoints',
     what: 'Human MoveNet Lightning pose (graph model, int32 pixels), 192x192x3 -> 17 keypoints',
   },
+  'human-iris': {
+    package: '@vladmandic/human',
+    modelJson: 'models/iris.json',
+    format: 'graph-model',
+    inputShape: [64, 64, 3],
+    bench: true,
+    inputs: 'faces',
+    output: 'values',
+    what: 'Human iris landmarks (MediaPipe graph model, prelu activations, float32), 64x64x3 eye crop -> 71 eye and 5 iris points',
+  },
+  'human-facemesh': {
+    package: '@vladmandic/human',
+    modelJson: 'models/facemesh.json',
+    format: 'graph-model',
+    inputShape: [192, 192, 3],
+    bench: true,
+    inputs: 'faces',
+    output: 'values',
+    what: 'Human face mesh (MediaPipe graph model, prelu activations, float16 weights), 192x192x3 face -> 468 3-d points',
+  },
 };
 
 /** Directory of a package's installed files, or null when it is not installed. */

@@ -1,4 +1,4 @@
-import {activate4} from './activation';
+import {activate4, slopesAt} from './activation';
 import {at, madd, rowAt} from './rows';
 import {broadcastRow, finishRow} from './rows_in_order';
 
@@ -107,14 +107,14 @@ const GROUP_BYTES = 16384;
  */
 // @ts-ignore: decorator
 @inline
-function epilogue(acc: v128, bias: usize, biasVector: v128, activation: i32, alphaBits: i32, closing: bool): v128 {
+function epilogue(acc: v128, bias: usize, biasVector: v128, activation: i32, slopes: v128, closing: bool): v128 {
   if (!closing) {
     return acc;
   }
   if (bias != 0) {
     acc = f32x4.add(acc, biasVector);
   }
-  return activate4(acc, activation, alphaBits);
+  return activate4(acc, activation, slopes);
 }
 
 /** The bias of columns [column, column + 4), or zeros where there is none. */
@@ -174,14 +174,15 @@ function tile4x8(
     }
   }
   const b0 = biasAt(bias, column), b1 = biasAt(bias, column + 4);
-  v128.store(out, epilogue(a00, bias, b0, activation, alphaBits, closing));
-  v128.store(out, epilogue(a01, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + rowBytes, epilogue(a10, bias, b0, activation, alphaBits, closing));
-  v128.store(out + rowBytes, epilogue(a11, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + 2 * rowBytes, epilogue(a20, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a21, bias, b1, activation, alphaBits, closing), 16);
-  v128.store(out + 3 * rowBytes, epilogue(a30, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a31, bias, b1, activation, alphaBits, closing), 16);
+  const p0 = slopesAt(activation, alphaBits, column), p1 = slopesAt(activation, alphaBits, column + 4);
+  v128.store(out, epilogue(a00, bias, b0, activation, p0, closing));
+  v128.store(out, epilogue(a01, bias, b1, activation, p1, closing), 16);
+  v128.store(out + rowBytes, epilogue(a10, bias, b0, activation, p0, closing));
+  v128.store(out + rowBytes, epilogue(a11, bias, b1, activation, p1, closing), 16);
+  v128.store(out + 2 * rowBytes, epilogue(a20, bias, b0, activation, p0, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a21, bias, b1, activation, p1, closing), 16);
+  v128.store(out + 3 * rowBytes, epilogue(a30, bias, b0, activation, p0, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a31, bias, b1, activation, p1, closing), 16);
 }
 
 /** The last 4 columns of a block whose size is not a multiple of 8. */
@@ -223,9 +224,10 @@ function tile4x4(
     }
   }
   const b0 = biasAt(bias, column);
-  v128.store(out, epilogue(a0, bias, b0, activation, alphaBits, closing));
-  v128.store(out + rowBytes, epilogue(a1, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 2 * rowBytes, epilogue(a2, bias, b0, activation, alphaBits, closing));
-  v128.store(out + 3 * rowBytes, epilogue(a3, bias, b0, activation, alphaBits, closing));
+  const p0 = slopesAt(activation, alphaBits, column);
+  v128.store(out, epilogue(a0, bias, b0, activation, p0, closing));
+  v128.store(out + rowBytes, epilogue(a1, bias, b0, activation, p0, closing));
+  v128.store(out + 2 * rowBytes, epilogue(a2, bias, b0, activation, p0, closing));
+  v128.store(out + 3 * rowBytes, epilogue(a3, bias, b0, activation, p0, closing));
 }
 

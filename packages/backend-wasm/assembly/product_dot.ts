@@ -1,4 +1,4 @@
-import {activate1} from './activation';
+import {activate1, slopeAt} from './activation';
 import {at, madd, rowAt} from './rows';
 import {dotRow, finishRow, lanes} from './rows_in_order';
 
@@ -85,8 +85,8 @@ function finish(
     v0 += load<f32>(bias + (<usize>column << 2));
     v1 += load<f32>(bias + (<usize>column << 2), 4);
   }
-  v0 = activate1(v0, activation, alphaBits);
-  v1 = activate1(v1, activation, alphaBits);
+  v0 = activate1(v0, activation, slopeAt(activation, alphaBits, column));
+  v1 = activate1(v1, activation, slopeAt(activation, alphaBits, column + 1));
   if (accumulate) {
     v0 += load<f32>(out);
     v1 += load<f32>(out, 4);

@@ -1,4 +1,4 @@
-import {activate4} from './activation';
+import {activate4, slopesAt} from './activation';
 import {at, madd, rowAt} from './rows';
 
 /**
@@ -110,7 +110,7 @@ function finish(acc: v128, scales: usize, bias: usize, column: i32, activation: 
   if (bias != 0) {
     v = f32x4.add(v, v128.load(bias + (<usize>column << 2)));
   }
-  return activate4(v, activation, alphaBits);
+  return activate4(v, activation, slopesAt(activation, alphaBits, column));
 }
 
 /** int32 sums as f32, times the row's scale, added to acc. */

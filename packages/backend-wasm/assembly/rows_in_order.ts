@@ -1,4 +1,4 @@
-import {activate4, LINEAR} from './activation';
+import {activate4, LINEAR, slopesAt} from './activation';
 import {madd, rowAt} from './rows';
 
 /*
@@ -20,7 +20,7 @@ export function finishRow(out: usize, size: i32, bias: usize, activation: i32, a
     if (bias != 0) {
       v = f32x4.add(v, v128.load(bias + (<usize>c << 2)));
     }
-    v = activate4(v, activation, alphaBits);
+    v = activate4(v, activation, slopesAt(activation, alphaBits, c));
     v128.store(out + (<usize>c << 2), v);
   }
 }

@@ -1,4 +1,5 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 /**
@@ -47,7 +48,7 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
   return taps.count === 1 ? `getW(blk, ${row}, ${col})` : `getW(blk, t, ${row}, ${col})`;
 }
 
-/** GLSL applying the epilogue to the output texel `result`. */
+/** GLSL applying the epilogue to the output texel `result` (prelu's slopes are the input preluActivationWeights). */
 function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
   const biased = bias ? 'result += getBiasAtOutCoords();' : '';
   const positive = 'greaterThanEqual(result, vec4(0.0))';
@@ -58,10 +59,21 @@ function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): st
     relu6: 'result = mix(clamp(result, 0.0, 6.0), result, isnan(result));',
     elu: `result = mix(exp(result) - 1.0, result, ${positive});`,
     leakyrelu: `result = mix(${glslFloat(leakyreluAlpha)} * result, result, ${positive});`,
-    sigmoid: 'result = 1.0 / (1.0 + exp(-result));'
+    sigmoid: 'result = 1.0 / (1.0 + exp(-result));',
+    prelu: `result = mix(getPreluActivationWeightsAtOutCoords() * result, result, ${positive});`
   }[activation];
   return `${biased}
     ${activated}`;
+}
+
+/** The epilogue's inputs, in the order a product program takes them after x, w and the table. */
+function epilogueInputNames({bias, activation}: ProductEpilogue): string[] {
+  return [...(bias ? ['bias'] : []), ...(activation === 'prelu' ? ['preluActivationWeights'] : [])];
+}
+
+/** A product kernel's epilogue inputs (those it has), in the order epilogueInputNames gives their names. */
+export function epilogueInputs({bias, preluActivationWeights}: {bias?: TensorInfo, preluActivationWeights?: TensorInfo}): TensorInfo[] {
+  return [bias, preluActivationWeights].filter((t): t is TensorInfo => t != null);
 }
 
 /**
@@ -89,9 +101,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
       outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP, wTexels: [number, number]|null = null,
       epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
-    if (epilogue.bias) {
-      this.variableNames = [...this.variableNames, 'bias'];
-    }
+    this.variableNames = [...this.variableNames, ...epilogueInputNames(epilogue)];
     const batched = outputShape.length === 3;
     const row = batched ? 'coords.x, coords.y' : 'coords.x';
     const col = batched ? 'coords.z' : 'coords.y';

@@ -244,7 +244,8 @@ function finishSource({scales, bias, activation, leakyreluAlpha}: ProgramEpilogu
     relu6: `select(clamp(b, ${zero}, vec4<f32>(6.0)), b, b != b)`,
     elu: `select(exp(b) - vec4<f32>(1.0), b, b >= ${zero})`,
     leakyrelu: `select(b * ${wgslFloat(leakyreluAlpha)}, b, b >= ${zero})`,
-    sigmoid: 'vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(-b))'
+    sigmoid: 'vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(-b))',
+    prelu: `select(b * preluActivationWeights[n4], b, b >= ${zero})`
   }[activation];
   return `
   fn finish(v : vec4<f32>, n4 : i32) -> vec4<f32> {
@@ -265,8 +266,15 @@ function epilogueKey({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue
 
 const PRODUCT_UNIFORMS = 'rows : i32, segments : i32, nnz : i32, taps : i32, outWidth : i32, aWidth : i32,';
 
+type EpilogueInput = 'scales'|'bias'|'preluActivationWeights';
+
 /** The epilogue's inputs, in the order the program binds them after the operand, w and the table. */
-const EPILOGUE_INPUTS = ['scales', 'bias'] as const;
+function epilogueInputNames({scales, bias, activation}: ProgramEpilogue): EpilogueInput[] {
+  return [
+    ...(scales ? ['scales' as const] : []), ...(bias ? ['bias' as const] : []),
+    ...(activation === 'prelu' ? ['preluActivationWeights' as const] : [])
+  ];
+}
 
 abstract class BlockSparseProductProgram implements WebGPUProgram {
   outputShape: number[];
@@ -289,7 +297,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
     const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};
-    const extras = EPILOGUE_INPUTS.filter(name => epilogue[name]);
+    const extras = epilogueInputNames(epilogue);
     this.variableNames = [operandName, 'w', 'table', ...extras];
     // int8 blocks are read a word at a time (wRow's two words are not always vec2-aligned).
     this.variableComponents = [4, weight === 'int8' ? 1 : 4, 1, ...extras.map(() => 4)];
@@ -311,8 +319,8 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   abstract getUserCode(): string;
 
   /** The inputs to run the program on, in its variableNames' order. */
-  inputs(operand: TensorInfo, w: TensorInfo, table: TensorInfo, epilogue: {scales?: TensorInfo, bias?: TensorInfo} = {}): TensorInfo[] {
-    return [operand, w, table, ...EPILOGUE_INPUTS.filter(name => this.epilogue[name]).map(name => epilogue[name]!)];
+  inputs(operand: TensorInfo, w: TensorInfo, table: TensorInfo, epilogue: Partial<Record<EpilogueInput, TensorInfo>> = {}): TensorInfo[] {
+    return [operand, w, table, ...epilogueInputNames(this.epilogue).map(name => epilogue[name]!)];
   }
 
   /** The few-row or the tiled source, for an operand read by `readOperand`. */

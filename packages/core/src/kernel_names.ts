@@ -20,19 +20,22 @@ export type Conv2DPad = 'same'|'valid'|number;
  * products of int8 weights use.
  */
 export const BlockSparseMatMul = 'BlockSparseMatMul';
-/** bias [N] (or [K] with transposeW), where given, is added to every row before the activation. */
+/**
+ * bias [N] (or [K] with transposeW), where given, is added to every row before the activation;
+ * preluActivationWeights, of the same shape, are prelu's slopes below zero, one per output column (with activation 'prelu' only).
+ */
 export type BlockSparseMatMulInputs = {
   x: TensorInfo,
   w: TensorInfo,
-  bias?: TensorInfo
+  bias?: TensorInfo,
+  preluActivationWeights?: TensorInfo
 };
 /**
  * The activations the kernels apply in the product's last step, as tfjs's
- * fused conv2d and matMul do (all but prelu, whose slopes are a tensor).
- * A backend may number them by their index here.
+ * fused conv2d and matMul do. A backend may number them by their index here.
  */
-export type FusedActivation = 'linear'|'relu'|'relu6'|'elu'|'leakyrelu'|'sigmoid';
-export const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'];
+export type FusedActivation = 'linear'|'relu'|'relu6'|'elu'|'leakyrelu'|'sigmoid'|'prelu';
+export const FUSED_ACTIVATIONS: FusedActivation[] = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'prelu'];
 
 /** The activation of a product's output, and leakyrelu's slope below zero (unused by the others). */
 export interface FusedActivationAttrs {
@@ -87,11 +90,12 @@ export interface BlockSparseConv2DGeometry {
 
 /** y [b, oh, ow, Cout] from x [b, h, w, Cin] and w [nnz, kh, kw, bs, bs]. */
 export const BlockSparseConv2D = 'BlockSparseConv2D';
-/** bias [Cout], where given, is added to every pixel before the activation. */
+/** bias [Cout], where given, is added to every pixel before the activation; preluActivationWeights [Cout] as for the matmul. */
 export type BlockSparseConv2DInputs = {
   x: TensorInfo,
   w: TensorInfo,
-  bias?: TensorInfo
+  bias?: TensorInfo,
+  preluActivationWeights?: TensorInfo
 };
 export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, FusedActivationAttrs {}
 

@@ -59,14 +59,17 @@ function fusedOf(attrs: Attrs, args: tf.Tensor[], op: string) {
 
 /**
  * The node's bias and activation as the kernels fuse them, and the
- * activation they do not (prelu, tanh, leakyrelu with a negative slope),
- * applied as an op of its own after the fused product.
+ * activation they do not (tanh, leakyrelu with a negative slope, prelu
+ * with slopes that vary along more than the channels), applied as an op of
+ * its own after the fused product.
  */
 function epilogueOf(attrs: Attrs, args: tf.Tensor[], op: string): {fused: FusedEpilogueOptions, after: (y: tf.Tensor) => tf.Tensor} {
   const {bias, activation, alpha} = fusedOf(attrs, args, op);
   const leakyreluAlpha = (attrs.leakyrelu_alpha as number | undefined) ?? 0.2;
+  // The kernels take one slope per output channel, or one for all.
+  const perChannel = alpha != null && (alpha.size === 1 || alpha.shape[alpha.rank - 1] === alpha.size);
   const fusable = activation != null && FUSED_ACTIVATIONS.includes(activation as FusedActivation) &&
-      !(activation === 'leakyrelu' && leakyreluAlpha < 0);
+      !(activation === 'leakyrelu' && leakyreluAlpha < 0) && !(activation === 'prelu' && !perChannel);
   const after = (y: tf.Tensor): tf.Tensor => {
     switch (fusable ? undefined : activation) {
       case 'leakyrelu':
@@ -79,7 +82,10 @@ function epilogueOf(attrs: Attrs, args: tf.Tensor[], op: string): {fused: FusedE
         return y;
     }
   };
-  return {fused: {bias, ...(fusable && {activation: activation as FusedActivation, leakyreluAlpha})}, after};
+  const fused = fusable ?
+      {activation: activation as FusedActivation, leakyreluAlpha, ...(activation === 'prelu' && {preluActivationWeights: alpha})} :
+      {};
+  return {fused: {bias, ...fused}, after};
 }
 
 /** Swaps the last two axes (MatMul's transpose_a / BatchMatMul's adj_x). */

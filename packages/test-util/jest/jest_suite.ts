@@ -59,20 +59,22 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
       if ('error' in r) {
         throw new Error(`${text} threw: ${r.error}`);
       }
-      for (const part of ['forward', 'dx', 'dw', 'dbias'] as const) {
-        if (!(r[part] <= tolerance)) {
+      const {activation} = (kind === 'fusedMatMul' ? fusedMatMulCases() : fusedConv2dCases())[index];
+      const parts = ['forward', 'dx', 'dw', 'dbias', ...(activation === 'prelu' ? ['dslopes' as const] : [])] as const;
+      for (const part of parts) {
+        if (!(r[part]! <= tolerance)) {
           throw new Error(`${part} relative error ${r[part]} > ${tolerance} in ${text}`);
         }
       }
     };
 
-    describe('blockSparseMatMul with a fused bias and activation matches act(tf.matMul + bias) (y, dx, dW, dbias)', () => {
+    describe('blockSparseMatMul with a fused bias and activation matches act(tf.matMul + bias) (y, dx, dW, dbias; prelu slopes)', () => {
       test.each(fusedMatMulCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
         checkFused('fusedMatMul', i as number, text as string);
       });
     });
 
-    describe('blockSparseConv2d with a fused bias and activation matches act(tf.conv2d + bias) (y, dx, dW, dbias)', () => {
+    describe('blockSparseConv2d with a fused bias and activation matches act(tf.conv2d + bias) (y, dx, dW, dbias; prelu slopes)', () => {
       test.each(fusedConv2dCases().map((c, i) => [i, describeCase(c)]))('case %i %s', (i, text) => {
         checkFused('fusedConv2d', i as number, text as string);
       });

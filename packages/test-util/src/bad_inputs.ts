@@ -49,7 +49,33 @@ export function badInputCases(): BadInputCase[] {
     {
       name: 'an activation the kernels do not fuse',
       prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'tanh' as FusedActivation}]),
-      message: /activation must be one of linear, relu, relu6, elu, leakyrelu, sigmoid, got tanh/
+      message: /activation must be one of linear, relu, relu6, elu, leakyrelu, sigmoid, prelu, got tanh/
+    },
+    {
+      name: 'prelu without its slopes',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'prelu' as FusedActivation}]),
+      message: /preluActivationWeights go with activation 'prelu' and only with it, got activation prelu without them/
+    },
+    {
+      name: 'prelu slopes with another activation',
+      prepare: withInputs(
+          blockSparseMatMul, () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'relu' as FusedActivation, preluActivationWeights: tf.zeros([16])}]),
+      message: /preluActivationWeights go with activation 'prelu' and only with it, got activation relu with them/
+    },
+    {
+      name: 'prelu slopes of the input width',
+      prepare: withInputs(
+          blockSparseConv2d,
+          () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, wc(layout()), layout(), 1, 'same' as const, 1,
+                 {activation: 'prelu' as FusedActivation, preluActivationWeights: tf.zeros([1, 1, 32])}]),
+      message: /blockSparseConv2d: preluActivationWeights must hold one slope per output column \(\[16\], or \[1, \.\.\., 16\]\) or one for all, got \[1,1,32\]/
+    },
+    {
+      name: 'int32 prelu slopes',
+      prepare: withInputs(
+          blockSparseMatMul,
+          () => [tf.zeros([4, 32]), w(layout()), layout(), {activation: 'prelu' as FusedActivation, preluActivationWeights: tf.zeros([16], 'int32')}]),
+      message: /blockSparseMatMul: preluActivationWeights must be float32, got int32/
     },
     {
       name: 'a negative leakyrelu slope',

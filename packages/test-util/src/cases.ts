@@ -124,7 +124,7 @@ export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
                         }));
 }
 
-/** A fused bias and activation; leakyrelu's slope where the activation is leakyrelu. */
+/** A fused bias and activation; leakyrelu's slope where the activation is leakyrelu (prelu's slopes are seeded per case). */
 export interface FusedEpilogueCase {
   activation: FusedActivation;
   leakyreluAlpha?: number;
@@ -143,8 +143,9 @@ function epilogueCase(i: number): FusedEpilogueCase {
 /**
  * Matmuls with a bias and an activation fused into the product, at 1, 16
  * and 100 rows (few-row and tiled programs on webgpu), every block size,
- * with and without Wᵀ, every activation twice; the last has no kept block
- * (bias and activation then run as ops).
+ * with and without Wᵀ, every activation at least once; then prelu (slopes
+ * of both signs) at 1 and 100 rows, with and without Wᵀ; the last two have
+ * no kept block (bias and activation then run as ops).
  */
 export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
   const random = seededRandom(seed);
@@ -156,14 +157,20 @@ export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
                                                                     transposeW: (r + b) % 2 === 1,
                                                                     ...epilogueCase(r * BLOCK_SIZES.length + b)
                                                                   })));
-  return [...cases, {...cases[0], kind: 'empty'}];
+  return withPreluCases(cases, [0, 3, 8, 11]);
+}
+
+/** `cases`, then cases[i] with prelu for each i of `prelu`, then cases[0] and a prelu one with no kept block. */
+function withPreluCases<C extends FusedEpilogueCase&{kind: LayoutKind}>(cases: C[], prelu: number[]): C[] {
+  const withPrelu = (c: C): C => ({...c, activation: 'prelu', leakyreluAlpha: undefined});
+  return [...cases, ...prelu.map(i => withPrelu(cases[i])), {...cases[0], kind: 'empty'}, withPrelu({...cases[0], kind: 'empty'})];
 }
 
 /**
  * Convs with a bias and an activation fused into the product, every
  * activation and block size: 1x1 at stride 1 without padding (the kernels'
- * pointwise path), 3x3 'same' at stride 1 and 2, on batches of 1 and 2; the
- * last has no kept block.
+ * pointwise path), 3x3 'same' at stride 1 and 2, on batches of 1 and 2;
+ * then prelu on 3x3 convs at stride 1 and 2; the last two have no kept block.
  */
 export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
   const random = seededRandom(seed);
@@ -181,7 +188,7 @@ export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
                                            dilations: [1, 1] as [number, number],
                                            ...epilogueCase(i)
                                          }));
-  return [...cases, {...cases[0], kind: 'empty'}];
+  return withPreluCases(cases, [1, 2]);
 }
 
 export function describeCase(c: MatMulCase|Conv2DCase): string {

@@ -71,13 +71,15 @@ export function runMatMulCase(c: MatMulCase): Promise<CaseErrors> {
                             }));
 }
 
-/** Relative errors of a fused product (y and the gradients of x, w and bias) against dense tfjs ops. */
+/** Relative errors of a fused product (y and the gradients of x, w, bias and prelu's slopes) against dense tfjs ops. */
 export interface FusedCaseErrors extends CaseErrors {
   dbias: number;
+  /** Where the activation is prelu. */
+  dslopes?: number;
 }
 
 /** The dense reference of a fused activation: tfjs's own op. */
-function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase): tf.Tensor {
+function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase, slopes: tf.Tensor): tf.Tensor {
   switch (activation) {
     case 'relu':
       return tf.relu(y);
@@ -89,32 +91,45 @@ function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogue
       return tf.leakyRelu(y, leakyreluAlpha);
     case 'sigmoid':
       return tf.sigmoid(y);
+    case 'prelu':
+      return tf.prelu(y, slopes);
     default:
       return y;
   }
 }
 
+/** A fused product of x, w, the bias and prelu's slopes (unused by the other activations). */
+type FusedProduct = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, slopes: tf.Tensor) => tf.Tensor;
+
 /**
- * Forward and the gradients of x, w and bias of a scalar loss sum(r ⊙ y), for
- * the fused block-sparse op and for its dense reference.
+ * Forward and the gradients of x, w, bias (and prelu's slopes) of a scalar
+ * loss sum(r ⊙ y), for the fused block-sparse op and for its dense reference.
  */
 async function compareFused(
-    x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, r: tf.Tensor, sparse: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor,
-    dense: (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.Tensor): Promise<FusedCaseErrors> {
-  const loss = (f: typeof sparse) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => tf.sum(tf.mul(f(a, b, d), r));
-  const [dx, dw, dbias] = tf.grads(loss(sparse))([x, w, bias]);
-  const [dxRef, dwRef, dbiasRef] = await onReferenceBackend(() => tf.grads(loss(dense))([x, w, bias]));
-  const yRef = await onReferenceBackend(() => dense(x, w, bias));
+    c: FusedEpilogueCase, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, slopes: tf.Tensor, r: tf.Tensor, sparse: FusedProduct,
+    dense: FusedProduct): Promise<FusedCaseErrors> {
+  const prelu = c.activation === 'prelu';
+  const loss = (f: FusedProduct) => (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor, p?: tf.Tensor) => tf.sum(tf.mul(f(a, b, d, p ?? slopes), r));
+  const variables = prelu ? [x, w, bias, slopes] : [x, w, bias];
+  const [dx, dw, dbias, dslopes] = tf.grads(loss(sparse))(variables);
+  const [dxRef, dwRef, dbiasRef, dslopesRef] = await onReferenceBackend(() => tf.grads(loss(dense))(variables));
+  const yRef = await onReferenceBackend(() => dense(x, w, bias, slopes));
   return {
-    forward: await relativeError(sparse(x, w, bias), yRef),
+    forward: await relativeError(sparse(x, w, bias, slopes), yRef),
     dx: await relativeError(dx, dxRef),
     dw: await relativeError(dw, dwRef),
-    dbias: await relativeError(dbias, dbiasRef)
+    dbias: await relativeError(dbias, dbiasRef),
+    ...(prelu && {dslopes: await relativeError(dslopes, dslopesRef)})
   };
 }
 
-function epilogueOf(c: FusedEpilogueCase, bias: tf.Tensor): FusedEpilogueOptions {
-  return {bias, activation: c.activation, leakyreluAlpha: c.leakyreluAlpha};
+function epilogueOf(c: FusedEpilogueCase, bias: tf.Tensor, slopes: tf.Tensor): FusedEpilogueOptions {
+  return {
+    bias,
+    activation: c.activation,
+    leakyreluAlpha: c.leakyreluAlpha,
+    ...(c.activation === 'prelu' && {preluActivationWeights: slopes})
+  };
 }
 
 /** act(x·W + bias) fused into blockSparseMatMul against act(tf.matMul(x, densify(w)) + bias). */
@@ -126,11 +141,11 @@ export function runFusedMatMulCase(c: FusedMatMulCase): Promise<FusedCaseErrors>
       layout,
       () => scoped(
           () => compareFused(
-              tensorFrom([...c.batchShape, inSize], c.seed + 1), tensorFrom([layout.nnz, bs, bs], c.seed + 2),
-              tensorFrom([outSize], c.seed + 4), tensorFrom([...c.batchShape, outSize], c.seed + 3),
-              (a, b, d) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, ...epilogueOf(c, d)}),
-              (a, b, d) =>
-                  activateDense(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d), c))));
+              c, tensorFrom([...c.batchShape, inSize], c.seed + 1), tensorFrom([layout.nnz, bs, bs], c.seed + 2),
+              tensorFrom([outSize], c.seed + 4), tensorFrom([outSize], c.seed + 5), tensorFrom([...c.batchShape, outSize], c.seed + 3),
+              (a, b, d, p) => blockSparseMatMul(a, b, layout, {transposeW: c.transposeW, ...epilogueOf(c, d, p)}),
+              (a, b, d, p) =>
+                  activateDense(tf.add(tf.matMul(a as tf.Tensor2D, densify(b, layout) as tf.Tensor2D, false, c.transposeW), d), c, p))));
 }
 
 /** act(conv(x, W) + bias) fused into blockSparseConv2d against act(tf.conv2d(x, densify(w)) + bias). */
@@ -144,11 +159,12 @@ export function runFusedConv2DCase(c: FusedConv2DCase): Promise<FusedCaseErrors>
       layout,
       () => scoped(
           () => compareFused(
-              tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
-              tensorFrom([layout.outputSize], c.seed + 4),
+              c, tensorFrom(xShape, c.seed + 1), tensorFrom([layout.nnz, kh, kw, bs, bs], c.seed + 2),
+              tensorFrom([layout.outputSize], c.seed + 4), tensorFrom([1, 1, layout.outputSize], c.seed + 5),
               tensorFrom([c.batch, info.outHeight, info.outWidth, layout.outputSize], c.seed + 3),
-              (a, b, d) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations, epilogueOf(c, d)),
-              (a, b, d) => activateDense(tf.add(tf.conv2d(a as tf.Tensor4D, densify(b, layout) as tf.Tensor4D, c.strides, c.pad), d), c))));
+              (a, b, d, p) => blockSparseConv2d(a as tf.Tensor4D, b, layout, c.strides, c.pad, c.dilations, epilogueOf(c, d, p)),
+              (a, b, d, p) =>
+                  activateDense(tf.add(tf.conv2d(a as tf.Tensor4D, densify(b, layout) as tf.Tensor4D, c.strides, c.pad), d), c, p))));
 }
 
 export function runConv2DCase(c: Conv2DCase): Promise<CaseErrors> {

@@ -10,11 +10,11 @@ import {activationOf, finishBlock, float32Values, packedWeight} from './cpu_util
  */
 export function blockSparseConv2D(
     args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: MathBackendCPU, attrs: BlockSparseConv2DAttrs}): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout} = attrs;
   const biasValues = bias == null ? null : float32Values(backend, bias);
   const scaleValues = scales == null ? null : float32Values(backend, scales);
-  const activate = activationOf(attrs);
+  const activate = activationOf(attrs, preluActivationWeights == null ? null : float32Values(backend, preluActivationWeights));
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
   const xv = float32Values(backend, x);
   const {values: wv, rowStart, step} = packedWeight(backend, w, layout.blockSize);

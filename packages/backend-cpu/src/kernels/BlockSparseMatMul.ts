@@ -11,9 +11,9 @@ import {activationOf, finishBlock, float32Values, packedWeight} from './cpu_util
  */
 export function blockSparseMatMul(
     args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: MathBackendCPU, attrs: BlockSparseMatMulAttrs}): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
-  const activate = activationOf(attrs);
+  const activate = activationOf(attrs, preluActivationWeights == null ? null : float32Values(backend, preluActivationWeights));
   const xv = float32Values(backend, x);
   const {values: wv, rowStart, step} = packedWeight(backend, w, layout.blockSize);
   const biasValues = bias == null ? null : float32Values(backend, bias);

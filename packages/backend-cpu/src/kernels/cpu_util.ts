@@ -25,8 +25,9 @@ export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number)
   return {values: values as Float32Array, rowStart: (base, k) => base + k * bs, step: 1};
 }
 
-/** A fused activation as a function of one value (tfjs's own formulas). */
-export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs): ((v: number) => number)|null {
+/** A fused activation as a function of one value and its output column (tfjs's own formulas; prelu's slope is the column's). */
+export function activationOf(
+    {activation, leakyreluAlpha}: FusedActivationAttrs, preluSlopes: Float32Array|null): ((v: number, column: number) => number)|null {
   switch (activation) {
     case 'relu':
       return v => v < 0 ? 0 : v;
@@ -38,6 +39,8 @@ export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs)
       return v => v < 0 ? leakyreluAlpha * v : v;
     case 'sigmoid':
       return v => 1 / (1 + Math.exp(-v));
+    case 'prelu':
+      return (v, column) => v < 0 ? preluSlopes![column] * v : v;
     default:
       return null;
   }
@@ -45,23 +48,25 @@ export function activationOf({activation, leakyreluAlpha}: FusedActivationAttrs)
 
 /**
  * Scales acc[j] by scales[base + j] (int8 blocks), adds bias[base + j]
- * (where there is a bias) and applies `activate` (where there is one), in place.
+ * (where there is a bias) and applies `activate` (where there is one) as
+ * for column base + j, in place.
  */
 export function finishBlock(
-    acc: Float32Array, scales: Float32Array|null, bias: Float32Array|null, biasBase: number, activate: ((v: number) => number)|null): void {
+    acc: Float32Array, scales: Float32Array|null, bias: Float32Array|null, base: number,
+    activate: ((v: number, column: number) => number)|null): void {
   if (scales != null) {
     for (let j = 0; j < acc.length; j++) {
-      acc[j] *= scales[biasBase + j];
+      acc[j] *= scales[base + j];
     }
   }
   if (bias != null) {
     for (let j = 0; j < acc.length; j++) {
-      acc[j] += bias[biasBase + j];
+      acc[j] += bias[base + j];
     }
   }
   if (activate != null) {
     for (let j = 0; j < acc.length; j++) {
-      acc[j] = activate(acc[j]);
+      acc[j] = activate(acc[j], base + j);
     }
   }
 }

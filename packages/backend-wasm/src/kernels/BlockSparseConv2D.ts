@@ -19,7 +19,7 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  */
 export function blockSparseConv2D(
     args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseConv2D);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
@@ -28,7 +28,7 @@ export function blockSparseConv2D(
   if (batchSize * outHeight * outWidth * layout.outputSize === 0) {
     return out;
   }
-  const epilogue = epilogueArgs(backend, bias, attrs);
+  const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   const taps = info.filterHeight * info.filterWidth;
   withFloatBlocks(backend, w, scales, layout, taps, w0 => convProduct(backend, info, x, w0, out, layout, epilogue));
   return out;

@@ -19,7 +19,7 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  */
 export function blockSparseConv2DInt8(args: {inputs: BlockSparseConv2DInt8Inputs, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}):
     TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseConv2DInt8);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
@@ -36,7 +36,7 @@ export function blockSparseConv2DInt8(args: {inputs: BlockSparseConv2DInt8Inputs
   const {ptr, block, other, segments} = segmentTable(backend, layout, 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const taps = info.filterHeight * info.filterWidth;
-  const epilogue = epilogueArgs(backend, bias, attrs);
+  const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   const w0 = offsetOf(backend, w), y0 = offsetOf(backend, out), scales0 = offsetOf(backend, scales);
   const inPixels = inHeight * inWidth;
   withInt16Rows(backend, x, batchSize, inPixels * cin, (xq, xScales) => {

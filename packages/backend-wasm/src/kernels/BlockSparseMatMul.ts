@@ -16,7 +16,7 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  */
 export function blockSparseMatMul(
     args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, transposeW} = attrs;
   checkBlockSize(layout, BlockSparseMatMul);
   const [rows, inSize] = x.shape;
@@ -28,7 +28,7 @@ export function blockSparseMatMul(
   const {ptr, block, other, segments} = segmentTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   const {rows: blockRows, cols: blockCols} = coordinateTable(backend, layout);
   const {blockSize: bs, nnz} = layout;
-  const epilogue = epilogueArgs(backend, bias, attrs);
+  const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   // Threads share the tiled rows only (see productBroadcast's work units).
   const work = (rows & ~3) * nnz * bs * bs;
   withFloatBlocks(backend, w, scales, layout, 1, wBlocks => {

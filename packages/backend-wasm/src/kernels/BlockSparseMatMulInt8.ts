@@ -18,7 +18,7 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  */
 export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout} = attrs;
   checkBlockSize(layout, BlockSparseMatMulInt8);
   if (widensInt8(layout, 1)) {
@@ -57,7 +57,7 @@ export function blockSparseMatMulInt8(args: {inputs: BlockSparseMatMulInt8Inputs
           offsetOf(backend, out),
           layout.outputSize,
           offsetOf(backend, scales),
-          ...epilogueArgs(backend, bias, attrs),
+          ...epilogueArgs(backend, {bias, preluActivationWeights}, attrs),
           rowTiles
         ],
         units, (rows & ~3) * nnz * bs * bs);

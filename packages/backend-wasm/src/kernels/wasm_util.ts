@@ -79,13 +79,16 @@ export function makeZeros(backend: BackendWasm, shape: number[]): TensorInfo {
 
 /**
  * The product kernels' last arguments: where the bias is (0: none), the
- * activation's number and leakyrelu's slope as its float32 bits (see
- * assembly/activation.ts).
+ * activation's number, and its slope below zero: leakyrelu's as its
+ * float32 bits, prelu's as where its slopes are (see assembly/activation.ts).
  */
-export function epilogueArgs(backend: BackendWasm, bias: TensorInfo|undefined, attrs: FusedActivationAttrs): number[] {
+export function epilogueArgs(
+    backend: BackendWasm, {bias, preluActivationWeights}: {bias?: TensorInfo, preluActivationWeights?: TensorInfo},
+    attrs: FusedActivationAttrs): number[] {
   return [
     bias == null ? 0 : offsetOf(backend, bias), FUSED_ACTIVATIONS.indexOf(attrs.activation),
-    new Int32Array(Float32Array.of(attrs.leakyreluAlpha).buffer)[0]
+    preluActivationWeights == null ? new Int32Array(Float32Array.of(attrs.leakyreluAlpha).buffer)[0] :
+                                     offsetOf(backend, preluActivationWeights)
   ];
 }
 

@@ -3,7 +3,7 @@ import {getKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
-import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram, epilogueInputs} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
@@ -17,7 +17,7 @@ import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packI
  */
 export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DAttrs}):
     TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2D);
   const [, kh, kw, bs] = w.shape;
@@ -37,7 +37,7 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
       packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
-      program, bias == null ? [patches, filterByTap(w), table] : [patches, filterByTap(w), table, bias], 'float32',
+      program, [patches, filterByTap(w), table, ...epilogueInputs({bias, preluActivationWeights})], 'float32',
       [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
   backend.disposeIntermediateTensorInfo(patches);
   return view(y, outShape);

@@ -2,13 +2,13 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
-import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram, epilogueInputs, ONE_TAP} from '../block_sparse_product_gpu';
 
 import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {
-  const {inputs: {x, w, bias}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseMatMul);
   const rows = x.shape[0];
@@ -22,7 +22,7 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
       {bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
-      program, bias == null ? [x, w, table] : [x, w, table, bias], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
+      program, [x, w, table, ...epilogueInputs({bias, preluActivationWeights})], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
 }
 
 export const blockSparseMatMulConfig: KernelConfig = {

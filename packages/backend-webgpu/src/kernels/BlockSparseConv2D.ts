@@ -11,7 +11,7 @@ import {checkBlockSize, checkDispatch, weightFormat, zeros} from './webgpu_util'
 export function blockSparseConv2D(
     args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: WebGPUBackend, attrs: BlockSparseConv2DAttrs},
     kernelName = BlockSparseConv2D): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, kernelName);
   const info = backend_util.conv2DInfo(x.shape, w.shape[1], w.shape[2], attrs);
@@ -25,7 +25,7 @@ export function blockSparseConv2D(
       weightFormat(w));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, 'byColumn');
-  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias}), 'float32', [
+  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias, preluActivationWeights}), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.colBlocks]}, {type: 'int32', data: [layout.nnz]},
     {type: 'int32', data: [info.filterHeight * info.filterWidth]}, {type: 'int32', data: [layout.outputSize]},
     {type: 'int32', data: [layout.inputSize]}, ...convUniformData(info)

@@ -14,7 +14,7 @@ import {checkBlockSize, checkDispatch, weightFormat, zeros} from './webgpu_util'
 export function blockSparseMatMul(
     args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: WebGPUBackend, attrs: BlockSparseMatMulAttrs},
     kernelName = BlockSparseMatMul): TensorInfo {
-  const {inputs: {x, w, bias, scales}, backend, attrs} = args;
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkBlockSize(layout, kernelName);
   const [rows, inSize] = x.shape;
@@ -28,7 +28,7 @@ export function blockSparseMatMul(
       {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, weightFormat(w));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias}), 'float32', [
+  return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias, preluActivationWeights}), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [segments]}, {type: 'int32', data: [layout.nnz]}, {type: 'int32', data: [1]},
     {type: 'int32', data: [outSize]}, {type: 'int32', data: [inSize]}
   ]);

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DGeometry, BlockSparseConv2DInt8, Conv2DPad} from '../kernel_names';
+import {BlockSparseConv2D, BlockSparseConv2DGeometry, BlockSparseConv2DInt8, Conv2DPad} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
 import {checkBlocks, checkFloatTensor, pairOf} from './checks';
-import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
+import {FusedEpilogueOptions, fusedEpilogue, runProduct} from './fused_activation';
 
 /**
  * 2-D convolution, NHWC, whose filter is block-sparse over channels: the
@@ -21,7 +21,7 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
     dilations: number|[number, number] = 1, epilogue: BlockSparseConv2dEpilogue = {}): T {
   const caller = 'blockSparseConv2d';
   checkLayout(layout, caller);
-  const {bias, scales} = epilogue;
+  const {scales} = epilogue;
   const int8 = checkBlocks(w, scales, layout, 2, BlockSparseConv2D, BlockSparseConv2DInt8, caller);
   checkFloatTensor(x, 'x', caller);
   if (x.rank !== 4 && x.rank !== 3) {
@@ -36,16 +36,10 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const geometry = conv2DGeometry(layout, strides, pad, dilations, caller);
   const [kh, kw] = w.shape.slice(1, 3) as [number, number];
   conv2DInfo(x4.shape, kh, kw, geometry, caller);
-  const activation = fusedActivationAttrs(epilogue, layout.outputSize, caller);
+  const checkedEpilogue = fusedEpilogue(epilogue, layout.outputSize, caller);
+  const [kernelName, inputs] = int8 ? [BlockSparseConv2DInt8, {x: x4, w, scales: scales!}] : [BlockSparseConv2D, {x: x4, w}];
   // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
-  const fused = layout.nnz > 0;
-  const attrs: BlockSparseConv2DAttrs = {...geometry, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
-  const inputs = {x: x4, w, ...(fused && bias != null && {bias})};
-  let y = (int8 ? tf.engine().runKernel(BlockSparseConv2DInt8, {...inputs, scales: scales!}, asAttrs(attrs)) :
-                  tf.engine().runKernel(BlockSparseConv2D, inputs, asAttrs(attrs))) as tf.Tensor4D;
-  if (!fused) {
-    y = unfusedEpilogue(y, bias, activation) as tf.Tensor4D;
-  }
+  const y = runProduct(kernelName, inputs, geometry, checkedEpilogue, layout.nnz > 0);
   return (x.rank === 3 ? tf.squeeze(y, [0]) : y) as T;
 }
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {asAttrs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
+import {asAttrs, BlockSparseMatMul, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
 import type {BlockLayout} from '../layout/block_layout';
 import {checkLayout} from '../layout/packing';
 
 import {checkBlocks, checkFloatTensor, checkKernel} from './checks';
-import {FusedEpilogueOptions, fusedActivationAttrs, unfusedEpilogue} from './fused_activation';
+import {FusedEpilogueOptions, fusedEpilogue, runProduct} from './fused_activation';
 
 /** bias, where given, is [N] ([K] with transposeW). */
 export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
@@ -27,7 +27,7 @@ export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
 function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, options: BlockSparseMatMulOptions = {}): tf.Tensor {
   const caller = 'blockSparseMatMul';
   checkLayout(layout, caller);
-  const {bias, scales} = options;
+  const {scales} = options;
   // Checked as the kernels read them: float32 blocks, or int8 blocks with their scales.
   const int8 = checkBlocks(w, scales, layout, 0, BlockSparseMatMul, BlockSparseMatMulInt8, caller);
   checkFloatTensor(x, 'x', caller);
@@ -39,22 +39,16 @@ function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, opt
         `${transposeW ? 'output' : 'input'} size (${layout.rowBlocks}x` +
         `${layout.colBlocks} blocks of ${layout.blockSize}), got [${x.shape}]`);
   }
-  const activation = fusedActivationAttrs(options, outSize, caller);
+  const epilogue = fusedEpilogue(options, outSize, caller);
   const outer = x.shape.slice(0, -1);
   const rows = outer.reduce((a, b) => a * b, 1);
-  // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
-  const fused = layout.nnz > 0;
-  const attrs: BlockSparseMatMulAttrs = {layout, transposeW, ...(fused ? activation : {activation: 'linear', leakyreluAlpha: 0})};
   // A 2-D x goes in as it is: a reshape is a tfjs call, which costs as much as a small product.
   const x2 = x.rank === 2 ? x : tf.reshape(x, [rows, inSize]);
-  const inputs = {w, ...(fused && bias != null && {bias})};
   // x·(Q·diag(s))ᵀ = (x·diag(s))·Qᵀ: a transposed product scales x, and the kernel reads Q at scale 1.
-  let y: tf.Tensor = int8 && !transposeW ?
-      tf.engine().runKernel(BlockSparseMatMulInt8, {x: x2, scales: scales!, ...inputs}, asAttrs(attrs)) :
-      tf.engine().runKernel(BlockSparseMatMul, {x: int8 ? tf.mul(x2, scales!) : x2, ...inputs}, asAttrs(attrs));
-  if (!fused) {
-    y = unfusedEpilogue(y, bias, activation);
-  }
+  const [kernelName, inputs] = int8 && !transposeW ? [BlockSparseMatMulInt8, {x: x2, w, scales: scales!}] :
+                                                     [BlockSparseMatMul, {x: int8 ? tf.mul(x2, scales!) : x2, w}];
+  // With no kept block there is no product to fuse into: bias and activation run as ops of their own.
+  const y = runProduct(kernelName, inputs, {layout, transposeW}, epilogue, layout.nnz > 0);
   return x.rank === 2 ? y : tf.reshape(y, [...outer, outSize]);
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {FUSED_ACTIVATIONS, FusedActivation, FusedActivationAttrs} from '../kernel_names';
+import {asAttrs, FUSED_ACTIVATIONS, FusedActivation, FusedActivationAttrs} from '../kernel_names';
 
 import {checkFloatTensor} from './checks';
 
@@ -12,11 +12,25 @@ export interface FusedEpilogueOptions {
   activation?: FusedActivation;
   /** leakyrelu's slope below zero (default 0.2, as tf.leakyRelu); at least 0. */
   leakyreluAlpha?: number;
+  /**
+   * prelu's slopes below zero, one per output column: [outSize], or a shape
+   * ending in outSize with ones before it ([1, 1, Cout] as Keras's PReLU
+   * keeps them), or a single slope for every column. With activation 'prelu' only.
+   */
+  preluActivationWeights?: tf.Tensor;
 }
 
-/** Checks the fused bias and activation of an op whose output has `outSize` columns; returns the kernel attrs. */
-export function fusedActivationAttrs(
-    {bias, activation = 'linear', leakyreluAlpha = 0.2}: FusedEpilogueOptions, outSize: number, caller: string): FusedActivationAttrs {
+/** A product's epilogue as its kernel takes it: the attrs, and the bias and prelu slopes [outSize] where it has them. */
+export interface FusedEpilogue {
+  attrs: FusedActivationAttrs;
+  bias?: tf.Tensor;
+  preluActivationWeights?: tf.Tensor;
+}
+
+/** Checks the fused bias and activation of an op whose output has `outSize` columns; returns them as the kernel takes them. */
+export function fusedEpilogue(
+    {bias, activation = 'linear', leakyreluAlpha = 0.2, preluActivationWeights}: FusedEpilogueOptions, outSize: number,
+    caller: string): FusedEpilogue {
   if (!FUSED_ACTIVATIONS.includes(activation)) {
     throw new Error(`${caller}: activation must be one of ${FUSED_ACTIVATIONS.join(', ')}, got ${activation}`);
   }
@@ -30,11 +44,31 @@ export function fusedActivationAttrs(
       throw new Error(`${caller}: bias must be [${outSize}] (one value per output column), got [${bias.shape}]`);
     }
   }
-  return {activation, leakyreluAlpha};
+  const attrs: FusedActivationAttrs = {activation, leakyreluAlpha};
+  if ((activation === 'prelu') !== (preluActivationWeights != null)) {
+    throw new Error(
+        `${caller}: preluActivationWeights go with activation 'prelu' and only with it, got activation ${activation} ` +
+        `${preluActivationWeights == null ? 'without' : 'with'} them`);
+  }
+  if (preluActivationWeights == null) {
+    return {attrs, bias};
+  }
+  checkFloatTensor(preluActivationWeights, 'preluActivationWeights', caller);
+  const {shape, size} = preluActivationWeights;
+  const perColumn = size === outSize && shape[shape.length - 1] === outSize;
+  if (!perColumn && size !== 1) {
+    throw new Error(
+        `${caller}: preluActivationWeights must hold one slope per output column ([${outSize}], or [1, ..., ${outSize}]) or ` +
+        `one for all, got [${shape}]`);
+  }
+  const slopes =
+      perColumn ? tf.reshape(preluActivationWeights, [outSize]) : tf.broadcastTo(tf.reshape(preluActivationWeights, [1]), [outSize]);
+  return {attrs, bias, preluActivationWeights: slopes};
 }
 
 /** act(y + bias) as separate tfjs ops: for a product with no kept block, where there is nothing to fuse into. */
-export function unfusedEpilogue(y: tf.Tensor, bias: tf.Tensor|undefined, {activation, leakyreluAlpha}: FusedActivationAttrs): tf.Tensor {
+export function unfusedEpilogue(
+    y: tf.Tensor, {attrs: {activation, leakyreluAlpha}, bias, preluActivationWeights}: FusedEpilogue): tf.Tensor {
   const biased = bias == null ? y : tf.add(y, bias);
   switch (activation) {
     case 'relu':
@@ -47,9 +81,69 @@ export function unfusedEpilogue(y: tf.Tensor, bias: tf.Tensor|undefined, {activa
       return tf.leakyRelu(biased, leakyreluAlpha);
     case 'sigmoid':
       return tf.sigmoid(biased);
+    case 'prelu':
+      return tf.prelu(biased, preluActivationWeights!);
     default:
       return biased;
   }
+}
+
+/**
+ * Runs product kernel `kernelName` on `inputs` with `attrs` and the
+ * epilogue: fused into the kernel (bias and slopes join its inputs), or
+ * where there is nothing to fuse into (`fused` false: no kept block) as
+ * tfjs ops after it.
+ */
+export function runProduct(
+    kernelName: string, inputs: Record<string, tf.Tensor>, attrs: object, epilogue: FusedEpilogue, fused: boolean): tf.Tensor {
+  if (!fused) {
+    const linear: FusedActivationAttrs = {activation: 'linear', leakyreluAlpha: 0};
+    return unfusedEpilogue(tf.engine().runKernel(kernelName, inputs, asAttrs({...attrs, ...linear})) as tf.Tensor, epilogue);
+  }
+  const {bias, preluActivationWeights} = epilogue;
+  const all = {...inputs, ...(bias != null && {bias}), ...(preluActivationWeights != null && {preluActivationWeights})};
+  const fusedAttrs = {...attrs, ...epilogue.attrs};
+  return preluActivationWeights != null ? runPreluProduct(kernelName, all, fusedAttrs) :
+                                          tf.engine().runKernel(kernelName, all, asAttrs(fusedAttrs)) as tf.Tensor;
+}
+
+/**
+ * Runs a product kernel whose epilogue is prelu, with a gradient of its
+ * own: a registered gradient saves a fixed list of inputs, which the
+ * optional slopes cannot join (tf.fused.conv2d records its own too). With
+ * z the product before the activation, rerun without it, dz = dy where
+ * z > 0, else dy·α (y alone cannot tell: a negative slope makes y > 0 on
+ * both sides); the kernel's registered gradient of dz gives the other
+ * inputs' gradients, and dα sums dy·min(z, 0) over the rows.
+ */
+function runPreluProduct(kernelName: string, inputs: Record<string, tf.Tensor>, attrs: FusedActivationAttrs): tf.Tensor {
+  const names = Object.keys(inputs);
+  const config = tf.getGradient(kernelName);
+  const linear = {...attrs, activation: 'linear'};
+  const product = tf.customGrad((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const tensors = args as tf.Tensor[];
+    const y = tf.engine().runKernel(kernelName, named(names, tensors), asAttrs(attrs)) as tf.Tensor;
+    save(tensors);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const {preluActivationWeights: alpha, ...productInputs} = named(names, saved);
+        const z = tf.engine().runKernel(kernelName, productInputs, asAttrs(linear)) as tf.Tensor;
+        const positive = tf.greater(z, 0);
+        const dz = tf.where(positive, dy, tf.mul(dy, alpha));
+        const grads = config.gradFunc(dz, [...config.inputsToSave!.map(name => productInputs[name]), z], asAttrs(linear));
+        const rows = Array.from({length: z.rank - 1}, (_, i) => i);
+        const dAlpha = tf.sum(tf.mul(dy, tf.minimum(z, 0)), rows);
+        return names.map(name => name === 'preluActivationWeights' ? dAlpha : grads[name]());
+      }
+    };
+  });
+  return product(...names.map(name => inputs[name]));
+}
+
+function named(names: string[], tensors: tf.Tensor[]): Record<string, tf.Tensor> {
+  return Object.fromEntries(names.map((name, i) => [name, tensors[i]]));
 }
 
 /**
