@@ -1,5 +1,4 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
-import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 /**
@@ -66,14 +65,9 @@ function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): st
     ${activated}`;
 }
 
-/** The epilogue's inputs, in the order a product program takes them after x, w and the table. */
+/** The epilogue's inputs, in the order a product program takes them after x, w and the table (see webgl_util's epilogueInputs). */
 function epilogueInputNames({bias, activation}: ProductEpilogue): string[] {
   return [...(bias ? ['bias'] : []), ...(activation === 'prelu' ? ['preluActivationWeights'] : [])];
-}
-
-/** A product kernel's epilogue inputs (those it has), in the order epilogueInputNames gives their names. */
-export function epilogueInputs({bias, preluActivationWeights}: {bias?: TensorInfo, preluActivationWeights?: TensorInfo}): TensorInfo[] {
-  return [bias, preluActivationWeights].filter((t): t is TensorInfo => t != null);
 }
 
 /**

@@ -22,7 +22,8 @@ export type Conv2DPad = 'same'|'valid'|number;
 export const BlockSparseMatMul = 'BlockSparseMatMul';
 /**
  * bias [N] (or [K] with transposeW), where given, is added to every row before the activation;
- * preluActivationWeights, of the same shape, are prelu's slopes below zero, one per output column (with activation 'prelu' only).
+ * preluActivationWeights [..., N] (or [..., K]; ones before the last dim, as Keras keeps them) are prelu's slopes below zero,
+ * one per output column, with activation 'prelu' only.
  */
 export type BlockSparseMatMulInputs = {
   x: TensorInfo,
@@ -90,7 +91,7 @@ export interface BlockSparseConv2DGeometry {
 
 /** y [b, oh, ow, Cout] from x [b, h, w, Cin] and w [nnz, kh, kw, bs, bs]. */
 export const BlockSparseConv2D = 'BlockSparseConv2D';
-/** bias [Cout], where given, is added to every pixel before the activation; preluActivationWeights [Cout] as for the matmul. */
+/** bias [Cout], where given, is added to every pixel before the activation; preluActivationWeights [..., Cout] as for the matmul. */
 export type BlockSparseConv2DInputs = {
   x: TensorInfo,
   w: TensorInfo,

@@ -3,10 +3,10 @@ import {getKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
-import {BlockSparseProductPackedProgram, epilogueInputs} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, epilogueInputs, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl

@@ -2,9 +2,9 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
-import {BlockSparseProductPackedProgram, epilogueInputs, ONE_TAP} from '../block_sparse_product_gpu';
+import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
+import {checkEvenBlockSize, epilogueInputs, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {

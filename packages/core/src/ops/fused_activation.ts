@@ -20,7 +20,7 @@ export interface FusedEpilogueOptions {
   preluActivationWeights?: tf.Tensor;
 }
 
-/** A product's epilogue as its kernel takes it: the attrs, and the bias and prelu slopes [outSize] where it has them. */
+/** A product's epilogue as its kernel takes it: the attrs, and the bias and prelu's slopes ([..., outSize]) where it has them. */
 export interface FusedEpilogue {
   attrs: FusedActivationAttrs;
   bias?: tf.Tensor;
@@ -61,8 +61,8 @@ export function fusedEpilogue(
         `${caller}: preluActivationWeights must hold one slope per output column ([${outSize}], or [1, ..., ${outSize}]) or ` +
         `one for all, got [${shape}]`);
   }
-  const slopes =
-      perColumn ? tf.reshape(preluActivationWeights, [outSize]) : tf.broadcastTo(tf.reshape(preluActivationWeights, [1]), [outSize]);
+  // Slopes per column go in as they are (a reshape would be a tfjs call each time: Keras keeps them [1, 1, C]).
+  const slopes = perColumn ? preluActivationWeights : tf.broadcastTo(tf.reshape(preluActivationWeights, [1]), [outSize]);
   return {attrs, bias, preluActivationWeights: slopes};
 }
 
@@ -103,8 +103,10 @@ export function runProduct(
   const {bias, preluActivationWeights} = epilogue;
   const all = {...inputs, ...(bias != null && {bias}), ...(preluActivationWeights != null && {preluActivationWeights})};
   const fusedAttrs = {...attrs, ...epilogue.attrs};
-  return preluActivationWeights != null ? runPreluProduct(kernelName, all, fusedAttrs) :
-                                          tf.engine().runKernel(kernelName, all, asAttrs(fusedAttrs)) as tf.Tensor;
+  // Only a call that a gradient will be taken of needs prelu's own (recording it costs a few microseconds a call).
+  return preluActivationWeights != null && tf.engine().isTapeOn() ?
+      runPreluProduct(kernelName, all, fusedAttrs) :
+      tf.engine().runKernel(kernelName, all, asAttrs(fusedAttrs)) as tf.Tensor;
 }
 
 /**
@@ -134,7 +136,7 @@ function runPreluProduct(kernelName: string, inputs: Record<string, tf.Tensor>, 
         const dz = tf.where(positive, dy, tf.mul(dy, alpha));
         const grads = config.gradFunc(dz, [...config.inputsToSave!.map(name => productInputs[name]), z], asAttrs(linear));
         const rows = Array.from({length: z.rank - 1}, (_, i) => i);
-        const dAlpha = tf.sum(tf.mul(dy, tf.minimum(z, 0)), rows);
+        const dAlpha = tf.reshape(tf.sum(tf.mul(dy, tf.minimum(z, 0)), rows), alpha.shape);
         return names.map(name => name === 'preluActivationWeights' ? dAlpha : grads[name]());
       }
     };
