@@ -14,7 +14,10 @@ import core from '@tfjs-blocksparse/core';
  * --out DIR: where weights and results go (default: the example's pretrained/);
  * --variants a,b: train only these (results of the others in --out are kept);
  * --backend cpu|wasm: wasm (tfjs-backend-wasm with this project's kernels) is
- * several times faster where every op a model needs has a wasm kernel.
+ * several times faster where every op a model needs has a wasm kernel;
+ * --seed N: the seed of the models' first weights and of the batch order
+ * (default 1, the committed models'; the data split keeps its own), to see
+ * how much a result moves from one training to the next.
  */
 export async function setUp(exampleUrl, defaults) {
   const {values} = parseArgs({
@@ -24,8 +27,13 @@ export async function setUp(exampleUrl, defaults) {
       out: {type: 'string'},
       variants: {type: 'string'},
       backend: {type: 'string', default: defaults.backend ?? 'cpu'},
+      seed: {type: 'string', default: '1'},
     }
   });
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) {
+    throw new Error(`--seed must be an integer, got ${values.seed}`);
+  }
   await setBackend(values.backend);
   const quick = values.quick;
   const steps = Number(values.steps ?? (quick ? defaults.quickSteps : defaults.steps));
@@ -35,7 +43,7 @@ export async function setUp(exampleUrl, defaults) {
   const out = values.out ?? new URL('pretrained', exampleUrl).pathname;
   const variants = parseVariants(values.variants, defaults.variants);
   mkdirSync(out, {recursive: true});
-  return {steps, quick, out, variants, backend: values.backend};
+  return {steps, quick, out, variants, backend: values.backend, seed};
 }
 
 /** The variants a --variants flag names (all of `known` without one); an unknown one is refused. */
