@@ -39,6 +39,23 @@ describe('prelu fused into the products', () => {
     tf.dispose([x, w, slopes, bias, y, reference]);
   });
 
+  test('slopes [1, 1, C] of a matmul get the gradient that slopes [C] do, in their own shape', () => {
+    tf.tidy(() => {
+      const x = seeded([3, 16], 10);
+      const w = seeded([layout.nnz, 8, 8], 11);
+      const r = seeded([3, 24], 12);
+      const slopes = seeded([24], 13);
+      const gradOf = (p: tf.Tensor) => tf.grads(
+          (a: tf.Tensor, q: tf.Tensor) =>
+              tf.sum(tf.mul(blockSparseMatMul(a, w, layout, {activation: 'prelu', preluActivationWeights: q}), r)))([x, p]);
+      const [dx, dSlopes] = gradOf(slopes);
+      const [dx3, dSlopes3] = gradOf(tf.reshape(slopes, [1, 1, 24]));
+      expect(dSlopes3.shape).toEqual([1, 1, 24]);
+      expect(tf.max(tf.abs(tf.sub(dx3, dx))).dataSync()[0]).toBe(0);
+      expect(tf.max(tf.abs(tf.sub(tf.reshape(dSlopes3, [24]), dSlopes))).dataSync()[0]).toBe(0);
+    });
+  });
+
   test('a gradient through a prelu product leaves no tensor behind', () => {
     const x = seeded([3, 16], 7);
     const w = seeded([layout.nnz, 8, 8], 8);

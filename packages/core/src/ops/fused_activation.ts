@@ -132,8 +132,9 @@ function runPreluProduct(kernelName: string, inputs: Record<string, tf.Tensor>, 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const {preluActivationWeights: alpha, ...productInputs} = named(names, saved);
         const z = tf.engine().runKernel(kernelName, productInputs, asAttrs(linear)) as tf.Tensor;
-        const positive = tf.greater(z, 0);
-        const dz = tf.where(positive, dy, tf.mul(dy, alpha));
+        // One slope per column, whatever ones come before it ([1, 1, C] would broadcast a matmul's rows to rank 3).
+        const slopes = tf.reshape(alpha, [alpha.size]);
+        const dz = tf.where(tf.greater(z, 0), dy, tf.mul(dy, slopes));
         const grads = config.gradFunc(dz, [...config.inputsToSave!.map(name => productInputs[name]), z], asAttrs(linear));
         const rows = Array.from({length: z.rank - 1}, (_, i) => i);
         const dAlpha = tf.reshape(tf.sum(tf.mul(dy, tf.minimum(z, 0)), rows), alpha.shape);
