@@ -53,6 +53,9 @@ export function int8Cases(count?: number): Int8Case[] {
   cases.push({op: 'matMul', blockSize: 8, rows: 70, transposeW: false, activation: 'relu', bias: true, seed: 920});
   cases.push({op: 'matMul', blockSize: 16, rows: 70, transposeW: true, activation: 'linear', bias: false, seed: 930});
   cases.push({op: 'conv2d', blockSize: 4, rows: 6, transposeW: false, activation: 'relu6', bias: true, seed: 940});
+  // prelu (slopes [1, 1, C] of both signs) after int8 blocks, and after a transposed product of them.
+  cases.push({op: 'conv2d', blockSize: 8, rows: 2, transposeW: false, activation: 'prelu', bias: true, seed: 950});
+  cases.push({op: 'matMul', blockSize: 16, rows: 5, transposeW: true, activation: 'prelu', bias: false, seed: 960});
   // A subset: `count` cases spread evenly over the list.
   return count == null || count >= cases.length ? cases :
                                                   Array.from({length: count}, (_, i) => cases[Math.floor(i * cases.length / count)]);
@@ -104,15 +107,23 @@ function geometry(c: Int8Case) {
   return {layout, spatial, xShape};
 }
 
+/** prelu's slopes [1, 1, outSize] for a case whose activation is prelu. */
+function slopesOf(c: Int8Case, outSize: number): tf.Tensor|undefined {
+  return c.activation === 'prelu' ? tensorFrom([1, 1, outSize], c.seed + 5) : undefined;
+}
+
 /** The op of a case, with int8 blocks (scales given) or float32 ones. */
-function apply(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined) {
-  const epilogue = {bias, activation: c.activation, scales};
+function apply(
+    c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined,
+    slopes?: tf.Tensor) {
+  const epilogue = {bias, activation: c.activation, scales, preluActivationWeights: slopes};
   return c.op === 'conv2d' ? blockSparseConv2d(x as tf.Tensor4D, w, layout, 2, 'same', 1, epilogue) :
                              blockSparseMatMul(x, w, layout, {...epilogue, transposeW: c.transposeW});
 }
 
 /** The same op with dense tfjs ops and the densified weight, its columns times `scales`. */
-function dense(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, bias: tf.Tensor|undefined) {
+function dense(
+    c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, bias: tf.Tensor|undefined, slopes?: tf.Tensor) {
   const d = tf.mul(densify(w, layout), scales);
   const y = c.op === 'conv2d' ? tf.conv2d(x as tf.Tensor4D, d as tf.Tensor4D, 2, 'same') :
                                 tf.matMul(x as tf.Tensor2D, d as tf.Tensor2D, false, c.transposeW);
@@ -124,6 +135,8 @@ function dense(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, sca
       return tf.relu6(biased);
     case 'leakyrelu':
       return tf.leakyRelu(biased, 0.2);
+    case 'prelu':
+      return tf.prelu(biased, tf.reshape(slopes!, [-1]));
     case 'linear':
       return biased;
     default:
@@ -144,14 +157,15 @@ export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
       const x = tensorFrom(xShape, c.seed + 2);
       const outSize = c.transposeW ? layout.inputSize : layout.outputSize;
       const bias = c.bias ? tensorFrom([outSize], c.seed + 3) : undefined;
-      const y = apply(c, layout, x, w, scales, bias);
+      const slopes = slopesOf(c, outSize);
+      const y = apply(c, layout, x, w, scales, bias, slopes);
       const r = tensorFrom(y.shape, c.seed + 4);
-      const [dx, dscales, dw] =
-          tf.grads((a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(apply(c, layout, a, q, s, bias), r)))([x, scales, w]);
+      const [dx, dscales, dw] = tf.grads(
+          (a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(apply(c, layout, a, q, s, bias, slopes), r)))([x, scales, w]);
       const [yRef, [dxRef, dscalesRef]] = await onReferenceBackend(
           () =>
-              [dense(c, layout, x, unscaled, scales, bias),
-               tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias), r)))([x, scales])]);
+              [dense(c, layout, x, unscaled, scales, bias, slopes),
+               tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias, slopes), r)))([x, scales])]);
       if (dw.dtype !== 'float32' || !tf.util.arraysEqual(dw.shape, w.shape)) {
         throw new Error(`the int8 blocks' gradient is ${dw.dtype} [${dw.shape}], not float32 [${w.shape}]`);
       }
