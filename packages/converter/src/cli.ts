@@ -34,7 +34,8 @@ INPUTS: unlabelled inputs (no labels needed): a folder of .png/.jpg images (resi
 --calibrate: one-shot reconstruction: each converted layer keeps the blocks that matter most to its output on
 these inputs and is refit to reproduce the original layer's output (a few hundred inputs; no training).
 --budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
-its output suffers (needs --calibrate; replaces --density).
+its output suffers, or the fraction as one density for all where that follows the original more closely on
+the calibration inputs (needs --calibrate; replaces --density).
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
 default: as the input's. Written as float32, each batch norm is folded into the conv or dense layer before
 it (its ReLU too): one fused call where there were three.

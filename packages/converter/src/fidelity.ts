@@ -43,6 +43,34 @@ export function predictInBatches(
   }
 }
 
+/**
+ * Every output of a model on x, a batch at a time (a graph made for one batch size, in batches of that size, and
+ * x cast to the input's dtype), each output's batches concatenated.
+ */
+export function outputsInBatches(model: tf.LayersModel|tf.GraphModel, x: tf.Tensor, batchSize: number): tf.Tensor[] {
+  const input = model.inputs[0];
+  const fixedBatch = input.shape?.[0] ?? -1;
+  const step = fixedBatch > 0 ? fixedBatch : batchSize;
+  const parts: tf.Tensor[][] = [];
+  try {
+    for (let i = 0; i < x.shape[0]; i += step) {
+      parts.push(tf.tidy(() => {
+        const out = model.predict(tf.cast(tf.slice(x, i, Math.min(step, x.shape[0] - i)), input.dtype ?? 'float32'));
+        return out instanceof tf.Tensor ? [out] : Array.isArray(out) ? out : Object.values(out);
+      }));
+    }
+    return parts[0].map((_, k) => tf.concat(parts.map(p => p[k])));
+  } finally {
+    tf.dispose(parts.flat());
+  }
+}
+
+/** The mean over a model's outputs of |actual - expected| / |expected|. */
+export function outputError(actual: tf.Tensor[], expected: tf.Tensor[]): number {
+  const errors = expected.map((e, k) => agreementOf(actual[k], e, false));
+  return errors.reduce((sum, e) => sum + e, 0) / errors.length;
+}
+
 /** Whether outputs look like softmax probabilities: non-negative rows summing to 1. */
 export function areProbabilities(y: tf.Tensor): boolean {
   return tf.tidy(() => y.rank >= 2 && tf.min(y).dataSync()[0] >= 0 && tf.max(tf.abs(tf.sub(tf.sum(y, -1), 1))).dataSync()[0] < 1e-3);

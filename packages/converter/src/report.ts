@@ -37,6 +37,13 @@ export function formatReport(report: SparsifyReport): string {
         `multiply-adds of the calibrated layers per input: ${millions(macs.before)} -> ${millions(macs.after)} ` +
         `(${(100 * macs.after / macs.before).toFixed(1)}%)`);
   }
+  if (report.budget != null) {
+    const {budget, kept, outputError} = report.budget;
+    lines.push(
+        `budget ${budget}: model output error on the calibration inputs ${outputError.perLayer.toFixed(4)} with densities per layer, ` +
+        `${outputError.uniform.toFixed(4)} with ${budget} for all: kept ${
+            kept === 'uniform' ? `${budget} for all` : 'densities per layer'}`);
+  }
   if ((report.folded ?? []).length > 0) {
     lines.push(`folded into the layers before them: ${report.folded!.length} norm, bias and activation layers (graph: nodes)`);
   }

@@ -54,7 +54,7 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
 export async function sparsifyGraphModel(
     model: tf.GraphModel, options: SparsifyOptions): Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   checkOptions(options);
-  return withBudget(options, (o, probe) => convertGraphModel(model, o, probe));
+  return withBudget(model, options, (o, probe) => convertGraphModel(model, o, probe));
 }
 
 async function convertGraphModel(

@@ -42,7 +42,7 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(
   const folded =
       options.foldBatchNorm === false ? {model: model as tf.LayersModel, folded: []} : await foldBatchNorms(model as tf.LayersModel);
   try {
-    const result = await withBudget(options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
+    const result = await withBudget(folded.model, options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
     result.report.folded = [...folded.folded, ...result.report.folded ?? []];
     result.report.model.paramsBefore = (model as tf.LayersModel).countParams();
     return result as {model: M, report: SparsifyReport};

@@ -95,6 +95,11 @@ export interface SparsifyReport {
    * block-sparse nodes' epilogues (a bias Add, activations).
    */
   folded?: string[];
+  /**
+   * Under a budget: the model's output error relative to the original's on the calibration inputs (mean over its
+   * outputs) with densities allocated per layer and with the budget as one density for all, and which was kept.
+   */
+  budget?: {budget: number, kept: 'per layer'|'uniform', outputError: {perLayer: number, uniform: number}};
 }
 
 export function checkOptions(options: SparsifyOptions) {

@@ -6,6 +6,7 @@ import {sparsifyModel} from '@tfjs-blocksparse/converter';
 import {BlockSparseConv2D, BlockSparseDense} from '@tfjs-blocksparse/layers';
 
 import {allocateBudget} from '../src/calibrate';
+import {formatReport} from '../src/report';
 
 import {GraphFixture, seeded} from './graph_fixture';
 
@@ -288,7 +289,50 @@ describe('calibrated conversion', () => {
         const expected = model.predict(held) as tf.Tensor;
         const [budgetError, uniformError] = [budgeted, uniform].map(m => relativeError(m.predict(held) as tf.Tensor, expected));
         expect(budgetError).toBeLessThan(0.5 * uniformError);
+        expect(report.budget)
+            .toEqual({budget: 0.25, kept: 'per layer', outputError: {perLayer: expect.any(Number), uniform: expect.any(Number)}});
+        expect(report.budget!.outputError.perLayer).toBeLessThan(report.budget!.outputError.uniform);
       });
+
+  test('a budget whose per-layer densities do worse than one density for all keeps one density for all', async () => {
+    // Alone, 'a' looks robust at 1/8: its block columns 1-15 each hold two large blocks reading x[64:128]; column 0
+    // (small, dense) is all that carries x[0:64], and 'b' reads it with a large gain, so a's 1/8 loses what the
+    // model needs and no refit of 'b' can restore it. 'b' (a quarter of a's multiply-adds) is dense.
+    const mask = (rows: number, columns: number, value: (row: number, column: number) => number) =>
+        tf.tensor2d(Array.from({length: rows * columns}, (_, i) => value(Math.floor(i / columns), i % columns)), [rows, columns]);
+    const a = tf.mul(seeded([128, 128], 71), mask(128, 128, (r, c) => {
+                       const [rowBlock, columnBlock] = [Math.floor(r / 8), Math.floor(c / 8)];
+                       return columnBlock === 0                                                       ? (r < 64 ? 0.1 : 0) :
+                           rowBlock === 8 + columnBlock % 8 || rowBlock === 8 + (columnBlock + 3) % 8 ? 1 :
+                                                                                                        0;
+                     }));
+    const b = tf.mul(seeded([128, 32], 72), mask(128, 32, r => r < 8 ? 40 : 1));
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [128], units: 128, useBias: false, name: 'a'}), tf.layers.dense({units: 32, useBias: false, name: 'b'})
+      ]
+    });
+    [a, b].forEach((kernel, i) => model.layers[i].setWeights([kernel]));
+    const inputs = seeded([256, 128], 75);
+    const {model: budgeted, report} = await sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.25, calibrate: {inputs}});
+    const {perLayer, uniform} = report.budget!.outputError;
+    expect(report.budget!.kept).toBe('uniform');
+    expect(uniform).toBeLessThan(perLayer);
+    expect(report.layers.map(l => l.density)).toEqual([0.25, 0.25]);
+    expect(layoutOf(budgeted, 'a').density).toBe(0.25);
+    expect(formatReport(report))
+        .toContain(
+            `budget 0.25: model output error on the calibration inputs ${perLayer.toFixed(4)} with densities per layer, ` +
+            `${uniform.toFixed(4)} with 0.25 for all: kept 0.25 for all`);
+
+    // The same as a graph made for batches of one (as MoveNet's): run a row at a time, the same choice.
+    const g = new GraphFixture();
+    g.matMul('b', g.matMul('a', g.placeholder('x', [1, 128]), g.constant('wa', a)), g.constant('wb', b));
+    const graph = await sparsifyModel(await g.load(), {density: 1, blockSize: 8, budget: 0.25, calibrate: {inputs}});
+    expect(graph.report.budget!.kept).toBe('uniform');
+    expect(graph.report.budget!.outputError.uniform).toBeCloseTo(uniform, 4);
+    expect(graph.report.budget!.outputError.perLayer).toBeCloseTo(perLayer, 4);
+  });
 
   test('budget allocation: the robust layer is made sparser, the sensitive one stays denser', () => {
     const sensitive = {name: 'sensitive', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.5], [0.25, 0.8], [0.125, 0.9], [0.0625, 1]])};

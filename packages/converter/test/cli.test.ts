@@ -305,6 +305,9 @@ describe('tfjs-blocksparse CLI', () => {
     expect(budget.code).toBe(0);
     const [, percent] = /multiply-adds of the calibrated layers per input: 3072 -> \d+ \(([\d.]+)%\)/.exec(budget.out)!;
     expect(Number(percent)).toBeLessThanOrEqual(50);
+    expect(budget.out)
+        .toMatch(
+            /budget 0\.5: model output error on the calibration inputs [\d.]+ with densities per layer, [\d.]+ with 0\.5 for all: kept (densities per layer|0\.5 for all)/);
   });
 
   test('bad calibration inputs or flags: one clear line, nothing written', async () => {
