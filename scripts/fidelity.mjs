@@ -241,6 +241,8 @@ for (const name of names) {
     row.calibrateSeconds = (performance.now() - start) / 1000;
     row.converted = `${report.totals.converted} of ${report.layers.length}`;
     row.multiplyAdds = report.totals.multiplyAdds;
+    // Under a budget: which conversion was kept (densities per layer or one for all) and both output errors.
+    row.budgetChoice = report.budget;
     const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
     const {model: magnitude} =
         await converter.sparsifyModel(original, {density: setting.density ?? 1, densities, blockSize: BLOCK_SIZE, exclude});
@@ -286,7 +288,12 @@ for (const name of names) {
   original.dispose();
 }
 
-const setting = r => r.budget != null ? `budget ${r.budget}` : r.density === 1 ? '1' : `1/${1 / r.density}`;
+const setting = r => r.budget != null ?
+    `budget ${r.budget} (kept ${
+        r.budgetChoice.kept === 'uniform' ? `${r.budget} for all` : 'densities per layer'}; calibration output error ${
+        r.budgetChoice.outputError.perLayer.toFixed(3)} per layer, ${r.budgetChoice.outputError.uniform.toFixed(3)} for all)` :
+    r.density === 1 ? '1' :
+                      `1/${1 / r.density}`;
 const values = m => m == null ? '-' : Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
 const table = [
   `Fidelity of converted published models on held-out inputs (blocks ${BLOCK_SIZE}x${BLOCK_SIZE}; ${args.backend} backend, Node ${

@@ -1,4 +1,5 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
+import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 /**
@@ -65,9 +66,11 @@ function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): st
     ${activated}`;
 }
 
-/** The epilogue's inputs, in the order a product program takes them after x, w and the table (see webgl_util's epilogueInputs). */
-function epilogueInputNames({bias, activation}: ProductEpilogue): string[] {
-  return [...(bias ? ['bias'] : []), ...(activation === 'prelu' ? ['preluActivationWeights'] : [])];
+type EpilogueInput = 'bias'|'preluActivationWeights';
+
+/** The epilogue's inputs, in the order a product program takes them after x, w and the table. */
+function epilogueInputNames({bias, activation}: ProductEpilogue): EpilogueInput[] {
+  return [...(bias ? ['bias' as const] : []), ...(activation === 'prelu' ? ['preluActivationWeights' as const] : [])];
 }
 
 /**
@@ -93,7 +96,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
    */
   constructor(
       outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP, wTexels: [number, number]|null = null,
-      epilogue: ProductEpilogue = NO_EPILOGUE) {
+      private readonly epilogue: ProductEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     this.variableNames = [...this.variableNames, ...epilogueInputNames(epilogue)];
     const batched = outputShape.length === 3;
@@ -154,6 +157,11 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     ${epilogueSource(epilogue)}
     setOutput(result);
   }`;
+  }
+
+  /** The inputs to run the program on, in its variableNames' order (prelu's slopes as [N]: see slopesAsVector). */
+  inputs(x: TensorInfo, w: TensorInfo, table: TensorInfo, epilogue: Partial<Record<EpilogueInput, TensorInfo>> = {}): TensorInfo[] {
+    return [x, w, table, ...epilogueInputNames(this.epilogue).map(name => epilogue[name]!)];
   }
 }
 

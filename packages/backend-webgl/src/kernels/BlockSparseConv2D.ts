@@ -6,7 +6,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, epilogueInputs, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
@@ -37,8 +37,8 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
       packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
-      program, [patches, filterByTap(w), table, ...epilogueInputs({bias, preluActivationWeights})], 'float32',
-      [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
+      program, program.inputs(patches, filterByTap(w), table, {bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
+      'float32', [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
   backend.disposeIntermediateTensorInfo(patches);
   return view(y, outShape);
 }

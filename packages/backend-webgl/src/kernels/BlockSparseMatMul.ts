@@ -4,7 +4,7 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, epilogueInputs, layoutTableTexture, packedTexels, packInPlace, zeros} from './webgl_util';
+import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {
@@ -22,7 +22,8 @@ export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backen
       {bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGLProgram(
-      program, [x, w, table, ...epilogueInputs({bias, preluActivationWeights})], 'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
+      program, program.inputs(x, w, table, {bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}), 'float32',
+      [[segments + 1], [segments + 1 + layout.nnz]]);
 }
 
 export const blockSparseMatMulConfig: KernelConfig = {

@@ -19,13 +19,11 @@ export function view(t: TensorInfo, shape: number[]): TensorInfo {
 }
 
 /**
- * A product kernel's epilogue inputs, those it has, in the order its program
- * names them: the bias, then prelu's slopes seen as [N] (they may come
- * [1, 1, N], which the program's output does not broadcast; a free view).
+ * prelu's slopes as the product programs read them, [N]: they may come
+ * [1, 1, N], which the program's output does not broadcast (a free view).
  */
-export function epilogueInputs({bias, preluActivationWeights: slopes}: {bias?: TensorInfo, preluActivationWeights?: TensorInfo}):
-    TensorInfo[] {
-  return [...(bias == null ? [] : [bias]), ...(slopes == null ? [] : [view(slopes, slopes.shape.slice(-1))])];
+export function slopesAsVector(slopes: TensorInfo|undefined): TensorInfo|undefined {
+  return slopes == null ? undefined : view(slopes, slopes.shape.slice(-1));
 }
 
 /** The packed programs read 2x2 patches, which must not straddle blocks. */
