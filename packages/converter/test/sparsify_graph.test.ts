@@ -37,12 +37,17 @@ function convertibleGraph(weightOf: (name: string, w: tf.Tensor) => tf.Tensor = 
   g.conv2d(
       'prelu', img, w('f5', [1, 1, 16, 16], 13),
       {fused: {args: [g.constant('b5', seeded([16], 14)), g.constant('a5', seeded([16], 15))], ops: ['BiasAdd', 'Prelu']}});
+  // Slopes that vary over the pixels too: the kernels take one per channel, so this prelu runs after the product.
+  g.conv2d(
+      'preluPixels', img, w('f7', [1, 1, 16, 16], 17),
+      {fused: {args: [g.constant('b7', seeded([16], 18)), g.constant('a7', seeded([8, 8, 16], 19))], ops: ['BiasAdd', 'Prelu']}});
   g.conv2d('uneven', img, w('f6', [3, 3, 16, 8], 16), {padding: 'EXPLICIT', explicit: [0, 0, 1, 2, 1, 1, 0, 0]});
   return g;
 }
 
-const OUTPUTS = ['fc1', 'fc2', 'batched', 'leaky', 'constFirst', 'notConst', 'conv1', 'conv2', 'conv3', 'dilated', 'prelu', 'uneven'];
-const CONVERTED = ['fc1', 'fc2', 'batched', 'leaky', 'conv1', 'conv2', 'conv3', 'dilated', 'prelu'];
+const OUTPUTS =
+    ['fc1', 'fc2', 'batched', 'leaky', 'constFirst', 'notConst', 'conv1', 'conv2', 'conv3', 'dilated', 'prelu', 'preluPixels', 'uneven'];
+const CONVERTED = ['fc1', 'fc2', 'batched', 'leaky', 'conv1', 'conv2', 'conv3', 'dilated', 'prelu', 'preluPixels'];
 
 function feeds(): tf.NamedTensorMap {
   return {x: seeded([2, 32], 20), seq: seeded([2, 4, 16], 21), img: seeded([2, 8, 8, 16], 22), other: seeded([16, 8], 23)};

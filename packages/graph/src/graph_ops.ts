@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {registerOp} from '@tensorflow/tfjs-converter';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, FusedActivation, FusedEpilogueOptions} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, FusedActivation, FusedEpilogueOptions, fusablePreluSlopes} from '@tfjs-blocksparse/core';
 
 /**
  * Graph-model ops for block-sparse MatMul and Conv2D nodes, registered with
@@ -63,13 +63,13 @@ function fusedOf(attrs: Attrs, args: tf.Tensor[], op: string) {
  * with slopes that vary along more than the channels), applied as an op of
  * its own after the fused product.
  */
-function epilogueOf(attrs: Attrs, args: tf.Tensor[], op: string): {fused: FusedEpilogueOptions, after: (y: tf.Tensor) => tf.Tensor} {
+function epilogueOf(
+    attrs: Attrs, args: tf.Tensor[], outSize: number, op: string): {fused: FusedEpilogueOptions, after: (y: tf.Tensor) => tf.Tensor} {
   const {bias, activation, alpha} = fusedOf(attrs, args, op);
   const leakyreluAlpha = (attrs.leakyrelu_alpha as number | undefined) ?? 0.2;
-  // The kernels take one slope per output channel, or one for all.
-  const perChannel = alpha != null && (alpha.size === 1 || alpha.shape[alpha.rank - 1] === alpha.size);
   const fusable = activation != null && FUSED_ACTIVATIONS.includes(activation as FusedActivation) &&
-      !(activation === 'leakyrelu' && leakyreluAlpha < 0) && !(activation === 'prelu' && !perChannel);
+      !(activation === 'leakyrelu' && leakyreluAlpha < 0) &&
+      (activation !== 'prelu' || (alpha != null && fusablePreluSlopes(alpha, outSize)));
   const after = (y: tf.Tensor): tf.Tensor => {
     switch (fusable ? undefined : activation) {
       case 'leakyrelu':
@@ -108,7 +108,7 @@ function nodeInputs(inputs: tf.Tensor[]) {
 registerOp(GRAPH_MATMUL_OP, node => tf.tidy(() => {
   const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
   const layout = layoutOf(blocks, node.attrs, GRAPH_MATMUL_OP);
-  const {fused, after} = epilogueOf(node.attrs, args, GRAPH_MATMUL_OP);
+  const {fused, after} = epilogueOf(node.attrs, args, layout.outputSize, GRAPH_MATMUL_OP);
   const input = node.attrs.transpose_a === true ? transposeLast(x) : x;
   return after(blockSparseMatMul(input, packed, layout, {...fused, scales}));
 }));
@@ -117,7 +117,7 @@ registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
   const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
   const attrs = node.attrs;
   const layout = layoutOf(blocks, attrs, GRAPH_CONV2D_OP);
-  const {fused, after} = epilogueOf(attrs, args, GRAPH_CONV2D_OP);
+  const {fused, after} = epilogueOf(attrs, args, layout.outputSize, GRAPH_CONV2D_OP);
   const [, sh, sw] = attrs.strides as number[];
   const [, dh, dw] = (attrs.dilations as number[] | undefined) ?? [1, 1, 1, 1];
   // EXPLICIT padding is converted only when the same on every side ([0, 0, p, p, p, p, 0, 0]).

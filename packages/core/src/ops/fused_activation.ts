@@ -27,6 +27,11 @@ export interface FusedEpilogue {
   preluActivationWeights?: tf.Tensor;
 }
 
+/** Whether prelu's slopes are what the product kernels take: one per output column ([outSize] or [1, ..., outSize]) or one for all. */
+export function fusablePreluSlopes({shape, size}: {shape: number[], size: number}, outSize: number): boolean {
+  return size === 1 || (size === outSize && shape[shape.length - 1] === outSize);
+}
+
 /** Checks the fused bias and activation of an op whose output has `outSize` columns; returns them as the kernel takes them. */
 export function fusedEpilogue(
     {bias, activation = 'linear', leakyreluAlpha = 0.2, preluActivationWeights}: FusedEpilogueOptions, outSize: number,
@@ -54,15 +59,14 @@ export function fusedEpilogue(
     return {attrs, bias};
   }
   checkFloatTensor(preluActivationWeights, 'preluActivationWeights', caller);
-  const {shape, size} = preluActivationWeights;
-  const perColumn = size === outSize && shape[shape.length - 1] === outSize;
-  if (!perColumn && size !== 1) {
+  if (!fusablePreluSlopes(preluActivationWeights, outSize)) {
     throw new Error(
         `${caller}: preluActivationWeights must hold one slope per output column ([${outSize}], or [1, ..., ${outSize}]) or ` +
-        `one for all, got [${shape}]`);
+        `one for all, got [${preluActivationWeights.shape}]`);
   }
   // Slopes per column go in as they are (a reshape would be a tfjs call each time: Keras keeps them [1, 1, C]).
-  const slopes = perColumn ? preluActivationWeights : tf.broadcastTo(tf.reshape(preluActivationWeights, [1]), [outSize]);
+  const slopes =
+      preluActivationWeights.size === outSize ? preluActivationWeights : tf.broadcastTo(tf.reshape(preluActivationWeights, [1]), [outSize]);
   return {attrs, bias, preluActivationWeights: slopes};
 }
 
