@@ -145,9 +145,10 @@ function epilogueCase(i: number): FusedEpilogueCase {
  * and 100 rows (few-row and tiled programs on webgpu), every block size,
  * with and without Wᵀ, every activation at least once; then prelu (slopes
  * of both signs) at 1 and 100 rows, with and without Wᵀ; the last two have
- * no kept block (bias and activation then run as ops).
+ * no kept block (bias and activation then run as ops), every other case keeps
+ * one (the seed is chosen so; cpu_suite.test.ts checks it).
  */
-export function fusedMatMulCases(seed = 5): FusedMatMulCase[] {
+export function fusedMatMulCases(seed = 108): FusedMatMulCase[] {
   const random = seededRandom(seed);
   const cases = [1, 16, 100].flatMap((rows, r) => BLOCK_SIZES.map((blockSize, b) => ({
                                                                     ...layoutCase(random, b, 3),
@@ -170,9 +171,10 @@ function withPreluCases<C extends FusedEpilogueCase&{kind: LayoutKind}>(cases: C
  * Convs with a bias and an activation fused into the product, every
  * activation and block size: 1x1 at stride 1 without padding (the kernels'
  * pointwise path), 3x3 'same' at stride 1 and 2, on batches of 1 and 2;
- * then prelu on 3x3 convs at stride 1 and 2; the last two have no kept block.
+ * then prelu on 3x3 convs at stride 1 and 2; the last two have no kept block,
+ * every other case keeps one (as fusedMatMulCases).
  */
-export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
+export function fusedConv2dCases(seed = 108): FusedConv2DCase[] {
   const random = seededRandom(seed);
   const shapes: Array<Pick<Conv2DCase, 'filterSize'|'strides'|'pad'>> = [
     {filterSize: [1, 1], strides: [1, 1], pad: 'valid'}, {filterSize: [3, 3], strides: [1, 1], pad: 'same'},
@@ -188,7 +190,6 @@ export function fusedConv2dCases(seed = 6): FusedConv2DCase[] {
                                            dilations: [1, 1] as [number, number],
                                            ...epilogueCase(i)
                                          }));
-  // Cases 1 and 5 keep blocks (2 and 5): the prelu runs in the kernel.
   return withPreluCases(cases, [1, 5]);
 }
 
