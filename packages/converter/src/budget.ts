@@ -35,9 +35,14 @@ export async function withBudget<M extends tf.LayersModel|tf.GraphModel>(
       return error;
     };
     const perLayer = await convert({...options, density: 1, densities, budget: undefined});
-    const perLayerError = errorOf(perLayer.model);
-    const uniform = await convert({...options, density: options.budget, densities: undefined, budget: undefined});
-    const uniformError = errorOf(uniform.model);
+    let uniform: Awaited<ReturnType<Convert<M>>>;
+    try {
+      uniform = await convert({...options, density: options.budget, densities: undefined, budget: undefined});
+    } catch (e) {
+      perLayer.model.dispose();
+      throw e;
+    }
+    const [perLayerError, uniformError] = [perLayer, uniform].map(c => errorOf(c.model));
     const [kept, dropped] = uniformError < perLayerError ? [uniform, perLayer] : [perLayer, uniform];
     dropped.model.dispose();
     kept.report.budget = {

@@ -20,42 +20,28 @@ export function fidelityOf(
   return {metric: classifier ? 'top-1 agreement' : 'relative error', value};
 }
 
-/**
- * The model's outputs on rows [start, end) of x, a batch at a time; each batch's slice and intermediates are
- * freed before the next (a model's inputs can be most of the memory there is).
- */
-export function predictInBatches(
-    model: {predict: (x: tf.Tensor) => unknown}, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor {
-  const parts: tf.Tensor[] = [];
-  try {
-    for (let i = start; i < end; i += batchSize) {
-      parts.push(tf.tidy(() => {
-        const out = model.predict(tf.slice(x, i, Math.min(batchSize, end - i)));
-        if (!(out instanceof tf.Tensor)) {
-          throw new Error('models with several outputs are not supported');
-        }
-        return out;
-      }));
-    }
-    return tf.concat(parts);
-  } finally {
-    tf.dispose(parts);
-  }
+/** What outputsInBatches runs: a model, or a function of a batch with no input spec. */
+interface Predictor {
+  predict: (x: tf.Tensor) => unknown;
+  inputs?: Array<{shape?: Array<number|null>, dtype?: tf.DataType}>;
 }
 
 /**
- * Every output of a model on x, a batch at a time (a graph made for one batch size, in batches of that size, and
- * x cast to the input's dtype), each output's batches concatenated.
+ * Every output of a model on rows [start, end) of x, a batch at a time (a graph made for one batch size in batches
+ * of that size, x cast to its input's dtype), each output's batches concatenated; each batch's slice and
+ * intermediates are freed before the next (a model's inputs can be most of the memory there is).
  */
-export function outputsInBatches(model: tf.LayersModel|tf.GraphModel, x: tf.Tensor, batchSize: number): tf.Tensor[] {
-  const input = model.inputs[0];
-  const fixedBatch = input.shape?.[0] ?? -1;
+export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor[] {
+  const input = model.inputs?.[0];
+  const fixedBatch = input?.shape?.[0] ?? -1;
   const step = fixedBatch > 0 ? fixedBatch : batchSize;
   const parts: tf.Tensor[][] = [];
   try {
-    for (let i = 0; i < x.shape[0]; i += step) {
+    for (let i = start; i < end; i += step) {
       parts.push(tf.tidy(() => {
-        const out = model.predict(tf.cast(tf.slice(x, i, Math.min(step, x.shape[0] - i)), input.dtype ?? 'float32'));
+        const batch = tf.slice(x, i, Math.min(step, end - i));
+        const out =
+            model.predict(input?.dtype != null ? tf.cast(batch, input.dtype) : batch) as tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
         return out instanceof tf.Tensor ? [out] : Array.isArray(out) ? out : Object.values(out);
       }));
     }
@@ -63,6 +49,16 @@ export function outputsInBatches(model: tf.LayersModel|tf.GraphModel, x: tf.Tens
   } finally {
     tf.dispose(parts.flat());
   }
+}
+
+/** The one output of a model on rows [start, end) of x, as outputsInBatches. */
+export function predictInBatches(model: Predictor, x: tf.Tensor, batchSize: number, range?: [number, number]): tf.Tensor {
+  const outputs = outputsInBatches(model, x, batchSize, range);
+  if (outputs.length !== 1) {
+    tf.dispose(outputs);
+    throw new Error('models with several outputs are not supported');
+  }
+  return outputs[0];
 }
 
 /** The mean over a model's outputs of |actual - expected| / |expected|. */
