@@ -98,20 +98,32 @@ const CONV_PIXELS: Array<[number, number]> = [[3, 3], [1, 1], [1, 2], [1, 3], [1
 /** The block sizes of the row-count cases: the random cases' and 64 (webgpu stages its weight tiles in halves). */
 export const ROW_CASE_BLOCK_SIZES = [...BLOCK_SIZES, 64];
 
-/** A matmul case for each row count and block size, half of them with Wᵀ. */
+/** A matmul case for each row count and block size, half of them with Wᵀ, each keeping a block (see keepingABlock). */
 export function rowCountMatMulCases(seed = 3): MatMulCase[] {
   const random = seededRandom(seed);
-  return ROW_COUNTS.flatMap(
-      (rows, r) => ROW_CASE_BLOCK_SIZES.map(
-          (blockSize, b) =>
-              ({...layoutCase(random, b, 3), kind: KINDS[(r + b) % 4], blockSize, batchShape: [rows], transposeW: (r + b) % 2 === 1})));
+  return ROW_COUNTS.flatMap((rows, r) => ROW_CASE_BLOCK_SIZES.map((blockSize, b) => ({
+                                                                    ...keepingABlock(layoutCase(random, b, 3)),
+                                                                    kind: KINDS[(r + b) % 4],
+                                                                    blockSize,
+                                                                    batchShape: [rows],
+                                                                    transposeW: (r + b) % 2 === 1
+                                                                  })));
 }
 
-/** A 3x3 'same' conv case for each row count (output pixels), block sizes in turn. */
+/**
+ * A layout case whose density keeps at least one of its blocks: the row-count
+ * cases are there to run the kernels at each row count, which a layout with
+ * no block never does (the other cases cover empty layouts).
+ */
+function keepingABlock(c: LayoutCase): LayoutCase {
+  return {...c, density: Math.max(c.density, 1 / (c.rowBlocks * c.colBlocks))};
+}
+
+/** A 3x3 'same' conv case for each row count (output pixels), block sizes in turn, each keeping a block. */
 export function rowCountConv2dCases(seed = 4): Conv2DCase[] {
   const random = seededRandom(seed);
   return ROW_COUNTS.map((rows, r) => ({
-                          ...layoutCase(random, r, 3),
+                          ...keepingABlock(layoutCase(random, r, 3)),
                           kind: KINDS[r % 4],
                           blockSize: ROW_CASE_BLOCK_SIZES[r % ROW_CASE_BLOCK_SIZES.length],
                           batch: rows === 0 ? 0 : 1,
