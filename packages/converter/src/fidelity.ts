@@ -4,19 +4,20 @@ import * as tf from '@tensorflow/tfjs';
 export interface Fidelity {
   /**
    * 'top-1 agreement' (fraction of inputs where both pick the same class; higher is better) where the original
-   *  outputs probabilities, else 'relative error' (|converted - original| / |original|; lower is better).
+   *  outputs probabilities, else 'relative error' (|converted - original| / |original|, the mean over the model's outputs;
+   *  lower is better).
    */
   metric: 'top-1 agreement'|'relative error';
   value: number;
 }
 
-/** The converted model's fidelity to the original on `inputs`. */
+/** The converted model's fidelity to the original on `inputs` (a model with several outputs: their mean relative error). */
 export function fidelityOf(
     original: tf.LayersModel|tf.GraphModel, converted: tf.LayersModel|tf.GraphModel, inputs: tf.Tensor, batchSize = 16): Fidelity {
-  const [expected, actual] = [original, converted].map(model => predictInBatches(model, inputs, batchSize));
-  const classifier = areProbabilities(expected);
-  const value = agreementOf(actual, expected, classifier);
-  tf.dispose([expected, actual]);
+  const [expected, actual] = [original, converted].map(model => outputsInBatches(model, inputs, batchSize));
+  const classifier = expected.length === 1 && areProbabilities(expected[0]);
+  const value = classifier ? agreementOf(actual[0], expected[0], true) : outputError(actual, expected);
+  tf.dispose([...expected, ...actual]);
   return {metric: classifier ? 'top-1 agreement' : 'relative error', value};
 }
 

@@ -310,6 +310,28 @@ describe('tfjs-blocksparse CLI', () => {
             /budget 0\.5: model output error on the calibration inputs [\d.]+ with densities per layer, [\d.]+ with 0\.5 for all: kept (densities per layer|0\.5 for all)/);
   });
 
+  test('--calibrate on a graph model with two outputs made for batches of one (as Human\'s faceres and MoveNet)', async () => {
+    const g = new GraphFixture();
+    const hidden = g.fusedMatMul(
+        'hidden', g.placeholder('x', [1, 32]), g.constant('w1', seeded([32, 64], 11)), [g.constant('b1', seeded([64], 12))],
+        ['BiasAdd', 'Relu']);
+    g.matMul('logits', hidden, g.constant('w2', seeded([64, 16], 13)));
+    g.matMul('embedding', hidden, g.constant('w3', seeded([64, 32], 14)));
+    const graph = await g.load();
+    expect(graph.outputs.length).toBe(2);
+    await graph.save(saveTo(join(dir, 'two-outputs')));
+    const inputs = join(dir, 'calibration-two-outputs.json');
+    writeFileSync(inputs, JSON.stringify({shape: [64, 32], data: Array.from(seeded([64, 32], 15).dataSync())}));
+    const {code, out, err} = await run(
+        'convert', join(dir, 'two-outputs', 'model.json'), join(dir, 'two-outputs-sparse'), '--density', '0.5', '--block-size', '8',
+        '--calibrate', inputs);
+    expect({code, error: err.match(/tfjs-blocksparse: .*/)?.[0]}).toEqual({code: 0, error: undefined});
+    const [, magnitude, calibrated] =
+        /calibrated on 64 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/
+            .exec(out)!;
+    expect(Number(calibrated)).toBeLessThan(Number(magnitude));
+  });
+
   test('bad calibration inputs or flags: one clear line, nothing written', async () => {
     const empty = join(dir, 'no-inputs');
     mkdirSync(empty);
