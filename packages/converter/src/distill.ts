@@ -12,6 +12,7 @@ export interface DistillOptions {
   inputs: tf.Tensor;
   /** Most passes over the training inputs (default 20). */
   epochs?: number;
+  /** Examples per step (default 32; a graph made for one batch size: that size). */
   batchSize?: number;
   learningRate?: number;
   /** Fraction of the inputs held out to measure agreement and stop early (default 0.2). */
@@ -60,7 +61,10 @@ export interface DistillReport {
  */
 export async function distill<M extends Model>(
     teacher: Model, student: M, options: DistillOptions): Promise<{model: M, report: DistillReport}> {
-  const {inputs, epochs = 20, batchSize = 32, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} = options;
+  // A graph made for one batch size (MoveNet's [1, 192, 192, 3]) trains in batches of that size.
+  const fixedBatch = teacher.inputs[0].shape?.[0] ?? -1;
+  const {inputs, epochs = 20, batchSize = fixedBatch > 0 ? fixedBatch : 32, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} =
+      options;
   if (!(inputs instanceof tf.Tensor) || inputs.rank < 1 || inputs.shape[0] < 2) {
     throw new Error('distill: inputs must be a tensor of at least 2 examples [n, ...input shape]');
   }
@@ -68,6 +72,14 @@ export async function distill<M extends Model>(
     throw new Error(
         `distill: need 0 < heldOut < 1, epochs >= 0, batchSize >= 1 and learningRate > 0; got ` +
         `${heldOut}, ${epochs}, ${batchSize}, ${learningRate}`);
+  }
+  if (teacher.outputs.length !== 1) {
+    throw new Error(`distill: the model has ${teacher.outputs.length} outputs; distill takes models with one`);
+  }
+  if (fixedBatch > 0 && fixedBatch !== batchSize) {
+    throw new Error(
+        `distill: the model takes batches of exactly ${fixedBatch} (input shape [${teacher.inputs[0].shape}]); ` +
+        `give batchSize ${fixedBatch}, got ${batchSize}`);
   }
   const n = inputs.shape[0];
   const nHeld = Math.max(1, Math.round(n * heldOut));

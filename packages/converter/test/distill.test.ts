@@ -139,7 +139,7 @@ describe('distill', () => {
     }
   });
 
-  test('bad inputs and a graph with nothing to train are refused clearly', async () => {
+  test('bad inputs, several outputs, a batch size the graph does not take and nothing to train are refused clearly', async () => {
     const teacher = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 2})]});
     await expect(distill(teacher, teacher, {inputs: tf.ones([1, 4])})).rejects.toThrow(/inputs must be a tensor of at least 2 examples/);
     await expect(distill(teacher, teacher, {inputs: tf.ones([8, 4]), heldOut: 1})).rejects.toThrow(/need 0 < heldOut < 1/);
@@ -147,5 +147,22 @@ describe('distill', () => {
     g.matMul('out', g.placeholder('x', [-1, 8]), g.constant('w', seeded([8, 8], 1)));
     const dense = await g.load();
     await expect(distill(dense, dense, {inputs: tf.ones([8, 8])})).rejects.toThrow(/no block-sparse nodes to train \(convert it first\)/);
+    const input = tf.input({shape: [4]});
+    const twoOutputs = tf.model({
+      inputs: input,
+      outputs: [tf.layers.dense({units: 2}).apply(input), tf.layers.dense({units: 3}).apply(input)] as tf.SymbolicTensor[]
+    });
+    await expect(distill(twoOutputs, twoOutputs, {
+      inputs: tf.ones([8, 4])
+    })).rejects.toThrow('distill: the model has 2 outputs; distill takes models with one');
+    const one = new GraphFixture();
+    one.matMul('out', one.placeholder('x', [1, 16]), one.constant('w', seeded([16, 16], 2)));
+    const batchOfOne = await one.load();
+    await expect(distill(batchOfOne, batchOfOne, {inputs: tf.ones([8, 16]), batchSize: 4}))
+        .rejects.toThrow('distill: the model takes batches of exactly 1 (input shape [1,16]); give batchSize 1, got 4');
+    // Without a batch size, such a graph trains a row at a time.
+    const {model: sparse} = await sparsifyModel(batchOfOne, {density: 0.5, blockSize: 8});
+    const {report} = await distill(batchOfOne, sparse, {inputs: seeded([10, 16], 3), epochs: 1});
+    expect([report.epochs, report.trainInputs]).toEqual([1, 8]);
   });
 });
