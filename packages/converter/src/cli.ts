@@ -40,7 +40,8 @@ the calibration inputs (needs --calibrate; replaces --density).
 default: as the input's. Written as float32, each batch norm is folded into the conv or dense layer before
 it (its ReLU too): one fused call where there were three.
 --distill: fine-tune the converted model to reproduce the original's outputs on these inputs (Adam, default
-learning rate 0.001, batches of 32, or of the size a graph is made for); reports agreement with the original before and after.
+learning rate 0.001, batches of 32, or of the size a graph is made for); reports agreement with the original
+before and after.
 --backend: where calibration and distillation compute and --only-faster times: cpu (default) or wasm
 (tfjs-backend-wasm with @tfjs-blocksparse/backend-wasm, several times faster; both must be installed).
 --only-faster: time each layer at batch 1 on --backend, dense against block-sparse, and keep dense the
