@@ -199,9 +199,11 @@ async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
     weightMap[name] = [variable];
     return variable;
   });
+  // Inputs come as float32; a graph may take another dtype (MoveNet: int32 pixels).
+  const dtype = student.inputs[0].dtype ?? 'float32';
   return {
     variables,
-    forward: x => student.execute(x) as tf.Tensor,
+    forward: x => student.execute(x.dtype === dtype ? x : tf.cast(x, dtype)) as tf.Tensor,
     finish: async () => {
       const tensors = Object.fromEntries(Object.entries(weightMap).map(([name, [tensor]]) => [name, tensor]));
       const {data, specs} = await tf.io.encodeWeights(tensors);

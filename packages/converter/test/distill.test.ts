@@ -156,13 +156,16 @@ describe('distill', () => {
       inputs: tf.ones([8, 4])
     })).rejects.toThrow('distill: the model has 2 outputs; distill takes models with one');
     const one = new GraphFixture();
-    one.matMul('out', one.placeholder('x', [1, 16]), one.constant('w', seeded([16, 16], 2)));
+    // int32 pixels cast to float, as MoveNet's input.
+    const pixels =
+        one.op('pixels', 'Cast', [one.placeholder('x', [1, 16], 'DT_INT32')], {SrcT: {type: 'DT_INT32'}, DstT: {type: 'DT_FLOAT'}});
+    one.matMul('out', pixels, one.constant('w', seeded([16, 16], 2)));
     const batchOfOne = await one.load();
     await expect(distill(batchOfOne, batchOfOne, {inputs: tf.ones([8, 16]), batchSize: 4}))
         .rejects.toThrow('distill: the model takes batches of exactly 1 (input shape [1,16]); give batchSize 1, got 4');
-    // Without a batch size, such a graph trains a row at a time.
+    // Without a batch size, such a graph trains a row at a time, its float inputs cast to what it takes.
     const {model: sparse} = await sparsifyModel(batchOfOne, {density: 0.5, blockSize: 8});
-    const {report} = await distill(batchOfOne, sparse, {inputs: seeded([10, 16], 3), epochs: 1});
+    const {report} = await distill(batchOfOne, sparse, {inputs: tf.round(tf.mul(seeded([10, 16], 3), 50)), epochs: 1});
     expect([report.epochs, report.trainInputs]).toEqual([1, 8]);
   });
 });

@@ -21,9 +21,9 @@ export class GraphFixture {
   readonly nodes: FixtureNode[] = [];
   readonly weights: tf.NamedTensorMap = {};
 
-  placeholder(name: string, shape: number[]): string {
+  placeholder(name: string, shape: number[], dtype = 'DT_FLOAT'): string {
     this.nodes.push(
-        {name, op: 'Placeholder', attr: {dtype: {type: 'DT_FLOAT'}, shape: {shape: {dim: shape.map(size => ({size: String(size)}))}}}});
+        {name, op: 'Placeholder', attr: {dtype: {type: dtype}, shape: {shape: {dim: shape.map(size => ({size: String(size)}))}}}});
     return name;
   }
 
