@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
 import {agreementOf, areProbabilities, predictInBatches} from './fidelity';
+import {registerMissingGradients} from './missing_gradients';
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
 
@@ -81,6 +82,7 @@ export async function distill<M extends Model>(
         `distill: the model takes batches of exactly ${fixedBatch} (input shape [${teacher.inputs[0].shape}]); ` +
         `give batchSize ${fixedBatch}, got ${batchSize}`);
   }
+  registerMissingGradients();
   const n = inputs.shape[0];
   const nHeld = Math.max(1, Math.round(n * heldOut));
   const nTrain = n - nHeld;

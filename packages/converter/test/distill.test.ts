@@ -5,6 +5,7 @@ import '@tfjs-blocksparse/backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import {distill, sparsifyModel} from '@tfjs-blocksparse/converter';
 
+import {registerMissingGradients} from '../src/missing_gradients';
 import {artifactsOf} from '../src/model_artifacts';
 
 import {GraphFixture, seeded} from './graph_fixture';
@@ -137,6 +138,23 @@ describe('distill', () => {
     } finally {
       await tf.setBackend('cpu');
     }
+  });
+
+  test('the gradients distill registers: GatherNd (which tfjs lacks) and SquaredDifference over broadcast axes', () => {
+    registerMissingGradients();
+    const params = seeded([4, 3], 21);
+    const indices = tf.tensor2d([[1], [3], [1]], [3, 1], 'int32');
+    const weights = seeded([3, 3], 22);
+    const dParams = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(tf.gatherND(p, indices), weights)))(params);
+    // Row 1 was gathered twice: its gradient sums both.
+    const [w0, w1, w2] = tf.unstack(weights);
+    const expected = tf.stack([tf.zeros([3]), tf.add(w0, w2), tf.zeros([3]), w1]);
+    expect(tf.max(tf.abs(tf.sub(dParams, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    const [a, b] = [seeded([2, 5, 3], 23), seeded([1, 3], 24)];
+    const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.squaredDifference(x, y)))([a, b]);
+    expect([da.shape, db.shape]).toEqual([[2, 5, 3], [1, 3]]);
+    const dbExpected = tf.sum(tf.mul(2, tf.sub(b, a)), [0, 1]);
+    expect(tf.max(tf.abs(tf.sub(tf.reshape(db, [3]), dbExpected))).dataSync()[0]).toBeLessThan(1e-5);
   });
 
   test('bad inputs, several outputs, a batch size the graph does not take and nothing to train are refused clearly', async () => {
