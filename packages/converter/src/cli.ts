@@ -7,8 +7,8 @@ import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
 
-import {distill} from './distill';
 import {int8Blocks} from './int8_blocks';
+import {checkDistillable, distill} from './distill';
 import {fidelityOf} from './fidelity';
 import {readInputs} from './node_inputs';
 import {checkOutputDirectory, ModelFormat, readModel, saveTo, weightBytes} from './node_io';
@@ -191,6 +191,10 @@ async function convert(args: string[], output: CliOutput) {
   checkOutputDirectory(outDir);
   await useBackend(backend);
   const {artifacts, format, model} = await readModel(modelPath);
+  if (values['distill'] != null) {
+    // distill's refusals before the conversion's work, not after it.
+    checkDistillable(model, batchSize);
+  }
   const inputDtype = storedDtype(artifacts.weightSpecs ?? []);
   const outputDtype = (quantizeFlag ?? inputDtype) as QuantizeDtype | 'float32';
   // Folded norm scales change stored weights: written as uint8, uint16 or float16 they would lose precision.

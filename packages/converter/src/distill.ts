@@ -49,6 +49,25 @@ export interface DistillReport {
 }
 
 /**
+ * Throws unless distill can train towards `teacher` in batches of `batchSize`:
+ * a model with one output; a graph made for one batch size (MoveNet's
+ * [1, 192, 192, 3]) trains in batches of that size, its default. Returns the
+ * batch size (default 32).
+ */
+export function checkDistillable(teacher: Model, batchSize?: number): number {
+  if (teacher.outputs.length !== 1) {
+    throw new Error(`distill: the model has ${teacher.outputs.length} outputs; distill takes models with one`);
+  }
+  const fixedBatch = teacher.inputs[0].shape?.[0] ?? -1;
+  if (fixedBatch > 0 && batchSize != null && batchSize !== fixedBatch) {
+    throw new Error(
+        `distill: the model takes batches of exactly ${fixedBatch} (input shape [${teacher.inputs[0].shape}]); ` +
+        `give batchSize ${fixedBatch}, got ${batchSize}`);
+  }
+  return batchSize ?? (fixedBatch > 0 ? fixedBatch : 32);
+}
+
+/**
  * Fine-tunes a block-sparse `student` to reproduce its dense `teacher`'s
  * outputs (soft targets) on unlabelled inputs, as knowledge distillation
  * does: KL divergence where the outputs are probabilities, squared error
@@ -62,10 +81,8 @@ export interface DistillReport {
  */
 export async function distill<M extends Model>(
     teacher: Model, student: M, options: DistillOptions): Promise<{model: M, report: DistillReport}> {
-  // A graph made for one batch size (MoveNet's [1, 192, 192, 3]) trains in batches of that size.
-  const fixedBatch = teacher.inputs[0].shape?.[0] ?? -1;
-  const {inputs, epochs = 20, batchSize = fixedBatch > 0 ? fixedBatch : 32, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} =
-      options;
+  const {inputs, epochs = 20, learningRate = 1e-3, heldOut = 0.2, patience = 3, seed = 0} = options;
+  const batchSize = checkDistillable(teacher, options.batchSize);
   if (!(inputs instanceof tf.Tensor) || inputs.rank < 1 || inputs.shape[0] < 2) {
     throw new Error('distill: inputs must be a tensor of at least 2 examples [n, ...input shape]');
   }
@@ -73,14 +90,6 @@ export async function distill<M extends Model>(
     throw new Error(
         `distill: need 0 < heldOut < 1, epochs >= 0, batchSize >= 1 and learningRate > 0; got ` +
         `${heldOut}, ${epochs}, ${batchSize}, ${learningRate}`);
-  }
-  if (teacher.outputs.length !== 1) {
-    throw new Error(`distill: the model has ${teacher.outputs.length} outputs; distill takes models with one`);
-  }
-  if (fixedBatch > 0 && fixedBatch !== batchSize) {
-    throw new Error(
-        `distill: the model takes batches of exactly ${fixedBatch} (input shape [${teacher.inputs[0].shape}]); ` +
-        `give batchSize ${fixedBatch}, got ${batchSize}`);
   }
   registerMissingGradients();
   const n = inputs.shape[0];

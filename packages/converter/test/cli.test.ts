@@ -330,6 +330,13 @@ describe('tfjs-blocksparse CLI', () => {
         /calibrated on 64 inputs in [\d.]+ s: relative error with the original on them, magnitude pruning ([\d.]+) -> calibrated ([\d.]+)/
             .exec(out)!;
     expect(Number(calibrated)).toBeLessThan(Number(magnitude));
+    // distill takes models with one output: refused before any conversion work, nothing written.
+    const refused = await run(
+        'convert', join(dir, 'two-outputs', 'model.json'), join(dir, 'two-outputs-distilled'), '--density', '0.5', '--block-size', '8',
+        '--distill', inputs);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe('tfjs-blocksparse: distill: the model has 2 outputs; distill takes models with one\n');
+    expect(existsSync(join(dir, 'two-outputs-distilled'))).toBe(false);
   });
 
   test('bad calibration inputs or flags: one clear line, nothing written', async () => {
