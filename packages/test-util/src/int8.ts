@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {BlockLayout, blockSparseConv2d, blockSparseMatMul, BlockSparseMatMulInt8, densify, dequantizeBlocks, FusedActivation, quantizeBlocks, randomLayout, releaseLayoutTables} from '@tfjs-blocksparse/core';
 
 import {seededValues} from './random';
-import {onReferenceBackend, relativeError} from './reference';
+import {activateDense, onReferenceBackend, relativeError} from './reference';
 import {scoped} from './scoped';
 
 /** A product or conv with int8 blocks. */
@@ -128,20 +128,8 @@ function dense(
   const y = c.op === 'conv2d' ? tf.conv2d(x as tf.Tensor4D, d as tf.Tensor4D, 2, 'same') :
                                 tf.matMul(x as tf.Tensor2D, d as tf.Tensor2D, false, c.transposeW);
   const biased = bias == null ? y : tf.add(y, bias);
-  switch (c.activation) {
-    case 'relu':
-      return tf.relu(biased);
-    case 'relu6':
-      return tf.relu6(biased);
-    case 'leakyrelu':
-      return tf.leakyRelu(biased, 0.2);
-    case 'prelu':
-      return tf.prelu(biased, tf.reshape(slopes!, [-1]));
-    case 'linear':
-      return biased;
-    default:
-      throw new Error(`no dense reference for ${c.activation}`);
-  }
+  // The kernels' default leakyrelu slope; slopes [1, 1, C] as [C], which a matmul's [rows, C] broadcasts.
+  return activateDense(biased, {activation: c.activation, leakyreluAlpha: 0.2}, slopes && tf.reshape(slopes, [-1]));
 }
 
 export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import type {FusedEpilogueCase} from './cases';
+
 /**
  * A dilated filter [kh, kw, Cin, Cout] spread out with zeros to
  * [(kh-1)dh+1, (kw-1)dw+1, Cin, Cout]: convolving with it undilated equals
@@ -84,4 +86,24 @@ export async function relativeError(actual: tf.Tensor, expected: tf.Tensor): Pro
     scale = Math.max(scale, Math.abs(e[i]));
   }
   return diff / scale;
+}
+
+/** The dense reference of a fused activation: tfjs's own op (prelu's slopes broadcast against y). */
+export function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase, slopes?: tf.Tensor): tf.Tensor {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(y);
+    case 'relu6':
+      return tf.relu6(y);
+    case 'elu':
+      return tf.elu(y);
+    case 'leakyrelu':
+      return tf.leakyRelu(y, leakyreluAlpha);
+    case 'sigmoid':
+      return tf.sigmoid(y);
+    case 'prelu':
+      return tf.prelu(y, slopes!);
+    default:
+      return y;
+  }
 }

@@ -4,7 +4,7 @@ import {backend_util, BlockLayout, blockSparseConv2d, blockSparseMatMul, densify
 import type {Conv2DCase, FusedConv2DCase, FusedEpilogueCase, FusedMatMulCase, MatMulCase} from './cases';
 import {layoutFor} from './layouts';
 import {seededValues} from './random';
-import {onReferenceBackend, relativeError, spreadFilter, sumAll, withZeroItem} from './reference';
+import {activateDense, onReferenceBackend, relativeError, spreadFilter, sumAll, withZeroItem} from './reference';
 import {scoped} from './scoped';
 
 /** Relative errors of the block-sparse op against dense tfjs on the same backend. */
@@ -76,26 +76,6 @@ export interface FusedCaseErrors extends CaseErrors {
   dbias: number;
   /** Where the activation is prelu. */
   dslopes?: number;
-}
-
-/** The dense reference of a fused activation: tfjs's own op. */
-function activateDense(y: tf.Tensor, {activation, leakyreluAlpha}: FusedEpilogueCase, slopes: tf.Tensor): tf.Tensor {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(y);
-    case 'relu6':
-      return tf.relu6(y);
-    case 'elu':
-      return tf.elu(y);
-    case 'leakyrelu':
-      return tf.leakyRelu(y, leakyreluAlpha);
-    case 'sigmoid':
-      return tf.sigmoid(y);
-    case 'prelu':
-      return tf.prelu(y, slopes);
-    default:
-      return y;
-  }
 }
 
 /** A fused product of x, w, the bias and prelu's slopes (unused by the other activations). */
