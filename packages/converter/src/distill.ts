@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
-import {agreementOf, areProbabilities, predictInBatches} from './fidelity';
+import {agreementOf, areProbabilities, fixedBatchSize, predictInBatches} from './fidelity';
 import {registerMissingGradients} from './missing_gradients';
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
@@ -58,13 +58,13 @@ export function checkDistillable(teacher: Model, batchSize?: number): number {
   if (teacher.outputs.length !== 1) {
     throw new Error(`distill: the model has ${teacher.outputs.length} outputs; distill takes models with one`);
   }
-  const fixedBatch = teacher.inputs[0].shape?.[0] ?? -1;
-  if (fixedBatch > 0 && batchSize != null && batchSize !== fixedBatch) {
+  const fixedBatch = fixedBatchSize(teacher);
+  if (fixedBatch != null && batchSize != null && batchSize !== fixedBatch) {
     throw new Error(
         `distill: the model takes batches of exactly ${fixedBatch} (input shape [${teacher.inputs[0].shape}]); ` +
         `give batchSize ${fixedBatch}, got ${batchSize}`);
   }
-  return batchSize ?? (fixedBatch > 0 ? fixedBatch : 32);
+  return batchSize ?? fixedBatch ?? 32;
 }
 
 /**

@@ -27,6 +27,12 @@ interface Predictor {
   inputs?: Array<{shape?: Array<number|null>, dtype?: tf.DataType}>;
 }
 
+/** The batch size a graph is made for (MoveNet's [1, 192, 192, 3]: 1), or undefined where its input takes any. */
+export function fixedBatchSize(model: Predictor): number|undefined {
+  const size = model.inputs?.[0].shape?.[0];
+  return size != null && size > 0 ? size : undefined;
+}
+
 /**
  * Every output of a model on rows [start, end) of x, a batch at a time (a graph made for one batch size in batches
  * of that size, x cast to its input's dtype), each output's batches concatenated; each batch's slice and
@@ -34,8 +40,7 @@ interface Predictor {
  */
 export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor[] {
   const input = model.inputs?.[0];
-  const fixedBatch = input?.shape?.[0] ?? -1;
-  const step = fixedBatch > 0 ? fixedBatch : batchSize;
+  const step = fixedBatchSize(model) ?? batchSize;
   const parts: tf.Tensor[][] = [];
   try {
     for (let i = start; i < end; i += step) {

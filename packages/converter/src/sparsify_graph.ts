@@ -6,6 +6,7 @@ import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksp
 import {artifactsOf} from './model_artifacts';
 import {withBudget} from './budget';
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe} from './calibrate';
+import {fixedBatchSize} from './fidelity';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
@@ -116,8 +117,8 @@ class GraphCalibration {
     const input = model.inputs[0];
     checkInputShape(input.shape, options.inputs);
     // A graph made for one batch size (MoveNet's [1, 192, 192, 3]) is run in batches of that size.
-    const fixedBatch = input.shape?.[0] ?? -1;
-    this.options = fixedBatch > 0 ? {...options, batchSize: fixedBatch} : options;
+    const fixedBatch = fixedBatchSize(model);
+    this.options = fixedBatch != null ? {...options, batchSize: fixedBatch} : options;
     this.batches = calibrationBatches(this.options, input.dtype);
     this.original = new FrontierStepper(steppedGraph(model, nodes, () => ({})));
   }
