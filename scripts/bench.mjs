@@ -3,6 +3,7 @@
 //                  [--block-sizes 8,16,32] [--densities 1,1/2,1/4,1/8,1/16]
 // npm run bench -- --models [--backend ...] [--runs N] [--model-names sentiment,text,...] [--profile]
 //                  [--model-density 1/4] [--only-faster] [--model-exclude REGEX] [--int8]
+//                  [--model-block-size 8] (the published models' blocks)
 // npm run bench -- --int8 [--backend cpu,wasm,browser-wasm] [--rows M] [--block-sizes 32] [--densities 1/4,1/8]
 // Times block-sparse ops against tf.matMul / tf.conv2d on the same backend in
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
@@ -32,6 +33,7 @@ const {values: args} = parseArgs({
     'model-density': {type: 'string', default: '1/4'},
     'only-faster': {type: 'boolean', default: false},
     'model-exclude': {type: 'string'},
+    'model-block-size': {type: 'string', default: '8'},
     ops: {type: 'string', default: 'matMul,conv2d'},
     'block-sizes': {type: 'string'},
     densities: {type: 'string'},
@@ -121,7 +123,8 @@ function writeModelResults(backend, machine, rows) {
   mkdirSync('bench-results', {recursive: true});
   // A run of some models writes beside the full table, not over it.
   const conversion = `${args['model-density'] === '1/4' ? '' : `-density${args['model-density'].replace('/', 'of')}`}${
-      args['only-faster'] ? '-only-faster' : ''}${args['model-exclude'] == null ? '' : '-exclude'}${args.int8 ? '-int8' : ''}`;
+      args['only-faster'] ? '-only-faster' : ''}${args['model-exclude'] == null ? '' : '-exclude'}${args.int8 ? '-int8' : ''}${
+      args['model-block-size'] === '8' ? '' : `-block${args['model-block-size']}`}`;
   const base = `bench-results/models-${backend}${modelOptions.names ? `-${modelOptions.names.join('-')}` : ''}${conversion}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));
   writeFileSync(`${base}.md`, formatModelTable(rows, title) + '\n');
@@ -162,7 +165,8 @@ if (models != null) {
     density: fraction(args['model-density'], 'model-density'),
     onlyFaster: args['only-faster'],
     exclude: args['model-exclude'] == null ? undefined : new RegExp(args['model-exclude']),
-    int8: args.int8
+    int8: args.int8,
+    blockSize: positiveInteger('model-block-size', args['model-block-size'])
   };
   console.log(
       `Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);

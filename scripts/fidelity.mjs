@@ -8,6 +8,7 @@
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
 //                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX] [--int8]
+//                             [--block-size 8]
 //   (--distill-inputs: distill on N other crops of the calibration pictures; --int8: the calibrated model
 //   measured also with int8 blocks, converter.int8Blocks)
 // Writes bench-results/fidelity.{json,md}.
@@ -41,9 +42,10 @@ const {values: args} = parseArgs({
     'batch-size': {type: 'string', default: '16'},
     exclude: {type: 'string'},
     int8: {type: 'boolean', default: false},
+    'block-size': {type: 'string', default: '8'},
   }
 });
-const BLOCK_SIZE = 8;
+const BLOCK_SIZE = Number(args['block-size']);
 // Layers whose names match stay dense (as the CLI's --exclude).
 const exclude = args.exclude == null ? undefined : new RegExp(args.exclude);
 
@@ -304,7 +306,8 @@ const table = [
       (Number(args.epochs) > 0 ?
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +
-      (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + (args.int8 ? ' --int8' : '') + '`)',
+      (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + (args.int8 ? ' --int8' : '') +
+      (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) + '`)',
   '',
   `| model | density | converted | magnitude pruning | calibrated |${
       args.int8 ? ' calibrated, int8 blocks |' : ''} calibrated + distilled | calibration time | multiply-adds kept |`,

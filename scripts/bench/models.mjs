@@ -257,7 +257,8 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * returns the index to write to CONVERTED_DIRECTORY/index.json. `converter`
  * is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
-export async function convertModels(converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false} = {}) {
+export async function convertModels(
+    converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false, blockSize = 8} = {}) {
   const {sparsifyModel, int8Blocks, saveTo, loadFrom} = converter;
   const index = [];
   // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
@@ -305,7 +306,7 @@ export async function convertModels(converter, published, {density = 1 / 4, only
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
       await savePair(
           {name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]}, dense,
-          {density, blockSize: 8, onlyFaster, exclude}, {densePath: published.repositoryPath(path)});
+          {density, blockSize, onlyFaster, exclude}, {densePath: published.repositoryPath(path)});
     }
   }
   return index;
