@@ -36,7 +36,8 @@ const {values: args} = parseArgs({
     'held-out': {type: 'string', default: '64'},
     backend: {type: 'string', default: 'wasm'},
     epochs: {type: 'string', default: '0'},
-    damping: {type: 'string', default: '0.01'},
+    // Default: the converter's (DEFAULT_DAMPING).
+    damping: {type: 'string'},
     'learning-rate': {type: 'string', default: '1e-3'},
     'distill-inputs': {type: 'string', default: '0'},
     'batch-size': {type: 'string', default: '16'},
@@ -238,7 +239,7 @@ for (const name of names) {
       budget: setting.budget,
       blockSize: BLOCK_SIZE,
       exclude,
-      calibrate: {inputs: calibration, damping: Number(args.damping)}
+      calibrate: {inputs: calibration, damping: args.damping == null ? undefined : Number(args.damping)}
     });
     row.calibrateSeconds = (performance.now() - start) / 1000;
     row.converted = `${report.totals.converted} of ${report.layers.length}`;
@@ -302,7 +303,8 @@ const table = [
       process.version}; ` +
       `\`node scripts/fidelity.mjs --models ${args.models} --densities ${args.densities} --budgets ${args.budgets} --calibration ${
           args.calibration} ` +
-      `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs} --damping ${args.damping}` +
+      `--held-out ${args['held-out']} --backend ${args.backend} --epochs ${args.epochs}` +
+      (args.damping == null ? '' : ` --damping ${args.damping}`) +
       (Number(args.epochs) > 0 ?
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +

@@ -21,7 +21,7 @@ import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
-                   [--calibrate INPUTS] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
+                   [--calibrate INPUTS [--damping F]] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
                    [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
                    [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]] [--int8]
   tfjs-blocksparse inspect <model.json> [--png DIR]
@@ -33,6 +33,8 @@ INPUTS: unlabelled inputs (no labels needed): a folder of .png/.jpg images (resi
 --image-range, default 0,1) or .npy/.json tensors, or 'generated' (random inputs: a last resort).
 --calibrate: one-shot reconstruction: each converted layer keeps the blocks that matter most to its output on
 these inputs and is refit to reproduce the original layer's output (a few hundred inputs; no training).
+--damping: how strongly that refit is pulled towards the original weights, a fraction of the inputs' mean
+second moment (default 0.001; raise it when the calibration inputs are few or alike).
 --budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
 its output suffers, or the fraction as one density for all where that follows the original more closely on
 the calibration inputs (needs --calibrate; replaces --density).
@@ -146,6 +148,7 @@ async function convert(args: string[], output: CliOutput) {
         'image-range': {type: 'string'},
         'calibrate': {type: 'string'},
         'budget': {type: 'string'},
+        'damping': {type: 'string'},
         'backend': {type: 'string'},
         'learning-rate': {type: 'string'},
         'batch-size': {type: 'string'},
@@ -164,6 +167,10 @@ async function convert(args: string[], output: CliOutput) {
         values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
                                       '--budget replaces --density: give one of them');
   }
+  if (values['damping'] != null && values['calibrate'] == null) {
+    throw new UsageError('--damping needs --calibrate INPUTS (it weighs the refit to them)');
+  }
+  const damping = values['damping'] == null ? undefined : numberFlag(values['damping'], 'damping', n => n > 0, 'a positive number');
   const density = budget != null ? 1 : numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
   const backend = values['backend'] ?? 'cpu';
   if (!['cpu', 'wasm'].includes(backend)) {
@@ -215,7 +222,7 @@ async function convert(args: string[], output: CliOutput) {
       onProgress,
       onlyFaster: (values['only-faster'] as unknown) === true,
       foldBatchNorm: foldNorms,
-      calibrate: calibration == null ? undefined : {inputs: calibration}
+      calibrate: calibration == null ? undefined : {inputs: calibration, damping}
     });
     const report = converted.report;
     let sparse = converted.model;

@@ -301,6 +301,13 @@ describe('tfjs-blocksparse CLI', () => {
     expect(Number(calibrated)).toBeLessThan(Number(magnitude));
     expect(out).toMatch(/multiply-adds of the calibrated layers per input: 3072 -> 768 \(25\.0%\)/);
 
+    // --damping reaches the refit: pulled hard to the original weights, the kept blocks are barely refit.
+    const stiff = await run(
+        'convert', modelPath, join(dir, 'stiff'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs, '--damping', '1e6');
+    expect(stiff.code).toBe(0);
+    const [, stiffError] = /magnitude pruning [\d.]+ -> calibrated ([\d.]+)/.exec(stiff.out)!;
+    expect(Number(stiffError)).toBeGreaterThan(1.1 * Number(calibrated));
+
     const budget = await run('convert', modelPath, join(dir, 'budget'), '--budget', '0.5', '--block-size', '8', '--calibrate', inputs);
     expect(budget.code).toBe(0);
     const [, percent] = /multiply-adds of the calibrated layers per input: 3072 -> \d+ \(([\d.]+)%\)/.exec(budget.out)!;
@@ -351,6 +358,8 @@ describe('tfjs-blocksparse CLI', () => {
       [['--density', '0.5', '--calibrate', notImage], /notes\.txt: not an input file/],
       [['--density', '0.5', '--calibrate', wrongShape], /wrong-shape\.json.*\[4,16\].*\[32\]|\[32\].*\[4,16\]/],
       [['--budget', '0.5'], /--budget needs --calibrate INPUTS/],
+      [['--density', '0.5', '--damping', '0.01'], /--damping needs --calibrate INPUTS/],
+      [['--density', '0.5', '--calibrate', wrongShape, '--damping', '0'], /--damping must be a positive number, got 0/],
       [['--budget', '0.5', '--density', '0.5', '--calibrate', wrongShape], /--budget replaces --density/],
       [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/],
       [['--density', '0.5', '--learning-rate', '0'], /--learning-rate must be a positive number, got 0/],
