@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
-import {agreementOf, areProbabilities, fixedBatchSize, predictInBatches} from './fidelity';
+import {agreementOf, areProbabilities, asModelInput, fixedBatchSize, predictInBatches} from './fidelity';
 import {registerMissingGradients} from './missing_gradients';
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
@@ -210,11 +210,10 @@ async function trainableGraph(student: tf.GraphModel): Promise<Trainable> {
     weightMap[name] = [variable];
     return variable;
   });
-  // Inputs come as float32; a graph may take another dtype (MoveNet: int32 pixels).
-  const dtype = student.inputs[0].dtype ?? 'float32';
   return {
     variables,
-    forward: x => student.execute(x.dtype === dtype ? x : tf.cast(x, dtype)) as tf.Tensor,
+    // Inputs come as float32; a graph may take another dtype (MoveNet: int32 pixels).
+    forward: x => student.execute(asModelInput(student, x)) as tf.Tensor,
     finish: async () => {
       const tensors = Object.fromEntries(Object.entries(weightMap).map(([name, [tensor]]) => [name, tensor]));
       const {data, specs} = await tf.io.encodeWeights(tensors);

@@ -33,21 +33,25 @@ export function fixedBatchSize(model: Predictor): number|undefined {
   return size != null && size > 0 ? size : undefined;
 }
 
+/** x as the model's input takes it: cast to the input's dtype (MoveNet: int32 pixels) where that is known and differs. */
+export function asModelInput(model: Predictor, x: tf.Tensor): tf.Tensor {
+  const dtype = model.inputs?.[0].dtype;
+  return dtype == null || dtype === x.dtype ? x : tf.cast(x, dtype);
+}
+
 /**
  * Every output of a model on rows [start, end) of x, a batch at a time (a graph made for one batch size in batches
  * of that size, x cast to its input's dtype), each output's batches concatenated; each batch's slice and
  * intermediates are freed before the next (a model's inputs can be most of the memory there is).
  */
 export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor[] {
-  const input = model.inputs?.[0];
   const step = fixedBatchSize(model) ?? batchSize;
   const parts: tf.Tensor[][] = [];
   try {
     for (let i = start; i < end; i += step) {
       parts.push(tf.tidy(() => {
         const batch = tf.slice(x, i, Math.min(step, end - i));
-        const out =
-            model.predict(input?.dtype != null ? tf.cast(batch, input.dtype) : batch) as tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
+        const out = model.predict(asModelInput(model, batch)) as tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
         return out instanceof tf.Tensor ? [out] : Array.isArray(out) ? out : Object.values(out);
       }));
     }
