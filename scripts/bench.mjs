@@ -9,7 +9,7 @@
 // the same run and writes bench-results/<backend>.{json,md,svg}. cpu, wasm
 // and webgpu run in Node (webgpu through Dawn); browser-* run in headless
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
-// --int8 times x·W (K = N = 4096) with float32 blocks, int8 blocks and tf.matMul
+// --int8 times x·W (K = N = 4096) with float32, int8 and float16 blocks and tf.matMul
 // and writes bench-results/int8-<backend>.{json,md}; with --models, the converted
 // models also with int8 blocks (not on webgl, which has no int8 kernels).
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -87,9 +87,9 @@ const options = {
   densities: (args.densities ?? (args.int8 ? '1/4,1/8' : '1,1/2,1/4,1/8,1/16')).split(',').map(fraction),
   ...(args.int8 && !args.models && {int8: true, batches: matMulRows == null ? INT8_SIZES.batches : [matMulRows]}),
 };
-const logInt8Row = r => console.log(
-    `int8 batch ${r.batch} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${r.denseMs.toFixed(2)} ms, float32 blocks ${
-        r.floatMs.toFixed(2)} ms, int8 blocks ${r.int8Ms.toFixed(2)} ms, ${r.int8OverFloat.toFixed(2)}x over float32 blocks`);
+const logInt8Row = r => console.log(`int8 batch ${r.batch} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
+    r.denseMs.toFixed(2)} ms, float32 blocks ${r.floatMs.toFixed(2)} ms, int8 blocks ${r.int8Ms.toFixed(2)} ms, ${
+    r.int8OverFloat.toFixed(2)}x over float32 blocks, float16 blocks ${r.halfMs.toFixed(2)} ms, ${r.halfOverFloat.toFixed(2)}x`);
 const logRow = r => r.int8 ? logInt8Row(r) :
     r.skipped              ? console.log(r.skipped) :
                              console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
@@ -107,8 +107,9 @@ function writeResults(backend, machine, rows) {
 }
 
 function writeInt8Results(backend, machine, rows) {
-  const title = `x·W, K = N = ${INT8_SIZES.inputSize}: tf.matMul (dense float32) against float32 and int8 blocks; median wall ms of ${
-      options.runs} interleaved samples, ${machine}`;
+  const title =
+      `x·W, K = N = ${INT8_SIZES.inputSize}: tf.matMul (dense float32) against float32, int8 and float16 blocks; median wall ms of ${
+          options.runs} interleaved samples, ${machine}`;
   mkdirSync('bench-results', {recursive: true});
   const base = `bench-results/int8-${backend}`;
   writeFileSync(`${base}.json`, JSON.stringify({machine, date: new Date().toISOString(), rows}, null, 2));

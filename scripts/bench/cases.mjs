@@ -224,11 +224,13 @@ export const INT8_SIZES = {
 
 /**
  * Rows of {batch, blockSize, density, denseMs, floatMs, int8Ms, int8OverFloat,
- * int8OverDense, floatBytes, int8Bytes, maxError} for x·W with W as float32
- * blocks and as int8 blocks (quantizeBlocks), beside tf.matMul with the dense
- * float32 weight, forward only, the three interleaved in one run. Bytes are
- * what tf.memory() counts for the packed weight (int8: blocks and scales);
- * maxError is the largest |int8 − float32| output over the largest |float32| one.
+ * int8OverDense, floatBytes, int8Bytes, maxError, halfMs, halfOverFloat,
+ * halfBytes, halfMaxError} for x·W with W as float32 blocks, as int8 blocks
+ * (quantizeBlocks) and as float16 blocks (toFloat16Blocks), beside tf.matMul
+ * with the dense float32 weight, forward only, the four interleaved in one
+ * run. Bytes are what tf.memory() counts for the packed weight (int8: blocks
+ * and scales); maxError (halfMaxError) is the largest |int8 (float16) −
+ * float32| output over the largest |float32| one.
  */
 export async function runInt8Benchmarks(
     tf, tfbs, {runs = 3, blockSizes = [32], densities = [1 / 4, 1 / 8], batches = INT8_SIZES.batches, log = () => {}} = {}) {
@@ -249,18 +251,23 @@ export async function runInt8Benchmarks(
         const floatBytes = tf.memory().numBytes - before;
         const int8 = tfbs.quantizeBlocks(w, layout);
         const int8Bytes = tf.memory().numBytes - before - floatBytes;
+        const half = tfbs.toFloat16Blocks(w, layout);
+        const halfBytes = tf.memory().numBytes - before - floatBytes - int8Bytes;
         const fns = [
           () => tf.matMul(x, dense), () => tfbs.blockSparseMatMul(x, w, layout),
-          () => tfbs.blockSparseMatMul(x, int8.w, layout, {scales: int8.scales})
+          () => tfbs.blockSparseMatMul(x, int8.w, layout, {scales: int8.scales}), () => tfbs.blockSparseMatMul(x, half, layout)
         ];
-        const [denseTimes, floatTimes, int8Times] = await medianTimes(tf, fns, runs);
-        const error = tf.tidy(() => {
-          const y = fns[1]();
-          return tf.div(tf.max(tf.abs(tf.sub(fns[2](), y))), tf.max(tf.abs(y)));
-        });
-        const maxError = (await error.data())[0];
-        error.dispose();
-        tf.dispose([w, int8.w, int8.scales]);
+        const [denseTimes, floatTimes, int8Times, halfTimes] = await medianTimes(tf, fns, runs);
+        const [maxError, halfMaxError] = await Promise.all([2, 3].map(async i => {
+          const error = tf.tidy(() => {
+            const y = fns[1]();
+            return tf.div(tf.max(tf.abs(tf.sub(fns[i](), y))), tf.max(tf.abs(y)));
+          });
+          const value = (await error.data())[0];
+          error.dispose();
+          return value;
+        }));
+        tf.dispose([w, int8.w, int8.scales, half]);
         tfbs.releaseLayoutTables(layout);
         const row = {
           int8: true,
@@ -274,7 +281,11 @@ export async function runInt8Benchmarks(
           int8OverDense: denseTimes.wallMs / int8Times.wallMs,
           floatBytes,
           int8Bytes,
-          maxError
+          maxError,
+          halfMs: halfTimes.wallMs,
+          halfOverFloat: floatTimes.wallMs / halfTimes.wallMs,
+          halfBytes,
+          halfMaxError
         };
         rows.push(row);
         log(row);

@@ -140,13 +140,14 @@ export function formatInt8Table(rows, title) {
   const mib = bytes => (bytes / 2 ** 20).toFixed(2);
   const lines = [
     title, '',
-    '| batch | block | density | dense float32 ms | float32 blocks ms | int8 blocks ms | int8 over float32 blocks | int8 over dense | float32 blocks MiB | int8 blocks MiB | int8 max error |',
-    '|---|---|---|---|---|---|---|---|---|---|---|'
+    '| batch | block | density | dense float32 ms | float32 blocks ms | int8 blocks ms | int8 over float32 blocks | int8 over dense | float32 blocks MiB | int8 blocks MiB | int8 max error | float16 blocks ms | float16 over float32 blocks | float16 blocks MiB | float16 max error |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
   ];
   for (const r of rows) {
     lines.push(`| ${r.batch} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${ms(r.denseMs)} | ${ms(r.floatMs)} | ${ms(r.int8Ms)} | ${
         r.int8OverFloat.toFixed(
-            2)}x | ${r.int8OverDense.toFixed(2)}x | ${mib(r.floatBytes)} | ${mib(r.int8Bytes)} | ${r.maxError.toExponential(1)} |`);
+            2)}x | ${r.int8OverDense.toFixed(2)}x | ${mib(r.floatBytes)} | ${mib(r.int8Bytes)} | ${r.maxError.toExponential(1)} | ${
+        ms(r.halfMs)} | ${r.halfOverFloat.toFixed(2)}x | ${mib(r.halfBytes)} | ${r.halfMaxError.toExponential(1)} |`);
   }
   return lines.join('\n');
 }

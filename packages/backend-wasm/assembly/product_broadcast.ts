@@ -1,4 +1,5 @@
 import {activate4, slopesAt} from './activation';
+import {weights4} from './float16';
 import {at, madd, rowAt} from './rows';
 import {broadcastRow, finishRow} from './rows_in_order';
 
@@ -33,12 +34,34 @@ export function productBroadcast(
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
     y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32, unitEnd: i32): void {
+  productBroadcastOf<f32>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y,
+                          yStride, bias, activation, alphaBits, rowTiles, unitFirst, unitEnd);
+}
+
+/** productBroadcast over float16 blocks (two to an i32, core's toFloat16Blocks), widened to float32 in registers as they load. */
+export function productBroadcastHalf(
+    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
+    w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
+    blockRows: usize, blockCols: usize, nnz: i32,
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32, unitEnd: i32): void {
+  productBroadcastOf<u16>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y,
+                          yStride, bias, activation, alphaBits, rowTiles, unitFirst, unitEnd);
+}
+
+/** The product with weights of type W: f32, or u16 holding float16s (float16.ts's weights4). */
+// @ts-ignore: decorator
+@inline
+function productBroadcastOf<W>(
+    rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
+    w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
+    blockRows: usize, blockCols: usize, nnz: i32,
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32, unitEnd: i32): void {
   const tiled = rows & ~3;
   const tileUnits = rowTiles > 0 ? (tiled / 4 + rowTiles - 1) / rowTiles : segments;
   if (unitEnd > tileUnits) {
     for (let m = tiled; m < rows; m++) {
       const out = y + (<usize>(m * yStride) << 2);
-      broadcastRow(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
+      broadcastRow<W>(m, rows, taps, x, xStride, xTable, zeroRow, w, blockRows, blockCols, nnz, bs, out, segments * bs);
       finishRow(out, segments * bs, bias, activation, alphaBits);
     }
   }
@@ -47,14 +70,14 @@ export function productBroadcast(
       const mEnd = min(tiled, (u + 1) * rowTiles * 4);
       for (let m = u * rowTiles * 4; m < mEnd; m += 4) {
         for (let s = 0; s < segments; s++) {
-          rowTile(rows, taps, x, xStride, xTable, zeroRow, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y, yStride, bias, activation,
+          rowTile<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, at(ptr, s), at(ptr, s + 1), bs, y, yStride, bias, activation,
                   alphaBits, s, m, true, true);
         }
       }
     }
     return;
   }
-  const group = max(1, GROUP_BYTES / (bs * bs * taps * 4));
+  const group = max(1, GROUP_BYTES / (bs * bs * taps * sizeof<W>()));
   for (let s = unitFirst; s < min(unitEnd, segments); s++) {
     const end = at(ptr, s + 1);
     // One pass per group of the segment's blocks (one pass for a segment with none).
@@ -64,7 +87,7 @@ export function productBroadcast(
       const opening = first == at(ptr, s);
       const closing = last == end;
       for (let m = 0; m < tiled; m += 4) {
-        rowTile(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, activation, alphaBits, s, m,
+        rowTile<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, last, bs, y, yStride, bias, activation, alphaBits, s, m,
                 opening, closing);
       }
       first = last;
@@ -75,17 +98,17 @@ export function productBroadcast(
 /** Rows m..m+3 of segment s over its blocks [first, end): 8 columns at a time, then 4. */
 // @ts-ignore: decorator
 @inline
-function rowTile(
+function rowTile<W>(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
     y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, opening: bool, closing: bool): void {
   let j = 0;
   for (; j + 8 <= bs; j += 8) {
-    tile4x8(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
+    tile4x8<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
             opening, closing);
   }
   if (j < bs) {
-    tile4x4(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
+    tile4x4<W>(rows, taps, x, xStride, xTable, zeroRow, w, block, other, first, end, bs, y, yStride, bias, activation, alphaBits, s, m, j,
             opening, closing);
   }
 }
@@ -126,7 +149,7 @@ function biasAt(bias: usize, column: i32): v128 {
 
 // @ts-ignore: decorator
 @inline
-function tile4x8(
+function tile4x8<W>(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
     y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
@@ -139,7 +162,7 @@ function tile4x8(
   let a10 = opening ? zero : v128.load(out + rowBytes), a11 = opening ? zero : v128.load(out + rowBytes, 16);
   let a20 = opening ? zero : v128.load(out + 2 * rowBytes), a21 = opening ? zero : v128.load(out + 2 * rowBytes, 16);
   let a30 = opening ? zero : v128.load(out + 3 * rowBytes), a31 = opening ? zero : v128.load(out + 3 * rowBytes, 16);
-  const wRow = <usize>bs << 2;
+  const wRow = <usize>bs * sizeof<W>();
   for (let e = first; e < end; e++) {
     const xColumn = <usize>(at(other, e) * bs) << 2;
     const tapBase = at(block, e) * taps;
@@ -149,10 +172,10 @@ function tile4x8(
       let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
       let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
       let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
-      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
+      let wp = w + <usize>((tapBase + t) * bs * bs + j) * sizeof<W>();
       for (let k = 0; k < bs; k++) {
-        const w0 = v128.load(wp);
-        const w1 = v128.load(wp, 16);
+        const w0 = weights4<W>(wp);
+        const w1 = weights4<W>(wp + 4 * sizeof<W>());
         const b0 = v128.load_splat<f32>(x0);
         const b1 = v128.load_splat<f32>(x1);
         const b2 = v128.load_splat<f32>(x2);
@@ -188,7 +211,7 @@ function tile4x8(
 /** The last 4 columns of a block whose size is not a multiple of 8. */
 // @ts-ignore: decorator
 @inline
-function tile4x4(
+function tile4x4<W>(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, block: usize, other: usize, first: i32, end: i32, bs: i32,
     y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, s: i32, m: i32, j: i32, opening: bool, closing: bool): void {
@@ -198,7 +221,7 @@ function tile4x4(
   const zero = f32x4.splat(0);
   let a0 = opening ? zero : v128.load(out), a1 = opening ? zero : v128.load(out + rowBytes);
   let a2 = opening ? zero : v128.load(out + 2 * rowBytes), a3 = opening ? zero : v128.load(out + 3 * rowBytes);
-  const wRow = <usize>bs << 2;
+  const wRow = <usize>bs * sizeof<W>();
   for (let e = first; e < end; e++) {
     const xColumn = <usize>(at(other, e) * bs) << 2;
     const tapBase = at(block, e) * taps;
@@ -208,9 +231,9 @@ function tile4x4(
       let x1 = rowAt(x, xStride, table, m + 1, zeroRow) + xColumn;
       let x2 = rowAt(x, xStride, table, m + 2, zeroRow) + xColumn;
       let x3 = rowAt(x, xStride, table, m + 3, zeroRow) + xColumn;
-      let wp = w + (<usize>((tapBase + t) * bs * bs + j) << 2);
+      let wp = w + <usize>((tapBase + t) * bs * bs + j) * sizeof<W>();
       for (let k = 0; k < bs; k++) {
-        const w0 = v128.load(wp);
+        const w0 = weights4<W>(wp);
         a0 = madd(v128.load_splat<f32>(x0), w0, a0);
         a1 = madd(v128.load_splat<f32>(x1), w0, a1);
         a2 = madd(v128.load_splat<f32>(x2), w0, a2);

@@ -1,4 +1,5 @@
 import {activate4, LINEAR, slopesAt} from './activation';
+import {weights4} from './float16';
 import {madd, rowAt} from './rows';
 
 /*
@@ -25,12 +26,12 @@ export function finishRow(out: usize, size: i32, bias: usize, activation: i32, a
   }
 }
 
-/** out[0, size) = x row · W over every kept block and tap (out is zeroed here). */
-export function broadcastRow(
+/** out[0, size) = x row · W over every kept block and tap (out is zeroed here); W's values of type W (float16.ts's weights4). */
+export function broadcastRow<W>(
     row: i32, rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize, w: usize,
     blockRows: usize, blockCols: usize, nnz: i32, bs: i32, out: usize, size: i32): void {
   memory.fill(out, 0, <usize>size << 2);
-  const wRow = <usize>bs << 2;
+  const wRow = <usize>bs * sizeof<W>();
   let wp = w;
   for (let e = 0; e < nnz; e++) {
     const xColumn = <usize>(load<i32>(blockRows + (<usize>e << 2)) * bs) << 2;
@@ -41,13 +42,13 @@ export function broadcastRow(
       let j = 0;
       for (; j + 16 <= bs; j += 16) {
         let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-        let wk = wp + (<usize>j << 2);
+        let wk = wp + <usize>j * sizeof<W>();
         for (let k = 0; k < bs; k++) {
           const b = v128.load_splat<f32>(xr + (<usize>k << 2));
-          a0 = madd(b, v128.load(wk), a0);
-          a1 = madd(b, v128.load(wk, 16), a1);
-          a2 = madd(b, v128.load(wk, 32), a2);
-          a3 = madd(b, v128.load(wk, 48), a3);
+          a0 = madd(b, weights4<W>(wk), a0);
+          a1 = madd(b, weights4<W>(wk + 4 * sizeof<W>()), a1);
+          a2 = madd(b, weights4<W>(wk + 8 * sizeof<W>()), a2);
+          a3 = madd(b, weights4<W>(wk + 12 * sizeof<W>()), a3);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
@@ -58,15 +59,15 @@ export function broadcastRow(
       }
       for (; j < bs; j += 4) {
         let a0 = f32x4.splat(0);
-        let wk = wp + (<usize>j << 2);
+        let wk = wp + <usize>j * sizeof<W>();
         for (let k = 0; k < bs; k++) {
-          a0 = madd(v128.load_splat<f32>(xr + (<usize>k << 2)), v128.load(wk), a0);
+          a0 = madd(v128.load_splat<f32>(xr + (<usize>k << 2)), weights4<W>(wk), a0);
           wk += wRow;
         }
         const o = outBlock + (<usize>j << 2);
         v128.store(o, f32x4.add(v128.load(o), a0));
       }
-      wp += <usize>(bs * bs) << 2;
+      wp += <usize>(bs * bs) * sizeof<W>();
     }
   }
 }

@@ -15,7 +15,8 @@ const isolated = describeBrowserSuite(
       layersEpochs: 15,
       unsupportedBlockSize: 6,
       referenceBackend: 'cpu',
-      int8Blocks: true
+      int8Blocks: true,
+      float16Blocks: true
     },
     true);
 
@@ -38,7 +39,8 @@ const plain = describeBrowserSuite('wasm', {
   layersEpochs: 15,
   unsupportedBlockSize: 6,
   referenceBackend: 'cpu',
-  int8Blocks: true
+  int8Blocks: true,
+  float16Blocks: true
 });
 
 test('the plain page ran the kernels on one thread', () => {

@@ -10,5 +10,6 @@ describeBrowserSuite('webgl', {
   trainingSteps: 30,
   layersEpochs: 15,
   unsupportedBlockSize: 3,
-  int8Blocks: false
+  int8Blocks: false,
+  float16Blocks: false
 });

@@ -299,8 +299,8 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};
     const extras = epilogueInputNames(epilogue);
     this.variableNames = [operandName, 'w', 'table', ...extras];
-    // int8 blocks are read a word at a time (wRow's two words are not always vec2-aligned).
-    this.variableComponents = [4, weight === 'int8' ? 1 : 4, 1, ...extras.map(() => 4)];
+    // int8 and float16 blocks are read a word at a time (int8 wRow's two words are not always vec2-aligned).
+    this.variableComponents = [4, weight === 'float32' ? 4 : 1, 1, ...extras.map(() => 4)];
     const name = `${programName}_${blockSize}_${transposeW}_${weight}`;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {

@@ -4,16 +4,39 @@
  * the block that starts at `base`, as a mat4x4 whose i-th column is its row
  * i (the products' step, in either direction). Float32 blocks also have
  * `wRow(base, k, n4)`, row k, columns 4·n4..4·n4+3, and `wColumn(base, k,
- * n4)`, column k, rows 4·n4..4·n4+3 (a tile of Wᵀ), as vec4s. `base` counts
- * vec4s of float32 blocks, which is also the i32 words of int8 blocks (a
- * block is bs²/4 of either).
+ * n4)`, column k, rows 4·n4..4·n4+3 (a tile of Wᵀ), as vec4s, and so do
+ * float16 blocks. `base` counts vec4s of float32 blocks, which is also the
+ * i32 words of int8 blocks (a block is bs²/4 of either) and half the words
+ * of float16 blocks.
  */
 
-/** How a program's weight is stored: float32 blocks, or int8 blocks four to an i32 (quantizeBlocks). */
-export type WeightFormat = 'float32'|'int8';
+/** How a program's weight is stored: float32 blocks, int8 blocks four to an i32 (quantizeBlocks), float16 two to one (toFloat16Blocks). */
+export type WeightFormat = 'float32'|'int8'|'float16';
 
-/** The WGSL readers for weights named `w` in `format` (w bound as vec4<f32>, or as i32 for int8). */
+/** The WGSL readers for weights named `w` in `format` (w bound as vec4<f32>, or as i32 for int8 and float16). */
 export function weightReaders(format: WeightFormat): string {
+  const quadOfRows = `
+  fn wQuad(base : i32, r4 : i32, c4 : i32) -> mat4x4<f32> {
+    return mat4x4<f32>(wRow(base, r4 * 4, c4), wRow(base, r4 * 4 + 1, c4), wRow(base, r4 * 4 + 2, c4), wRow(base, r4 * 4 + 3, c4));
+  }`;
+  if (format === 'float16') {
+    // A row's columns 4·n4.. are two words, the even column of each in its low half.
+    return `
+  fn wRow(base : i32, k : i32, n4 : i32) -> vec4<f32> {
+    let at = base * 2 + k * (BS / 2) + n4 * 2;
+    return vec4<f32>(unpack2x16float(bitcast<u32>(w[at])), unpack2x16float(bitcast<u32>(w[at + 1])));
+  }
+
+  fn wValue(base : i32, r : i32, c : i32) -> f32 {
+    let at = base * 4 + r * BS + c;
+    return unpack2x16float(bitcast<u32>(w[at / 2]))[at % 2];
+  }
+
+  fn wColumn(base : i32, k : i32, n4 : i32) -> vec4<f32> {
+    return vec4<f32>(wValue(base, n4 * 4, k), wValue(base, n4 * 4 + 1, k), wValue(base, n4 * 4 + 2, k), wValue(base, n4 * 4 + 3, k));
+  }
+${quadOfRows}`;
+  }
   if (format === 'float32') {
     return `
   fn wRow(base : i32, k : i32, n4 : i32) -> vec4<f32> {
@@ -25,10 +48,7 @@ export function weightReaders(format: WeightFormat): string {
     return vec4<f32>(w[at / 4][at % 4], w[(at + BS) / 4][(at + BS) % 4], w[(at + 2 * BS) / 4][(at + 2 * BS) % 4],
                      w[(at + 3 * BS) / 4][(at + 3 * BS) % 4]);
   }
-
-  fn wQuad(base : i32, r4 : i32, c4 : i32) -> mat4x4<f32> {
-    return mat4x4<f32>(wRow(base, r4 * 4, c4), wRow(base, r4 * 4 + 1, c4), wRow(base, r4 * 4 + 2, c4), wRow(base, r4 * 4 + 3, c4));
-  }`;
+${quadOfRows}`;
   }
   // Rows go in pairs, each pair's bs/2 words holding columns 2m, 2m+1 as bytes (k, 2m), (k+1, 2m), (k, 2m+1),
   // (k+1, 2m+1) (core's int8Offset): a quad's two row pairs are two words each, bytes 0 and 2 of them the pairs'

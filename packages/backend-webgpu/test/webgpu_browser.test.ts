@@ -10,5 +10,7 @@ describeBrowserSuite('webgpu', {
   layersEpochs: 15,
   unsupportedBlockSize: 6,
   int8Blocks: true,
-  int8Cases: 4
+  int8Cases: 4,
+  float16Blocks: true,
+  float16Cases: 4
 });

@@ -7,7 +7,7 @@ import {mkdirSync, writeFileSync} from 'fs';
 import {join} from 'path';
 import {parseArgs} from 'util';
 
-import {int8Blocks} from './int8_blocks';
+import {float16Blocks, int8Blocks} from './quantized_blocks';
 import {checkDistillable, distill} from './distill';
 import {fidelityOf} from './fidelity';
 import {readInputs} from './node_inputs';
@@ -23,7 +23,7 @@ const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
                    [--calibrate INPUTS [--damping F]] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
                    [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
-                   [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]] [--int8]
+                   [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]] [--int8 | --float16]
   tfjs-blocksparse inspect <model.json> [--png DIR]
   tfjs-blocksparse --help
 
@@ -51,6 +51,9 @@ layers that would not be faster (the report says so): the converted model is nev
 --int8: the converted layers keep their blocks as int8 with a scale per output channel (last, after
 --distill): a quarter of their memory, read as int8 by the cpu, wasm and webgpu kernels (webgl cannot run
 such a model yet); the other weights are stored as --quantize says.
+--float16: the converted layers keep their blocks as float16 (last, after --distill): half their memory,
+read as float16 by the cpu, wasm and webgpu kernels (webgl cannot run such a model), each weight within
+2^-11 of its float32 value, relatively.
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
 /** What a user needs to run the converted model, on any backend. */
@@ -153,7 +156,8 @@ async function convert(args: string[], output: CliOutput) {
         'learning-rate': {type: 'string'},
         'batch-size': {type: 'string'},
         'only-faster': {type: 'boolean'},
-        'int8': {type: 'boolean'}
+        'int8': {type: 'boolean'},
+        'float16': {type: 'boolean'}
       },
       ['<model.json>', '<outDir>']);
   const learningRate =
@@ -180,6 +184,10 @@ async function convert(args: string[], output: CliOutput) {
   const layout = (values['layout'] ?? 'magnitude') as 'magnitude' | 'random' | 'smallWorld';
   if (!['magnitude', 'random', 'smallWorld'].includes(layout)) {
     throw new UsageError(`--layout must be magnitude, random or smallWorld, got ${layout}`);
+  }
+  const blocksFormat = (values['int8'] as unknown) === true ? 'int8' : (values['float16'] as unknown) === true ? 'float16' : undefined;
+  if ((values['int8'] as unknown) === true && (values['float16'] as unknown) === true) {
+    throw new UsageError('--int8 and --float16 both say how the blocks are kept: give one of them');
   }
   const quantizeFlag = values['quantize'];
   if (quantizeFlag != null && !['float32', ...QUANTIZE_DTYPES].includes(quantizeFlag)) {
@@ -240,12 +248,12 @@ async function convert(args: string[], output: CliOutput) {
       sparse = distilled.model;
       summary += distilled.summary;
     }
-    if ((values['int8'] as unknown) === true) {
-      const {model: int8, report: int8Report} = await int8Blocks(sparse);
+    if (blocksFormat != null) {
+      const {model: quantized, report: blocksReport} = await (blocksFormat === 'int8' ? int8Blocks(sparse) : float16Blocks(sparse));
       sparse.dispose();
-      sparse = int8;
-      summary += `int8 blocks: ${int8Report.layers.length} layers, their kernels ${formatBytes(int8Report.bytesBefore)} -> ${
-          formatBytes(int8Report.bytesAfter)} in memory (cpu, wasm and webgpu read them as int8)\n`;
+      sparse = quantized;
+      summary += `${blocksFormat} blocks: ${blocksReport.layers.length} layers, their kernels ${formatBytes(blocksReport.bytesBefore)} -> ${
+          formatBytes(blocksReport.bytesAfter)} in memory (cpu, wasm and webgpu read them as ${blocksFormat})\n`;
     }
     await write(sparse, report, summary);
   } finally {

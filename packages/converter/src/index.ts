@@ -2,7 +2,7 @@ export {accuracy} from './accuracy';
 export {CalibrationOptions} from './calibrate';
 export {distill, DistillOptions, DistillReport} from './distill';
 export {main} from './cli';
-export {int8Blocks, Int8Report} from './int8_blocks';
+export {float16Blocks, int8Blocks, QuantizedBlocksReport} from './quantized_blocks';
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
 export {loadFrom, ModelFormat, modelFormatOf, readModel, saveTo, SaveOptions, weightBytes} from './node_io';
 export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights, StoredWeights, storedWeights} from './quantize';

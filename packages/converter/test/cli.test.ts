@@ -87,6 +87,23 @@ describe('tfjs-blocksparse CLI', () => {
     expect(inspected.out).toMatch(/first\/kernel \(BlockSparseDense\): block 8, grid 4x8, 8 blocks kept, density 0\.250/);
   });
 
+  test('--float16 writes float16 blocks, half the kernels\' bytes, that predict within float16 rounding of float32 blocks', async () => {
+    const flags = ['--density', '0.25', '--block-size', '8', '--include', 'first|second'];
+    const {code, out} = await run('convert', modelPath, join(dir, 'float16'), ...flags, '--float16');
+    expect(code).toBe(0);
+    expect(out).toMatch(
+        /float16 blocks: 2 layers, their kernels 3\.0 KiB -> 1\.5 KiB in memory \(cpu, wasm and webgpu read them as float16\)/);
+    const half = await tf.loadLayersModel(loadFrom(join(dir, 'float16', 'model.json')));
+    await run('convert', modelPath, join(dir, 'float16-float'), ...flags);
+    const float = await tf.loadLayersModel(loadFrom(join(dir, 'float16-float', 'model.json')));
+    expect(half.getLayer('second').getConfig().kernelDtype).toBe('float16');
+    const x = seeded([4, 32], 31);
+    const [a, b] = [half.predict(x) as tf.Tensor, float.predict(x) as tf.Tensor];
+    const error = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / tf.max(tf.abs(b)).dataSync()[0];
+    expect(error).toBeGreaterThan(0);
+    expect(error).toBeLessThan(1e-3);
+  });
+
   test('--only-faster times each layer and prints its speedup, or why it stays dense', async () => {
     const {code, out} = await run(
         'convert', modelPath, join(dir, 'faster'), '--density', '1', '--block-size', '8', '--only-faster', '--include', 'first|second');
@@ -363,7 +380,8 @@ describe('tfjs-blocksparse CLI', () => {
       [['--budget', '0.5', '--density', '0.5', '--calibrate', wrongShape], /--budget replaces --density/],
       [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/],
       [['--density', '0.5', '--learning-rate', '0'], /--learning-rate must be a positive number, got 0/],
-      [['--density', '0.5', '--batch-size', '2.5'], /--batch-size must be a positive integer, got 2\.5/]
+      [['--density', '0.5', '--batch-size', '2.5'], /--batch-size must be a positive integer, got 2\.5/],
+      [['--density', '0.5', '--int8', '--float16'], /--int8 and --float16 both say how the blocks are kept: give one of them/]
     ];
     for (const [flags, message] of cases) {
       const target = join(dir, 'never-written');

@@ -4,6 +4,7 @@ export {BlockLayout, BlockLayoutJSON, BlockTable, isBlockLayout} from './layout/
 export {bandedLayout, barabasiAlbertLayout, blockNorms, LayoutSpec, magnitudeLayout, randomLayout, smallWorldLayout, SmallWorldSpec} from './layout/generators';
 export {releaseLayoutTables} from './layout/backend_tables';
 export {densify, sparsify} from './layout/packing';
+export {fromFloat16Blocks, toFloat16Blocks} from './layout/float16';
 export {dequantizeBlocks, Int8Blocks, quantizeBlocks} from './layout/quantize';
 export {seededRandom, shuffleInPlace} from './layout/seeded_random';
 export {BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs, BlockSparseConv2DGeometry, BlockSparseConv2DInputs, BlockSparseConv2DInt8, BlockSparseConv2DInt8Inputs, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGradWInputs, BlockSparseMatMulInputs, BlockSparseMatMulInt8, BlockSparseMatMulInt8Inputs, Conv2DPad, FUSED_ACTIVATIONS, FusedActivation, FusedActivationAttrs, LSTMGates, LSTMGatesAttrs, LSTMGatesInputs, NO_EPILOGUE, ProductEpilogue, RECURRENT_ACTIVATIONS, RecurrentActivation} from './kernel_names';

@@ -15,9 +15,10 @@ export type Conv2DPad = 'same'|'valid'|number;
 
 /**
  * y [M, N] = x [M, K] · W; with transposeW, y [M, K] = x [M, N] · Wᵀ.
- * W is float32 [nnz, bs, bs], or int32 [nnz, bs / 2, bs / 2]: int8 blocks at
- * scale 1 (see BlockSparseMatMulInt8), which the gradients' transposed
- * products of int8 weights use.
+ * W is float32 [nnz, bs, bs]; int32 [nnz, bs, bs / 2]: float16 blocks, two
+ * to an int32 (toFloat16Blocks), on the backends that read them; or int32
+ * [nnz, bs / 2, bs / 2]: int8 blocks at scale 1 (see BlockSparseMatMulInt8),
+ * which the gradients' transposed products of int8 weights use.
  */
 export const BlockSparseMatMul = 'BlockSparseMatMul';
 /**
@@ -104,7 +105,7 @@ export interface BlockSparseConv2DAttrs extends BlockSparseConv2DGeometry, Fused
 export const BlockSparseConv2DInt8 = 'BlockSparseConv2DInt8';
 export type BlockSparseConv2DInt8Inputs = BlockSparseConv2DInputs&{scales: TensorInfo};
 
-/** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w (float32, or int32: int8 blocks at scale 1). */
+/** dx [b, h, w, Cin] from dy [b, oh, ow, Cout] and w (float32; int32: float16 blocks, or int8 blocks at scale 1). */
 export const BlockSparseConv2DBackpropInput = 'BlockSparseConv2DBackpropInput';
 export type BlockSparseConv2DBackpropInputInputs = {
   dy: TensorInfo,

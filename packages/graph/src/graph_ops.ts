@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {registerOp} from '@tensorflow/tfjs-converter';
-import {BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, FusedActivation, FusedEpilogueOptions, fusablePreluSlopes} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout, blockSparseConv2d, blockSparseMatMul, FUSED_ACTIVATIONS, FusedActivation, FusedEpilogueOptions, fusablePreluSlopes} from '@tfjs-blocksparse/core';
 
 /**
  * Graph-model ops for block-sparse MatMul and Conv2D nodes, registered with
@@ -97,16 +97,17 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
 
 /**
  * A node's inputs: x, the packed weight, the kept blocks, for int8 blocks
- * (an int32 packed weight) their scales, then the fused args.
+ * (an int32 packed weight [..., bs / 2, bs / 2]) their scales, then the
+ * fused args. Float16 blocks (int32 [..., bs, bs / 2]) have no scales.
  */
-function nodeInputs(inputs: tf.Tensor[]) {
+function nodeInputs(inputs: tf.Tensor[], blockSize: number) {
   const [x, packed, blocks, ...rest] = inputs;
-  const int8 = packed.dtype === 'int32';
+  const int8 = packed.dtype === 'int32' && !backend_util.holdsFloat16Blocks(packed.shape, blockSize);
   return {x, packed, blocks, scales: int8 ? rest[0] : undefined, args: int8 ? rest.slice(1) : rest};
 }
 
 registerOp(GRAPH_MATMUL_OP, node => tf.tidy(() => {
-  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
+  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs, node.attrs.block_size as number);
   const layout = layoutOf(blocks, node.attrs, GRAPH_MATMUL_OP);
   const {fused, after} = epilogueOf(node.attrs, args, layout.outputSize, GRAPH_MATMUL_OP);
   const input = node.attrs.transpose_a === true ? transposeLast(x) : x;
@@ -114,7 +115,7 @@ registerOp(GRAPH_MATMUL_OP, node => tf.tidy(() => {
 }));
 
 registerOp(GRAPH_CONV2D_OP, node => tf.tidy(() => {
-  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs);
+  const {x, packed, blocks, scales, args} = nodeInputs(node.inputs, node.attrs.block_size as number);
   const attrs = node.attrs;
   const layout = layoutOf(blocks, attrs, GRAPH_CONV2D_OP);
   const {fused, after} = epilogueOf(attrs, args, layout.outputSize, GRAPH_CONV2D_OP);

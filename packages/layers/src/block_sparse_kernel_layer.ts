@@ -16,8 +16,11 @@ export interface KernelLayerInternals {
   activityRegularizer: tfl.layers.Layer['activityRegularizer'];
 }
 
-/** How a layer holds its kernel: float32 blocks, or int8 blocks with a float32 scale per output channel (quantizeBlocks). */
-export type KernelDtype = 'float32'|'int8';
+/**
+ * How a layer holds its kernel: float32 blocks, int8 blocks with a float32
+ * scale per output channel (quantizeBlocks), or float16 blocks (toFloat16Blocks).
+ */
+export type KernelDtype = 'float32'|'int8'|'float16';
 
 /** How a block-sparse kernel layer holds its kernel, shared by BlockSparseDense and BlockSparseConv2D. */
 export interface KernelDtypeArgs {
@@ -27,7 +30,10 @@ export interface KernelDtypeArgs {
    * quarter of the memory, read as int8 by the kernels. Its weights come
    * from a float32 layer's kernel through quantizeBlocks (the converter's
    * --int8); setWeights takes them in tfjs's order, trainable weights
-   * first: [kernel_scales, bias, kernel]. Default 'float32'.
+   * first: [kernel_scales, bias, kernel]. 'float16': the kernel is float16
+   * blocks (an int32 weight [nnz, ...spatial, bs, bs / 2], not trainable):
+   * half the memory, from toFloat16Blocks (the converter's --float16);
+   * setWeights takes [bias, kernel]. Default 'float32'.
    */
   kernelDtype?: KernelDtype;
 }
@@ -60,8 +66,8 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
     this.template = makeTemplate({...args, name: undefined, inputShape: undefined, batchInputShape: undefined});
     this.useBias = args.useBias ?? true;
     this.kernelDtype = args.kernelDtype ?? 'float32';
-    if (this.kernelDtype !== 'float32' && this.kernelDtype !== 'int8') {
-      throw new Error(`${className}: kernelDtype must be 'float32' or 'int8', got '${this.kernelDtype}'`);
+    if (this.kernelDtype !== 'float32' && this.kernelDtype !== 'int8' && this.kernelDtype !== 'float16') {
+      throw new Error(`${className}: kernelDtype must be 'float32', 'int8' or 'float16', got '${this.kernelDtype}'`);
     }
     this.activityRegularizer = this.internals.activityRegularizer;
   }
@@ -82,7 +88,8 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
    * Resolves the layout of inputSize x outputSize channels and adds the
    * packed kernel [nnz, ...spatial, bs, bs] (int8: int32 [nnz, ...spatial,
    * bs / 2, bs / 2], zeros, and its scales [outputSize], ones, until
-   * setWeights) and the bias [outputSize].
+   * setWeights; float16: int32 [nnz, ...spatial, bs, bs / 2], zeros) and
+   * the bias [outputSize].
    */
   protected addBlockSparseWeights(inputSize: number, outputSize: number, spatial: number[], className: string) {
     const layout = resolveLayout(this.args, inputSize, outputSize, className);
@@ -95,6 +102,11 @@ export abstract class BlockSparseKernelLayer<Args extends KernelLayerArgs, Inter
       }
       this.kernel = this.addWeight('kernel', [layout.nnz, ...spatial, bs / 2, bs / 2], 'int32', tfl.initializers.zeros(), undefined, false);
       this.kernelScales = this.addWeight('kernel_scales', [outputSize], 'float32', tfl.initializers.ones(), undefined, true);
+    } else if (this.kernelDtype === 'float16') {
+      if (bs % 2 !== 0) {
+        throw new Error(`${className}: kernelDtype 'float16' needs an even block size, got ${bs}`);
+      }
+      this.kernel = this.addWeight('kernel', [layout.nnz, ...spatial, bs, bs / 2], 'int32', tfl.initializers.zeros(), undefined, false);
     } else {
       this.kernel = this.addWeight(
           'kernel', [layout.nnz, ...spatial, bs, bs], 'float32',

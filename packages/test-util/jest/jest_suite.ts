@@ -1,7 +1,8 @@
 /// <reference types="jest" />
 import {conv2dCases, describeCase, fusedConv2dCases, fusedMatMulCases, matMulCases, ROW_CASE_BLOCK_SIZES, ROW_COUNTS, rowCountConv2dCases, rowCountMatMulCases} from '../src/cases';
 import {DEVICE_READ_MESSAGE} from '../src/device_reads';
-import {describeInt8Case, Int8Results, int8Cases} from '../src/int8';
+import {Float16Results, float16Cases} from '../src/float16';
+import {describeQuantizedCase, Int8Results, int8Cases} from '../src/int8';
 import {describeLSTMGatesCase, lstmGatesCases} from '../src/lstm_gates';
 import type {SuiteOptions, SuiteResults} from '../src/suite';
 
@@ -154,7 +155,7 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
     if (options.int8Blocks) {
       describe(
           'int8 blocks: y, dx and dscales match dense tfjs with the dequantized weight; y within the quantization bound of float32', () => {
-            test.each(int8Cases(options.int8Cases).map((c, i) => [i, describeInt8Case(c)]))('case %i %s', (i, text) => {
+            test.each(int8Cases(options.int8Cases).map((c, i) => [i, describeQuantizedCase(c)]))('case %i %s', (i, text) => {
               const r = int8().cases[i as number];
               if ('error' in r) {
                 throw new Error(`${text} threw: ${r.error}`);
@@ -174,6 +175,39 @@ export function describeSuiteResults(label: string, options: SuiteOptions, resul
         expect(int8()).toMatchObject({
           supported: false,
           unsupportedMessage: expect.stringMatching(new RegExp(`int8 blocks are not supported on the '${results().backend}' backend`)),
+          leakedTensors: 0
+        });
+      });
+    }
+
+    const float16 = (): Float16Results => {
+      const r = results().float16;
+      if ('error' in r) {
+        throw new Error(r.error);
+      }
+      return r;
+    };
+    if (options.float16Blocks) {
+      describe('float16 blocks: y and dx match dense tfjs with the weight they stand for; y within the rounding bound of float32', () => {
+        test.each(float16Cases(options.float16Cases).map((c, i) => [i, describeQuantizedCase(c)]))('case %i %s', (i, text) => {
+          const r = float16().cases[i as number];
+          if ('error' in r) {
+            throw new Error(`${text} threw: ${r.error}`);
+          }
+          expect(r.forward).toBeLessThanOrEqual(tolerance);
+          expect(r.dx).toBeLessThanOrEqual(tolerance);
+          expect(r.dwLargest).toBe(0);
+          expect(r.boundRatio).toBeLessThanOrEqual(1.001);
+        });
+      });
+      test('float16 blocks: the cases leak no tensor', () => {
+        expect(float16()).toMatchObject({supported: true, leakedTensors: 0});
+      });
+    } else {
+      test('float16 blocks: a call throws a clear error naming the backend; nothing leaks', () => {
+        expect(float16()).toMatchObject({
+          supported: false,
+          unsupportedMessage: expect.stringMatching(new RegExp(`float16 blocks are not supported on the '${results().backend}' backend`)),
           leakedTensors: 0
         });
       });

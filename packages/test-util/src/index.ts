@@ -4,6 +4,7 @@ export * from './random';
 export * from './reference';
 export * from './run_cases';
 export * from './finite_difference';
+export * from './float16';
 export * from './int8';
 export * from './lstm_gates';
 export * from './bad_inputs';

@@ -5,8 +5,8 @@ import {seededValues} from './random';
 import {activateDense, onReferenceBackend, relativeError} from './reference';
 import {scoped} from './scoped';
 
-/** A product or conv with int8 blocks. */
-export interface Int8Case {
+/** A product or conv with quantized blocks (int8 or float16). */
+export interface QuantizedCase {
   op: 'matMul'|'conv2d';
   blockSize: number;
   /** Rows of x (matmul), or batch (conv). */
@@ -26,8 +26,8 @@ export interface Int8Case {
  * (over 32 KiB as float32: widensInt8), row-major and by output column; and
  * products over 64 rows. With `count`, that many of them, spread evenly.
  */
-export function int8Cases(count?: number): Int8Case[] {
-  const cases: Int8Case[] = [];
+export function int8Cases(count?: number): QuantizedCase[] {
+  const cases: QuantizedCase[] = [];
   let seed = 700;
   for (const blockSize of [4, 8, 16, 32]) {
     for (const rows of [1, 5, 12]) {
@@ -56,12 +56,16 @@ export function int8Cases(count?: number): Int8Case[] {
   // prelu (slopes [1, 1, C] of both signs) after int8 blocks, and after a transposed product of them.
   cases.push({op: 'conv2d', blockSize: 8, rows: 2, transposeW: false, activation: 'prelu', bias: true, seed: 950});
   cases.push({op: 'matMul', blockSize: 16, rows: 5, transposeW: true, activation: 'prelu', bias: false, seed: 960});
-  // A subset: `count` cases spread evenly over the list.
+  return spreadEvenly(cases, count);
+}
+
+/** A subset: `count` cases spread evenly over the list (all without a count). */
+export function spreadEvenly<T>(cases: T[], count?: number): T[] {
   return count == null || count >= cases.length ? cases :
                                                   Array.from({length: count}, (_, i) => cases[Math.floor(i * cases.length / count)]);
 }
 
-export function describeInt8Case(c: Int8Case): string {
+export function describeQuantizedCase(c: QuantizedCase): string {
   const grid = c.grid == null ? '' : ` grid ${c.grid.join('x')} density ${c.density}`;
   return `${c.op} bs ${c.blockSize} rows ${c.rows}${c.transposeW ? ' transposeW' : ''} ${c.activation}${c.bias ? ' bias' : ''}${grid}`;
 }
@@ -74,7 +78,7 @@ export function describeInt8Case(c: Int8Case): string {
  * of the linear output's distance from the float32 weight's output to the
  * quantization bound Σ|x|·scale/2 (at most 1 where the kernels are right).
  */
-export interface Int8CaseErrors {
+export interface QuantizedCaseErrors {
   forward: number;
   dx: number;
   dscales: number;
@@ -87,16 +91,16 @@ export interface Int8Results {
   supported: boolean;
   /** The error where it has not (null where the call did not throw). */
   unsupportedMessage: string|null;
-  cases: Array<Int8CaseErrors|{error: string}>;
+  cases: Array<QuantizedCaseErrors|{error: string}>;
   /** Tensors left after the cases, or after the failed call. */
   leakedTensors: number;
 }
 
-function tensorFrom(shape: number[], seed: number): tf.Tensor {
+export function tensorFrom(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape);
 }
 
-function geometry(c: Int8Case) {
+export function caseGeometry(c: QuantizedCase) {
   const bs = c.blockSize;
   const [rowBlocks, colBlocks] = c.grid ?? [3, 4];
   const layout =
@@ -108,23 +112,24 @@ function geometry(c: Int8Case) {
 }
 
 /** prelu's slopes [1, 1, outSize] for a case whose activation is prelu. */
-function slopesOf(c: Int8Case, outSize: number): tf.Tensor|undefined {
+export function caseSlopes(c: QuantizedCase, outSize: number): tf.Tensor|undefined {
   return c.activation === 'prelu' ? tensorFrom([1, 1, outSize], c.seed + 5) : undefined;
 }
 
-/** The op of a case, with int8 blocks (scales given) or float32 ones. */
-function apply(
-    c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined,
+/** The op of a case, with int8 blocks (scales given), float16 or float32 ones. */
+export function applyCase(
+    c: QuantizedCase, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined,
     slopes?: tf.Tensor) {
   const epilogue = {bias, activation: c.activation, scales, preluActivationWeights: slopes};
   return c.op === 'conv2d' ? blockSparseConv2d(x as tf.Tensor4D, w, layout, 2, 'same', 1, epilogue) :
                              blockSparseMatMul(x, w, layout, {...epilogue, transposeW: c.transposeW});
 }
 
-/** The same op with dense tfjs ops and the densified weight, its columns times `scales`. */
-function dense(
-    c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, bias: tf.Tensor|undefined, slopes?: tf.Tensor) {
-  const d = tf.mul(densify(w, layout), scales);
+/** The same op with dense tfjs ops and the densified weight, its columns times `scales` where given. */
+export function denseCase(
+    c: QuantizedCase, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor|undefined, bias: tf.Tensor|undefined,
+    slopes?: tf.Tensor) {
+  const d = scales == null ? densify(w, layout) : tf.mul(densify(w, layout), scales);
   const y = c.op === 'conv2d' ? tf.conv2d(x as tf.Tensor4D, d as tf.Tensor4D, 2, 'same') :
                                 tf.matMul(x as tf.Tensor2D, d as tf.Tensor2D, false, c.transposeW);
   const biased = bias == null ? y : tf.add(y, bias);
@@ -132,8 +137,8 @@ function dense(
   return activateDense(biased, {activation: c.activation, leakyreluAlpha: 0.2}, slopes && tf.reshape(slopes, [-1]));
 }
 
-export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
-  const {layout, spatial, xShape} = geometry(c);
+export function runQuantizedCase(c: QuantizedCase): Promise<QuantizedCaseErrors> {
+  const {layout, spatial, xShape} = caseGeometry(c);
   const bs = c.blockSize;
   return scoped(async () => {
     try {
@@ -145,15 +150,16 @@ export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
       const x = tensorFrom(xShape, c.seed + 2);
       const outSize = c.transposeW ? layout.inputSize : layout.outputSize;
       const bias = c.bias ? tensorFrom([outSize], c.seed + 3) : undefined;
-      const slopes = slopesOf(c, outSize);
-      const y = apply(c, layout, x, w, scales, bias, slopes);
+      const slopes = caseSlopes(c, outSize);
+      const y = applyCase(c, layout, x, w, scales, bias, slopes);
       const r = tensorFrom(y.shape, c.seed + 4);
       const [dx, dscales, dw] = tf.grads(
-          (a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(apply(c, layout, a, q, s, bias, slopes), r)))([x, scales, w]);
+          (a: tf.Tensor, s: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(applyCase(c, layout, a, q, s, bias, slopes), r)))([x, scales, w]);
       const [yRef, [dxRef, dscalesRef]] = await onReferenceBackend(
           () =>
-              [dense(c, layout, x, unscaled, scales, bias, slopes),
-               tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(dense(c, layout, a, unscaled, s, bias, slopes), r)))([x, scales])]);
+              [denseCase(c, layout, x, unscaled, scales, bias, slopes),
+               tf.grads((a: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(denseCase(c, layout, a, unscaled, s, bias, slopes), r)))(
+                   [x, scales])]);
       if (dw.dtype !== 'float32' || !tf.util.arraysEqual(dw.shape, w.shape)) {
         throw new Error(`the int8 blocks' gradient is ${dw.dtype} [${dw.shape}], not float32 [${w.shape}]`);
       }
@@ -176,7 +182,7 @@ export function runInt8Case(c: Int8Case): Promise<Int8CaseErrors> {
  * scale: no weight moved more than that, so the ratio is at most 1 (plus
  * float rounding).
  */
-async function boundRatio(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, floatBlocks: tf.Tensor) {
+async function boundRatio(c: QuantizedCase, layout: BlockLayout, x: tf.Tensor, w: tf.Tensor, scales: tf.Tensor, floatBlocks: tf.Tensor) {
   const quantized = blockSparseMatMul(x, w, layout, {scales, transposeW: c.transposeW});
   const original = blockSparseMatMul(x, floatBlocks, layout, {transposeW: c.transposeW});
   const halfSteps = tf.mul(densify(tf.onesLike(floatBlocks), layout), tf.div(scales, 2)) as tf.Tensor2D;
@@ -189,12 +195,12 @@ async function boundRatio(c: Int8Case, layout: BlockLayout, x: tf.Tensor, w: tf.
 export async function runInt8Checks(count?: number): Promise<Int8Results> {
   const before = tf.memory().numTensors;
   const supported = tf.getKernel(BlockSparseMatMulInt8, tf.getBackend()) != null;
-  const cases: Array<Int8CaseErrors|{error: string}> = [];
+  const cases: Array<QuantizedCaseErrors|{error: string}> = [];
   let unsupportedMessage: string|null = null;
   if (supported) {
     for (const c of int8Cases(count)) {
       try {
-        cases.push(await runInt8Case(c));
+        cases.push(await runQuantizedCase(c));
       } catch (e) {
         cases.push({error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)});
       }

@@ -5,6 +5,7 @@ import {badInputCases} from './bad_inputs';
 import {conv2dCases, fusedConv2dCases, fusedMatMulCases, matMulCases, rowCountConv2dCases, rowCountMatMulCases} from './cases';
 import {DeviceReadResult, deviceReadChecks} from './device_reads';
 import {finiteDifferenceGaps} from './finite_difference';
+import {Float16Results, runFloat16Checks} from './float16';
 import {Int8Results, runInt8Checks} from './int8';
 import {layersCheck, LayersCheckResult} from './layers_check';
 import {LSTMGatesErrors, lstmGatesCases, runLSTMGatesCase} from './lstm_gates';
@@ -33,6 +34,10 @@ export interface SuiteOptions {
   int8Blocks: boolean;
   /** How many of int8Cases to run (spread evenly; default all). */
   int8Cases?: number;
+  /** Whether the backend's kernels read float16 blocks (else the suite checks the error a call gets). */
+  float16Blocks: boolean;
+  /** How many of float16Cases to run (spread evenly; default all). */
+  float16Cases?: number;
   /** The backend that computes dense references, where the suite's own backend's dense ops fall short (see setReferenceBackend). */
   referenceBackend?: string;
 }
@@ -44,7 +49,8 @@ export const FULL_SUITE: SuiteOptions = {
   leakIterations: 20,
   trainingSteps: 30,
   layersEpochs: 15,
-  int8Blocks: true
+  int8Blocks: true,
+  float16Blocks: true
 };
 
 export type CaseResult = CaseErrors|{error: string};
@@ -108,6 +114,8 @@ export interface SuiteResults {
   unsupportedBlockSize?: UnsupportedBlockSizeResult[];
   /** Products and convs with int8 blocks, or the error where the backend lacks their kernels. */
   int8: Int8Results|{error: string};
+  /** Products and convs with float16 blocks, or the error where the backend does not read them. */
+  float16: Float16Results|{error: string};
   /** The conversion helpers that read tensors synchronously, on tensors computed on the backend (deviceReadChecks). */
   deviceReads: DeviceReadResult[];
 }
@@ -286,6 +294,7 @@ async function runChecks(options: SuiteOptions): Promise<SuiteResults> {
     programsPerPointwiseConvCall: await guarded(async () => programsPerPointwiseConvCall()),
     unsupportedBlockSize: options.unsupportedBlockSize == null ? undefined : tryUnsupportedBlockSize(options.unsupportedBlockSize),
     int8: await guarded(() => runInt8Checks(options.int8Cases)),
+    float16: await guarded(() => runFloat16Checks(options.float16Blocks, options.float16Cases)),
     deviceReads: deviceReadChecks()
   };
 }

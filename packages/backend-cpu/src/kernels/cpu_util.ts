@@ -8,13 +8,20 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
 
 /**
  * A packed weight's values and where a block's rows lie in them: float32
- * blocks row after row; int8 blocks (an int32 tensor, four to a value) seen
+ * blocks row after row, as are float16 blocks (an int32 tensor [..., bs,
+ * bs / 2], two to a value), decoded for the call (plain JavaScript computes in
+ * float64 either way); int8 blocks (an int32 tensor, four to a value) seen
  * as their int8 values, in pairs of rows (backend_util.int8Offset). Row k of
  * the block at `base` holds its column j at rowStart(base, k) + j * step.
  */
 export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number):
     {values: Float32Array|Int8Array, rowStart: (base: number, k: number) => number, step: number} {
   const values = backend.data.get(w.dataId).values as Float32Array | Int32Array;
+  if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs)) {
+    const table = backend_util.float16Table();
+    const halves = new Uint16Array(values.buffer, values.byteOffset, values.length * 2);
+    return {values: Float32Array.from(halves, h => table[h]), rowStart: (base, k) => base + k * bs, step: 1};
+  }
   if (w.dtype === 'int32') {
     return {
       values: new Int8Array(values.buffer, values.byteOffset, values.length * 4),

@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {backend_util as tfBackendUtil, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockLayout, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv2DInputs} from '@tfjs-blocksparse/core';
 
-import {withFloatBlocks} from './int8_operands';
+import {withBroadcastBlocks} from './quantized_operands';
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
 import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
@@ -13,9 +13,10 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  * the tap table sends taps in the padding to a zeroed row. A 1x1 filter at
  * stride 1 without padding reads x's pixels in order: the whole batch is one
  * product with no table. Bias and activation are applied before the store.
- * int8 blocks (int32 w: the few blocks of BlockSparseConv2DInt8 that
- * widensInt8 leaves to this kernel) are read widened to float32, times
- * their scales, for the call.
+ * Float16 blocks are widened in registers as they load; int8 blocks
+ * (int32 w: the few blocks of BlockSparseConv2DInt8 that widensInt8
+ * leaves to this kernel) are read widened to float32, times their
+ * scales, for the call.
  */
 export function blockSparseConv2D(
     args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseConv2DAttrs}): TensorInfo {
@@ -30,15 +31,16 @@ export function blockSparseConv2D(
   }
   const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   const taps = info.filterHeight * info.filterWidth;
-  withFloatBlocks(backend, w, scales, layout, taps, w0 => convProduct(backend, info, x, w0, out, layout, epilogue));
+  withBroadcastBlocks(backend, w, scales, layout, taps, (w0, kernel) => convProduct(backend, info, x, w0, kernel, out, layout, epilogue));
   return out;
 }
 
 type ConvInfo = tfBackendUtil.Conv2DInfo;
 
-/** The conv of x with float32 blocks at w0 into out (see blockSparseConv2D). */
+/** The conv of x with the blocks at w0, which `kernel` reads, into out (see blockSparseConv2D). */
 function convProduct(
-    backend: BackendWasm, info: ConvInfo, x: TensorInfo, w0: number, out: TensorInfo, layout: BlockLayout, epilogue: number[]): void {
+    backend: BackendWasm, info: ConvInfo, x: TensorInfo, w0: number, kernel: 'productBroadcast'|'productBroadcastHalf', out: TensorInfo,
+    layout: BlockLayout, epilogue: number[]): void {
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const pixels = outHeight * outWidth;
@@ -49,7 +51,7 @@ function convProduct(
   const product = (rows: number, xImage: number, table: number, zeroRow: number, yImage: number) => {
     const {rowTiles, units} = broadcastOrder(rows, taps, layout, segments);
     runKernel(
-        backend, 'productBroadcast',
+        backend, kernel,
         [
           rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
           ...epilogue, rowTiles

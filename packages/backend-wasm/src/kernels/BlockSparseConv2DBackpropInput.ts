@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropInputAttrs, BlockSparseConv2DBackpropInputInputs} from '@tfjs-blocksparse/core';
 
-import {withFloatBlocks} from './int8_operands';
+import {withFloatBlocks} from './quantized_operands';
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
 import {checkBlockSize, coordinateTable, makeZeros, offsetOf, segmentTable} from './wasm_util';

@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockSparseConv2DAttrs, BlockSparseConv2DInt8, BlockSparseConv2DInt8Inputs} from '@tfjs-blocksparse/core';
 
-import {withInt16Rows} from './int8_operands';
+import {withInt16Rows} from './quantized_operands';
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
 import {blockSparseConv2D} from './BlockSparseConv2D';

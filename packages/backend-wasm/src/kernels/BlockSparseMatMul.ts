@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from '@tfjs-blocksparse/core';
 
-import {withFloatBlocks} from './int8_operands';
+import {withBroadcastBlocks, withFloatBlocks} from './quantized_operands';
 import {runKernel} from './wasm_kernels';
 import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable} from './wasm_util';
 
@@ -10,9 +10,11 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  * y = x·W walks each output block column's kept blocks (broadcast
  * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
  * micro-kernel). Bias and activation are applied in the kernel, before the
- * store. int8 blocks (int32 w: dx of int8 products at scale 1, or the few
- * blocks of BlockSparseMatMulInt8 that widensInt8 leaves to this kernel,
- * times their scales) are read widened to float32 for the call.
+ * store. Float16 blocks are widened in registers as they load (the
+ * transposed product: for the call); int8 blocks (int32 w: dx of int8
+ * products at scale 1, or the few blocks of BlockSparseMatMulInt8 that
+ * widensInt8 leaves to this kernel, times their scales) are read widened
+ * to float32 for the call.
  */
 export function blockSparseMatMul(
     args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: BackendWasm, attrs: BlockSparseMatMulAttrs}): TensorInfo {
@@ -31,8 +33,8 @@ export function blockSparseMatMul(
   const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   // Threads share the tiled rows only (see productBroadcast's work units).
   const work = (rows & ~3) * nnz * bs * bs;
-  withFloatBlocks(backend, w, scales, layout, 1, wBlocks => {
-    if (transposeW) {
+  if (transposeW) {
+    withFloatBlocks(backend, w, scales, layout, 1, wBlocks => {
       runKernel(
           backend, 'productDot',
           [
@@ -40,17 +42,19 @@ export function blockSparseMatMul(
             blockRows, blockCols, nnz, offsetOf(backend, out), outSize, 0,       0,   false, ...epilogue
           ],
           segments + 1, work);
-    } else {
+    });
+  } else {
+    withBroadcastBlocks(backend, w, scales, layout, 1, (wBlocks, kernel) => {
       const {rowTiles, units} = broadcastOrder(rows, 1, layout, segments);
       runKernel(
-          backend, 'productBroadcast',
+          backend, kernel,
           [
             rows, 1, offsetOf(backend, x), inSize, 0, 0, wBlocks, ptr, block, other, segments, bs, blockRows, blockCols, nnz,
             offsetOf(backend, out), outSize, ...epilogue, rowTiles
           ],
           units, work);
-    }
-  });
+    });
+  }
   return out;
 }
 

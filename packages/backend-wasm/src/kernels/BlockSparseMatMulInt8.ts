@@ -2,7 +2,7 @@ import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {BlockSparseMatMulAttrs, BlockSparseMatMulInt8, BlockSparseMatMulInt8Inputs} from '@tfjs-blocksparse/core';
 
-import {withInt16Rows} from './int8_operands';
+import {withInt16Rows} from './quantized_operands';
 import {runKernel} from './wasm_kernels';
 import {blockSparseMatMul} from './BlockSparseMatMul';
 import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutput, offsetOf, segmentTable, widensInt8} from './wasm_util';

@@ -8,6 +8,10 @@ export interface WasmKernels {
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
       other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
       bias: number, activation: number, alphaBits: number, rowTiles: number, unitFirst: number, unitEnd: number): void;
+  productBroadcastHalf(
+      rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
+      other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
+      bias: number, activation: number, alphaBits: number, rowTiles: number, unitFirst: number, unitEnd: number): void;
   productDot(
       rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number, other: number,
       segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number, yTable: number,
@@ -21,6 +25,7 @@ export interface WasmKernels {
   quantizeRows(x: number, cols: number, xq: number, xScales: number, unitFirst: number, unitEnd: number): void;
   widenBlocks(w: number, bs: number, taps: number, blockCols: number, scales: number, out: number, unitFirst: number, unitEnd: number):
       void;
+  widenHalves(w: number, out: number, unitFirst: number, unitEnd: number): void;
   lstmGates(z: number, c: number, h: number, cNext: number, units: number, sigmoid: number, unitFirst: number, unitEnd: number): void;
   gradW(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, dy: number, dyStride: number,

@@ -109,8 +109,10 @@ function kernelsOf(backend: BackendWasm): BackendKernels {
   return entry;
 }
 
-const KERNEL_NAMES: Array<keyof WasmKernels> =
-    ['productBroadcast', 'productDot', 'gradW', 'productInt8', 'quantizeRows', 'widenBlocks', 'lstmGates'];
+const KERNEL_NAMES: Array<keyof WasmKernels> = [
+  'productBroadcast', 'productBroadcastHalf', 'productDot', 'gradW', 'productInt8', 'quantizeRows', 'widenBlocks', 'widenHalves',
+  'lstmGates'
+];
 
 /**
  * Runs a kernel over its work units [0, units) (segments or blocks; see

@@ -6,7 +6,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, checkFloatBlocks, filterByTap, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
@@ -20,6 +20,7 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
   const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2D);
+  checkFloatBlocks(w, BlockSparseConv2D);
   const [, kh, kw, bs] = w.shape;
   const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];

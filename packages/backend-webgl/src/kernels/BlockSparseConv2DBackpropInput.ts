@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, checkFloatBlocks, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
 
 /** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
 export function blockSparseConv2DBackpropInput(
@@ -14,6 +14,7 @@ export function blockSparseConv2DBackpropInput(
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2DBackpropInput);
+  checkFloatBlocks(w, BlockSparseConv2DBackpropInput);
   if (layout.nnz === 0) {
     return zeros(backend, inputShape);
   }

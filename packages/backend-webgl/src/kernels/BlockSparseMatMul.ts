@@ -4,13 +4,14 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, zeros} from './webgl_util';
+import {checkEvenBlockSize, checkFloatBlocks, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, zeros} from './webgl_util';
 
 export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
     TensorInfo {
   const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
   checkEvenBlockSize(layout, BlockSparseMatMul);
+  checkFloatBlocks(w, BlockSparseMatMul);
   const rows = x.shape[0];
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
   if (layout.nnz === 0) {

@@ -22,7 +22,7 @@ export function blockSparseConv2D(
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const program = new BlockSparseConv2DProgram(
       outShape, rows, layout.colBlocks, layout.blockSize, false, {scales: scales != null, bias: bias != null, activation, leakyreluAlpha},
-      weightFormat(w));
+      weightFormat(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, 'byColumn');
   return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias, preluActivationWeights}), 'float32', [

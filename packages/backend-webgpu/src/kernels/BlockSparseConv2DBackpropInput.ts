@@ -17,8 +17,8 @@ export function blockSparseConv2DBackpropInput(
     return zeros(backend, inputShape);
   }
   const rows = info.batchSize * info.inHeight * info.inWidth;
-  const program =
-      new BlockSparseConv2DDerInputProgram(inputShape, rows, layout.rowBlocks, layout.blockSize, true, undefined, weightFormat(w));
+  const program = new BlockSparseConv2DDerInputProgram(
+      inputShape, rows, layout.rowBlocks, layout.blockSize, true, undefined, weightFormat(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropInput);
   return backend.runWebGPUProgram(program, program.inputs(dy, w, backend_util.layoutTable(backend, layout, 'byRow')), 'float32', [
     {type: 'int32', data: [rows]}, {type: 'int32', data: [layout.rowBlocks]}, {type: 'int32', data: [layout.nnz]},

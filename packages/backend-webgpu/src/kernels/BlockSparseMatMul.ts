@@ -7,8 +7,9 @@ import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
 import {checkBlockSize, checkDispatch, weightFormat, zeros} from './webgpu_util';
 
 /**
- * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (int8
- * blocks at scale 1, as the gradients' transposed products pass them); with
+ * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (float16
+ * blocks, or int8 blocks at scale 1, as the gradients' transposed products
+ * pass them); with
  * `scales` (BlockSparseMatMulInt8), W's columns are scaled first.
  */
 export function blockSparseMatMul(
@@ -25,7 +26,7 @@ export function blockSparseMatMul(
   }
   const program = new BlockSparseMatMulProgram(
       [rows, outSize], rows, segments, layout.blockSize, transposeW,
-      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, weightFormat(w));
+      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, weightFormat(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');
   return backend.runWebGPUProgram(program, program.inputs(x, w, table, {scales, bias, preluActivationWeights}), 'float32', [

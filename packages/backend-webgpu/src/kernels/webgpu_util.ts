@@ -1,6 +1,6 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import type {BlockLayout} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
 
 import type {WeightFormat} from '../weight_readers';
 
@@ -42,7 +42,7 @@ export function checkDispatch(backend: WebGPUBackend, dispatch: number[], kernel
   }
 }
 
-/** How the product programs read w: int32 tensors hold int8 blocks (quantizeBlocks). */
-export function weightFormat(w: TensorInfo): WeightFormat {
-  return w.dtype === 'int32' ? 'int8' : 'float32';
+/** How the product programs read w: int32 tensors hold float16 blocks [..., bs, bs / 2] (toFloat16Blocks) or int8 ones (quantizeBlocks). */
+export function weightFormat(w: TensorInfo, blockSize: number): WeightFormat {
+  return w.dtype !== 'int32' ? 'float32' : backend_util.holdsFloat16Blocks(w.shape, blockSize) ? 'float16' : 'int8';
 }

@@ -28,7 +28,9 @@ export const blockSparseConv2DGradConfig: tf.GradConfig = {
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => tf.engine().runKernel(BlockSparseConv2DBackpropInput, {dy: g, w}, asAttrs(inputAttrs)) as tf.Tensor,
-      w: () => tf.engine().runKernel(BlockSparseConv2DBackpropFilter, {x, dy: g}, asAttrs(filterAttrs)) as tf.Tensor,
+      // Float16 blocks (int32 w) get zeros, as tfjs's own integer inputs do.
+      w: () => w.dtype === 'int32' ? tf.zeros(w.shape) :
+                                     tf.engine().runKernel(BlockSparseConv2DBackpropFilter, {x, dy: g}, asAttrs(filterAttrs)) as tf.Tensor,
       bias: () => tf.sum(g, [0, 1, 2])
     };
   }

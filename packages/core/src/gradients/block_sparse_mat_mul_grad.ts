@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
+import {holdsFloat16Blocks} from '../layout/float16';
 import {blockSparseMatMul, blockSparseMatMulGradW} from '../ops/block_sparse_mat_mul';
 import {activationGradient} from '../ops/fused_activation';
 
@@ -19,15 +20,16 @@ export const blockSparseMatMulGradConfig: tf.GradConfig = {
     const matMul = attrs as unknown as BlockSparseMatMulAttrs;
     const {layout, transposeW} = matMul;
     const g = activationGradient(dy as tf.Tensor, y, matMul);
-    // int32 w: int8 blocks at scale 1, in the transposed product of int8 blocks (their scales went into x).
-    const int8 = w.dtype === 'int32';
+    // int32 w: float16 blocks, or int8 blocks at scale 1 in the transposed product of int8 blocks (their scales went into x).
+    const integer = w.dtype === 'int32';
+    const int8 = integer && !holdsFloat16Blocks(w.shape, layout.blockSize);
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW, ...(int8 && {scales: tf.ones([layout.outputSize])})}),
       // Integer inputs get zeros, as tfjs's own integer inputs (OneHot's indices) do.
-      w: () => int8  ? tf.zeros(w.shape) :
-          transposeW ? blockSparseMatMulGradW(g, x, layout) :
-                       blockSparseMatMulGradW(x, g, layout),
+      w: () => integer ? tf.zeros(w.shape) :
+          transposeW   ? blockSparseMatMulGradW(g, x, layout) :
+                         blockSparseMatMulGradW(x, g, layout),
       bias: () => tf.sum(g, 0)
     };
   }

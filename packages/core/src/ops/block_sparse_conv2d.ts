@@ -14,7 +14,8 @@ import {FusedEpilogueOptions, fusedEpilogue, runProduct} from './fused_activatio
  * [kh, kw, Cin, Cout] that is zero outside the kept blocks. `epilogue`'s
  * bias [Cout] and activation run in the same kernel, as tf.fused.conv2d's.
  * `w` may instead hold int8 blocks (int32 [nnz, kh, kw, bs / 2, bs / 2], with
- * `epilogue.scales` [Cout], as quantizeBlocks makes them).
+ * `epilogue.scales` [Cout], as quantizeBlocks makes them), or float16
+ * blocks (int32 [nnz, kh, kw, bs, bs / 2], as toFloat16Blocks makes them).
  */
 function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
     x: T, w: tf.Tensor, layout: BlockLayout, strides: number|[number, number] = 1, pad: Conv2DPad = 'valid',
@@ -22,7 +23,7 @@ function blockSparseConv2d_<T extends tf.Tensor3D|tf.Tensor4D>(
   const caller = 'blockSparseConv2d';
   checkLayout(layout, caller);
   const {scales} = epilogue;
-  const int8 = checkBlocks(w, scales, layout, 2, BlockSparseConv2D, BlockSparseConv2DInt8, caller);
+  const int8 = checkBlocks(w, scales, layout, 2, BlockSparseConv2D, BlockSparseConv2DInt8, caller) === 'int8';
   checkFloatTensor(x, 'x', caller);
   if (x.rank !== 4 && x.rank !== 3) {
     throw new Error(`${caller}: x must be [batch, h, w, Cin] or [h, w, Cin], got [${x.shape}]`);

@@ -11,7 +11,7 @@ import {FusedEpilogueOptions, fusedEpilogue, runProduct} from './fused_activatio
 export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
   /** Multiply by Wᵀ [N, K] instead of W [K, N]. */
   transposeW?: boolean;
-  /** The scales [layout.outputSize] of int8 blocks (w int32, from quantizeBlocks); only with them. */
+  /** The scales [layout.outputSize] of int8 blocks (w int32 [nnz, bs / 2, bs / 2], from quantizeBlocks); only with them. */
   scales?: tf.Tensor;
 }
 
@@ -22,14 +22,15 @@ export interface BlockSparseMatMulOptions extends FusedEpilogueOptions {
  * density. With transposeW, x [..., N] · Wᵀ → [..., K]. `w` may instead
  * hold int8 blocks (int32 [nnz, bs / 2, bs / 2] and options.scales, as
  * quantizeBlocks makes them): the kernels then read a quarter of the
- * bytes and widen them in registers.
+ * bytes and widen them in registers; or float16 blocks (int32 [nnz, bs,
+ * bs / 2], as toFloat16Blocks makes them): half the bytes.
  */
 function blockSparseMatMul_(x: tf.Tensor, w: tf.Tensor, layout: BlockLayout, options: BlockSparseMatMulOptions = {}): tf.Tensor {
   const caller = 'blockSparseMatMul';
   checkLayout(layout, caller);
   const {scales} = options;
-  // Checked as the kernels read them: float32 blocks, or int8 blocks with their scales.
-  const int8 = checkBlocks(w, scales, layout, 0, BlockSparseMatMul, BlockSparseMatMulInt8, caller);
+  // Checked as the kernels read them: float32 or float16 blocks, or int8 blocks with their scales.
+  const int8 = checkBlocks(w, scales, layout, 0, BlockSparseMatMul, BlockSparseMatMulInt8, caller) === 'int8';
   checkFloatTensor(x, 'x', caller);
   const transposeW = options.transposeW === true;
   const [inSize, outSize] = transposeW ? [layout.outputSize, layout.inputSize] : [layout.inputSize, layout.outputSize];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from '../layout/block_layout';
+import {checkFloat16Blocks, holdsFloat16Blocks} from '../layout/float16';
 import {checkInt8Blocks} from '../layout/quantize';
 
 export function checkFloatTensor(value: unknown, name: string, caller: string): asserts value is tf.Tensor {
@@ -44,22 +45,32 @@ const KERNEL_PACKAGES: Record<string, string> = {
   webgpu: '@tfjs-blocksparse/backend-webgpu'
 };
 
+/** How a packed weight holds its blocks: float32, int8 with scales (quantizeBlocks) or float16 (toFloat16Blocks). */
+export type BlockFormat = 'float32'|'int8'|'float16';
+
 /**
- * Checks a packed weight — float32 blocks (without scales) or int8 blocks
- * with their scales (quantizeBlocks) — and that the active backend has the
- * kernel that reads it (`kernelName`, or `int8KernelName` for int8 blocks);
- * returns whether the blocks are int8.
+ * Checks a packed weight — float32 blocks (without scales), int8 blocks
+ * with their scales (quantizeBlocks) or float16 blocks (toFloat16Blocks) —
+ * and that the active backend has the kernel that reads it (`kernelName`,
+ * or `int8KernelName` for int8 blocks); returns how it holds its blocks.
+ * Whether a backend reads float16 blocks its kernels say, with an error
+ * of their own.
  */
 export function checkBlocks(
     w: unknown, scales: unknown, layout: BlockLayout, spatialRank: number, kernelName: string, int8KernelName: string,
-    caller: string): boolean {
+    caller: string): BlockFormat {
   if (!(w instanceof tf.Tensor && w.dtype === 'int32')) {
     checkKernel(kernelName, caller);
     checkPackedWeight(w, layout, spatialRank, caller);
     if (scales != null) {
       throw new Error(`${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float32 blocks`);
     }
-    return false;
+    return 'float32';
+  }
+  if (scales == null && holdsFloat16Blocks(w.shape, layout.blockSize)) {
+    checkFloat16Blocks(w, layout, spatialRank, caller);
+    checkKernel(kernelName, caller);
+    return 'float16';
   }
   checkInt8Blocks(w, scales, layout, spatialRank, caller);
   checkKernel(kernelName, caller);
@@ -69,7 +80,7 @@ export function checkBlocks(
         `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${int8KernelName} kernel): use float32 blocks ` +
         '(dequantizeBlocks) there, or the cpu, wasm or webgpu backend');
   }
-  return true;
+  return 'int8';
 }
 
 /**

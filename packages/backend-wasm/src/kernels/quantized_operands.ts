@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import type {BlockLayout} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
 
 import {runKernel} from './wasm_kernels';
 import {coordinateTable, offsetOf, withScratch} from './wasm_util';
@@ -21,9 +21,9 @@ export function withInt16Rows<T>(
 
 /**
  * Runs body with where a packed weight's float32 blocks are: the tensor's
- * own, or, for int8 blocks (int32 w), a float32 copy in scratch memory for
- * the call, times their scales where given (else at scale 1: the
- * transposed products of dx, whose scales went into dy).
+ * own, or, for float16 or int8 blocks (int32 w), a float32 copy in scratch
+ * memory for the call, int8 blocks times their scales where given (else at
+ * scale 1: the transposed products of dx, whose scales went into dy).
  */
 export function withFloatBlocks<T>(
     backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number, body: (w: number) => T): T {
@@ -31,6 +31,13 @@ export function withFloatBlocks<T>(
     return body(offsetOf(backend, w));
   }
   const bs = layout.blockSize;
+  if (backend_util.holdsFloat16Blocks(w.shape, bs)) {
+    const values = layout.nnz * taps * bs * bs;
+    return withScratch(backend, 4 * values, out => {
+      runKernel(backend, 'widenHalves', [offsetOf(backend, w), out], values / 4, values);
+      return body(out);
+    }, false);
+  }
   const {cols} = coordinateTable(backend, layout);
   return withScratch(backend, 4 * layout.nnz * taps * bs * bs, out => {
     runKernel(
@@ -38,4 +45,19 @@ export function withFloatBlocks<T>(
         layout.nnz * taps * bs * bs);
     return body(out);
   }, false);
+}
+
+/**
+ * Runs body with the weight and the broadcast product that reads it:
+ * float16 blocks as they are, by productBroadcastHalf (widened in
+ * registers); float32 and int8 blocks as withFloatBlocks gives them, by
+ * productBroadcast.
+ */
+export function withBroadcastBlocks<T>(
+    backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number,
+    body: (w: number, kernel: 'productBroadcast'|'productBroadcastHalf') => T): T {
+  if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, layout.blockSize)) {
+    return body(offsetOf(backend, w), 'productBroadcastHalf');
+  }
+  return withFloatBlocks(backend, w, scales, layout, taps, w0 => body(w0, 'productBroadcast'));
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {BlockLayout, quantizeBlocks} from '@tfjs-blocksparse/core';
+import {BlockLayout, quantizeBlocks, toFloat16Blocks} from '@tfjs-blocksparse/core';
 import {GRAPH_CONV2D_OP, GRAPH_MATMUL_OP, graphNodeLayout} from '@tfjs-blocksparse/graph';
 
 import {findWeight} from './fold_layers';
@@ -7,10 +7,12 @@ import {artifactsOf} from './model_artifacts';
 import {constNode, GraphDef} from './sparsify_graph';
 import {LayerJSON, visitLayers} from './sparsify_model';
 
-const INT8_LAYERS = new Set(['BlockSparseDense', 'BlockSparseConv2D']);
+const KERNEL_LAYERS = new Set(['BlockSparseDense', 'BlockSparseConv2D']);
 
-/** What int8Blocks changed: the layers (graph: nodes) now holding int8 blocks, and their kernels' bytes before and after. */
-export interface Int8Report {
+/**
+ * What int8Blocks or float16Blocks changed: the layers (graph: nodes) now holding such blocks, and their kernels' bytes before and after.
+ */
+export interface QuantizedBlocksReport {
   layers: string[];
   bytesBefore: number;
   bytesAfter: number;
@@ -25,20 +27,39 @@ export interface Int8Report {
  * Every other weight is left as it was. Run it last: int8 blocks do not
  * train.
  */
-export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: M): Promise<{model: M, report: Int8Report}> {
+export function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: M): Promise<{model: M, report: QuantizedBlocksReport}> {
+  return blocksAs(model, 'int8');
+}
+
+/**
+ * A converted model whose block-sparse layers (graph: nodes) hold float16
+ * blocks: each float32 packed kernel becomes toFloat16Blocks' int32 weight
+ * of half the bytes, which the cpu, wasm and webgpu kernels read as such
+ * (Layers: kernelDtype 'float16'). Every other weight is left as it was.
+ * Run it last: float16 blocks do not train.
+ */
+export function float16Blocks<M extends tf.LayersModel|tf.GraphModel>(model: M): Promise<{model: M, report: QuantizedBlocksReport}> {
+  return blocksAs(model, 'float16');
+}
+
+async function blocksAs<M extends tf.LayersModel|tf.GraphModel>(
+    model: M, format: 'int8'|'float16'): Promise<{model: M, report: QuantizedBlocksReport}> {
+  const caller = format === 'int8' ? 'int8Blocks' : 'float16Blocks';
   const artifacts = await artifactsOf(model);
   if (artifacts.weightData == null || artifacts.weightSpecs == null) {
-    throw new Error('int8Blocks: the model holds no weights (was it loaded from a model.json?)');
+    throw new Error(`${caller}: the model holds no weights (was it loaded from a model.json?)`);
   }
   const weights = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   const topology = JSON.parse(JSON.stringify(artifacts.modelTopology));
-  const report: Int8Report = {layers: [], bytesBefore: 0, bytesAfter: 0};
+  const report: QuantizedBlocksReport = {layers: [], bytesBefore: 0, bytesAfter: 0};
   try {
+    // The kernel `key` as `format` blocks in place; returns int8 blocks' scales.
     const quantize = (name: string, key: string, layout: BlockLayout) => {
-      const {w, scales} = quantizeBlocks(weights[key], layout);
+      const {w, scales} =
+          format === 'int8' ? quantizeBlocks(weights[key], layout) : {w: toFloat16Blocks(weights[key], layout), scales: undefined};
       report.layers.push(name);
       report.bytesBefore += 4 * weights[key].size;
-      report.bytesAfter += 4 * (w.size + scales.size);
+      report.bytesAfter += 4 * (w.size + (scales?.size ?? 0));
       weights[key].dispose();
       weights[key] = w;
       return scales;
@@ -52,11 +73,14 @@ export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: 
         }
         const attr = (key: string) => Number(node.attr?.[key]?.i);
         const layout = graphNodeLayout(weights[blocksName], attr('block_size'), attr('input_size'), attr('output_size'), node.op);
-        const scalesName = `${node.name}/block_sparse_scales`;
-        weights[scalesName] = quantize(node.name, packedName, layout);
+        const scales = quantize(node.name, packedName, layout);
         graph.node[graph.node.findIndex(n => n.name === packedName)] = constNode(packedName, weights[packedName]);
-        graph.node.push(constNode(scalesName, weights[scalesName]));
-        node.input!.splice(3, 0, scalesName);
+        if (scales != null) {
+          const scalesName = `${node.name}/block_sparse_scales`;
+          weights[scalesName] = scales;
+          graph.node.push(constNode(scalesName, scales));
+          node.input!.splice(3, 0, scalesName);
+        }
       }
       const encoded = await tf.io.encodeWeights(weights);
       return {
@@ -69,14 +93,17 @@ export async function int8Blocks<M extends tf.LayersModel|tf.GraphModel>(model: 
       const config = layer.config as Record<string, unknown>;
       const name = config.name as string;
       const key = findWeight(weights, name, 'kernel');
-      if (!INT8_LAYERS.has(layer.class_name) || config.kernel_dtype === 'int8' || key == null) {
+      if (!KERNEL_LAYERS.has(layer.class_name) || (config.kernel_dtype ?? 'float32') !== 'float32' || key == null) {
         return;
       }
       const json = config.layout as {block_size: number, row_blocks: number, col_blocks: number, blocks: number[]};
       const layout =
           BlockLayout.fromJSON({blockSize: json.block_size, rowBlocks: json.row_blocks, colBlocks: json.col_blocks, blocks: json.blocks});
-      weights[key.replace(/kernel$/, 'kernel_scales')] = quantize(name, key, layout);
-      config.kernel_dtype = 'int8';
+      const scales = quantize(name, key, layout);
+      if (scales != null) {
+        weights[key.replace(/kernel$/, 'kernel_scales')] = scales;
+      }
+      config.kernel_dtype = format;
     });
     const encoded = await tf.io.encodeWeights(weights);
     return {
