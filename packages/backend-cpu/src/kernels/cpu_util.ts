@@ -20,7 +20,11 @@ export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number)
   if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs)) {
     const table = backend_util.float16Table();
     const halves = new Uint16Array(values.buffer, values.byteOffset, values.length * 2);
-    return {values: Float32Array.from(halves, h => table[h]), rowStart: (base, k) => base + k * bs, step: 1};
+    const decoded = new Float32Array(halves.length);
+    for (let i = 0; i < halves.length; i++) {
+      decoded[i] = table[halves[i]];
+    }
+    return {values: decoded, rowStart: (base, k) => base + k * bs, step: 1};
   }
   if (w.dtype === 'int32') {
     return {
