@@ -11,7 +11,7 @@
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
 // --int8 times x·W (K = N = 4096) with float32, int8 and float16 blocks and tf.matMul
 // and writes bench-results/int8-<backend>.{json,md}; with --models, the converted
-// models also with int8 blocks (not on webgl, which has no int8 kernels).
+// models also with int8 and with float16 blocks (not on webgl, which reads neither).
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';
@@ -134,9 +134,11 @@ function writeModelResults(backend, machine, rows) {
 }
 const logModelRow = r => console.log(
     `${r.model} batch ${r.batch}: dense ${r.dense.median.toFixed(2)} ms, sparse ${r.sparse.median.toFixed(2)} ms, ${r.speedup.toFixed(2)}x${
-        r.int8 == null ? '' :
-                         `; int8 blocks ${r.int8.median.toFixed(2)} ms, ${r.int8Speedup.toFixed(2)}x (${
-                             r.int8OverFloat.toFixed(2)}x over float32 blocks)`}`);
+        r.int8 == null ?
+            '' :
+            `; int8 blocks ${r.int8.median.toFixed(2)} ms, ${r.int8Speedup.toFixed(2)}x (${
+                r.int8OverFloat.toFixed(
+                    2)}x over float32 blocks); float16 blocks ${r.float16.median.toFixed(2)} ms (${r.halfOverFloat.toFixed(2)}x)`}`);
 
 let adapterInfo = null;
 if (backends.includes('webgpu')) {

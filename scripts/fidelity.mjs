@@ -10,7 +10,7 @@
 //                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX] [--int8]
 //                             [--block-size 8]
 //   (--distill-inputs: distill on N other crops of the calibration pictures; --int8: the calibrated model
-//   measured also with int8 blocks, converter.int8Blocks)
+//   measured also with int8 blocks and with float16 blocks, converter.int8Blocks and float16Blocks)
 // Writes bench-results/fidelity.{json,md}.
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -256,6 +256,9 @@ for (const name of names) {
       const {model: int8} = await converter.int8Blocks(calibrated);
       row.calibratedInt8 = measure(int8);
       int8.dispose();
+      const {model: half} = await converter.float16Blocks(calibrated);
+      row.calibratedFloat16 = measure(half);
+      half.dispose();
     }
     if (Number(args.epochs) > 0) {
       start = performance.now();
@@ -312,12 +315,13 @@ const table = [
       (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) + '`)',
   '',
   `| model | density | converted | magnitude pruning | calibrated |${
-      args.int8 ? ' calibrated, int8 blocks |' : ''} calibrated + distilled | calibration time | multiply-adds kept |`,
-  `|---|---|---|---|---|${args.int8 ? '---|' : ''}---|---|---|`,
+      args.int8 ? ' calibrated, int8 blocks | calibrated, float16 blocks |' :
+                  ''} calibrated + distilled | calibration time | multiply-adds kept |`,
+  `|---|---|---|---|---|${args.int8 ? '---|---|' : ''}---|---|---|`,
   ...rows.map(
       r => `| ${r.model} (${r.format}) | ${setting(r)} | ${r.converted} | ${values(r.magnitude)} | ${values(r.calibrated)} | ` +
-          `${args.int8 ? `${values(r.calibratedInt8)} | ` : ''}${values(r.distilled)} | ${r.calibrateSeconds.toFixed(0)} s (${
-               r.calibrationInputs} inputs) | ` +
+          `${args.int8 ? `${values(r.calibratedInt8)} | ${values(r.calibratedFloat16)} | ` : ''}${values(r.distilled)} | ${
+               r.calibrateSeconds.toFixed(0)} s (${r.calibrationInputs} inputs) | ` +
           `${r.multiplyAdds == null ? '-' : `${(100 * r.multiplyAdds.after / r.multiplyAdds.before).toFixed(1)}%`} |`),
 ].join('\n');
 mkdirSync('bench-results', {recursive: true});

@@ -111,12 +111,12 @@ function modelPairs(converted) {
       make: () => ({dense: PixelCNN.create('dense', 1), sparse: PixelCNN.create('sparse', 1), big: PixelCNN.create('big', 1)}),
       call: (model, x) => tf.tidy(() => tf.sigmoid(tf.slice(model.logits(x), [0, 7, 7, 0], [x.shape[0], 1, 1, 1]))),
     },
-    ...converted.map(({name, what, inputShape, inputDtype = 'float32', batches, dense, sparse, int8, bytes}) => ({
+    ...converted.map(({name, what, inputShape, inputDtype = 'float32', batches, dense, sparse, int8, float16, bytes}) => ({
                        name,
                        what,
                        batches,
                        bytes,
-                       make: () => ({dense, sparse, ...(int8 != null && {int8})}),
+                       make: () => ({dense, sparse, ...(int8 != null && {int8, float16})}),
                        call: predict,
                        // An int32 input (MoveNet's) takes pixel values.
                        input: b => inputDtype === 'int32' ? tf.tidy(() => tf.cast(tf.mul(uniform([b, ...inputShape]), 255), 'int32')) :
@@ -184,9 +184,9 @@ async function profileCall(fn) {
 /**
  * Rows {model, what, batch, dense: {median, min, max}, sparse: {...},
  * speedup} in ms per call, and for a pair with a big model big: {...} and
- * speedupOverBig, for one with int8 blocks int8: {...}, int8Speedup (over
- * dense), int8OverFloat (over float32 blocks) and the models' weight bytes
- * (tf.memory) as bytes: {dense, sparse, int8}; the models' samples alternate, so that a slow spell of the
+ * speedupOverBig, for one with int8 and float16 blocks int8: {...}, int8Speedup (over
+ * dense), int8OverFloat (over float32 blocks), float16: {...}, halfOverFloat and the models' weight bytes
+ * (tf.memory) as bytes: {dense, sparse, int8, float16}; the models' samples alternate, so that a slow spell of the
  * machine falls on all of them.
  * With `profile`, each row also has {profile: {dense, sparse}}: ms by kernel
  * of one more call of each (profileCall).
@@ -225,6 +225,9 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
         Object.assign(
             row, {int8Speedup: ms.dense.median / ms.int8.median, int8OverFloat: ms.sparse.median / ms.int8.median, bytes: pair.bytes});
       }
+      if (ms.float16 != null) {
+        row.halfOverFloat = ms.sparse.median / ms.float16.median;
+      }
       if (profile) {
         row.profile = {
           dense: await profileCall(() => pair.call(models.dense, x)),
@@ -253,13 +256,14 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * backend; layers whose names match `exclude` stay dense) with the
  * converter (Node only; batch norms folded), saves each pair (converted
  * weights as float32: the stored encoding does not change the time; with
- * `int8`, also the converted model with int8 blocks: converter.int8Blocks) and
+ * `int8`, also the converted model with int8 blocks and with float16 blocks:
+ * converter.int8Blocks and float16Blocks) and
  * returns the index to write to CONVERTED_DIRECTORY/index.json. `converter`
  * is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
 export async function convertModels(
     converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false, blockSize = 8} = {}) {
-  const {sparsifyModel, int8Blocks, saveTo, loadFrom} = converter;
+  const {sparsifyModel, int8Blocks, float16Blocks, saveTo, loadFrom} = converter;
   const index = [];
   // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
   const savePair = async (entry, dense, options, {densePath = null, saveOptions = {}} = {}) => {
@@ -270,21 +274,23 @@ export async function convertModels(
     }
     await sparse.save(saveTo(`${directory}/sparse`, saveOptions));
     if (int8) {
-      const {model: int8Model} = await int8Blocks(sparse);
-      await int8Model.save(saveTo(`${directory}/int8`, saveOptions));
-      int8Model.dispose();
+      for (const [format, blocksAs] of [['int8', int8Blocks], ['float16', float16Blocks]]) {
+        const {model: quantized} = await blocksAs(sparse);
+        await quantized.save(saveTo(`${directory}/${format}`, saveOptions));
+        quantized.dispose();
+      }
     }
     index.push({
       ...entry,
       paths: {
         dense: densePath ?? `${directory}/dense/model.json`,
         sparse: `${directory}/sparse/model.json`,
-        ...(int8 && {int8: `${directory}/int8/model.json`})
+        ...(int8 && {int8: `${directory}/int8/model.json`, float16: `${directory}/float16/model.json`})
       },
       what: `${entry.what}: ${report.totals.converted} of ${report.layers.length} layers block-sparse at ${
                 densityText(options.density)} of ` +
           `${options.blockSize}x${options.blockSize} blocks${onlyFaster ? ' (only those timed faster)' : ''}` +
-          `${exclude == null ? '' : ` (layers matching ${exclude} kept dense)`}${int8 ? ', and with int8 blocks' : ''}` +
+          `${exclude == null ? '' : ` (layers matching ${exclude} kept dense)`}${int8 ? ', and with int8 and float16 blocks' : ''}` +
           `${(report.folded ?? []).length > 0 ? `, ${report.folded.length} norm and activation layers folded` : ''}`
     });
     dense.dispose();
@@ -313,7 +319,7 @@ export async function convertModels(
 }
 
 /**
- * The converted pairs (with int8 blocks: threes) of an index, read through
+ * The converted pairs (with int8 and float16 blocks: fours) of an index, read through
  * `handler(path)` (a URL prefix in a page, the converter's loadFrom in
  * Node), one after another, with the bytes each model's weights take on
  * the backend (tf.memory's count while it loads).

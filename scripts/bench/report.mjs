@@ -26,21 +26,23 @@ export function formatModelTable(rows, title) {
   // The demo models' rows also time the big dense model (dense at the sparse model's width).
   const withBig = rows.some(r => r.big != null);
   const bigHeader = withBig ? ' big dense ms (min–max) | speedup over big |' : '';
-  // Converted models with int8 blocks: their time, speedups and the weights' MiB on the backend.
+  // Converted models with int8 and float16 blocks: their time, speedups and the weights' MiB on the backend.
   const withInt8 = rows.some(r => r.int8 != null);
-  const int8Header =
-      withInt8 ? ' int8 blocks ms (min–max) | speedup (int8) | int8 over float32 blocks | weights MiB dense / float32 blocks / int8 |' : '';
+  const int8Header = withInt8 ?
+      ' int8 blocks ms (min–max) | speedup (int8) | int8 over float32 blocks | float16 blocks ms (min–max) | float16 over float32 blocks | weights MiB dense / float32 blocks / int8 / float16 |' :
+      '';
   const mib = bytes => (bytes / 2 ** 20).toFixed(2);
   const lines = [
     title, '', `| model | batch | dense ms (min–max) | block-sparse ms (min–max) | speedup |${bigHeader}${int8Header}`,
-    `|---|---|---|---|---|${withBig ? '---|---|' : ''}${withInt8 ? '---|---|---|---|' : ''}`
+    `|---|---|---|---|---|${withBig ? '---|---|' : ''}${withInt8 ? '---|---|---|---|---|---|' : ''}`
   ];
   for (const r of rows) {
     const big = !withBig ? '' : r.big == null ? ' | |' : ` ${ms(r.big)} | ${r.speedupOverBig.toFixed(2)}x |`;
     const int8 = !withInt8 ? '' :
-        r.int8 == null     ? ' | | | |' :
-                             ` ${ms(r.int8)} | ${r.int8Speedup.toFixed(2)}x | ${r.int8OverFloat.toFixed(2)}x | ${mib(r.bytes.dense)} / ${
-                             mib(r.bytes.sparse)} / ${mib(r.bytes.int8)} |`;
+        r.int8 == null     ? ' | | | | | |' :
+                             ` ${ms(r.int8)} | ${r.int8Speedup.toFixed(2)}x | ${r.int8OverFloat.toFixed(2)}x | ${ms(r.float16)} | ${
+                             r.halfOverFloat.toFixed(
+                                     2)}x | ${mib(r.bytes.dense)} / ${mib(r.bytes.sparse)} / ${mib(r.bytes.int8)} / ${mib(r.bytes.float16)} |`;
     lines.push(`| ${r.model} | ${r.batch} | ${ms(r.dense)} | ${ms(r.sparse)} | ${r.speedup.toFixed(2)}x |${big}${int8}`);
   }
   const models = [...new Map(rows.map(r => [r.model, r.what])).entries()];

@@ -7,8 +7,9 @@ import {scoped} from './scoped';
 
 /**
  * Both directions, tiled rows and the rows left over, several block sizes,
- * fused epilogues (prelu included), convolutions, a weight over 32 KiB and
- * products over 64 rows (webgpu's tiled program). With `count`, that many
+ * fused epilogues (prelu included), convolutions, weights over 32 KiB as
+ * float32 at 8 rows and more (wasm widens them a group of blocks at a time)
+ * and products over 64 rows (webgpu's tiled program). With `count`, that many
  * of them, spread evenly.
  */
 export function float16Cases(count?: number): QuantizedCase[] {
@@ -19,7 +20,7 @@ export function float16Cases(count?: number): QuantizedCase[] {
       ({op: 'conv2d', blockSize, rows, transposeW: false, activation: 'linear', bias: true, seed: seed += 10, ...extra});
   const cases = [
     matMul(8, 1, false, {bias: true}), matMul(8, 5, false, {activation: 'relu6', bias: true}), matMul(8, 12, true),
-    matMul(4, 3, false, {activation: 'sigmoid'}), matMul(16, 6, false, {bias: true, grid: [16, 8], density: 0.5}),
+    matMul(4, 3, false, {activation: 'sigmoid'}), matMul(16, 9, false, {bias: true, grid: [16, 8], density: 0.5}),
     matMul(32, 9, false, {activation: 'relu', bias: true, grid: [24, 4], density: 1}), matMul(16, 5, true, {activation: 'prelu'}),
     matMul(8, 70, false, {activation: 'relu', bias: true}), matMul(16, 70, true), conv2d(8, 2, {activation: 'leakyrelu'}),
     conv2d(4, 6, {activation: 'relu6'}), conv2d(12, 2, {activation: 'prelu', grid: [4, 4], density: 1})

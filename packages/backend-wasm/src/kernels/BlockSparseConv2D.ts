@@ -31,16 +31,19 @@ export function blockSparseConv2D(
   }
   const epilogue = epilogueArgs(backend, {bias, preluActivationWeights}, attrs);
   const taps = info.filterHeight * info.filterWidth;
-  withBroadcastBlocks(backend, w, scales, layout, taps, (w0, kernel) => convProduct(backend, info, x, w0, kernel, out, layout, epilogue));
+  // A product's rows: an image's output pixels (the batch's, for a 1x1 conv read in order).
+  withBroadcastBlocks(
+      backend, w, scales, layout, taps, outHeight * outWidth,
+      (w0, kernel, scratchArgs) => convProduct(backend, info, x, w0, kernel, scratchArgs, out, layout, epilogue));
   return out;
 }
 
 type ConvInfo = tfBackendUtil.Conv2DInfo;
 
-/** The conv of x with the blocks at w0, which `kernel` reads, into out (see blockSparseConv2D). */
+/** The conv of x with the blocks at w0, which `kernel` reads (scratchArgs its last arguments), into out (see blockSparseConv2D). */
 function convProduct(
-    backend: BackendWasm, info: ConvInfo, x: TensorInfo, w0: number, kernel: 'productBroadcast'|'productBroadcastHalf', out: TensorInfo,
-    layout: BlockLayout, epilogue: number[]): void {
+    backend: BackendWasm, info: ConvInfo, x: TensorInfo, w0: number, kernel: 'productBroadcast'|'productBroadcastHalf',
+    scratchArgs: number[], out: TensorInfo, layout: BlockLayout, epilogue: number[]): void {
   const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout} = layout;
   const pixels = outHeight * outWidth;
@@ -53,8 +56,8 @@ function convProduct(
     runKernel(
         backend, kernel,
         [
-          rows, taps, xImage, cin, table, zeroRow, w0, ptr, block, other, segments, bs, blockRows, blockCols, layout.nnz, yImage, cout,
-          ...epilogue, rowTiles
+          rows,     taps, xImage,    cin,       table,      zeroRow, w0,   ptr,         block,    other,
+          segments, bs,   blockRows, blockCols, layout.nnz, yImage,  cout, ...epilogue, rowTiles, ...scratchArgs
         ],
         units, (rows & ~3) * taps * layout.nnz * bs * bs);
   };

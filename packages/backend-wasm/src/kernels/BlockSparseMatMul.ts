@@ -44,13 +44,31 @@ export function blockSparseMatMul(
           segments + 1, work);
     });
   } else {
-    withBroadcastBlocks(backend, w, scales, layout, 1, (wBlocks, kernel) => {
+    withBroadcastBlocks(backend, w, scales, layout, 1, rows, (wBlocks, kernel, scratchArgs) => {
       const {rowTiles, units} = broadcastOrder(rows, 1, layout, segments);
       runKernel(
           backend, kernel,
           [
-            rows, 1, offsetOf(backend, x), inSize, 0, 0, wBlocks, ptr, block, other, segments, bs, blockRows, blockCols, nnz,
-            offsetOf(backend, out), outSize, ...epilogue, rowTiles
+            rows,
+            1,
+            offsetOf(backend, x),
+            inSize,
+            0,
+            0,
+            wBlocks,
+            ptr,
+            block,
+            other,
+            segments,
+            bs,
+            blockRows,
+            blockCols,
+            nnz,
+            offsetOf(backend, out),
+            outSize,
+            ...epilogue,
+            rowTiles,
+            ...scratchArgs
           ],
           units, work);
     });

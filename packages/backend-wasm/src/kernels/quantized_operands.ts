@@ -3,7 +3,7 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
 
 import {runKernel} from './wasm_kernels';
-import {coordinateTable, offsetOf, withScratch} from './wasm_util';
+import {coordinateTable, fitsInL1, int32View, offsetOf, withScratch} from './wasm_util';
 
 /**
  * Runs body with x [rows, cols] as int16 rows and their scales (assembly's
@@ -47,17 +47,36 @@ export function withFloatBlocks<T>(
   }, false);
 }
 
+/** Tiled rows from which float16 blocks are widened once per group (see productBroadcastHalf), not per tile of 4 rows. */
+const WIDEN_ONCE_ROWS = 8;
+
+/** The float32 bytes of a group of blocks widened at once: as productBroadcast's groups, they stay in L1 for every row tile. */
+const WIDENED_GROUP_BYTES = 16384;
+
 /**
- * Runs body with the weight and the broadcast product that reads it:
- * float16 blocks as they are, by productBroadcastHalf (widened in
- * registers); float32 and int8 blocks as withFloatBlocks gives them, by
- * productBroadcast.
+ * Runs body with the weight of a `rows`-row product, the broadcast product
+ * that reads it and that product's last arguments before the work units:
+ * float32 and int8 blocks as withFloatBlocks gives them, by
+ * productBroadcast; float16 blocks by productBroadcastHalf, widened in
+ * registers for up to one tile of rows, else a group at a time into
+ * scratch, or, where they fit in L1 as float32 (the product runs
+ * row-major), all at once (withFloatBlocks).
  */
 export function withBroadcastBlocks<T>(
-    backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number,
-    body: (w: number, kernel: 'productBroadcast'|'productBroadcastHalf') => T): T {
-  if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, layout.blockSize)) {
-    return body(offsetOf(backend, w), 'productBroadcastHalf');
+    backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number, rows: number,
+    body: (w: number, kernel: 'productBroadcast'|'productBroadcastHalf', scratchArgs: number[]) => T): T {
+  const bs = layout.blockSize;
+  const halves = w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs);
+  if (!halves || ((rows & ~3) >= WIDEN_ONCE_ROWS && fitsInL1(layout, taps, 4))) {
+    return withFloatBlocks(backend, w, scales, layout, taps, w0 => body(w0, 'productBroadcast', []));
   }
-  return withFloatBlocks(backend, w, scales, layout, taps, w0 => body(w0, 'productBroadcast'));
+  if ((rows & ~3) < WIDEN_ONCE_ROWS) {
+    return body(offsetOf(backend, w), 'productBroadcastHalf', [0, 0]);
+  }
+  const group = Math.max(1, Math.floor(WIDENED_GROUP_BYTES / (4 * bs * bs * taps)));
+  const tableBytes = Math.ceil(group / 4) * 16;
+  return withScratch(backend, tableBytes + layout.colBlocks * group * bs * bs * taps * 4, scratch => {
+    int32View(backend, scratch, group).set(Array.from({length: group}, (_, i) => i));
+    return body(offsetOf(backend, w), 'productBroadcastHalf', [scratch, group]);
+  }, false);
 }

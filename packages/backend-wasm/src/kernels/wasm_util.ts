@@ -130,7 +130,7 @@ export function segmentTable(
 const ROW_MAJOR_WEIGHT_BYTES = 32768;
 
 /** Whether the kept blocks over `taps` taps, of `weightBytes` bytes a weight, fit in ROW_MAJOR_WEIGHT_BYTES. */
-function fitsInL1(layout: BlockLayout, taps: number, weightBytes: number): boolean {
+export function fitsInL1(layout: BlockLayout, taps: number, weightBytes: number): boolean {
   return layout.nnz * taps * layout.blockSize * layout.blockSize * weightBytes <= ROW_MAJOR_WEIGHT_BYTES;
 }
 
