@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {backend_util, BlockLayout, densify, dequantizeBlocks, quantizeBlocks} from '@tfjs-blocksparse/core';
+import {backend_util, BlockLayout, densify, dequantizeBlocks, fromFloat16Blocks, quantizeBlocks, toFloat16Blocks} from '@tfjs-blocksparse/core';
 import {BlockSparseDense, blockSparseDense} from '@tfjs-blocksparse/layers';
 
 import {roundTrip, values} from './round_trip';
@@ -138,5 +138,30 @@ test(
       expect(loaded.getWeights()[2].dtype).toBe('int32');
       expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(y));
       expect(() => blockSparseDense({units: 8, blockSize: 8, kernelDtype: 'int4' as 'int8'}))
-          .toThrow(/kernelDtype must be 'float32' or 'int8', got 'int4'/);
+          .toThrow(/kernelDtype must be 'float32', 'int8' or 'float16', got 'int4'/);
+    });
+
+test(
+    'kernelDtype float16: float16 blocks from toFloat16Blocks compute the layer they stand for, half the bytes, and save and load',
+    async () => {
+      const float = blockSparseDense({inputShape: [32], units: 48, blockSize: 8, density: 0.5, seed: 3, activation: 'relu'});
+      tf.sequential({layers: [float]});
+      const [kernel, bias] = float.getWeights();
+      const w = toFloat16Blocks(kernel, float.layout!);
+      const half = blockSparseDense({inputShape: [32], units: 48, layout: float.layout!, activation: 'relu', kernelDtype: 'float16'});
+      const model = tf.sequential({layers: [half]});
+      half.setWeights([bias, w]);
+      expect(half.getWeights().map(v => [v.dtype, v.shape])).toEqual([['float32', [48]], ['int32', [float.layout!.nnz, 8, 4]]]);
+      expect(half.trainableWeights.map(v => v.originalName)).toEqual([`${half.name}/bias`]);
+      const x = tf.randomNormal([5, 32], 0, 1, 'float32', 11);
+      const y = model.predict(x) as tf.Tensor;
+      const reference = tf.relu(tf.add(tf.matMul(x, densify(fromFloat16Blocks(w, float.layout!), float.layout!) as tf.Tensor2D), bias));
+      expect(tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]).toBeLessThan(1e-6 * tf.max(tf.abs(reference)).dataSync()[0]);
+      expect(w.size * 2).toBe(kernel.size);
+      const loaded = await roundTrip(model);
+      expect(loaded.layers[0].getConfig().kernelDtype).toBe('float16');
+      expect(values(loaded.predict(x) as tf.Tensor)).toEqual(values(y));
+      expect(() => blockSparseDense({inputShape: [30], units: 30, blockSize: 5, density: 1, kernelDtype: 'float16'}).build([
+        null, 30
+      ])).toThrow(/kernelDtype 'float16' needs an even block size, got 5/);
     });

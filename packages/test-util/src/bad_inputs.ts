@@ -212,6 +212,16 @@ export function badInputCases(): BadInputCase[] {
       message: /int8 blocks need their scales, float32 \[16\].*got float32 \[32\]/
     },
     {
+      name: 'scales with float16 blocks',
+      prepare: withInputs(blockSparseMatMul, () => [tf.zeros([4, 32]), tf.zeros([layout().nnz, 8, 4], 'int32'), layout(), {scales: tf.ones([16])}]),
+      message: /scales are for int8 blocks \(w int32, from quantizeBlocks\); this w holds float16 blocks \(toFloat16Blocks\)/
+    },
+    {
+      name: 'float16 conv blocks without the filter taps',
+      prepare: withInputs(blockSparseConv2d, () => [tf.zeros([1, 5, 5, 32]) as tf.Tensor4D, tf.zeros([layout().nnz, 8, 4], 'int32'), layout(), 1, 'same' as const]),
+      message: /float16 blocks w must be int32 \[nnz=\d+, kh, kw, 8, 4\]/
+    },
+    {
       name: 'quantizing a weight that holds NaN',
       prepare: withInputs(quantizeBlocks, () => [tf.tensor(new Float32Array(layout().nnz * 64).fill(NaN), [layout().nnz, 8, 8]), layout()]),
       message: /quantizeBlocks: the weight holds NaN \(at index 0\); only finite values quantize/

@@ -67,7 +67,11 @@ export function checkBlocks(
     }
     return 'float32';
   }
-  if (scales == null && holdsFloat16Blocks(w.shape, layout.blockSize)) {
+  if (holdsFloat16Blocks(w.shape, layout.blockSize)) {
+    if (scales != null) {
+      throw new Error(
+          `${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float16 blocks (toFloat16Blocks)`);
+    }
     checkFloat16Blocks(w, layout, spatialRank, caller);
     checkKernel(kernelName, caller);
     return 'float16';
