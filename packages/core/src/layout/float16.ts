@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from './block_layout';
-import {checkLayout} from './packing';
+import {checkFloatBlocks, checkLayout} from './packing';
 import {readValues} from './read_values';
 
 /** The largest finite float16. */
@@ -67,15 +67,9 @@ export function float16Table(): Float32Array {
  */
 export function toFloat16Blocks(packed: tf.Tensor, layout: BlockLayout): tf.Tensor {
   const caller = 'toFloat16Blocks';
-  checkLayout(layout, caller);
-  const bs = layout.blockSize;
-  if (!(packed instanceof tf.Tensor) || packed.dtype !== 'float32' || packed.rank < 3 || packed.shape[0] !== layout.nnz ||
-      packed.shape[packed.rank - 2] !== bs || packed.shape[packed.rank - 1] !== bs) {
-    throw new Error(
-        `${caller}: packed weight must be float32 [${layout.nnz}, ..., ${bs}, ${bs}] (one ${bs}x${bs} tile per kept block), got ` +
-        `${packed instanceof tf.Tensor ? `${packed.dtype} [${packed.shape}]` : typeof packed}`);
-  }
+  checkFloatBlocks(packed, layout, caller);
   checkEvenBlockSize(layout, caller);
+  const bs = layout.blockSize;
   const values = readValues(packed, caller) as Float32Array;
   const halves = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -65,6 +65,22 @@ function checkPacked(packed: tf.Tensor, layout: BlockLayout, caller: string): nu
   return packed.shape.slice(1, -2);
 }
 
+/**
+ * Checks float32 blocks [nnz, ...spatial, bs, bs] against their layout (as quantizeBlocks and toFloat16Blocks take them); returns the
+ * spatial dims.
+ */
+export function checkFloatBlocks(packed: unknown, layout: BlockLayout, caller: string): number[] {
+  checkLayout(layout, caller);
+  const bs = layout.blockSize;
+  if (!(packed instanceof tf.Tensor) || packed.dtype !== 'float32' || packed.rank < 3 || packed.shape[0] !== layout.nnz ||
+      packed.shape[packed.rank - 2] !== bs || packed.shape[packed.rank - 1] !== bs) {
+    throw new Error(
+        `${caller}: packed weight must be float32 [${layout.nnz}, ..., ${bs}, ${bs}] (one ${bs}x${bs} tile per kept block), got ` +
+        `${packed instanceof tf.Tensor ? `${packed.dtype} [${packed.shape}]` : typeof packed}`);
+  }
+  return packed.shape.slice(1, -2);
+}
+
 export function checkLayout(layout: unknown, caller: string): asserts layout is BlockLayout {
   if (!isBlockLayout(layout)) {
     throw new Error(`${caller}: layout must be a BlockLayout, got ${describe(layout)}`);

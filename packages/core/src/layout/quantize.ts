@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from './block_layout';
-import {checkLayout} from './packing';
+import {checkFloatBlocks} from './packing';
 import {readValues} from './read_values';
 
 /**
@@ -28,7 +28,7 @@ const INT8_MAX = 127;
  */
 export function quantizeBlocks(packed: tf.Tensor, layout: BlockLayout): Int8Blocks {
   const caller = 'quantizeBlocks';
-  const spatial = checkFloatBlocks(packed, layout, caller);
+  const spatial = checkInt8PackableBlocks(packed, layout, caller);
   const bs = layout.blockSize;
   const taps = spatial.reduce((a, b) => a * b, 1);
   const values = readValues(packed, caller) as Float32Array;
@@ -96,17 +96,10 @@ function forEachValue(layout: BlockLayout, taps: number, f: (index: number, colu
 }
 
 /** Checks float32 blocks [nnz, ...spatial, bs, bs] whose block size int8 packing takes; returns the spatial dims. */
-function checkFloatBlocks(packed: tf.Tensor, layout: BlockLayout, caller: string): number[] {
-  checkLayout(layout, caller);
-  const bs = layout.blockSize;
-  if (!(packed instanceof tf.Tensor) || packed.dtype !== 'float32' || packed.rank < 3 || packed.shape[0] !== layout.nnz ||
-      packed.shape[packed.rank - 2] !== bs || packed.shape[packed.rank - 1] !== bs) {
-    throw new Error(
-        `${caller}: packed weight must be float32 [${layout.nnz}, ..., ${bs}, ${bs}] (one ${bs}x${bs} tile per kept block), got ` +
-        `${packed instanceof tf.Tensor ? `${packed.dtype} [${packed.shape}]` : typeof packed}`);
-  }
+function checkInt8PackableBlocks(packed: tf.Tensor, layout: BlockLayout, caller: string): number[] {
+  const spatial = checkFloatBlocks(packed, layout, caller);
   checkInt8BlockSize(layout, caller);
-  return packed.shape.slice(1, -2);
+  return spatial;
 }
 
 /** The largest block whose int32 sums of int16 x and int8 weights cannot overflow (bs/2 · 2 · 32767 · 127 < 2^31). */
