@@ -13,7 +13,8 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  * the tap table sends taps in the padding to a zeroed row. A 1x1 filter at
  * stride 1 without padding reads x's pixels in order: the whole batch is one
  * product with no table. Bias and activation are applied before the store.
- * Float16 blocks are widened in registers as they load; int8 blocks
+ * Float16 blocks are widened to float32 as the product reads them
+ * (withBroadcastBlocks); int8 blocks
  * (int32 w: the few blocks of BlockSparseConv2DInt8 that widensInt8
  * leaves to this kernel) are read widened to float32, times their
  * scales, for the call.

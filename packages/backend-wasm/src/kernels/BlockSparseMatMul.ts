@@ -10,8 +10,8 @@ import {broadcastOrder, checkBlockSize, coordinateTable, epilogueArgs, makeOutpu
  * y = x·W walks each output block column's kept blocks (broadcast
  * micro-kernel); y = x·Wᵀ walks each input block row's kept blocks (dot
  * micro-kernel). Bias and activation are applied in the kernel, before the
- * store. Float16 blocks are widened in registers as they load (the
- * transposed product: for the call); int8 blocks (int32 w: dx of int8
+ * store. Float16 blocks are widened to float32 as the product reads them
+ * (withBroadcastBlocks; the transposed product: for the call); int8 blocks (int32 w: dx of int8
  * products at scale 1, or the few blocks of BlockSparseMatMulInt8 that
  * widensInt8 leaves to this kernel, times their scales) are read widened
  * to float32 for the call.
