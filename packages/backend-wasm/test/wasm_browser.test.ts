@@ -25,7 +25,7 @@ test('the cross-origin isolated page ran the kernels on worker threads', () => {
 });
 
 test(
-    '3000 threaded jobs back to back, of four sizes (one row-major), the pool resized twice, workers starting mid-run: every output as on one thread',
+    '3000 threaded jobs back to back, of six sizes (one row-major, two with float16 blocks), the pool resized twice, workers starting mid-run: every output as on one thread',
     () => {
       expect(isolated().threadStress).toEqual({calls: 3000, mismatches: 0, threads: isolated().wasmKernelThreads});
     });
