@@ -46,31 +46,9 @@ export function blockSparseMatMul(
   } else {
     withBroadcastBlocks(backend, w, scales, layout, 1, rows, (wBlocks, kernel, scratchArgs) => {
       const {rowTiles, units} = broadcastOrder(rows, 1, layout, segments);
-      runKernel(
-          backend, kernel,
-          [
-            rows,
-            1,
-            offsetOf(backend, x),
-            inSize,
-            0,
-            0,
-            wBlocks,
-            ptr,
-            block,
-            other,
-            segments,
-            bs,
-            blockRows,
-            blockCols,
-            nnz,
-            offsetOf(backend, out),
-            outSize,
-            ...epilogue,
-            rowTiles,
-            ...scratchArgs
-          ],
-          units, work);
+      const operands = [offsetOf(backend, x), inSize, 0, 0, wBlocks, ptr, block, other, segments, bs, blockRows, blockCols, nnz];
+      const output = [offsetOf(backend, out), outSize, ...epilogue, rowTiles, ...scratchArgs];
+      runKernel(backend, kernel, [rows, 1, ...operands, ...output], units, work);
     });
   }
   return out;
