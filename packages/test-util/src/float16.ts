@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {BlockLayout, blockSparseMatMul, densify, fromFloat16Blocks, randomLayout, releaseLayoutTables, toFloat16Blocks} from '@tfjs-blocksparse/core';
+import {BlockLayout, blockSparseMatMul, densify, fromFloat16Blocks, releaseLayoutTables, toFloat16Blocks} from '@tfjs-blocksparse/core';
 
-import {applyCase, caseGeometry, caseSlopes, denseCase, QuantizedCase, spreadEvenly, tensorFrom} from './int8';
+import {applyCase, caseGeometry, caseSlopes, denseCase, QuantizedCase, QuantizedResults, runQuantizedChecks, spreadEvenly, tensorFrom} from './int8';
 import {onReferenceBackend, relativeError} from './reference';
 import {scoped} from './scoped';
 
@@ -42,14 +42,7 @@ export interface Float16CaseErrors {
   boundRatio: number;
 }
 
-export interface Float16Results {
-  supported: boolean;
-  /** Where unsupported: the error a call gets (null where it did not throw). */
-  unsupportedMessage: string|null;
-  cases: Array<Float16CaseErrors|{error: string}>;
-  /** Tensors left after the cases, or after the failed call. */
-  leakedTensors: number;
-}
+export type Float16Results = QuantizedResults<Float16CaseErrors>;
 
 export function runFloat16Case(c: QuantizedCase): Promise<Float16CaseErrors> {
   const {layout, spatial, xShape} = caseGeometry(c);
@@ -96,29 +89,9 @@ async function boundRatio(c: QuantizedCase, layout: BlockLayout, x: tf.Tensor, w
 }
 
 /** The float16 cases where the backend reads float16 blocks; else the error a call gets. */
-export async function runFloat16Checks(supported: boolean, count?: number): Promise<Float16Results> {
-  const before = tf.memory().numTensors;
-  const cases: Array<Float16CaseErrors|{error: string}> = [];
-  let unsupportedMessage: string|null = null;
-  if (supported) {
-    for (const c of float16Cases(count)) {
-      try {
-        cases.push(await runFloat16Case(c));
-      } catch (e) {
-        cases.push({error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)});
-      }
-    }
-  } else {
-    const layout = randomLayout({inputSize: 16, outputSize: 16, blockSize: 8, density: 0.5, seed: 9});
-    await scoped(async () => {
-      const w = toFloat16Blocks(tensorFrom([layout.nnz, 8, 8], 1), layout);
-      try {
-        await blockSparseMatMul(tensorFrom([2, 16], 2), w, layout).data();
-      } catch (e) {
-        unsupportedMessage = e instanceof Error ? e.message : String(e);
-      }
-    });
-    releaseLayoutTables(layout);
-  }
-  return {supported, unsupportedMessage, cases, leakedTensors: tf.memory().numTensors - before};
+export function runFloat16Checks(supported: boolean, count?: number): Promise<Float16Results> {
+  return runQuantizedChecks(supported, float16Cases(count), runFloat16Case, layout => {
+    const w = toFloat16Blocks(tensorFrom([layout.nnz, 8, 8], 1), layout);
+    return blockSparseMatMul(tensorFrom([2, 16], 2), w, layout).data();
+  });
 }

@@ -78,7 +78,7 @@ export function describeQuantizedCase(c: QuantizedCase): string {
  * of the linear output's distance from the float32 weight's output to the
  * quantization bound Σ|x|·scale/2 (at most 1 where the kernels are right).
  */
-export interface QuantizedCaseErrors {
+export interface Int8CaseErrors {
   forward: number;
   dx: number;
   dscales: number;
@@ -86,14 +86,50 @@ export interface QuantizedCaseErrors {
   boundRatio: number;
 }
 
-export interface Int8Results {
-  /** Whether the backend has the int8 kernels. */
+/** The cases of one kind of quantized blocks where the backend reads them, else the error a call gets. */
+export interface QuantizedResults<E> {
+  /** Whether the backend reads these blocks. */
   supported: boolean;
-  /** The error where it has not (null where the call did not throw). */
+  /** The error where it does not (null where the call did not throw). */
   unsupportedMessage: string|null;
-  cases: Array<QuantizedCaseErrors|{error: string}>;
+  cases: Array<E|{error: string}>;
   /** Tensors left after the cases, or after the failed call. */
   leakedTensors: number;
+}
+
+export type Int8Results = QuantizedResults<Int8CaseErrors>;
+
+/**
+ * Runs every case where `supported` (an error a case throws is its
+ * result); else makes one call with such blocks (`refusedCall`, given a
+ * 16x16 layout of 8x8 blocks) and keeps the error it gets.
+ */
+export async function runQuantizedChecks<C, E>(
+    supported: boolean, cases: C[], runCase: (c: C) => Promise<E>,
+    refusedCall: (layout: BlockLayout) => unknown): Promise<QuantizedResults<E>> {
+  const before = tf.memory().numTensors;
+  const results: Array<E|{error: string}> = [];
+  let unsupportedMessage: string|null = null;
+  if (supported) {
+    for (const c of cases) {
+      try {
+        results.push(await runCase(c));
+      } catch (e) {
+        results.push({error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)});
+      }
+    }
+  } else {
+    const layout = randomLayout({inputSize: 16, outputSize: 16, blockSize: 8, density: 0.5, seed: 9});
+    await scoped(async () => {
+      try {
+        await refusedCall(layout);
+      } catch (e) {
+        unsupportedMessage = e instanceof Error ? e.message : String(e);
+      }
+    });
+    releaseLayoutTables(layout);
+  }
+  return {supported, unsupportedMessage, cases: results, leakedTensors: tf.memory().numTensors - before};
 }
 
 export function tensorFrom(shape: number[], seed: number): tf.Tensor {
@@ -137,7 +173,7 @@ export function denseCase(
   return activateDense(biased, {activation: c.activation, leakyreluAlpha: 0.2}, slopes && tf.reshape(slopes, [-1]));
 }
 
-export function runQuantizedCase(c: QuantizedCase): Promise<QuantizedCaseErrors> {
+export function runInt8Case(c: QuantizedCase): Promise<Int8CaseErrors> {
   const {layout, spatial, xShape} = caseGeometry(c);
   const bs = c.blockSize;
   return scoped(async () => {
@@ -192,30 +228,10 @@ async function boundRatio(c: QuantizedCase, layout: BlockLayout, x: tf.Tensor, w
 }
 
 /** The int8 cases where the backend has int8 kernels; else the error a call gets. */
-export async function runInt8Checks(count?: number): Promise<Int8Results> {
-  const before = tf.memory().numTensors;
+export function runInt8Checks(count?: number): Promise<Int8Results> {
   const supported = tf.getKernel(BlockSparseMatMulInt8, tf.getBackend()) != null;
-  const cases: Array<QuantizedCaseErrors|{error: string}> = [];
-  let unsupportedMessage: string|null = null;
-  if (supported) {
-    for (const c of int8Cases(count)) {
-      try {
-        cases.push(await runQuantizedCase(c));
-      } catch (e) {
-        cases.push({error: e instanceof Error ? `${e.message}\n${e.stack}` : String(e)});
-      }
-    }
-  } else {
-    const layout = randomLayout({inputSize: 16, outputSize: 16, blockSize: 8, density: 0.5, seed: 9});
-    await scoped(() => {
-      const {w, scales} = quantizeBlocks(tensorFrom([layout.nnz, 8, 8], 1), layout);
-      try {
-        blockSparseMatMul(tensorFrom([2, 16], 2), w, layout, {scales});
-      } catch (e) {
-        unsupportedMessage = e instanceof Error ? e.message : String(e);
-      }
-    });
-    releaseLayoutTables(layout);
-  }
-  return {supported, unsupportedMessage, cases, leakedTensors: tf.memory().numTensors - before};
+  return runQuantizedChecks(supported, int8Cases(count), runInt8Case, layout => {
+    const {w, scales} = quantizeBlocks(tensorFrom([layout.nnz, 8, 8], 1), layout);
+    return blockSparseMatMul(tensorFrom([2, 16], 2), w, layout, {scales});
+  });
 }
