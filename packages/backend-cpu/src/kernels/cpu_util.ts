@@ -18,13 +18,7 @@ export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number)
     {values: Float32Array|Int8Array, rowStart: (base: number, k: number) => number, step: number} {
   const values = backend.data.get(w.dataId).values as Float32Array | Int32Array;
   if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs)) {
-    const table = backend_util.float16Table();
-    const halves = new Uint16Array(values.buffer, values.byteOffset, values.length * 2);
-    const decoded = new Float32Array(halves.length);
-    for (let i = 0; i < halves.length; i++) {
-      decoded[i] = table[halves[i]];
-    }
-    return {values: decoded, rowStart: (base, k) => base + k * bs, step: 1};
+    return {values: backend_util.float16Values(values as Int32Array), rowStart: (base, k) => base + k * bs, step: 1};
   }
   if (w.dtype === 'int32') {
     return {

@@ -37,7 +37,7 @@ function float16Bits(value: number, caller: string): number {
 let valueTable: Float32Array|null = null;
 
 /** The float32 value of every float16 bit pattern (infinities and NaNs included), made on first use. */
-export function float16Table(): Float32Array {
+function float16Table(): Float32Array {
   if (valueTable == null) {
     valueTable = new Float32Array(65536);
     const bits = new Uint32Array(valueTable.buffer);
@@ -53,6 +53,17 @@ export function float16Table(): Float32Array {
     }
   }
   return valueTable;
+}
+
+/** The float32 values of the float16s that int32 words hold, two to a word (the low half first). */
+export function float16Values(words: Int32Array): Float32Array {
+  const halves = new Uint16Array(words.buffer, words.byteOffset, words.length * 2);
+  const table = float16Table();
+  const values = new Float32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) {
+    values[i] = table[halves[i]];
+  }
+  return values;
 }
 
 /**
@@ -83,10 +94,7 @@ export function fromFloat16Blocks(w: tf.Tensor, layout: BlockLayout): tf.Tensor 
   const caller = 'fromFloat16Blocks';
   checkLayout(layout, caller);
   checkFloat16Blocks(w, layout, w instanceof tf.Tensor ? w.rank - 3 : 0, caller);
-  const words = readValues(w, caller) as Int32Array;
-  const halves = new Uint16Array(words.buffer, words.byteOffset, words.length * 2);
-  const table = float16Table();
-  return tf.tensor(Float32Array.from(halves, h => table[h]), [...w.shape.slice(0, -1), layout.blockSize]);
+  return tf.tensor(float16Values(readValues(w, caller) as Int32Array), [...w.shape.slice(0, -1), layout.blockSize]);
 }
 
 function checkEvenBlockSize(layout: BlockLayout, caller: string) {
