@@ -18,9 +18,16 @@ export function weights4<W>(p: usize): v128 {
   return v128.load(p);
 }
 
-/** Float16 blocks widened to float32 (weights4), vectors [unitFirst, unitEnd) of their values / 4. */
-export function widenHalves(w: usize, out: usize, unitFirst: i32, unitEnd: i32): void {
-  for (let i = unitFirst; i < unitEnd; i++) {
-    v128.store(out + (<usize>i << 4), weights4<u16>(w + (<usize>i << 3)));
+/** `count` float16s at from (a multiple of 4) widened to float32 at to. */
+// @ts-ignore: decorator
+@inline
+export function widen(from: usize, to: usize, count: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    v128.store(to + (<usize>i << 2), weights4<u16>(from + (<usize>i << 1)));
   }
+}
+
+/** Float16 blocks widened to float32, vectors [unitFirst, unitEnd) of their values / 4. */
+export function widenHalves(w: usize, out: usize, unitFirst: i32, unitEnd: i32): void {
+  widen(w + (<usize>unitFirst << 3), out + (<usize>unitFirst << 4), (unitEnd - unitFirst) * 4);
 }

@@ -1,5 +1,5 @@
 import {activate4, slopesAt} from './activation';
-import {weights4} from './float16';
+import {weights4, widen} from './float16';
 import {at, madd, rowAt} from './rows';
 import {broadcastRow, finishRow} from './rows_in_order';
 
@@ -35,37 +35,36 @@ export function productBroadcast(
     blockRows: usize, blockCols: usize, nnz: i32,
     y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, unitFirst: i32, unitEnd: i32): void {
   productBroadcastOf<f32>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y,
-                          yStride, bias, activation, alphaBits, rowTiles, 0, 0, unitFirst, unitEnd);
+                          yStride, bias, activation, alphaBits, rowTiles, 0, 0, 0, unitFirst, unitEnd);
 }
 
 /**
  * productBroadcast over float16 blocks (two to an i32, core's
- * toFloat16Blocks). Without scratch (0), widened to float32 in registers
- * as they load, for every tile of rows again; with it, each group of
- * `scratchGroup` blocks of a segment is widened once into the segment's
- * part of scratch, which the tiles then read as float32 blocks. scratch
- * starts with the indices 0, 1, ... (scratchGroup of them, i32; 16-byte
- * aligned after), then a group's float32 blocks per segment.
+ * toFloat16Blocks). Without regions (0), widened to float32 in registers
+ * as they load, for every tile of rows again; with them, each group of
+ * `group` blocks of a segment is widened once into the segment's region
+ * (`group` float32 blocks a segment), which the tiles then read as float32
+ * blocks, finding them through `indices`: the i32s 0, 1, ..., group - 1.
  */
 export function productBroadcastHalf(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, scratch: usize, scratchGroup: i32,
-    unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, indices: usize, regions: usize,
+    group: i32, unitFirst: i32, unitEnd: i32): void {
   productBroadcastOf<u16>(rows, taps, x, xStride, xTable, zeroRow, w, ptr, block, other, segments, bs, blockRows, blockCols, nnz, y,
-                          yStride, bias, activation, alphaBits, rowTiles, scratch, scratchGroup, unitFirst, unitEnd);
+                          yStride, bias, activation, alphaBits, rowTiles, indices, regions, group, unitFirst, unitEnd);
 }
 
-/** The product with weights of type W: f32, or u16 holding float16s (float16.ts's weights4; scratch as productBroadcastHalf's). */
+/** The product with weights of type W: f32, or u16 holding float16s (float16.ts's weights4; regions as productBroadcastHalf's). */
 // @ts-ignore: decorator
 @inline
 function productBroadcastOf<W>(
     rows: i32, taps: i32, x: usize, xStride: i32, xTable: usize, zeroRow: usize,
     w: usize, ptr: usize, block: usize, other: usize, segments: i32, bs: i32,
     blockRows: usize, blockCols: usize, nnz: i32,
-    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, scratch: usize, scratchGroup: i32,
-    unitFirst: i32, unitEnd: i32): void {
+    y: usize, yStride: i32, bias: usize, activation: i32, alphaBits: i32, rowTiles: i32, indices: usize, regions: usize,
+    regionGroup: i32, unitFirst: i32, unitEnd: i32): void {
   const tiled = rows & ~3;
   const tileUnits = rowTiles > 0 ? (tiled / 4 + rowTiles - 1) / rowTiles : segments;
   if (unitEnd > tileUnits) {
@@ -87,9 +86,8 @@ function productBroadcastOf<W>(
     }
     return;
   }
-  const group = scratch != 0 ? scratchGroup : max(1, GROUP_BYTES / (bs * bs * taps * sizeof<W>()));
+  const group = regions != 0 ? regionGroup : max(1, GROUP_BYTES / (bs * bs * taps * sizeof<W>()));
   const blockValues = bs * bs * taps;
-  const regions = scratch + ((<usize>scratchGroup * 4 + 15) & ~15);
   for (let s = unitFirst; s < min(unitEnd, segments); s++) {
     const end = at(ptr, s + 1);
     // One pass per group of the segment's blocks (one pass for a segment with none).
@@ -98,18 +96,14 @@ function productBroadcastOf<W>(
       const last = min(first + group, end);
       const opening = first == at(ptr, s);
       const closing = last == end;
-      if (scratch != 0) {
-        // The group's blocks as float32, in order in the segment's region; the index table then maps block e to e - first.
+      if (regions != 0) {
+        // The group's blocks as float32, in order in the segment's region; the indices then map block e to e - first.
         const region = regions + <usize>(s * group * blockValues) * 4;
         for (let e = first; e < last; e++) {
-          const from = w + <usize>(at(block, e) * blockValues) * 2;
-          const to = region + <usize>((e - first) * blockValues) * 4;
-          for (let i = 0; i < blockValues; i += 4) {
-            v128.store(to + (<usize>i << 2), weights4<u16>(from + (<usize>i << 1)));
-          }
+          widen(w + <usize>(at(block, e) * blockValues) * 2, region + <usize>((e - first) * blockValues) * 4, blockValues);
         }
         for (let m = 0; m < tiled; m += 4) {
-          rowTile<f32>(rows, taps, x, xStride, xTable, zeroRow, region, scratch - (<usize>first << 2), other, first, last, bs, y, yStride,
+          rowTile<f32>(rows, taps, x, xStride, xTable, zeroRow, region, indices - (<usize>first << 2), other, first, last, bs, y, yStride,
                        bias, activation, alphaBits, s, m, opening, closing);
         }
       } else {

@@ -11,8 +11,8 @@ export interface WasmKernels {
   productBroadcastHalf(
       rows: number, taps: number, x: number, xStride: number, xTable: number, zeroRow: number, w: number, ptr: number, block: number,
       other: number, segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number,
-      bias: number, activation: number, alphaBits: number, rowTiles: number, scratch: number, scratchGroup: number, unitFirst: number,
-      unitEnd: number): void;
+      bias: number, activation: number, alphaBits: number, rowTiles: number, indices: number, regions: number, group: number,
+      unitFirst: number, unitEnd: number): void;
   productDot(
       rows: number, taps: number, tap: number, x: number, xStride: number, w: number, ptr: number, block: number, other: number,
       segments: number, bs: number, blockRows: number, blockCols: number, nnz: number, y: number, yStride: number, yTable: number,

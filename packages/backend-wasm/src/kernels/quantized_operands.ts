@@ -31,18 +31,16 @@ export function withFloatBlocks<T>(
     return body(offsetOf(backend, w));
   }
   const bs = layout.blockSize;
-  if (backend_util.holdsFloat16Blocks(w.shape, bs)) {
-    const values = layout.nnz * taps * bs * bs;
-    return withScratch(backend, 4 * values, out => {
+  const values = layout.nnz * taps * bs * bs;
+  return withScratch(backend, 4 * values, out => {
+    if (backend_util.holdsFloat16Blocks(w.shape, bs)) {
       runKernel(backend, 'widenHalves', [offsetOf(backend, w), out], values / 4, values);
-      return body(out);
-    }, false);
-  }
-  const {cols} = coordinateTable(backend, layout);
-  return withScratch(backend, 4 * layout.nnz * taps * bs * bs, out => {
-    runKernel(
-        backend, 'widenBlocks', [offsetOf(backend, w), bs, taps, cols, scales == null ? 0 : offsetOf(backend, scales), out], layout.nnz,
-        layout.nnz * taps * bs * bs);
+    } else {
+      const {cols} = coordinateTable(backend, layout);
+      runKernel(
+          backend, 'widenBlocks', [offsetOf(backend, w), bs, taps, cols, scales == null ? 0 : offsetOf(backend, scales), out], layout.nnz,
+          values);
+    }
     return body(out);
   }, false);
 }
@@ -71,12 +69,13 @@ export function withBroadcastBlocks<T>(
     return withFloatBlocks(backend, w, scales, layout, taps, w0 => body(w0, 'productBroadcast', []));
   }
   if ((rows & ~3) < WIDEN_ONCE_ROWS) {
-    return body(offsetOf(backend, w), 'productBroadcastHalf', [0, 0]);
+    return body(offsetOf(backend, w), 'productBroadcastHalf', [0, 0, 0]);
   }
   const group = Math.max(1, Math.floor(WIDENED_GROUP_BYTES / (4 * bs * bs * taps)));
-  const tableBytes = Math.ceil(group / 4) * 16;
-  return withScratch(backend, tableBytes + layout.colBlocks * group * bs * bs * taps * 4, scratch => {
+  // The indices 0..group-1, then each segment's region (16-byte aligned) of `group` float32 blocks.
+  const indicesBytes = Math.ceil(group / 4) * 16;
+  return withScratch(backend, indicesBytes + layout.colBlocks * group * bs * bs * taps * 4, scratch => {
     int32View(backend, scratch, group).set(Array.from({length: group}, (_, i) => i));
-    return body(offsetOf(backend, w), 'productBroadcastHalf', [scratch, group]);
+    return body(offsetOf(backend, w), 'productBroadcastHalf', [scratch, scratch + indicesBytes, group]);
   }, false);
 }
