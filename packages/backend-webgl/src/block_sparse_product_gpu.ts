@@ -48,8 +48,26 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
   return taps.count === 1 ? `getW(blk, ${row}, ${col})` : `getW(blk, t, ${row}, ${col})`;
 }
 
+/**
+ * How a program reads W's texels: float32 or float16 (RGBA16F) as they are;
+ * int8 (RGBA8_SNORM) as q / 127, each texel's patch in the order the int8
+ * blocks hold it ((k, j), (k + 1, j), (k, j + 1), (k + 1, j + 1)), the
+ * 127 (and the scales) applied to the sums.
+ */
+export type WeightFormat = 'float32'|'int8'|'float16';
+
+/** W as a program reads it: its format, and its texture's [width, height] in texels where known (see straightWalk). */
+export interface WeightTexels {
+  format: WeightFormat;
+  texels: [number, number]|null;
+}
+
+/** The epilogue, after int8 blocks' column scales where `scales` is set. */
+export type ProgramEpilogue = ProductEpilogue&{scales?: boolean};
+
 /** GLSL applying the epilogue to the output texel `result` (prelu's slopes are the input preluActivationWeights). */
-function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): string {
+function epilogueSource({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue, format: WeightFormat): string {
+  const scaled = format !== 'int8' ? '' : scales ? 'result *= 127.0 * getScalesAtOutCoords();' : 'result *= 127.0;';
   const biased = bias ? 'result += getBiasAtOutCoords();' : '';
   const positive = 'greaterThanEqual(result, vec4(0.0))';
   const activated = {
@@ -62,15 +80,19 @@ function epilogueSource({bias, activation, leakyreluAlpha}: ProductEpilogue): st
     sigmoid: 'result = 1.0 / (1.0 + exp(-result));',
     prelu: `result = mix(getPreluActivationWeightsAtOutCoords() * result, result, ${positive});`
   }[activation];
-  return `${biased}
+  return `${scaled}
+    ${biased}
     ${activated}`;
 }
 
-type EpilogueInput = 'bias'|'preluActivationWeights';
+type EpilogueInput = 'scales'|'bias'|'preluActivationWeights';
 
 /** The epilogue's inputs, in the order a product program takes them after x, w and the table. */
-function epilogueInputNames({bias, activation}: ProductEpilogue): EpilogueInput[] {
-  return [...(bias ? ['bias' as const] : []), ...(activation === 'prelu' ? ['preluActivationWeights' as const] : [])];
+function epilogueInputNames({scales, bias, activation}: ProgramEpilogue): EpilogueInput[] {
+  return [
+    ...(scales ? ['scales' as const] : []), ...(bias ? ['bias' as const] : []),
+    ...(activation === 'prelu' ? ['preluActivationWeights' as const] : [])
+  ];
 }
 
 /**
@@ -90,13 +112,13 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
   packedOutput = true;
 
   /**
-   * wTexels: the [width, height] in texels of W's packed texture where it is
-   * known when the program is made (see straightWalk); null to read W through
-   * its sampler.
+   * weight: W's format, and its texture's [width, height] in texels where
+   * known when the program is made (see straightWalk; null texels read W
+   * through its sampler).
    */
   constructor(
-      outputShape: number[], bs: number, transposeW: boolean, taps: Taps = ONE_TAP, wTexels: [number, number]|null = null,
-      private readonly epilogue: ProductEpilogue = NO_EPILOGUE) {
+      outputShape: number[], bs: number, transposeW: boolean, taps: Taps, weight: WeightTexels,
+      private readonly epilogue: ProgramEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     this.variableNames = [...this.variableNames, ...epilogueInputNames(epilogue)];
     const batched = outputShape.length === 3;
@@ -111,8 +133,8 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
                                                   `
     int n = ${col};`;
     const xCol = (k: number) => transposeW || taps.count === 1 ? `base + ${k}` : `t * ${taps.channels} + base + ${k}`;
-    // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped.
-    const swap = transposeW ? '.xzyw' : '';
+    // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped; an int8 texel holds it swapped.
+    const swap = transposeW !== (weight.format === 'int8') ? '.xzyw' : '';
     const multiplyAdd = (k: number, b: string) => `
       {
         vec4 a = getX(${row}, ${xCol(k)});
@@ -135,8 +157,9 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
                 {length: bs / 2},
                 (_, i) => multiplyAdd(2 * i, `texture(w, uv + vec2(${glslFloat(i * dx / width)}, ${glslFloat(i * dy / height)}))`) + `
       }`).join('');
-    const walk = wTexels == null ? null : straightWalk(wTexels[0], bs, transposeW);
-    const steps = wTexels != null && walk != null ? walkedSteps(wTexels, walk) : sampledSteps;
+    const {texels} = weight;
+    const walk = texels == null ? null : straightWalk(texels[0], bs, transposeW);
+    const steps = texels != null && walk != null ? walkedSteps(texels, walk) : sampledSteps;
     this.userCode = `
   const int BS = ${bs};
   ${PACKED_TABLE_READER}
@@ -154,7 +177,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
       {${steps}
       }
     }
-    ${epilogueSource(epilogue)}
+    ${epilogueSource(epilogue, weight.format)}
     setOutput(result);
   }`;
   }

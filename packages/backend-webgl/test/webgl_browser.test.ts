@@ -10,6 +10,6 @@ describeBrowserSuite('webgl', {
   trainingSteps: 30,
   layersEpochs: 15,
   unsupportedBlockSize: 3,
-  int8Blocks: false,
-  float16Blocks: false
+  int8Blocks: true,
+  float16Blocks: true
 });

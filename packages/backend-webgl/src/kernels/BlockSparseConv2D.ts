@@ -6,22 +6,24 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, checkFloatBlocks, filterByTap, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, view, zeros} from './webgl_util';
+import {weightOperand} from './weight_textures';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
  * conv2d does with im2col and matmul). A 1x1 filter at stride 1 without
  * padding has x's pixels for patches: x itself, viewed in the patches' shape
  * (a free reshape of a packed NHWC texture, as in tfjs's conv2dByMatMul), not
- * a copy of it per call. Bias and activation are applied before the store.
+ * a copy of it per call. Int8 blocks' scales (BlockSparseConv2DInt8), bias
+ * and activation are applied before the store.
  */
-export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
+export function blockSparseConv2D(
+    args: {inputs: BlockSparseConv2DInputs&{scales?: TensorInfo}, backend: MathBackendWebGL, attrs: BlockSparseConv2DAttrs},
+    kernelName = BlockSparseConv2D): TensorInfo {
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
-  checkEvenBlockSize(layout, BlockSparseConv2D);
-  checkFloatBlocks(w, BlockSparseConv2D);
-  const [, kh, kw, bs] = w.shape;
+  checkEvenBlockSize(layout, kernelName);
+  const [, kh, kw] = w.shape;
   const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];
   if (layout.nnz === 0) {
@@ -33,13 +35,16 @@ export function blockSparseConv2D(args: {inputs: BlockSparseConv2DInputs, backen
   const pointwise = kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
   const patches = pointwise ? getKernel('Reshape', 'webgl')!.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo :
                               backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
+  const weight = weightOperand(backend, w, layout.blockSize, kernelName);
   const program = new BlockSparseProductPackedProgram(
-      [rows, cols, layout.outputSize], bs, false, {count: kh * kw, channels: info.inChannels},
-      packedTexels(backend, packInPlace(backend, w)), {bias: bias != null, activation, leakyreluAlpha});
+      [rows, cols, layout.outputSize], layout.blockSize, false, {count: kh * kw, channels: info.inChannels}, weight,
+      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
-      program, program.inputs(patches, filterByTap(w), table, {bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
+      program,
+      program.inputs(patches, filterByTap(weight.w), table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
       'float32', [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
+  weight.release();
   backend.disposeIntermediateTensorInfo(patches);
   return view(y, outShape);
 }

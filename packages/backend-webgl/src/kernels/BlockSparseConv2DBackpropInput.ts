@@ -5,27 +5,33 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, checkFloatBlocks, filterByTap, layoutTableTexture, packedTexels, packInPlace, view, zeros} from './webgl_util';
+import {weightOperand} from './weight_textures';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, view, zeros} from './webgl_util';
 
-/** dy times the transposed filter gives the patches' gradient, summed back onto the image. */
+/**
+ * dy times the transposed filter (float32 blocks, or int32: float16 blocks, or int8 ones at scale 1) gives the patches' gradient, summed
+ * back onto the image.
+ */
 export function blockSparseConv2DBackpropInput(
     args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: MathBackendWebGL, attrs: BlockSparseConv2DBackpropInputAttrs}):
     TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
   checkEvenBlockSize(layout, BlockSparseConv2DBackpropInput);
-  checkFloatBlocks(w, BlockSparseConv2DBackpropInput);
   if (layout.nnz === 0) {
     return zeros(backend, inputShape);
   }
-  const [, kh, kw, bs] = w.shape;
+  const [, kh, kw] = w.shape;
   const info = backend_util.conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
+  const weight = weightOperand(backend, w, layout.blockSize, BlockSparseConv2DBackpropInput);
   const program = new BlockSparseProductPackedProgram(
-      [rows, cols, patchSize], bs, true, {count: kh * kw, channels: info.inChannels}, packedTexels(backend, packInPlace(backend, w)));
+      [rows, cols, patchSize], layout.blockSize, true, {count: kh * kw, channels: info.inChannels}, weight);
   const patchesGrad = backend.runWebGLProgram(
-      program, [view(dy, [rows, cols, layout.outputSize]), filterByTap(w), layoutTableTexture(backend, layout, 'byRow')], 'float32',
-      [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+      program,
+      program.inputs(view(dy, [rows, cols, layout.outputSize]), filterByTap(weight.w), layoutTableTexture(backend, layout, 'byRow')),
+      'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+  weight.release();
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);
   return dx;

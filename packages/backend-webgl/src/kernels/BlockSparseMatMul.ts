@@ -4,27 +4,37 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {checkEvenBlockSize, checkFloatBlocks, layoutTableTexture, packedTexels, packInPlace, slopesAsVector, zeros} from './webgl_util';
+import {weightOperand} from './weight_textures';
+import {checkEvenBlockSize, layoutTableTexture, slopesAsVector, zeros} from './webgl_util';
 
-export function blockSparseMatMul(args: {inputs: BlockSparseMatMulInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs}):
-    TensorInfo {
-  const {inputs: {x, w, bias, preluActivationWeights}, backend, attrs} = args;
+/**
+ * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (float16
+ * blocks, or int8 blocks at scale 1, as the gradients' transposed products
+ * pass them); with `scales` (BlockSparseMatMulInt8), W's columns are scaled
+ * first.
+ */
+export function blockSparseMatMul(
+    args: {inputs: BlockSparseMatMulInputs&{scales?: TensorInfo}, backend: MathBackendWebGL, attrs: BlockSparseMatMulAttrs},
+    kernelName = BlockSparseMatMul): TensorInfo {
+  const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
-  checkEvenBlockSize(layout, BlockSparseMatMul);
-  checkFloatBlocks(w, BlockSparseMatMul);
+  checkEvenBlockSize(layout, kernelName);
   const rows = x.shape[0];
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
   if (layout.nnz === 0) {
     return zeros(backend, [rows, outSize]);
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
+  const weight = weightOperand(backend, w, layout.blockSize, kernelName);
   const program = new BlockSparseProductPackedProgram(
-      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, packedTexels(backend, packInPlace(backend, w)),
-      {bias: bias != null, activation, leakyreluAlpha});
+      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, weight,
+      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  return backend.runWebGLProgram(
-      program, program.inputs(x, w, table, {bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}), 'float32',
-      [[segments + 1], [segments + 1 + layout.nnz]]);
+  const y = backend.runWebGLProgram(
+      program, program.inputs(x, weight.w, table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
+      'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
+  weight.release();
+  return y;
 }
 
 export const blockSparseMatMulConfig: KernelConfig = {

@@ -35,19 +35,6 @@ export function checkEvenBlockSize(layout: BlockLayout, kernelName: string) {
   }
 }
 
-/**
- * Throws unless w holds float32 blocks: tfjs's webgl backend keeps int32
- * tensors in float textures, which cannot hold two float16s (or four
- * int8s) per value exactly.
- */
-export function checkFloatBlocks(w: TensorInfo, kernelName: string) {
-  if (w.dtype === 'int32') {
-    throw new Error(
-        `${kernelName}: float16 blocks are not supported on the 'webgl' backend (its textures hold no 16-bit values): use float32 ` +
-        'blocks (fromFloat16Blocks) there, or the cpu, wasm or webgpu backend');
-  }
-}
-
 /** The packed conv filter [nnz, kh, kw, bs, bs] as one tile per block and tap, [nnz, taps, bs, bs] ([nnz, bs, bs] for one tap). */
 export function filterByTap(w: TensorInfo): TensorInfo {
   const [nnz, kh, kw, bs] = w.shape;
