@@ -7,12 +7,24 @@ import {launchChromium, openPage, serveRepository} from '@tfjs-blocksparse/test-
 // integers are exact only up to 2048. Layouts of 4,096 blocks, every op and
 // gradient on webgl against the same ops on the cpu backend: a table entry read
 // wrong picks another block (errors of the outputs' own size); float16 storage
-// of the values costs about 1e-3 of their scale.
+// of the values costs about 1e-3 of their scale. int8 and float16 blocks
+// (textures of their own, read as floats) on the same textures; and those
+// textures' lifetime: one per weight, deleted once the weight is disposed.
 type Errors = Record<string, number>;
+
+interface WeightTextures {
+  /** Textures of int8 and float16 blocks made and deleted after two calls with one weight, and after one with another. */
+  afterTwoCalls: {made: number, deleted: number};
+  afterDisposeAndAnother: {made: number, deleted: number};
+  /** What a call gets with int8 blocks that another webgl op uploaded to a float texture first. */
+  uploadedFirst: string|null;
+  leakedTensors: number;
+}
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof serveRepository>>['server'];
 let errors: Errors;
+let weightTextures: WeightTextures;
 let pageErrors: string[];
 
 beforeAll(async () => {
@@ -38,7 +50,20 @@ beforeAll(async () => {
           tf.sum(tf.square(tfbs.blockSparseConv2d(a as import('@tensorflow/tfjs').Tensor4D, b, layout, 1, 'same')));
       const [dx, dw] = tf.grads(matMul)([x, w]);
       const [dImage, dFilter] = tf.grads(conv)([image, filter]);
+      const int8 = tfbs.quantizeBlocks(w, layout);
+      const int8Filter = tfbs.quantizeBlocks(filter, layout);
+      const float16 = tfbs.toFloat16Blocks(w, layout);
+      const float16Filter = tfbs.toFloat16Blocks(filter, layout);
+      const int8Dx = tf.grad(a => tf.sum(tf.square(tfbs.blockSparseMatMul(a, int8.w, layout, {scales: int8.scales}))))(x);
+      const float16DImage = tf.grad(
+          a =>
+              tf.sum(tf.square(tfbs.blockSparseConv2d(a as import('@tensorflow/tfjs').Tensor4D, float16Filter, layout, 1, 'same'))))(image);
       return {
+        int8MatMul: tfbs.blockSparseMatMul(x, int8.w, layout, {scales: int8.scales}),
+        int8Dx,
+        int8Conv: tfbs.blockSparseConv2d(image, int8Filter.w, layout, 1, 'same', 1, {scales: int8Filter.scales}),
+        float16MatMul: tfbs.blockSparseMatMul(x, float16, layout),
+        float16DImage,
         matMul: tfbs.blockSparseMatMul(x, w, layout),
         dx,
         dw,
@@ -69,6 +94,57 @@ beforeAll(async () => {
       return [name, e.reduce((m, v, i) => Math.max(m, Math.abs(v - actual[name][i])), 0) / scale];
     }));
   });
+  weightTextures = await opened.page.evaluate(async () => {
+    const {tf, tfbs} = window as unknown as {tf: typeof import('@tensorflow/tfjs'), tfbs: typeof import('@tfjs-blocksparse/core')};
+    await tf.setBackend('webgl');
+    const gl = (tf.backend() as unknown as {gpgpu: {gl: WebGL2RenderingContext}}).gpgpu.gl;
+    // Textures given data in the formats of int8 and float16 blocks (tfjs's own get theirs by texSubImage2D).
+    const made = new Set<WebGLTexture>();
+    let deleted = 0;
+    const {texImage2D, deleteTexture} = gl;
+    gl.texImage2D = (...args: unknown[]) => {
+      if (args.length === 9 && args[8] != null && (args[2] === gl.RGBA8_SNORM || args[2] === gl.RGBA16F)) {
+        made.add(gl.getParameter(gl.TEXTURE_BINDING_2D) as WebGLTexture);
+      }
+      return (texImage2D as (...a: unknown[]) => void).apply(gl, args);
+    };
+    gl.deleteTexture = (texture: WebGLTexture|null) => {
+      deleted += texture != null && made.has(texture) ? 1 : 0;
+      return deleteTexture.call(gl, texture);
+    };
+    const before = tf.memory().numTensors;
+    const layout = tfbs.randomLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 0.5, seed: 2});
+    const x = tf.randomNormal([2, 64], 0, 1, 'float32', 6);
+    const int8Blocks = (seed: number) => {
+      const weight = tf.randomNormal([layout.nnz, 8, 8], 0, 0.1, 'float32', seed);
+      const blocks = tfbs.quantizeBlocks(weight, layout);
+      weight.dispose();
+      return blocks;
+    };
+    const call = (blocks: ReturnType<typeof int8Blocks>) =>
+        tf.tidy(() => tfbs.blockSparseMatMul(x, blocks.w, layout, {scales: blocks.scales}).dataSync());
+    const first = int8Blocks(7);
+    call(first);
+    call(first);
+    const afterTwoCalls = {made: made.size, deleted};
+    tf.dispose([first.w, first.scales]);
+    const second = int8Blocks(8);
+    call(second);
+    const afterDisposeAndAnother = {made: made.size, deleted};
+    tf.dispose([second.w, second.scales]);
+    const uploaded = int8Blocks(9);
+    tf.tidy(() => tf.add(uploaded.w, 1).dataSync());
+    let uploadedFirst: string|null = null;
+    try {
+      call(uploaded);
+    } catch (e) {
+      uploadedFirst = (e as Error).message;
+    }
+    tf.dispose([x, uploaded.w, uploaded.scales]);
+    tfbs.releaseLayoutTables(layout);
+    Object.assign(gl, {texImage2D, deleteTexture});
+    return {afterTwoCalls, afterDisposeAndAnother, uploadedFirst, leakedTensors: tf.memory().numTensors - before};
+  });
 }, 600000);
 
 afterAll(async () => {
@@ -78,9 +154,20 @@ afterAll(async () => {
 
 test('on float16 textures, layouts of 4,096 blocks give the cpu backend\'s outputs and gradients within float16 rounding', () => {
   expect(pageErrors).toEqual([]);
-  expect(Object.keys(errors)).toEqual(['matMul', 'dx', 'dw', 'conv', 'dImage', 'dFilter']);
+  expect(Object.keys(errors)).toEqual([
+    'int8MatMul', 'int8Dx', 'int8Conv', 'float16MatMul', 'float16DImage', 'matMul', 'dx', 'dw', 'conv', 'dImage', 'dFilter'
+  ]);
   for (const [name, error] of Object.entries(errors)) {
     expect([name, error]).toEqual([name, expect.any(Number)]);
     expect(error).toBeLessThan(1e-2);
   }
+});
+
+test('int8 and float16 blocks get a texture each, made once and deleted after the weight is disposed; no tensor leaks', () => {
+  expect(weightTextures)
+      .toMatchObject({afterTwoCalls: {made: 1, deleted: 0}, afterDisposeAndAnother: {made: 2, deleted: 1}, leakedTensors: 0});
+});
+
+test('int8 blocks that another webgl op uploaded to a float texture first get a clear error', () => {
+  expect(weightTextures.uploadedFirst).toMatch(/int8 blocks were uploaded to a float texture by another webgl op first/);
 });
