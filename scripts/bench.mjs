@@ -11,7 +11,7 @@
 // Chromium from a localhost page (cross-origin isolated, so wasm may use threads).
 // --int8 times x·W (K = N = 4096) with float32, int8 and float16 blocks and tf.matMul
 // and writes bench-results/int8-<backend>.{json,md}; with --models, the converted
-// models also with int8 and with float16 blocks (not on webgl, which reads neither).
+// models also with int8 and with float16 blocks.
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {parseArgs} from 'node:util';

@@ -49,10 +49,9 @@ before and after.
 --only-faster: time each layer at batch 1 on --backend, dense against block-sparse, and keep dense the
 layers that would not be faster (the report says so): the converted model is never slower layer by layer.
 --int8: the converted layers keep their blocks as int8 with a scale per output channel (last, after
---distill): a quarter of their memory, read as int8 by the cpu, wasm and webgpu kernels (webgl cannot run
-such a model yet); the other weights are stored as --quantize says.
+--distill): a quarter of their memory, read as int8 by the kernels of every backend; the other weights are stored as --quantize says.
 --float16: the converted layers keep their blocks as float16 (last, after --distill): half their memory,
-read as float16 by the cpu, wasm and webgpu kernels (webgl cannot run such a model), each weight within
+read as float16 by the kernels of every backend, each weight within
 2^-11 of its float32 value, relatively.
 --seed: seeds the random and small-world layouts and the order distill visits inputs in (default 0).`;
 
