@@ -20,10 +20,18 @@ const TABLE_UNIFORMS: GPGPUProgram['customUniforms'] = [{name: 'blockOffset', ty
  */
 export const TABLE_HALF = 1024;
 
-/** Entry i of a table made by layoutTableTexture: texel i holds its two halves (see TABLE_HALF). */
+/**
+ * Entries per texture row of a table (WebGL 2 guarantees textures 2048
+ * wide): entry i is texel (i mod TABLE_WIDTH, i / TABLE_WIDTH), fetched
+ * directly; through the sampler's index arithmetic, the table reads took
+ * a fifth of a 1x1 conv's time on SwiftShader.
+ */
+export const TABLE_WIDTH = 2048;
+
+/** Entry i of a table made by layoutTableTexture: its texel holds its two halves (see TABLE_HALF) in x and y. */
 export const PACKED_TABLE_READER = `
   int getTableAt(int index) {
-    vec4 halves = getTable(2 * index);
+    vec4 halves = texelFetch(table, ivec2(index & ${TABLE_WIDTH - 1}, index >> ${Math.log2(TABLE_WIDTH)}), 0);
     return int(halves.x) + ${TABLE_HALF} * int(halves.y);
   }`;
 
@@ -114,10 +122,14 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
   /**
    * weight: W's format, and its texture's [width, height] in texels where
    * known when the program is made (see straightWalk; null texels read W
-   * through its sampler).
+   * through its sampler). xTexels: the same for x where a texture row holds
+   * one pair of x's rows (ceil(K / 2) texels wide, see rowTexels): the
+   * program steps along it by texture coordinates, as along W, instead of
+   * through x's sampler, whose index arithmetic for a 3-D x made a conv
+   * slower than the same product as a matmul.
    */
   constructor(
-      outputShape: number[], bs: number, transposeW: boolean, taps: Taps, weight: WeightTexels,
+      outputShape: number[], bs: number, transposeW: boolean, taps: Taps, weight: WeightTexels, xTexels: [number, number]|null,
       private readonly epilogue: ProgramEpilogue = NO_EPILOGUE) {
     this.outputShape = outputShape;
     this.variableNames = [...this.variableNames, ...epilogueInputNames(epilogue)];
@@ -135,9 +147,18 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
     const xCol = (k: number) => transposeW || taps.count === 1 ? `base + ${k}` : `t * ${taps.channels} + base + ${k}`;
     // Wᵀ's patch at (k, j) is W's patch at (j, k) with its off-diagonal swapped; an int8 texel holds it swapped.
     const swap = transposeW !== (weight.format === 'int8') ? '.xzyw' : '';
+    const readX = (k: number) =>
+        xTexels == null ? `getX(${row}, ${xCol(k)})` : `texture(x, vec2(xU + ${glslFloat(k / 2 / xTexels[0])}, xV))`;
+    // x's texel row (the pair of rows this texel's output reads) and, per block and tap, its first texel's u.
+    const xRow = xTexels == null ? '' :
+                                   `
+    float xV = (float(${batched ? `coords.x * ${Math.ceil(outputShape[1] / 2)} + coords.y / 2` : 'coords.x / 2'}) + 0.5) / ${
+                                       glslFloat(xTexels[1])};`;
+    const xColumn = xTexels == null ? '' : `
+        float xU = (float((${xCol(0)}) / 2) + 0.5) / ${glslFloat(xTexels[0])};`;
     const multiplyAdd = (k: number, b: string) => `
       {
-        vec4 a = getX(${row}, ${xCol(k)});
+        vec4 a = ${readX(k)};
         vec4 b = ${b}${swap};
         result += a.xxzz * b.xyxy + a.yyww * b.zwzw;`;
     // The steps over k are written out: on SwiftShader the loop cost more than
@@ -164,7 +185,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
   const int BS = ${bs};
   ${PACKED_TABLE_READER}
   void main() {
-    ${batched ? 'ivec3' : 'ivec2'} coords = getOutputCoords();${column}
+    ${batched ? 'ivec3' : 'ivec2'} coords = getOutputCoords();${column}${xRow}
     int segment = n / BS;
     int j = n - segment * BS;
     int start = getTableAt(segment);
@@ -174,7 +195,7 @@ export class BlockSparseProductPackedProgram implements GPGPUProgram {
       int blk = getTableAt(blockOffset + e);
       int base = getTableAt(otherOffset + e) * BS;
       ${transposeW ? '' : tapLoop}
-      {${steps}
+      {${xColumn}${steps}
       }
     }
     ${epilogueSource(epilogue, weight.format)}

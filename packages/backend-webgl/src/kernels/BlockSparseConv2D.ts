@@ -7,7 +7,7 @@ import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, slopesAsVector, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, rowTexels, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
@@ -38,7 +38,7 @@ export function blockSparseConv2D(
   const weight = weightOperand(backend, w, layout.blockSize, kernelName);
   const program = new BlockSparseProductPackedProgram(
       [rows, cols, layout.outputSize], layout.blockSize, false, {count: kh * kw, channels: info.inChannels}, weight,
-      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
+      rowTexels(backend, patches), {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, 'byColumn');
   const y = backend.runWebGLProgram(
       program,

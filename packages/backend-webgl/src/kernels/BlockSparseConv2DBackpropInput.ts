@@ -6,7 +6,7 @@ import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, view, zeros} from './webgl_util';
+import {checkEvenBlockSize, filterByTap, layoutTableTexture, rowTexels, view, zeros} from './webgl_util';
 
 /**
  * dy times the transposed filter (float32 blocks, or int32: float16 blocks, or int8 ones at scale 1) gives the patches' gradient, summed
@@ -25,12 +25,12 @@ export function blockSparseConv2DBackpropInput(
   const info = backend_util.conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
   const weight = weightOperand(backend, w, layout.blockSize, BlockSparseConv2DBackpropInput);
+  const dyRows = view(dy, [rows, cols, layout.outputSize]);
   const program = new BlockSparseProductPackedProgram(
-      [rows, cols, patchSize], layout.blockSize, true, {count: kh * kw, channels: info.inChannels}, weight);
+      [rows, cols, patchSize], layout.blockSize, true, {count: kh * kw, channels: info.inChannels}, weight, rowTexels(backend, dyRows));
   const patchesGrad = backend.runWebGLProgram(
-      program,
-      program.inputs(view(dy, [rows, cols, layout.outputSize]), filterByTap(weight.w), layoutTableTexture(backend, layout, 'byRow')),
-      'float32', [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+      program, program.inputs(dyRows, filterByTap(weight.w), layoutTableTexture(backend, layout, 'byRow')), 'float32',
+      [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
   weight.release();
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);

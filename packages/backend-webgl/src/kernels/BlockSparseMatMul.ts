@@ -5,7 +5,7 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, layoutTableTexture, slopesAsVector, zeros} from './webgl_util';
+import {checkEvenBlockSize, layoutTableTexture, rowTexels, slopesAsVector, zeros} from './webgl_util';
 
 /**
  * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (float16
@@ -27,7 +27,7 @@ export function blockSparseMatMul(
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
   const weight = weightOperand(backend, w, layout.blockSize, kernelName);
   const program = new BlockSparseProductPackedProgram(
-      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, weight,
+      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, weight, rowTexels(backend, x),
       {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
   const y = backend.runWebGLProgram(

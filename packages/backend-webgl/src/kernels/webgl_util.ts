@@ -2,7 +2,7 @@ import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
 
-import {TABLE_HALF} from '../block_sparse_product_gpu';
+import {TABLE_HALF, TABLE_WIDTH} from '../block_sparse_product_gpu';
 
 /** With no kept block there is nothing to run: the result is zeros. */
 export function zeros(backend: MathBackendWebGL, shape: number[]): TensorInfo {
@@ -95,11 +95,25 @@ export function packedTexels(backend: MathBackendWebGL, t: TensorInfo): [number,
   return [Math.ceil(columns / 2), Math.ceil(rows / 2)];
 }
 
+/**
+ * packedTexels of x [..., K] where each texture row holds one pair of x's
+ * rows (ceil(K / 2) texels wide), so that a program can step along a row's
+ * columns by texture coordinates; null otherwise.
+ */
+export function rowTexels(backend: MathBackendWebGL, x: TensorInfo): [number, number]|null {
+  const texels = packedTexels(backend, x);
+  return texels != null && texels[0] === Math.ceil(x.shape[x.shape.length - 1] / 2) ? texels : null;
+}
+
 const MAX_TABLE_ENTRY = TABLE_HALF * 2048 - 1;
 
 const tableBackends = new WeakMap<MathBackendWebGL, backend_util.TableBackend>();
 
-/** A layout's table (core's layoutTable) as the programs read it: each entry split in halves, one texel each. */
+/**
+ * A layout's table (core's layoutTable) as the programs read it: each entry
+ * split in halves, one texel each, TABLE_WIDTH texels to a row ([2 * rows,
+ * 2 * width] values packed: an entry's halves are the top row of its texel).
+ */
 export function layoutTableTexture(backend: MathBackendWebGL, layout: BlockLayout, kind: backend_util.TableKind): TensorInfo {
   // Entries are block numbers, block counts and block rows or columns.
   const largest = Math.max(layout.nnz, layout.rowBlocks, layout.colBlocks);
@@ -112,12 +126,15 @@ export function layoutTableTexture(backend: MathBackendWebGL, layout: BlockLayou
   if (tables == null) {
     tables = {
       makeTensorInfo: (_shape, _dtype, values) => {
-        const halves = new Float32Array(2 * values.length);
+        const width = Math.min(values.length, TABLE_WIDTH);
+        const rows = Math.ceil(values.length / width);
+        const texels = new Float32Array(4 * rows * width);
         values.forEach((v, i) => {
-          halves[2 * i] = v % TABLE_HALF;
-          halves[2 * i + 1] = Math.floor(v / TABLE_HALF);
+          const at = 4 * width * Math.floor(i / width) + 2 * (i % width);
+          texels[at] = v % TABLE_HALF;
+          texels[at + 1] = Math.floor(v / TABLE_HALF);
         });
-        return backend.makeTensorInfo([halves.length], 'float32', halves);
+        return backend.makeTensorInfo([2 * rows, 2 * width], 'float32', texels);
       },
       disposeData: (dataId, force) => backend.disposeData(dataId, force),
     };
