@@ -18,6 +18,8 @@ interface WeightTextures {
   afterDisposeAndAnother: {made: number, deleted: number};
   /** What a call gets with int8 blocks that another webgl op uploaded to a float texture first. */
   uploadedFirst: string|null;
+  /** What a call gets where tfjs runs WebGL 1 (the flag set for one call). */
+  onWebGL1: string|null;
   leakedTensors: number;
 }
 
@@ -140,10 +142,20 @@ beforeAll(async () => {
     } catch (e) {
       uploadedFirst = (e as Error).message;
     }
-    tf.dispose([x, uploaded.w, uploaded.scales]);
+    const floatBlocks = tf.randomNormal([layout.nnz, 8, 8], 0, 0.1, 'float32', 10);
+    let onWebGL1: string|null = null;
+    tf.env().set('WEBGL_VERSION', 1);
+    try {
+      tf.tidy(() => tfbs.blockSparseMatMul(x, floatBlocks, layout));
+    } catch (e) {
+      onWebGL1 = (e as Error).message;
+    } finally {
+      tf.env().set('WEBGL_VERSION', 2);
+    }
+    tf.dispose([x, uploaded.w, uploaded.scales, floatBlocks]);
     tfbs.releaseLayoutTables(layout);
     Object.assign(gl, {texImage2D, deleteTexture});
-    return {afterTwoCalls, afterDisposeAndAnother, uploadedFirst, leakedTensors: tf.memory().numTensors - before};
+    return {afterTwoCalls, afterDisposeAndAnother, uploadedFirst, onWebGL1, leakedTensors: tf.memory().numTensors - before};
   });
 }, 600000);
 
@@ -170,4 +182,8 @@ test('int8 and float16 blocks get a texture each, made once and deleted after th
 
 test('int8 blocks that another webgl op uploaded to a float texture first get a clear error', () => {
   expect(weightTextures.uploadedFirst).toMatch(/int8 blocks were uploaded to a float texture by another webgl op first/);
+});
+
+test('on WebGL 1 the kernels say that they need WebGL 2', () => {
+  expect(weightTextures.onWebGL1).toMatch(/BlockSparseMatMul on webgl needs WebGL 2; this context is WebGL 1/);
 });

@@ -7,7 +7,7 @@ import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, rowTexels, slopesAsVector, view, zeros} from './webgl_util';
+import {checkSupported, filterByTap, layoutTableTexture, rowTexels, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
  * The patches of x times the block-sparse filter, tap by tap (as tfjs's webgl
@@ -22,7 +22,7 @@ export function blockSparseConv2D(
     kernelName = BlockSparseConv2D): TensorInfo {
   const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, activation, leakyreluAlpha} = attrs;
-  checkEvenBlockSize(layout, kernelName);
+  checkSupported(layout, kernelName);
   const [, kh, kw] = w.shape;
   const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, layout.outputSize];

@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackprop
 import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {checkEvenBlockSize, layoutTableTexture, view, zeros} from './webgl_util';
+import {checkSupported, layoutTableTexture, view, zeros} from './webgl_util';
 
 /** dW of the kept blocks, tap by tap: the patches of x against dy, as for a matmul. */
 export function blockSparseConv2DBackpropFilter(
@@ -14,7 +14,7 @@ export function blockSparseConv2DBackpropFilter(
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   const bs = layout.blockSize;
-  checkEvenBlockSize(layout, BlockSparseConv2DBackpropFilter);
+  checkSupported(layout, BlockSparseConv2DBackpropFilter);
   const filterShape = [layout.nnz, kh, kw, bs, bs];
   const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
   if (layout.nnz === 0 || info.batchSize * info.outHeight * info.outWidth === 0) {

@@ -6,7 +6,7 @@ import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, filterByTap, layoutTableTexture, rowTexels, view, zeros} from './webgl_util';
+import {checkSupported, filterByTap, layoutTableTexture, rowTexels, view, zeros} from './webgl_util';
 
 /**
  * dy times the transposed filter (float32 blocks, or int32: float16 blocks, or int8 ones at scale 1) gives the patches' gradient, summed
@@ -17,7 +17,7 @@ export function blockSparseConv2DBackpropInput(
     TensorInfo {
   const {inputs: {dy, w}, backend, attrs} = args;
   const {layout, inputShape} = attrs;
-  checkEvenBlockSize(layout, BlockSparseConv2DBackpropInput);
+  checkSupported(layout, BlockSparseConv2DBackpropInput);
   if (layout.nnz === 0) {
     return zeros(backend, inputShape);
   }

@@ -5,7 +5,7 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
 import {weightOperand} from './weight_textures';
-import {checkEvenBlockSize, layoutTableTexture, rowTexels, slopesAsVector, zeros} from './webgl_util';
+import {checkSupported, layoutTableTexture, rowTexels, slopesAsVector, zeros} from './webgl_util';
 
 /**
  * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (float16
@@ -18,7 +18,7 @@ export function blockSparseMatMul(
     kernelName = BlockSparseMatMul): TensorInfo {
   const {inputs: {x, w, bias, preluActivationWeights, scales}, backend, attrs} = args;
   const {layout, transposeW, activation, leakyreluAlpha} = attrs;
-  checkEvenBlockSize(layout, kernelName);
+  checkSupported(layout, kernelName);
   const rows = x.shape[0];
   const outSize = transposeW ? layout.inputSize : layout.outputSize;
   if (layout.nnz === 0) {

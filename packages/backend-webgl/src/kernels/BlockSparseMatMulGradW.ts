@@ -5,13 +5,13 @@ import {BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulGr
 import {ONE_TAP} from '../block_sparse_product_gpu';
 import {BlockSparseWeightGradPackedProgram} from '../block_sparse_weight_grad_gpu';
 
-import {checkEvenBlockSize, layoutTableTexture, zeros} from './webgl_util';
+import {checkSupported, layoutTableTexture, zeros} from './webgl_util';
 
 export function blockSparseMatMulGradW(
     args: {inputs: BlockSparseMatMulGradWInputs, backend: MathBackendWebGL, attrs: BlockSparseMatMulGradWAttrs}): TensorInfo {
   const {inputs: {x, dy}, backend, attrs: {layout}} = args;
   const bs = layout.blockSize;
-  checkEvenBlockSize(layout, BlockSparseMatMulGradW);
+  checkSupported(layout, BlockSparseMatMulGradW);
   const rows = x.shape[0];
   if (layout.nnz === 0 || rows === 0) {
     return zeros(backend, [layout.nnz, bs, bs]);

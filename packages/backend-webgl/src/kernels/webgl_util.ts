@@ -1,4 +1,5 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import {env} from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
 
@@ -26,8 +27,15 @@ export function slopesAsVector(slopes: TensorInfo|undefined): TensorInfo|undefin
   return slopes == null ? undefined : view(slopes, slopes.shape.slice(-1));
 }
 
-/** The packed programs read 2x2 patches, which must not straddle blocks. */
-export function checkEvenBlockSize(layout: BlockLayout, kernelName: string) {
+/**
+ * Throws unless the kernels can run: the programs need WebGL 2 (texelFetch,
+ * and 8- and 16-bit textures for quantized blocks), and read 2x2 patches,
+ * which must not straddle blocks (even block sizes).
+ */
+export function checkSupported(layout: BlockLayout, kernelName: string) {
+  if (env().getNumber('WEBGL_VERSION') !== 2) {
+    throw new Error(`${kernelName} on webgl needs WebGL 2; this context is WebGL 1: use the wasm backend there`);
+  }
   if (layout.blockSize % 2 !== 0) {
     throw new Error(
         `${kernelName} on webgl: block size ${layout.blockSize} is not supported; ` +

@@ -1,5 +1,4 @@
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import {env} from '@tensorflow/tfjs-core';
 import type {DataId, TensorInfo} from '@tensorflow/tfjs-core';
 import {backend_util} from '@tfjs-blocksparse/core';
 
@@ -86,9 +85,6 @@ export function weightTextureCount(backend: MathBackendWebGL): number {
 
 function makeWeightTexture(
     backend: MathBackendWebGL, w: TensorInfo, blockSize: number, format: 'int8'|'float16', kernelName: string): WeightTexture {
-  if (env().getNumber('WEBGL_VERSION') !== 2) {
-    throw new Error(`${kernelName}: ${format} blocks on webgl need WebGL 2 (for their 8- and 16-bit textures); this context is WebGL 1`);
-  }
   const values = backend.texData.get(w.dataId).values;
   if (!(values instanceof Int32Array)) {
     throw new Error(
