@@ -23,8 +23,8 @@ export const TABLE_HALF = 1024;
 /**
  * Entries per texture row of a table (WebGL 2 guarantees textures 2048
  * wide): entry i is texel (i mod TABLE_WIDTH, i / TABLE_WIDTH), fetched
- * directly; through the sampler's index arithmetic, the table reads took
- * a fifth of a 1x1 conv's time on SwiftShader.
+ * directly; through the sampler's index arithmetic (integer divisions per
+ * read) the table reads of thin layers cost more than their products.
  */
 export const TABLE_WIDTH = 2048;
 
