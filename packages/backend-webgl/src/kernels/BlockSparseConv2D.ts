@@ -6,7 +6,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {ImagePatchesPackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {weightOperand} from './weight_textures';
+import {withWeightOperand} from './weight_textures';
 import {checkSupported, filterByTap, layoutTableTexture, rowTexels, slopesAsVector, view, zeros} from './webgl_util';
 
 /**
@@ -35,18 +35,22 @@ export function blockSparseConv2D(
   const pointwise = kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top + bottom + left + right === 0;
   const patches = pointwise ? getKernel('Reshape', 'webgl')!.kernelFunc({inputs: {x}, backend, attrs: {shape}}) as TensorInfo :
                               backend.runWebGLProgram(new ImagePatchesPackedProgram(info), [x], 'float32');
-  const weight = weightOperand(backend, w, layout.blockSize, kernelName);
-  const program = new BlockSparseProductPackedProgram(
-      [rows, cols, layout.outputSize], layout.blockSize, false, {count: kh * kw, channels: info.inChannels}, weight,
-      rowTexels(backend, patches), {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, 'byColumn');
-  const y = backend.runWebGLProgram(
-      program,
-      program.inputs(patches, filterByTap(weight.w), table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
-      'float32', [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
-  weight.release();
-  backend.disposeIntermediateTensorInfo(patches);
-  return view(y, outShape);
+  try {
+    const y = withWeightOperand(backend, w, layout.blockSize, kernelName, weight => {
+      const program = new BlockSparseProductPackedProgram(
+          [rows, cols, layout.outputSize], layout.blockSize, false, {count: kh * kw, channels: info.inChannels}, weight,
+          rowTexels(backend, patches), {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
+      return backend.runWebGLProgram(
+          program,
+          program.inputs(
+              patches, filterByTap(weight.w), table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
+          'float32', [[layout.colBlocks + 1], [layout.colBlocks + 1 + layout.nnz]]);
+    });
+    return view(y, outShape);
+  } finally {
+    backend.disposeIntermediateTensorInfo(patches);
+  }
 }
 
 export const blockSparseConv2DConfig: KernelConfig = {

@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 import {BlockSparseProductPackedProgram} from '../block_sparse_product_gpu';
 import {PatchesToImagePackedProgram, patchesShape} from '../image_patches_gpu';
 
-import {weightOperand} from './weight_textures';
+import {withWeightOperand} from './weight_textures';
 import {checkSupported, filterByTap, layoutTableTexture, rowTexels, view, zeros} from './webgl_util';
 
 /**
@@ -24,14 +24,15 @@ export function blockSparseConv2DBackpropInput(
   const [, kh, kw] = w.shape;
   const info = backend_util.conv2DInfo(inputShape, kh, kw, attrs);
   const [rows, cols, patchSize] = patchesShape(info);
-  const weight = weightOperand(backend, w, layout.blockSize, BlockSparseConv2DBackpropInput);
   const dyRows = view(dy, [rows, cols, layout.outputSize]);
-  const program = new BlockSparseProductPackedProgram(
-      [rows, cols, patchSize], layout.blockSize, true, {count: kh * kw, channels: info.inChannels}, weight, rowTexels(backend, dyRows));
-  const patchesGrad = backend.runWebGLProgram(
-      program, program.inputs(dyRows, filterByTap(weight.w), layoutTableTexture(backend, layout, 'byRow')), 'float32',
-      [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
-  weight.release();
+  const table = layoutTableTexture(backend, layout, 'byRow');
+  const patchesGrad = withWeightOperand(backend, w, layout.blockSize, BlockSparseConv2DBackpropInput, weight => {
+    const program = new BlockSparseProductPackedProgram(
+        [rows, cols, patchSize], layout.blockSize, true, {count: kh * kw, channels: info.inChannels}, weight, rowTexels(backend, dyRows));
+    return backend.runWebGLProgram(
+        program, program.inputs(dyRows, filterByTap(weight.w), table), 'float32',
+        [[layout.rowBlocks + 1], [layout.rowBlocks + 1 + layout.nnz]]);
+  });
   const dx = backend.runWebGLProgram(new PatchesToImagePackedProgram(info), [patchesGrad], 'float32');
   backend.disposeIntermediateTensorInfo(patchesGrad);
   return dx;

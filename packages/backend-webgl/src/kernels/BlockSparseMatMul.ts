@@ -4,7 +4,7 @@ import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulInputs} from
 
 import {BlockSparseProductPackedProgram, ONE_TAP} from '../block_sparse_product_gpu';
 
-import {weightOperand} from './weight_textures';
+import {withWeightOperand} from './weight_textures';
 import {checkSupported, layoutTableTexture, rowTexels, slopesAsVector, zeros} from './webgl_util';
 
 /**
@@ -25,16 +25,15 @@ export function blockSparseMatMul(
     return zeros(backend, [rows, outSize]);
   }
   const segments = transposeW ? layout.rowBlocks : layout.colBlocks;
-  const weight = weightOperand(backend, w, layout.blockSize, kernelName);
-  const program = new BlockSparseProductPackedProgram(
-      [rows, outSize], layout.blockSize, transposeW, ONE_TAP, weight, rowTexels(backend, x),
-      {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
   const table = layoutTableTexture(backend, layout, transposeW ? 'byRow' : 'byColumn');
-  const y = backend.runWebGLProgram(
-      program, program.inputs(x, weight.w, table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
-      'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
-  weight.release();
-  return y;
+  return withWeightOperand(backend, w, layout.blockSize, kernelName, weight => {
+    const program = new BlockSparseProductPackedProgram(
+        [rows, outSize], layout.blockSize, transposeW, ONE_TAP, weight, rowTexels(backend, x),
+        {scales: scales != null, bias: bias != null, activation, leakyreluAlpha});
+    return backend.runWebGLProgram(
+        program, program.inputs(x, weight.w, table, {scales, bias, preluActivationWeights: slopesAsVector(preluActivationWeights)}),
+        'float32', [[segments + 1], [segments + 1 + layout.nnz]]);
+  });
 }
 
 export const blockSparseMatMulConfig: KernelConfig = {

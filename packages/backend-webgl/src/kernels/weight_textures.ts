@@ -9,8 +9,6 @@ import {packedTexels, packInPlace} from './webgl_util';
 /** W as a product program reads it: a packed texture of W's float32 shape [nnz, ...spatial, bs, bs], one 2x2 patch per texel. */
 export interface WeightOperand extends WeightTexels {
   w: TensorInfo;
-  /** Frees what the call made for it (never the cached texture itself). */
-  release(): void;
 }
 
 interface WeightTexture {
@@ -23,7 +21,22 @@ interface WeightTexture {
 const cachedTextures = new WeakMap<MathBackendWebGL, Map<DataId, WeightTexture>>();
 
 /**
- * W ready for a product program. float32 blocks: W itself, packed once
+ * Runs `run` with W ready for a product program (see weightOperand), then
+ * frees what was made for the call, also where `run` throws.
+ */
+export function withWeightOperand<T>(
+    backend: MathBackendWebGL, w: TensorInfo, blockSize: number, kernelName: string, run: (weight: WeightOperand) => T): T {
+  const {release, ...weight} = weightOperand(backend, w, blockSize, kernelName);
+  try {
+    return run(weight);
+  } finally {
+    release();
+  }
+}
+
+/**
+ * W ready for a product program, and what frees what the call made for it
+ * (never the cached texture itself). float32 blocks: W itself, packed once
  * (packInPlace). int32 blocks — float16 ([..., bs, bs / 2]) or int8
  * ([..., bs / 2, bs / 2]) — go to a texture of their own, made once per
  * weight from its values on the cpu: tfjs's webgl backend would keep int32
@@ -33,7 +46,7 @@ const cachedTextures = new WeakMap<MathBackendWebGL, Map<DataId, WeightTexture>>
  * by the sampler with no decoding in the shader. Textures of disposed
  * weights are deleted on the next call.
  */
-export function weightOperand(backend: MathBackendWebGL, w: TensorInfo, blockSize: number, kernelName: string): WeightOperand {
+function weightOperand(backend: MathBackendWebGL, w: TensorInfo, blockSize: number, kernelName: string): WeightOperand&{release(): void} {
   const textures = texturesOf(backend);
   if (w.dtype !== 'int32') {
     const packed = packInPlace(backend, w);
@@ -76,11 +89,6 @@ function texturesOf(backend: MathBackendWebGL): Map<DataId, WeightTexture> {
     }
   }
   return textures;
-}
-
-/** How many textures of int32 weights the backend holds (for tests: disposed weights' are deleted on the next call). */
-export function weightTextureCount(backend: MathBackendWebGL): number {
-  return cachedTextures.get(backend)?.size ?? 0;
 }
 
 function makeWeightTexture(
