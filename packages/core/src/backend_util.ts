@@ -5,6 +5,6 @@
 export {layoutTable, TableBackend, TableKind} from './layout/backend_tables';
 export {conv2DInfo} from './ops/block_sparse_conv2d';
 export {int8Offset} from './layout/quantize';
-export {float16Values, holdsFloat16Blocks} from './layout/float16';
+export {BlockFormat, blockFormatOf, float16Values, holdsFloat16Blocks} from './layout/float16';
 export {convTaps} from './ops/conv_taps';
 export {checkTfjsVersion, TESTED_TFJS_VERSION} from './tfjs_version';

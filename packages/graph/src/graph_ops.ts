@@ -102,7 +102,7 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
  */
 function nodeInputs(inputs: tf.Tensor[], blockSize: number) {
   const [x, packed, blocks, ...rest] = inputs;
-  const int8 = packed.dtype === 'int32' && !backend_util.holdsFloat16Blocks(packed.shape, blockSize);
+  const int8 = backend_util.blockFormatOf(packed, blockSize) === 'int8';
   return {x, packed, blocks, scales: int8 ? rest[0] : undefined, args: int8 ? rest.slice(1) : rest};
 }
 

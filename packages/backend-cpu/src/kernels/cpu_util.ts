@@ -17,7 +17,7 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
 export function packedWeight(backend: MathBackendCPU, w: TensorInfo, bs: number):
     {values: Float32Array|Int8Array, rowStart: (base: number, k: number) => number, step: number} {
   const values = backend.data.get(w.dataId).values as Float32Array | Int32Array;
-  if (w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs)) {
+  if (backend_util.blockFormatOf(w, bs) === 'float16') {
     return {values: backend_util.float16Values(values as Int32Array), rowStart: (base, k) => base + k * bs, step: 1};
   }
   if (w.dtype === 'int32') {

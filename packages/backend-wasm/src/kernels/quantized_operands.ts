@@ -64,7 +64,7 @@ export function withBroadcastBlocks<T>(
     backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number, rows: number,
     body: (w: number, kernel: 'productBroadcast'|'productBroadcastHalf', scratchArgs: number[]) => T): T {
   const bs = layout.blockSize;
-  const halves = w.dtype === 'int32' && backend_util.holdsFloat16Blocks(w.shape, bs);
+  const halves = backend_util.blockFormatOf(w, bs) === 'float16';
   if (!halves || ((rows & ~3) >= WIDEN_ONCE_ROWS && fitsInL1(layout, taps, 4))) {
     return withFloatBlocks(backend, w, scales, layout, taps, w0 => body(w0, 'productBroadcast', []));
   }

@@ -48,11 +48,11 @@ export function withWeightOperand<T>(
  */
 function weightOperand(backend: MathBackendWebGL, w: TensorInfo, blockSize: number, kernelName: string): WeightOperand&{release(): void} {
   const textures = texturesOf(backend);
-  if (w.dtype !== 'int32') {
+  const format = backend_util.blockFormatOf(w, blockSize);
+  if (format === 'float32') {
     const packed = packInPlace(backend, w);
-    return {w: packed, format: 'float32', texels: packedTexels(backend, packed), release: () => {}};
+    return {w: packed, format, texels: packedTexels(backend, packed), release: () => {}};
   }
-  const format = backend_util.holdsFloat16Blocks(w.shape, blockSize) ? 'float16' : 'int8';
   let cached = textures.get(w.dataId);
   if (cached == null) {
     cached = makeWeightTexture(backend, w, blockSize, format, kernelName);

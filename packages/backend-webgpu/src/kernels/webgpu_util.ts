@@ -1,8 +1,6 @@
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, BlockLayout} from '@tfjs-blocksparse/core';
-
-import type {WeightFormat} from '../weight_readers';
+import {BlockLayout} from '@tfjs-blocksparse/core';
 
 /**
  * Largest block size whose tiles fit WebGPU's guaranteed 16 KiB of workgroup
@@ -40,9 +38,4 @@ export function checkDispatch(backend: WebGPUBackend, dispatch: number[], kernel
         `${kernelName} on webgpu: the problem needs [${dispatch}] workgroups, over the ` +
         `device's ${limit} per dimension; split the batch into smaller calls`);
   }
-}
-
-/** How the product programs read w: int32 tensors hold float16 blocks [..., bs, bs / 2] (toFloat16Blocks) or int8 ones (quantizeBlocks). */
-export function weightFormat(w: TensorInfo, blockSize: number): WeightFormat {
-  return w.dtype !== 'int32' ? 'float32' : backend_util.holdsFloat16Blocks(w.shape, blockSize) ? 'float16' : 'int8';
 }

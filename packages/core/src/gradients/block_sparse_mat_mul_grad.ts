@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatMulGradW, BlockSparseMatMulGradWAttrs, BlockSparseMatMulInt8} from '../kernel_names';
-import {holdsFloat16Blocks} from '../layout/float16';
+import {blockFormatOf} from '../layout/float16';
 import {blockSparseMatMul, blockSparseMatMulGradW} from '../ops/block_sparse_mat_mul';
 import {activationGradient} from '../ops/fused_activation';
 
@@ -22,7 +22,7 @@ export const blockSparseMatMulGradConfig: tf.GradConfig = {
     const g = activationGradient(dy as tf.Tensor, y, matMul);
     // int32 w: float16 blocks, or int8 blocks at scale 1 in the transposed product of int8 blocks (their scales went into x).
     const integer = w.dtype === 'int32';
-    const int8 = integer && !holdsFloat16Blocks(w.shape, layout.blockSize);
+    const int8 = blockFormatOf(w, layout.blockSize) === 'int8';
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW, ...(int8 && {scales: tf.ones([layout.outputSize])})}),

@@ -108,6 +108,14 @@ export function holdsFloat16Blocks(shape: number[], blockSize: number): boolean 
   return shape.length >= 3 && shape[shape.length - 2] === blockSize && shape[shape.length - 1] === blockSize / 2;
 }
 
+/** How a packed weight holds its blocks: float32, int8 with scales (quantizeBlocks) or float16 (toFloat16Blocks). */
+export type BlockFormat = 'float32'|'int8'|'float16';
+
+/** The format of a packed weight, told by its dtype and shape (int32: float16 blocks where holdsFloat16Blocks, else int8). */
+export function blockFormatOf(w: {dtype: string, shape: number[]}, blockSize: number): BlockFormat {
+  return w.dtype !== 'int32' ? 'float32' : holdsFloat16Blocks(w.shape, blockSize) ? 'float16' : 'int8';
+}
+
 /** Checks float16 blocks w: int32 [nnz, ...spatial, bs, bs / 2] with spatialRank spatial dims. */
 export function checkFloat16Blocks(w: unknown, layout: BlockLayout, spatialRank: number, caller: string) {
   checkEvenBlockSize(layout, caller);

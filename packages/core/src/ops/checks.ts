@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type {BlockLayout} from '../layout/block_layout';
-import {checkFloat16Blocks, holdsFloat16Blocks} from '../layout/float16';
+import {BlockFormat, blockFormatOf, checkFloat16Blocks} from '../layout/float16';
 import {checkInt8Blocks} from '../layout/quantize';
 
 export function checkFloatTensor(value: unknown, name: string, caller: string): asserts value is tf.Tensor {
@@ -45,9 +45,6 @@ const KERNEL_PACKAGES: Record<string, string> = {
   webgpu: '@tfjs-blocksparse/backend-webgpu'
 };
 
-/** How a packed weight holds its blocks: float32, int8 with scales (quantizeBlocks) or float16 (toFloat16Blocks). */
-export type BlockFormat = 'float32'|'int8'|'float16';
-
 /**
  * Checks a packed weight — float32 blocks (without scales), int8 blocks
  * with their scales (quantizeBlocks) or float16 blocks (toFloat16Blocks) —
@@ -67,7 +64,7 @@ export function checkBlocks(
     }
     return 'float32';
   }
-  if (holdsFloat16Blocks(w.shape, layout.blockSize)) {
+  if (blockFormatOf(w, layout.blockSize) === 'float16') {
     if (scales != null) {
       throw new Error(
           `${caller}: scales are for int8 blocks (w int32, from quantizeBlocks); this w holds float16 blocks (toFloat16Blocks)`);
@@ -82,7 +79,7 @@ export function checkBlocks(
   if (tf.getKernel(int8KernelName, backend) == null) {
     throw new Error(
         `${caller}: int8 blocks are not supported on the '${backend}' backend (no ${int8KernelName} kernel): use float32 blocks ` +
-        '(dequantizeBlocks) there, or the cpu, wasm or webgpu backend');
+        '(dequantizeBlocks) there, or the cpu, wasm, webgl or webgpu backend');
   }
   return 'int8';
 }
