@@ -29,6 +29,7 @@ const USAGE = `usage:
 
 <model.json>: a tfjs Layers model (Dense and Conv2D layers are converted) or graph model (MatMul, BatchMatMul,
 _FusedMatMul, Conv2D and FusedConv2D nodes with a constant weight), weights float32 or quantized.
+D, F: the fraction of blocks (of multiply-adds) kept, in (0, 1]: 0.25 or 1/4.
 INPUTS: unlabelled inputs (no labels needed): a folder of .png/.jpg images (resized, pixels mapped to
 --image-range, default 0,1) or .npy/.json tensors, or 'generated' (random inputs: a last resort).
 --calibrate: one-shot reconstruction: each converted layer keeps the blocks that matter most to its output on
@@ -124,6 +125,16 @@ function numberFlag(value: unknown, flag: string, check: (n: number) => boolean,
   return n;
 }
 
+/** A fraction in (0, 1], written as a number (0.25) or as one whole number over another (1/4). */
+function fractionFlag(value: unknown, flag: string): number {
+  const ratio = typeof value === 'string' ? /^(\d+)\/(\d+)$/.exec(value.trim()) : null;
+  const n = ratio != null ? Number(ratio[1]) / Number(ratio[2]) : Number(value);
+  if (value == null || !(n > 0 && n <= 1)) {
+    throw new UsageError(`--${flag} must be a number in (0, 1], as 0.25 or 1/4; got ${value ?? 'nothing'}`);
+  }
+  return n;
+}
+
 function regexFlag(value: unknown, flag: string): RegExp|undefined {
   if (value == null) {
     return undefined;
@@ -164,7 +175,7 @@ async function convert(args: string[], output: CliOutput) {
   const batchSize = values['batch-size'] == null ?
       undefined :
       numberFlag(values['batch-size'], 'batch-size', n => Number.isInteger(n) && n > 0, 'a positive integer');
-  const budget = values['budget'] == null ? undefined : numberFlag(values['budget'], 'budget', n => n > 0 && n <= 1, 'a number in (0, 1]');
+  const budget = values['budget'] == null ? undefined : fractionFlag(values['budget'], 'budget');
   if (budget != null && (values['calibrate'] == null || values['density'] != null)) {
     throw new UsageError(
         values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
@@ -174,7 +185,7 @@ async function convert(args: string[], output: CliOutput) {
     throw new UsageError('--damping needs --calibrate INPUTS (it weighs the refit to them)');
   }
   const damping = values['damping'] == null ? undefined : numberFlag(values['damping'], 'damping', n => n > 0, 'a positive number');
-  const density = budget != null ? 1 : numberFlag(values['density'], 'density', n => n > 0 && n <= 1, 'a number in (0, 1]');
+  const density = budget != null ? 1 : fractionFlag(values['density'], 'density');
   const backend = values['backend'] ?? 'cpu';
   if (!['cpu', 'wasm'].includes(backend)) {
     throw new UsageError(`--backend must be cpu or wasm, got ${backend}`);

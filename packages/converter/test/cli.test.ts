@@ -135,7 +135,17 @@ describe('tfjs-blocksparse CLI', () => {
     [['convert'], 2, /expected <model.json> <outDir>, got 0 arguments/],
     [['convert', 'm.json'], 2, /expected <model.json> <outDir>, got 1 argument\n/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
-    [['convert', 'm.json', 'out', '--density', '2', '--block-size', '8'], 2, /--density must be a number in \(0, 1\], got 2/],
+    [
+      ['convert', 'm.json', 'out', '--density', '2', '--block-size', '8'], 2,
+      /--density must be a number in \(0, 1\], as 0.25 or 1\/4; got 2/
+    ],
+    [
+      ['convert', 'm.json', 'out', '--density', '3/2', '--block-size', '8'], 2,
+      /--density must be a number in \(0, 1\], as 0.25 or 1\/4; got 3\/2/
+    ],
+    [['convert', 'm.json', 'out', '--density', '1/0', '--block-size', '8'], 2, /--density must be .*; got 1\/0/],
+    [['convert', 'm.json', 'out', '--density', '1/4x', '--block-size', '8'], 2, /--density must be .*; got 1\/4x/],
+    [['convert', 'm.json', 'out', '--budget', '0/4', '--calibrate', 'generated', '--block-size', '8'], 2, /--budget must be .*; got 0\/4/],
     [['convert', 'm.json', 'out', '--density', '0.5'], 2, /--block-size must be a positive integer, got nothing/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--bogus'], 2, /Unknown option '--bogus'/],
     [['convert', 'm.json', 'out', '--density', '0.5', '--block-size', '8', '--include', '('], 2, /--include: Invalid regular expression/],
@@ -159,6 +169,13 @@ describe('tfjs-blocksparse CLI', () => {
     expect(out).toMatch(
         /^usage:\n {2}tfjs-blocksparse convert <model.json> <outDir> \(--density D \| --budget F --calibrate INPUTS\) --block-size B/);
     expect(err).toBe('');
+  });
+
+  test('a density written as a fraction (1/4) converts as its value does', async () => {
+    const {code, out} =
+        await run('convert', modelPath, join(dir, 'quarter'), '--density', '1/4', '--block-size', '8', '--include', 'first');
+    expect(code).toBe(0);
+    expect(out).toMatch(/first\s+Dense\s+\[32, 64\]\s+8\/32\s+0\.250/);
   });
 
   test('a conversion that converts no layer exits 1 with each layer\'s reason and writes nothing', async () => {
