@@ -33,7 +33,7 @@ const {values: args} = parseArgs({
     densities: {type: 'string', default: '0.5,0.25'},
     budgets: {type: 'string', default: '0.25'},
     calibration: {type: 'string', default: '256'},
-    'held-out': {type: 'string', default: '64'},
+    'held-out': {type: 'string', default: '256'},
     backend: {type: 'string', default: 'wasm'},
     epochs: {type: 'string', default: '0'},
     // Default: the converter's (DEFAULT_DAMPING).
