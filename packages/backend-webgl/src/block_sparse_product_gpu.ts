@@ -1,6 +1,6 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
+import {backend_util, NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 /**
  * Block-sparse products as packed fragment programs: each output texel is a
@@ -56,17 +56,15 @@ export function filterPatch(taps: Taps, row: string, col: string): string {
   return taps.count === 1 ? `getW(blk, ${row}, ${col})` : `getW(blk, t, ${row}, ${col})`;
 }
 
-/**
- * How a program reads W's texels: float32 or float16 (RGBA16F) as they are;
- * int8 (RGBA8_SNORM) as q / 127, each texel's patch in the order the int8
- * blocks hold it ((k, j), (k + 1, j), (k, j + 1), (k + 1, j + 1)), the
- * 127 (and the scales) applied to the sums.
- */
-export type WeightFormat = 'float32'|'int8'|'float16';
-
 /** W as a program reads it: its format, and its texture's [width, height] in texels where known (see straightWalk). */
 export interface WeightTexels {
-  format: WeightFormat;
+  /**
+   * float32 or float16 (RGBA16F) texels are read as they are; int8 ones
+   * (RGBA8_SNORM) as q / 127, each texel's patch in the order the int8
+   * blocks hold it ((k, j), (k + 1, j), (k, j + 1), (k + 1, j + 1)), the
+   * 127 (and the scales) applied to the sums.
+   */
+  format: backend_util.BlockFormat;
   texels: [number, number]|null;
 }
 
@@ -74,7 +72,7 @@ export interface WeightTexels {
 export type ProgramEpilogue = ProductEpilogue&{scales?: boolean};
 
 /** GLSL applying the epilogue to the output texel `result` (prelu's slopes are the input preluActivationWeights). */
-function epilogueSource({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue, format: WeightFormat): string {
+function epilogueSource({scales, bias, activation, leakyreluAlpha}: ProgramEpilogue, format: backend_util.BlockFormat): string {
   const scaled = format !== 'int8' ? '' : scales ? 'result *= 127.0 * getScalesAtOutCoords();' : 'result *= 127.0;';
   const biased = bias ? 'result += getBiasAtOutCoords();' : '';
   const positive = 'greaterThanEqual(result, vec4(0.0))';

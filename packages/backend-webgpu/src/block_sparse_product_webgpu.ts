@@ -1,11 +1,11 @@
 import type {WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
+import {backend_util, NO_EPILOGUE, ProductEpilogue} from '@tfjs-blocksparse/core';
 
 import {CONV_UNIFORMS, convInputReader, convOutputGradReader, matrixReader} from './operand_readers';
 import {rowsPerStep} from './rows_per_step';
 import {stridedLoop} from './strided_loop';
-import {weightReaders, WeightFormat} from './weight_readers';
+import {weightReaders} from './weight_readers';
 
 /**
  * Register tiling of a [tileM, bs] output tile: each thread keeps RM rows
@@ -35,7 +35,7 @@ const STAGED_W_ROWS = 32;
  * they are staged) in workgroup memory as vec4s and accumulating in
  * registers.
  */
-function productSource(bs: number, transposeW: boolean, weight: WeightFormat, functions: string): string {
+function productSource(bs: number, transposeW: boolean, weight: backend_util.BlockFormat, functions: string): string {
   const {rm, threadsN, threadsM, tileM} = productTiling(bs);
   const wRows = Math.min(bs, STAGED_W_ROWS);
   const parts = bs / wRows;
@@ -293,7 +293,7 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   constructor(
       outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
       protected readonly transposeW: boolean, protected readonly epilogue: ProgramEpilogue = NO_EPILOGUE,
-      protected readonly weight: WeightFormat = 'float32') {
+      protected readonly weight: backend_util.BlockFormat = 'float32') {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
     const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};

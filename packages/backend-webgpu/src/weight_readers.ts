@@ -1,3 +1,5 @@
+import type {backend_util} from '@tfjs-blocksparse/core';
+
 /**
  * WGSL functions that read a packed block-sparse weight `w`:
  * `wQuad(base, r4, c4)` is the 4x4 part of rows 4·r4.., columns 4·c4.. of
@@ -10,11 +12,11 @@
  * of float16 blocks.
  */
 
-/** How a program's weight is stored: float32 blocks, int8 blocks four to an i32 (quantizeBlocks), float16 two to one (toFloat16Blocks). */
-export type WeightFormat = 'float32'|'int8'|'float16';
-
-/** The WGSL readers for weights named `w` in `format` (w bound as vec4<f32>, or as i32 for int8 and float16). */
-export function weightReaders(format: WeightFormat): string {
+/**
+ * The WGSL readers for weights named `w` in `format` (w bound as vec4<f32>, or as i32 for int8 blocks, four to an
+ * i32, and float16 blocks, two to one).
+ */
+export function weightReaders(format: backend_util.BlockFormat): string {
   const quadOfRows = `
   fn wQuad(base : i32, r4 : i32, c4 : i32) -> mat4x4<f32> {
     return mat4x4<f32>(wRow(base, r4 * 4, c4), wRow(base, r4 * 4 + 1, c4), wRow(base, r4 * 4 + 2, c4), wRow(base, r4 * 4 + 3, c4));

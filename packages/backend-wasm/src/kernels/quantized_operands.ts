@@ -27,13 +27,14 @@ export function withInt16Rows<T>(
  */
 export function withFloatBlocks<T>(
     backend: BackendWasm, w: TensorInfo, scales: TensorInfo|undefined, layout: BlockLayout, taps: number, body: (w: number) => T): T {
-  if (w.dtype !== 'int32') {
+  const bs = layout.blockSize;
+  const format = backend_util.blockFormatOf(w, bs);
+  if (format === 'float32') {
     return body(offsetOf(backend, w));
   }
-  const bs = layout.blockSize;
   const values = layout.nnz * taps * bs * bs;
   return withScratch(backend, 4 * values, out => {
-    if (backend_util.holdsFloat16Blocks(w.shape, bs)) {
+    if (format === 'float16') {
       runKernel(backend, 'widenHalves', [offsetOf(backend, w), out], values / 4, values);
     } else {
       const {cols} = coordinateTable(backend, layout);

@@ -21,15 +21,15 @@ export const blockSparseMatMulGradConfig: tf.GradConfig = {
     const {layout, transposeW} = matMul;
     const g = activationGradient(dy as tf.Tensor, y, matMul);
     // int32 w: float16 blocks, or int8 blocks at scale 1 in the transposed product of int8 blocks (their scales went into x).
-    const integer = w.dtype === 'int32';
-    const int8 = blockFormatOf(w, layout.blockSize) === 'int8';
+    const format = blockFormatOf(w, layout.blockSize);
+    const int8 = format === 'int8';
     // tfjs asks only for the gradients of the inputs a call had: bias's is unused without one.
     return {
       x: () => blockSparseMatMul(g, w, layout, {transposeW: !transposeW, ...(int8 && {scales: tf.ones([layout.outputSize])})}),
       // Integer inputs get zeros, as tfjs's own integer inputs (OneHot's indices) do.
-      w: () => integer ? tf.zeros(w.shape) :
-          transposeW   ? blockSparseMatMulGradW(g, x, layout) :
-                         blockSparseMatMulGradW(x, g, layout),
+      w: () => format !== 'float32' ? tf.zeros(w.shape) :
+          transposeW                ? blockSparseMatMulGradW(g, x, layout) :
+                                      blockSparseMatMulGradW(x, g, layout),
       bias: () => tf.sum(g, 0)
     };
   }
