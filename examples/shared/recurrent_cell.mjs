@@ -109,7 +109,9 @@ export function recurrentCell({cell, units, density, blockSize, seed}) {
   return layers.blockSparseLSTMCell({
     units,
     kernelInitializer,
-    recurrentInitializer,
+    // Glorot over the connections kept: glorotUniform over the dense shape would start the kept weights
+    // sqrt(1 / density) times too small for their fan-in.
+    recurrentInitializer: tf.initializers.varianceScaling({scale: 1 / density, mode: 'fanAvg', distribution: 'uniform', seed: seed + 2}),
     multiplicative: true,
     blockSize,
     density,
