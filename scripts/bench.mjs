@@ -89,7 +89,10 @@ const options = {
 };
 const logInt8Row = r => console.log(`int8 batch ${r.batch} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
     r.denseMs.toFixed(2)} ms, float32 blocks ${r.floatMs.toFixed(2)} ms, int8 blocks ${r.int8Ms.toFixed(2)} ms, ${
-    r.int8OverFloat.toFixed(2)}x over float32 blocks, float16 blocks ${r.halfMs.toFixed(2)} ms, ${r.halfOverFloat.toFixed(2)}x`);
+    r.int8OverFloat.toFixed(2)}x over float32 blocks, float16 blocks ${r.halfMs.toFixed(2)} ms, ${r.halfOverFloat.toFixed(2)}x${
+    r.denseKernelMs == null ?
+        '' :
+        `; GPU: int8 ${r.int8OverFloatKernel.toFixed(2)}x, float16 ${r.halfOverFloatKernel.toFixed(2)}x over float32 blocks`}`);
 const logRow = r => r.int8 ? logInt8Row(r) :
     r.skipped              ? console.log(r.skipped) :
                              console.log(`${r.op} ${r.mode} bs=${r.blockSize} density=1/${Math.round(1 / r.density)}: dense ${
@@ -138,7 +141,9 @@ const logModelRow = r => console.log(
             '' :
             `; int8 blocks ${r.int8.median.toFixed(2)} ms, ${r.int8Speedup.toFixed(2)}x (${
                 r.int8OverFloat.toFixed(
-                    2)}x over float32 blocks); float16 blocks ${r.float16.median.toFixed(2)} ms (${r.halfOverFloat.toFixed(2)}x)`}`);
+                    2)}x over float32 blocks); float16 blocks ${r.float16.median.toFixed(2)} ms (${r.halfOverFloat.toFixed(2)}x)`}${
+        r.gpu == null ? '' :
+                        `; GPU: dense ${r.gpu.dense.toFixed(3)} ms, sparse ${r.gpu.sparse.toFixed(3)} ms, ${r.gpuSpeedup.toFixed(2)}x`}`);
 
 let adapterInfo = null;
 if (backends.includes('webgpu')) {
@@ -169,7 +174,8 @@ if (models != null) {
     onlyFaster: args['only-faster'],
     exclude: args['model-exclude'] == null ? undefined : new RegExp(args['model-exclude']),
     int8: args.int8,
-    blockSize: positiveInteger('model-block-size', args['model-block-size'])
+    blockSize: positiveInteger('model-block-size', args['model-block-size']),
+    names: args['model-names']?.split(',')
   };
   console.log(
       `Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${convertOn}` : ''}`);

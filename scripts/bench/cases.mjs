@@ -225,7 +225,8 @@ export const INT8_SIZES = {
 /**
  * Rows of {batch, blockSize, density, denseMs, floatMs, int8Ms, int8OverFloat,
  * int8OverDense, floatBytes, int8Bytes, maxError, halfMs, halfOverFloat,
- * halfBytes, halfMaxError} for x·W with W as float32 blocks, as int8 blocks
+ * halfBytes, halfMaxError} (and, with GPU timestamps, denseKernelMs, floatKernelMs,
+ * int8KernelMs, halfKernelMs, int8OverFloatKernel, halfOverFloatKernel) for x·W with W as float32 blocks, as int8 blocks
  * (quantizeBlocks) and as float16 blocks (toFloat16Blocks), beside tf.matMul
  * with the dense float32 weight, forward only, the four interleaved in one
  * run. Bytes are what tf.memory() counts for the packed weight (int8: blocks
@@ -258,6 +259,7 @@ export async function runInt8Benchmarks(
           () => tfbs.blockSparseMatMul(x, int8.w, layout, {scales: int8.scales}), () => tfbs.blockSparseMatMul(x, half, layout)
         ];
         const [denseTimes, floatTimes, int8Times, halfTimes] = await medianTimes(tf, fns, runs);
+        const [denseKernelMs, floatKernelMs, int8KernelMs, halfKernelMs] = await Promise.all(fns.map(fn => medianKernelTime(tf, fn, runs)));
         const [maxError, halfMaxError] = await Promise.all([2, 3].map(async i => {
           const error = tf.tidy(() => {
             const y = fns[1]();
@@ -285,7 +287,15 @@ export async function runInt8Benchmarks(
           halfMs: halfTimes.wallMs,
           halfOverFloat: floatTimes.wallMs / halfTimes.wallMs,
           halfBytes,
-          halfMaxError
+          halfMaxError,
+          ...(denseKernelMs != null && {
+            denseKernelMs,
+            floatKernelMs,
+            int8KernelMs,
+            halfKernelMs,
+            int8OverFloatKernel: floatKernelMs / int8KernelMs,
+            halfOverFloatKernel: floatKernelMs / halfKernelMs
+          })
         };
         rows.push(row);
         log(row);

@@ -16,6 +16,8 @@ import {INPUT_SIZE, MAX_TOKENS} from '../../examples/sentiment/data.mjs';
 import {buildModel as buildTextModel, sampler} from '../../examples/text/model.mjs';
 import {ALPHABET} from '../../examples/text/data.mjs';
 
+import {medianKernelTime} from './cases.mjs';
+
 export const MODEL_BATCHES = [1, 16];
 const MIN_SAMPLE_MS = 200;
 const MAX_CALLS_PER_SAMPLE = 2000;
@@ -188,6 +190,8 @@ async function profileCall(fn) {
  * dense), int8OverFloat (over float32 blocks), float16: {...}, halfOverFloat and the models' weight bytes
  * (tf.memory) as bytes: {dense, sparse, int8, float16}; the models' samples alternate, so that a slow spell of the
  * machine falls on all of them.
+ * Where the backend times kernels on the GPU (webgpu with timestamp queries), gpu: {dense, sparse, ...}, the
+ * median GPU ms of one call of each, and gpuSpeedup.
  * With `profile`, each row also has {profile: {dense, sparse}}: ms by kernel
  * of one more call of each (profileCall).
  */
@@ -228,6 +232,12 @@ export async function runModelBenchmarks({converted = [], runs = 5, batches = MO
       if (ms.float16 != null) {
         row.halfOverFloat = ms.sparse.median / ms.float16.median;
       }
+      // On webgpu with timestamp queries: the median GPU time of one call of each model, beside the wall times.
+      const gpuMs = await Promise.all(fns.map(fn => medianKernelTime(tf, fn, runs)));
+      if (gpuMs.every(t => t != null)) {
+        row.gpu = Object.fromEntries(names.map((name, i) => [name, gpuMs[i]]));
+        row.gpuSpeedup = row.gpu.dense / row.gpu.sparse;
+      }
       if (profile) {
         row.profile = {
           dense: await profileCall(() => pair.call(models.dense, x)),
@@ -249,11 +259,14 @@ const densityText = d => d === 1 ? '1' : `1/${Math.round(1 / d)}`;
 /** Where converted pairs are saved, one folder each with dense/ and sparse/, and index.json listing them. */
 export const CONVERTED_DIRECTORY = 'bench-results/models';
 
+/** Where the published models that ship as JavaScript (nsfwjs's) are written as model.json and weights, once. */
+const PUBLISHED_DIRECTORY = 'bench-results/published';
+
 /**
  * Converts the CNN (16x16 blocks) and the installed published models (8x8:
  * their channel counts are multiples of 8, not 16) at `density` (1/4 by
  * default; with `onlyFaster`, only the layers timed faster on the active
- * backend; layers whose names match `exclude` stay dense) with the
+ * backend; layers whose names match `exclude` stay dense; with `names`, only the models it names) with the
  * converter (Node only; batch norms folded), saves each pair (converted
  * weights as float32: the stored encoding does not change the time; with
  * `int8`, also the converted model with int8 blocks and with float16 blocks:
@@ -262,7 +275,8 @@ export const CONVERTED_DIRECTORY = 'bench-results/models';
  * is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
  */
 export async function convertModels(
-    converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false, blockSize = 8} = {}) {
+    converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false, blockSize = 8, names} = {}) {
+  const wanted = name => names == null || names.includes(name);
   const {sparsifyModel, int8Blocks, float16Blocks, saveTo, loadFrom} = converter;
   const index = [];
   // `densePath`: where the dense model already is on disk (a published model), else it is saved beside the sparse one.
@@ -296,17 +310,19 @@ export async function convertModels(
     dense.dispose();
     sparse.dispose();
   };
-  await savePair(
-      {
-        name: 'cnn',
-        what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)',
-        format: 'layers-model',
-        inputShape: [32, 32, 3],
-        batches: MODEL_BATCHES
-      },
-      buildCnn(), {density, blockSize: 16, onlyFaster, exclude});
-  for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([, spec]) => spec.bench)) {
-    const path = published.writePublishedModel(name, `${CONVERTED_DIRECTORY}/published`);
+  if (wanted('cnn')) {
+    await savePair(
+        {
+          name: 'cnn',
+          what: 'predict: a 32x32x3 CNN (3 convs, dense 8192->512->10)',
+          format: 'layers-model',
+          inputShape: [32, 32, 3],
+          batches: MODEL_BATCHES
+        },
+        buildCnn(), {density, blockSize: 16, onlyFaster, exclude});
+  }
+  for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([name, spec]) => spec.bench && wanted(name))) {
+    const path = published.writePublishedModel(name, PUBLISHED_DIRECTORY);
     if (path != null) {
       const dense = await (spec.format === 'graph-model' ? tf.loadGraphModel : tf.loadLayersModel)(loadFrom(path));
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';

@@ -45,6 +45,17 @@ export function formatModelTable(rows, title) {
                                      2)}x | ${mib(r.bytes.dense)} / ${mib(r.bytes.sparse)} / ${mib(r.bytes.int8)} / ${mib(r.bytes.float16)} |`;
     lines.push(`| ${r.model} | ${r.batch} | ${ms(r.dense)} | ${ms(r.sparse)} | ${r.speedup.toFixed(2)}x |${big}${int8}`);
   }
+  // GPU time (webgpu with timestamp queries): the kernels' time per call, without tfjs's and the driver's per-call costs.
+  const gpuRows = rows.filter(r => r.gpu != null);
+  if (gpuRows.length > 0) {
+    const variants = [...new Set(gpuRows.flatMap(r => Object.keys(r.gpu)))];
+    lines.push(
+        '', 'GPU time per call (median of the runs\' timestamp queries), ms:', '',
+        `| model | batch | ${variants.join(' | ')} | speedup (GPU) |`, `|---|---|${variants.map(() => '---|').join('')}---|`,
+        ...gpuRows.map(
+            r => `| ${r.model} | ${r.batch} | ${variants.map(v => r.gpu[v] == null ? '' : r.gpu[v].toFixed(3)).join(' | ')} | ${
+                r.gpuSpeedup.toFixed(2)}x |`));
+  }
   const models = [...new Map(rows.map(r => [r.model, r.what])).entries()];
   lines.push('', ...models.map(([m, what]) => `- ${m}: ${what}`));
   for (const r of rows.filter(row => row.profile != null)) {
@@ -150,6 +161,19 @@ export function formatInt8Table(rows, title) {
         r.int8OverFloat.toFixed(
             2)}x | ${r.int8OverDense.toFixed(2)}x | ${mib(r.floatBytes)} | ${mib(r.int8Bytes)} | ${r.maxError.toExponential(1)} | ${
         ms(r.halfMs)} | ${r.halfOverFloat.toFixed(2)}x | ${mib(r.halfBytes)} | ${r.halfMaxError.toExponential(1)} |`);
+  }
+  // GPU time (webgpu with timestamp queries): what the kernels take, without tfjs's and the driver's per-call costs.
+  const gpuRows = rows.filter(r => r.denseKernelMs != null);
+  if (gpuRows.length > 0) {
+    const gpuMs = v => v.toFixed(3);
+    lines.push(
+        '', 'GPU time per call (median of the runs\' timestamp queries):', '',
+        '| batch | block | density | dense float32 ms | float32 blocks ms | int8 blocks ms | int8 over float32 blocks | float16 blocks ms | float16 over float32 blocks |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...gpuRows.map(
+            r => `| ${r.batch} | ${r.blockSize} | 1/${Math.round(1 / r.density)} | ${gpuMs(r.denseKernelMs)} | ${
+                gpuMs(r.floatKernelMs)} | ${gpuMs(r.int8KernelMs)} | ${r.int8OverFloatKernel.toFixed(2)}x | ${gpuMs(r.halfKernelMs)} | ${
+                r.halfOverFloatKernel.toFixed(2)}x |`));
   }
   return lines.join('\n');
 }

@@ -5,13 +5,15 @@
 # bundles themselves, the suite's options and the Vulkan loader's Debian
 # packages (with the glvnd libraries that NVIDIA's Vulkan driver loads). Run
 # after `npm run build`; copy offline-gpu/ and the repository
-# there and run scripts/offline_gpu/run.sh.
+# there and run scripts/offline_gpu/run.sh. GPU_MODELS picks the published
+# models packed for `--models` (default: nsfwjs's MobileNetV2s, Human's
+# faceres and MoveNet).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=offline-gpu
 rm -rf $out && mkdir -p $out/debs
 tfjs="tfjs tfjs-core tfjs-backend-cpu tfjs-backend-webgl tfjs-backend-webgpu tfjs-backend-wasm tfjs-converter tfjs-data tfjs-layers"
-files="node_modules/long node_modules/seedrandom node_modules/@tfjs-blocksparse"
+files="node_modules/long node_modules/seedrandom node_modules/jpeg-js node_modules/pngjs node_modules/@tfjs-blocksparse"
 files="$files node_modules/webgpu/index.js node_modules/webgpu/package.json node_modules/webgpu/dist/linux-x64/dawn.node"
 for p in $tfjs; do
   files="$files node_modules/@tensorflow/$p/package.json $(node -p "require.resolve('@tensorflow/$p')" | sed "s|^$PWD/||")"
@@ -22,4 +24,17 @@ xz -T0 -6 -c "$(command -v node)" > $out/node.xz
 node -e "const {FULL_SUITE} = require('@tfjs-blocksparse/test-util');
   console.log(JSON.stringify({...FULL_SUITE, unsupportedBlockSize: 6}))" > $out/suite_options.json
 (cd $out/debs && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+# The published models the whole-model benchmark converts there (GPU_MODELS, names of
+# scripts/published_models.cjs), as the bench finds them here: installed packages, nsfwjs's written out.
+models=$(node -e "
+  const {dirname, resolve} = require('path');
+  const {PUBLISHED, packageRoot, writePublishedModel, repositoryPath} = require('./scripts/published_models.cjs');
+  const files = [];
+  for (const name of (process.env.GPU_MODELS ?? 'nsfwjs-mobilenet_v2,nsfwjs-mobilenet_v2_mid,human-faceres,human-movenet-lightning').split(',')) {
+    const modelJson = writePublishedModel(name, 'bench-results/published');
+    files.push(repositoryPath(modelJson), repositoryPath(packageRoot(PUBLISHED[name].package) + '/package.json'),
+               ...require(resolve(modelJson)).weightsManifest.flatMap(g => g.paths).map(p => repositoryPath(dirname(modelJson) + '/' + p)));
+  }
+  console.log([...new Set(files)].join(' '));")
+tar cf $out/models.tar $models
 du -sh $out
