@@ -265,17 +265,14 @@ const PUBLISHED_DIRECTORY = 'bench-results/published';
 /**
  * Converts the CNN (16x16 blocks) and the installed published models (8x8:
  * their channel counts are multiples of 8, not 16) at `density` (1/4 by
- * default; with `onlyFaster`, only the layers timed faster on the active
- * backend; layers whose names match `exclude` stay dense; with `names`, only the models it names) with the
- * converter (Node only; batch norms folded), saves each pair (converted
- * weights as float32: the stored encoding does not change the time; with
- * `int8`, also the converted model with int8 blocks and with float16 blocks:
- * converter.int8Blocks and float16Blocks) and
- * returns the index to write to CONVERTED_DIRECTORY/index.json. `converter`
- * is @tfjs-blocksparse/converter; `published` scripts/published_models.cjs.
+ * default; with `onlyFaster`, only the layers timed faster on `timeOn`; layers whose names match `exclude` stay dense; with `names`, only
+ * the models it names) with the converter (Node only; batch norms folded), saves each pair (converted weights as float32: the stored
+ * encoding does not change the time; with `int8`, also the converted model with int8 blocks and with float16 blocks: converter.int8Blocks
+ * and float16Blocks) and returns the index to write to CONVERTED_DIRECTORY/index.json. `converter` is @tfjs-blocksparse/converter;
+ * `published` scripts/published_models.cjs.
  */
 export async function convertModels(
-    converter, published, {density = 1 / 4, onlyFaster = false, exclude, int8 = false, blockSize = 8, names} = {}) {
+    converter, published, {density = 1 / 4, onlyFaster = false, timeOn, exclude, int8 = false, blockSize = 8, names} = {}) {
   const wanted = name => names == null || names.includes(name);
   const {sparsifyModel, int8Blocks, float16Blocks, saveTo, loadFrom} = converter;
   const index = [];
@@ -319,7 +316,7 @@ export async function convertModels(
           inputShape: [32, 32, 3],
           batches: MODEL_BATCHES
         },
-        buildCnn(), {density, blockSize: 16, onlyFaster, exclude});
+        buildCnn(), {density, blockSize: 16, onlyFaster, timeOn, exclude});
   }
   for (const [name, spec] of Object.entries(published.PUBLISHED).filter(([name, spec]) => spec.bench && wanted(name))) {
     const path = published.writePublishedModel(name, PUBLISHED_DIRECTORY);
@@ -328,7 +325,7 @@ export async function convertModels(
       const inputDtype = spec.format === 'graph-model' ? dense.inputs[0].dtype : 'float32';
       await savePair(
           {name, what: `predict: ${spec.what}`, format: spec.format, inputShape: spec.inputShape, inputDtype, batches: [1]}, dense,
-          {density, blockSize, onlyFaster, exclude}, {densePath: published.repositoryPath(path)});
+          {density, blockSize, onlyFaster, timeOn, exclude}, {densePath: published.repositoryPath(path)});
     }
   }
   return index;

@@ -69,7 +69,7 @@ async function convertGraphModel(
   const calibration = options.calibrate != null ?
       new GraphCalibration(model, (artifacts.modelTopology as GraphDef).node, options.calibrate, probe) :
       undefined;
-  const speed = options.onlyFaster ? new SpeedCheck(await graphInputShapes(model, graph.node)) : undefined;
+  const speed = options.onlyFaster ? new SpeedCheck(await graphInputShapes(model, graph.node), options.timeOn) : undefined;
   const converter = new GraphConverter(graph, weights, options, calibration, speed);
   try {
     const layers = await converter.convertAll();

@@ -66,7 +66,7 @@ async function sparsifyLayersModel(
   const calibration = options.calibrate != null ?
       new LayersCalibration(model, await tf.loadLayersModel(tf.io.fromMemory(artifacts)), options.calibrate, probe) :
       undefined;
-  const speed = options.onlyFaster ? new SpeedCheck(layerInputShapes(model)) : undefined;
+  const speed = options.onlyFaster ? new SpeedCheck(layerInputShapes(model), options.timeOn) : undefined;
   try {
     for (const layer of calibration?.inOrder(all) ?? all) {
       const report = await convertLayer(layer, weights, options, calibration, speed);

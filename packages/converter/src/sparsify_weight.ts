@@ -36,6 +36,12 @@ export interface SparsifyOptions {
    */
   onlyFaster?: boolean;
   /**
+   * With onlyFaster: the tfjs backend to time the layers on (registered; default the active one), while the
+   * conversion itself computes on the active backend: e.g. 'webgpu' from cpu in Node, where webgpu cannot
+   * read tensors back synchronously as the conversion does.
+   */
+  timeOn?: string;
+  /**
    * Fold each inference BatchNormalization into the Conv2D, DepthwiseConv2D
    * or Dense layer it alone reads (graph models: a per-channel Mul after a
    * conv into its filter) (default true): kernel scaled per channel, the
@@ -123,12 +129,23 @@ export function checkOptions(options: SparsifyOptions) {
         `sparsifyModel: budget must be in (0, 1] and needs calibrate (inputs to measure sensitivity on); got ${options.budget}` +
         `${options.calibrate == null ? ' without calibrate' : ''}`);
   }
+  if (options.timeOn != null && !(options.onlyFaster && tf.findBackendFactory(options.timeOn) != null)) {
+    throw new Error(
+        `sparsifyModel: timeOn '${options.timeOn}' ${
+            !options.onlyFaster ? 'times layers for onlyFaster, which is not set' :
+                                  `is not a registered tfjs backend (registered: ${registeredBackends().join(', ')})`}`);
+  }
   if (options.calibrate != null) {
     if (options.layout != null && options.layout !== 'magnitude') {
       throw new Error(`sparsifyModel: calibrate chooses the blocks itself; it takes no layout '${options.layout}'`);
     }
     checkCalibration(options.calibrate);
   }
+}
+
+/** The names of the tfjs backends registered (tfjs lists them only as the engine's registry). */
+function registeredBackends(): string[] {
+  return Object.keys(tf.engine().registryFactory);
 }
 
 /** Why a weight named `name` stays dense by the include/exclude filters, or undefined. */

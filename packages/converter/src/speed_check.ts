@@ -83,15 +83,15 @@ export async function timeLayer({xShape, kernelShape, conv, bias}: TimedLayer, d
 
 /**
  * The converters' `onlyFaster` check: times each layer (by name, its input
- * shape at batch 1 known) on the active backend and says why it stays dense
+ * shape at batch 1 known) on `backend` (default the active one; the active
+ * backend is restored after each timing) and says why it stays dense
  * where its block-sparse form is not at least MIN_SPEEDUP times as fast as
  * tfjs's dense op. Timings of equal layers are reused.
  */
 export class SpeedCheck {
   private readonly timings = new Map<string, LayerTiming>();
-  private readonly backend = tf.getBackend();
 
-  constructor(private readonly inputShapes: Map<string, number[]>) {}
+  constructor(private readonly inputShapes: Map<string, number[]>, private readonly backend = tf.getBackend()) {}
 
   /** Dense ms / block-sparse ms at batch 1 (undefined where the layer's input shape is not known), and why not to convert. */
   async check(name: string, layer: Omit<TimedLayer, 'xShape'>, density: number, blockSize: number):
@@ -102,7 +102,13 @@ export class SpeedCheck {
     }
     const key = JSON.stringify([xShape, layer, density, blockSize]);
     if (!this.timings.has(key)) {
-      this.timings.set(key, await timeLayer({...layer, xShape}, density, blockSize));
+      const active = tf.getBackend();
+      await tf.setBackend(this.backend);
+      try {
+        this.timings.set(key, await timeLayer({...layer, xShape}, density, blockSize));
+      } finally {
+        await tf.setBackend(active);
+      }
     }
     const {denseMs, sparseMs} = this.timings.get(key)!;
     const speedup = denseMs / sparseMs;

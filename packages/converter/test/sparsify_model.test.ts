@@ -1,4 +1,6 @@
 import '@tfjs-blocksparse/backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tfjs-blocksparse/backend-wasm';
 
 import * as tf from '@tensorflow/tfjs';
 import {BlockLayout, densify, sparsify} from '@tfjs-blocksparse/core';
@@ -48,6 +50,33 @@ describe('sparsifyModel', () => {
     expect(formatReport(report).split('\n')[0]).toMatch(/norm kept +speedup +params/);
     const x = tf.randomNormal([4, 8, 8, 8], 0, 1, 'float32', 102);
     expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
+  });
+
+  test('onlyFaster with timeOn times the layers on that backend and converts on the active one', async () => {
+    const model = convNet();
+    const setBackend = jest.spyOn(tf.engine(), 'setBackend');
+    try {
+      const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8, onlyFaster: true, timeOn: 'wasm'});
+      // conv and hidden are timed (logits' 10 outputs take no 8x8 blocks), each on wasm, cpu restored after.
+      const timed = report.layers.filter(l => l.speedup != null);
+      expect(timed.map(l => l.name)).toEqual(['conv', 'hidden']);
+      expect(setBackend.mock.calls.map(([name]) => name)).toEqual(['wasm', 'cpu', 'wasm', 'cpu']);
+      expect(tf.getBackend()).toBe('cpu');
+      for (const layer of timed.filter(l => !l.converted)) {
+        expect(layer.reason).toMatch(/^not faster block-sparse on wasm at batch 1/);
+      }
+      const x = tf.randomNormal([4, 8, 8, 8], 0, 1, 'float32', 104);
+      expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
+    } finally {
+      setBackend.mockRestore();
+    }
+  });
+
+  test('timeOn needs onlyFaster and a registered backend, and says so', async () => {
+    await expect(sparsifyModel(convNet(), {density: 0.5, blockSize: 8, timeOn: 'wasm'}))
+        .rejects.toThrow('sparsifyModel: timeOn \'wasm\' times layers for onlyFaster, which is not set');
+    await expect(sparsifyModel(convNet(), {density: 0.5, blockSize: 8, onlyFaster: true, timeOn: 'webgl'}))
+        .rejects.toThrow(/^sparsifyModel: timeOn 'webgl' is not a registered tfjs backend \(registered: .*cpu.*\)$/);
   });
 
   test('at density 1/4 equals the dense model with the dropped blocks zeroed, and reports it', async () => {
