@@ -139,12 +139,19 @@ export const FEW_ROWS_MAX = 64;
  * Few-row tiling: a workgroup computes up to 8 rows of one output block
  * column; its threads own one vec4 of the block's columns each (tn) and
  * split the column's kept (block, tap, k4) items between them (ks), so that
- * the work is the kept blocks' bytes whatever the number of rows.
+ * the work is the kept blocks' bytes whatever the number of rows. 64
+ * threads, or where a column has many items (blockTaps: its kept blocks
+ * times taps, on average) up to maxThreads, at least 8 items each, so that
+ * a large weight keeps enough loads in flight on a GPU with one workgroup
+ * per block column; the slices' partial sums stay within 16 KiB.
  */
-export function fewRowsTiling(bs: number, rows: number) {
+export function fewRowsTiling(bs: number, rows: number, blockTaps: number, maxThreads = 256) {
   const threadsN = bs / 4;
-  const slices = Math.floor(64 / threadsN);
   const rowsPerGroup = rowsPerStep(rows, 8);
+  const fewest = Math.floor(64 / threadsN);
+  const most = Math.min(Math.floor(maxThreads / threadsN), Math.floor(1024 / (rowsPerGroup * threadsN)));
+  const wanted = 2 ** Math.floor(Math.log2(Math.max(1, blockTaps * threadsN / 8)));
+  const slices = Math.max(fewest, Math.min(most, wanted));
   return {threadsN, slices, rowsPerGroup};
 }
 
@@ -156,8 +163,9 @@ export function fewRowsTiling(bs: number, rows: number) {
  * expression of the taps per block ('1' for a matmul, so that the compiler
  * drops the tap arithmetic).
  */
-function fewRowsProductSource(bs: number, rows: number, transposeW: boolean, taps: string, functions: string): string {
-  const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows);
+function fewRowsProductSource(
+    bs: number, rows: number, blockTaps: number, maxThreads: number, transposeW: boolean, taps: string, functions: string): string {
+  const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows, blockTaps, maxThreads);
   // Forward, W's rows k4*4.. (the quad at k4, tn) meet the operand's vec4
   // (a.x..a.w) at output vec4 tn; transposed, output i = tn*4 + c is the dot
   // of W's row i (the quad at tn, k4) with the operand's vec4.
@@ -290,10 +298,14 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   /** The rows are few enough for the few-row program (see FEW_ROWS_MAX). */
   protected readonly fewRows: boolean;
 
+  /**
+   * `blockTaps`: the kept blocks times the filter taps per segment, on average, and `maxThreads` the most threads
+   * for a workgroup of the few-row program (fewRowsThreads).
+   */
   constructor(
-      outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockSize: number,
-      protected readonly transposeW: boolean, protected readonly epilogue: ProgramEpilogue = NO_EPILOGUE,
-      protected readonly weight: backend_util.BlockFormat = 'float32') {
+      outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockTaps: number,
+      protected readonly maxThreads: number, protected readonly blockSize: number, protected readonly transposeW: boolean,
+      protected readonly epilogue: ProgramEpilogue = NO_EPILOGUE, protected readonly weight: backend_util.BlockFormat = 'float32') {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
     const {programName, operandName} = new.target as unknown as {programName: string, operandName: string};
@@ -304,10 +316,10 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     const name = `${programName}_${blockSize}_${transposeW}_${weight}`;
     this.fewRows = rows <= FEW_ROWS_MAX;
     if (this.fewRows) {
-      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows);
+      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows, blockTaps, maxThreads);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
-      this.shaderKey = `${name}_${epilogueKey(epilogue)}_rows${rowsPerGroup}`;
+      this.shaderKey = `${name}_${epilogueKey(epilogue)}_rows${rowsPerGroup}_slices${slices}`;
     } else {
       const {threadsN, threadsM, tileM} = productTiling(blockSize);
       this.workgroupSize = [threadsN, threadsM, 1];
@@ -328,8 +340,9 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     const functions = `${readOperand}
 ${weightReaders(this.weight)}
 ${finishSource(this.epilogue)}`;
-    return this.fewRows ? fewRowsProductSource(this.blockSize, this.rows, this.transposeW, taps, functions) :
-                          productSource(this.blockSize, this.transposeW, this.weight, functions);
+    return this.fewRows ?
+        fewRowsProductSource(this.blockSize, this.rows, this.blockTaps, this.maxThreads, this.transposeW, taps, functions) :
+        productSource(this.blockSize, this.transposeW, this.weight, functions);
   }
 }
 

@@ -1,7 +1,7 @@
 // Shader cache keys are literals: a minifier that renames the program classes must not change (or merge) them.
 import {NO_EPILOGUE} from '@tfjs-blocksparse/core';
 
-import {BlockSparseConv2DDerInputProgram, BlockSparseConv2DProgram, BlockSparseMatMulProgram} from '../src/block_sparse_product_webgpu';
+import {BlockSparseConv2DDerInputProgram, BlockSparseConv2DProgram, BlockSparseMatMulProgram, fewRowsTiling} from '../src/block_sparse_product_webgpu';
 import {BlockSparseConv2DDerFilterProgram, BlockSparseMatMulGradWProgram} from '../src/block_sparse_weight_grad_webgpu';
 import {LSTMGatesProgram} from '../src/lstm_gates_webgpu';
 
@@ -14,13 +14,13 @@ type MakeProgram = () => {
 };
 // [program name, program]: each with float32 blocks, and the products also with int8 blocks (scaled, or at scale 1).
 const PROGRAMS: Array<[string, MakeProgram]> = [
-  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false)],
-  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, false, INT8_SCALED, 'int8')],
-  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 8, true, NO_EPILOGUE, 'int8')],
-  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false)],
-  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 8, false, INT8_SCALED, 'int8')],
-  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true)],
-  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 8, true, NO_EPILOGUE, 'int8')],
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 2, 256, 8, false)],
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 2, 256, 8, false, INT8_SCALED, 'int8')],
+  ['BlockSparseMatMul', () => new BlockSparseMatMulProgram([4, 32], 4, 4, 2, 256, 8, true, NO_EPILOGUE, 'int8')],
+  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 2, 256, 8, false)],
+  ['BlockSparseConv2D', () => new BlockSparseConv2DProgram([1, 4, 4, 32], 16, 4, 2, 256, 8, false, INT8_SCALED, 'int8')],
+  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 2, 256, 8, true)],
+  ['BlockSparseConv2DDerInput', () => new BlockSparseConv2DDerInputProgram([1, 4, 4, 32], 16, 4, 2, 256, 8, true, NO_EPILOGUE, 'int8')],
   ['BlockSparseMatMulGradW', () => new BlockSparseMatMulGradWProgram([4, 8, 8], 4, 4, 8)],
   ['BlockSparseConv2DDerFilter', () => new BlockSparseConv2DDerFilterProgram([4, 3, 3, 8, 8], 36, 16, 8)],
   ['LSTMGates', () => new LSTMGatesProgram(2, 8, 'cell', 'hardSigmoid')],
@@ -40,4 +40,23 @@ test('webgpu shader keys name their program literally, whatever the classes are 
   // As a minifier leaves them: every class called 'e'.
   CLASSES.forEach(c => Object.defineProperty(c, 'name', {value: 'e'}));
   expect(PROGRAMS.map(([name, make]) => [name, make().shaderKey])).toEqual(before);
+});
+
+test('the few-row program takes wider workgroups where a block column has more work, and its key says how wide', () => {
+  // Block 32 at one row: 64 threads (8 slices of 8) up to 8 kept blocks a column, 256 (32 slices) from 32.
+  expect([1, 8, 16, 32, 512].map(blockTaps => fewRowsTiling(32, 1, blockTaps).slices)).toEqual([8, 8, 16, 32, 32]);
+  // The slices' partial sums stay within 16 KiB of workgroup memory: at 8 rows of block 32, 16 slices.
+  for (const bs of [4, 8, 16, 32, 64]) {
+    for (const rows of [1, 2, 8, 64]) {
+      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(bs, rows, 4096);
+      expect(threadsN * slices).toBeLessThanOrEqual(256);
+      expect(rowsPerGroup * slices * threadsN * 16).toBeLessThanOrEqual(16384);
+    }
+  }
+  // A software adapter's workgroups keep 64 threads (fewRowsThreads).
+  expect(fewRowsTiling(32, 1, 512, 64).slices).toEqual(8);
+  const narrow = new BlockSparseMatMulProgram([1, 64], 1, 2, 4, 256, 32, false);
+  const wide = new BlockSparseMatMulProgram([1, 64], 1, 2, 64, 256, 32, false);
+  expect([narrow.workgroupSize, wide.workgroupSize]).toEqual([[64, 1, 1], [256, 1, 1]]);
+  expect(narrow.shaderKey).not.toEqual(wide.shaderKey);
 });

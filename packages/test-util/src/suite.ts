@@ -103,7 +103,8 @@ export interface SuiteResults {
   /**
    * Forward and transposed products, each called twice, with a weight of
    * 4,608 blocks of 8: more rows than a texture holds, so webgl lays it out
-   * [blocks, 64] (see BlockSparseProductPackedProgram's texture walk).
+   * [blocks, 64] (see BlockSparseProductPackedProgram's texture walk); and
+   * with 256 and 32 kept blocks per block column, at 3 rows and 1.
    */
   manyBlocks: number|{error: string};
   layers: LayersCheckResult|{error: string};
@@ -185,18 +186,28 @@ function largeGridError(): Promise<number> {
   });
 }
 
-/** Largest relative error of x·W and y·Wᵀ for 64 x 72 blocks of 8 against dense, each op called twice. */
+/**
+ * Largest relative error of x·W and y·Wᵀ against dense, each op called twice, at 3 rows and at 1: for 64 x 72
+ * blocks of 8, and for weights whose block columns keep 256 blocks of 8 and 32 blocks of 32 (webgpu's few-row
+ * program then takes its widest workgroups).
+ */
 function manyBlocksError(): Promise<number> {
   return scoped(async () => {
-    const layout = randomLayout({inputSize: 512, outputSize: 576, blockSize: 8, density: 1});
-    const w = tf.tensor(seededValues(layout.nnz * 64, 43), [layout.nnz, 8, 8]);
-    const dense = densify(w, layout) as tf.Tensor2D;
-    const x = tf.tensor(seededValues(3 * 512, 44), [3, 512]) as tf.Tensor2D;
-    const y = tf.tensor(seededValues(3 * 576, 45), [3, 576]) as tf.Tensor2D;
     const errors = [];
-    for (let call = 0; call < 2; call++) {
-      errors.push(await relativeError(blockSparseMatMul(x, w, layout), tf.matMul(x, dense)));
-      errors.push(await relativeError(blockSparseMatMul(y, w, layout, {transposeW: true}), tf.matMul(y, dense, false, true)));
+    const shapes: Array<[number, number, number]> = [[512, 576, 8], [2048, 256, 8], [1024, 256, 32]];
+    for (const [[inputSize, outputSize, bs], s] of shapes.map((shape, i) => [shape, 43 + 4 * i] as const)) {
+      const layout = randomLayout({inputSize, outputSize, blockSize: bs, density: 1});
+      const w = tf.tensor(seededValues(layout.nnz * bs * bs, s), [layout.nnz, bs, bs]);
+      const dense = densify(w, layout) as tf.Tensor2D;
+      for (const rows of [3, 1]) {
+        const x = tf.tensor(seededValues(rows * inputSize, s + 1), [rows, inputSize]) as tf.Tensor2D;
+        const y = tf.tensor(seededValues(rows * outputSize, s + 2), [rows, outputSize]) as tf.Tensor2D;
+        for (let call = 0; call < 2; call++) {
+          errors.push(await relativeError(blockSparseMatMul(x, w, layout), tf.matMul(x, dense)));
+          errors.push(await relativeError(blockSparseMatMul(y, w, layout, {transposeW: true}), tf.matMul(y, dense, false, true)));
+        }
+      }
+      releaseLayoutTables(layout);
     }
     return Math.max(...errors);
   });
