@@ -180,6 +180,7 @@ if (models != null) {
   };
   console.log(`Converting the models at density ${args['model-density']}${args['only-faster'] ? `, only layers faster on ${timeOn}` : ''}`);
   const index = await models.convertModels(converter, require('./published_models.cjs'), conversion);
+  mkdirSync(models.CONVERTED_DIRECTORY, {recursive: true});
   writeFileSync(convertedIndex, JSON.stringify(index, null, 2));
 }
 const modelOptions = {
