@@ -136,6 +136,20 @@ function productSource(bs: number, transposeW: boolean, weight: backend_util.Blo
 export const FEW_ROWS_MAX = 64;
 
 /**
+ * On a GPU, a product whose tiled dispatch would have fewer workgroups than
+ * this takes the few-row program too: a 1x1 conv over 14x14 pixels from 816
+ * to 136 channels is 2 row tiles of 17 block columns, 34 workgroups each
+ * walking its column's kept blocks alone, where the few-row program runs 425
+ * of up to 256 threads.
+ */
+export const TILED_MIN_WORKGROUPS = 1024;
+
+/** Whether a product of `rows` rows and `segments` output block columns takes the few-row program. */
+export function takesFewRows(rows: number, segments: number, bs: number, software: boolean): boolean {
+  return rows <= FEW_ROWS_MAX || (!software && segments * Math.ceil(rows / productTiling(bs).tileM) < TILED_MIN_WORKGROUPS);
+}
+
+/**
  * Few-row tiling: a workgroup computes up to 8 rows of one output block
  * column; its threads own one vec4 of the block's columns each (tn) and
  * split the column's kept (block, tap, k4) items between them (ks), so that
@@ -295,16 +309,19 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
   uniforms = PRODUCT_UNIFORMS;
   workgroupSize: [number, number, number];
 
-  /** The rows are few enough for the few-row program (see FEW_ROWS_MAX). */
+  /** The product takes the few-row program (see takesFewRows). */
   protected readonly fewRows: boolean;
 
+  /** The most threads a few-row workgroup takes: 64 on a software adapter, where wider ones were slower. */
+  protected readonly maxThreads: number;
+
   /**
-   * `blockTaps`: the kept blocks times the filter taps per segment, on average, and `maxThreads` the most threads
-   * for a workgroup of the few-row program (fewRowsThreads).
+   * `blockTaps`: the kept blocks times the filter taps per segment, on average; `software`: the adapter runs in
+   * software (softwareAdapter), which keeps the few-row program to FEW_ROWS_MAX rows and 64 threads.
    */
   constructor(
-      outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockTaps: number,
-      protected readonly maxThreads: number, protected readonly blockSize: number, protected readonly transposeW: boolean,
+      outputShape: number[], protected readonly rows: number, segments: number, protected readonly blockTaps: number, software: boolean,
+      protected readonly blockSize: number, protected readonly transposeW: boolean,
       protected readonly epilogue: ProgramEpilogue = NO_EPILOGUE, protected readonly weight: backend_util.BlockFormat = 'float32') {
     this.outputShape = outputShape;
     // Each program class names itself literally (a minifier renames classes; tfjs's keys are literals too).
@@ -314,9 +331,10 @@ abstract class BlockSparseProductProgram implements WebGPUProgram {
     // int8 and float16 blocks are read a word at a time (int8 wRow's two words are not always vec2-aligned).
     this.variableComponents = [4, weight === 'float32' ? 4 : 1, 1, ...extras.map(() => 4)];
     const name = `${programName}_${blockSize}_${transposeW}_${weight}`;
-    this.fewRows = rows <= FEW_ROWS_MAX;
+    this.maxThreads = software ? 64 : 256;
+    this.fewRows = takesFewRows(rows, segments, blockSize, software);
     if (this.fewRows) {
-      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows, blockTaps, maxThreads);
+      const {threadsN, slices, rowsPerGroup} = fewRowsTiling(blockSize, rows, blockTaps, this.maxThreads);
       this.workgroupSize = [threadsN * slices, 1, 1];
       this.dispatch = [segments, Math.ceil(rows / rowsPerGroup), 1];
       this.shaderKey = `${name}_${epilogueKey(epilogue)}_rows${rowsPerGroup}_slices${slices}`;

@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2D, BlockSparseConv2DAttrs, BlockSparseConv
 import {BlockSparseConv2DProgram} from '../block_sparse_product_webgpu';
 import {convUniformData} from '../operand_readers';
 
-import {checkBlockSize, checkDispatch, fewRowsThreads, zeros} from './webgpu_util';
+import {checkBlockSize, checkDispatch, softwareAdapter, zeros} from './webgpu_util';
 
 /** The conv with float32 blocks, or (with `scales`, BlockSparseConv2DInt8) int8 blocks whose output channels are scaled first. */
 export function blockSparseConv2D(
@@ -21,7 +21,7 @@ export function blockSparseConv2D(
   }
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const program = new BlockSparseConv2DProgram(
-      outShape, rows, layout.colBlocks, layout.nnz * info.filterHeight * info.filterWidth / layout.colBlocks, fewRowsThreads(backend),
+      outShape, rows, layout.colBlocks, layout.nnz * info.filterHeight * info.filterWidth / layout.colBlocks, softwareAdapter(backend),
       layout.blockSize, false, {scales: scales != null, bias: bias != null, activation, leakyreluAlpha},
       backend_util.blockFormatOf(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, kernelName);

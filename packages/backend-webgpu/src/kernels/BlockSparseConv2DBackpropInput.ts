@@ -5,7 +5,7 @@ import {backend_util, BlockSparseConv2DBackpropInput, BlockSparseConv2DBackpropI
 import {BlockSparseConv2DDerInputProgram} from '../block_sparse_product_webgpu';
 import {convUniformData} from '../operand_readers';
 
-import {checkBlockSize, checkDispatch, fewRowsThreads, zeros} from './webgpu_util';
+import {checkBlockSize, checkDispatch, softwareAdapter, zeros} from './webgpu_util';
 
 export function blockSparseConv2DBackpropInput(
     args: {inputs: BlockSparseConv2DBackpropInputInputs, backend: WebGPUBackend, attrs: BlockSparseConv2DBackpropInputAttrs}): TensorInfo {
@@ -18,7 +18,7 @@ export function blockSparseConv2DBackpropInput(
   }
   const rows = info.batchSize * info.inHeight * info.inWidth;
   const program = new BlockSparseConv2DDerInputProgram(
-      inputShape, rows, layout.rowBlocks, layout.nnz * info.filterHeight * info.filterWidth / layout.rowBlocks, fewRowsThreads(backend),
+      inputShape, rows, layout.rowBlocks, layout.nnz * info.filterHeight * info.filterWidth / layout.rowBlocks, softwareAdapter(backend),
       layout.blockSize, true, undefined, backend_util.blockFormatOf(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, BlockSparseConv2DBackpropInput);
   return backend.runWebGPUProgram(program, program.inputs(dy, w, backend_util.layoutTable(backend, layout, 'byRow')), 'float32', [

@@ -4,7 +4,7 @@ import {backend_util, BlockSparseMatMul, BlockSparseMatMulAttrs, BlockSparseMatM
 
 import {BlockSparseMatMulProgram} from '../block_sparse_product_webgpu';
 
-import {checkBlockSize, checkDispatch, fewRowsThreads, zeros} from './webgpu_util';
+import {checkBlockSize, checkDispatch, softwareAdapter, zeros} from './webgpu_util';
 
 /**
  * y = act(x·W + bias) (or with Wᵀ), W float32 blocks or int32 ones (float16
@@ -25,7 +25,7 @@ export function blockSparseMatMul(
     return zeros(backend, [rows, outSize]);
   }
   const program = new BlockSparseMatMulProgram(
-      [rows, outSize], rows, segments, layout.nnz / segments, fewRowsThreads(backend), layout.blockSize, transposeW,
+      [rows, outSize], rows, segments, layout.nnz / segments, softwareAdapter(backend), layout.blockSize, transposeW,
       {scales: scales != null, bias: bias != null, activation, leakyreluAlpha}, backend_util.blockFormatOf(w, layout.blockSize));
   checkDispatch(backend, program.dispatch, kernelName);
   const table = backend_util.layoutTable(backend, layout, transposeW ? 'byRow' : 'byColumn');

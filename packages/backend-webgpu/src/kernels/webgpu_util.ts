@@ -41,15 +41,13 @@ export function checkDispatch(backend: WebGPUBackend, dispatch: number[], kernel
 }
 
 /**
- * The most threads the few-row product program gives a workgroup on this
- * backend's adapter (see fewRowsTiling): 256 on a GPU, which needs them to
- * keep its memory busy at a few rows; 64 on a software adapter (SwiftShader,
- * llvmpipe, lavapipe, WARP), which runs a workgroup on one CPU thread, where
- * more threads only add the sum of their parts.
+ * Whether the backend's adapter runs in software (SwiftShader, llvmpipe,
+ * lavapipe, WARP): a workgroup there runs on one CPU thread, so the product
+ * programs keep the shapes that suit a CPU (see BlockSparseProductProgram).
  */
-export function fewRowsThreads(backend: WebGPUBackend): number {
+export function softwareAdapter(backend: WebGPUBackend): boolean {
   // tfjs keeps the adapter's vendor and architecture in fields its typings do not declare.
   const {vendor = '', architecture = ''} =
       (backend as unknown as {adapterInfo?: {vendor?: string, architecture?: string}}).adapterInfo ?? {};
-  return /swiftshader|llvmpipe|lavapipe|basic render|warp/i.test(`${vendor} ${architecture}`) ? 64 : 256;
+  return /swiftshader|llvmpipe|lavapipe|basic render|warp/i.test(`${vendor} ${architecture}`);
 }
