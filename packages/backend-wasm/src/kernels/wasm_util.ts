@@ -87,9 +87,18 @@ export function epilogueArgs(
     attrs: FusedActivationAttrs): number[] {
   return [
     bias == null ? 0 : offsetOf(backend, bias), FUSED_ACTIVATIONS.indexOf(attrs.activation),
-    preluActivationWeights == null ? new Int32Array(Float32Array.of(attrs.leakyreluAlpha).buffer)[0] :
-                                     offsetOf(backend, preluActivationWeights)
+    preluActivationWeights == null ? floatBits(attrs.leakyreluAlpha) : offsetOf(backend, preluActivationWeights)
   ];
+}
+
+// One buffer for every call: two typed arrays made per call showed in a profile of small products.
+const slopeFloat = new Float32Array(1);
+const slopeBits = new Int32Array(slopeFloat.buffer);
+
+/** A float32's bits as an int32. */
+function floatBits(value: number): number {
+  slopeFloat[0] = value;
+  return slopeBits[0];
 }
 
 /** The SIMD kernels move 4 floats at a time along a block. */
