@@ -122,6 +122,7 @@ async function main(status) {
   return testX.subarray(0, 64 * MAX_TOKENS);
 }
 
-mountSweep(document.getElementById('sweep-controls'), {inputSize: 256, outputSize: 1024}, timeMatMulLayer);
+mountSweep(
+    document.getElementById('sweep-controls'), {inputSize: VARIANTS.sparse.units, outputSize: 4 * VARIANTS.sparse.units}, timeMatMulLayer);
 const ready = startPage(main);
 exposeOutputs(ready, models, oneHotTexts, (model, x) => model.predict(x));

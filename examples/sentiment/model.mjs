@@ -12,14 +12,15 @@ import {recurrentCell} from '../shared/recurrent_cell.mjs';
 import {INPUT_SIZE, MAX_TOKENS} from './data.mjs';
 
 const EMBEDDING = 32;
-export const BLOCK_SIZE = 16;
+export const BLOCK_SIZE = 32;
 /**
- * The dense LSTM and a block-sparse mLSTM with about as many parameters: 256 units whose recurrent kernels keep 1/4 of their 16x16 blocks.
+ * A dense mLSTM of 512 units ("big"), a block-sparse mLSTM of 512 units whose recurrent kernels keep 1/8 of their
+ * 32x32 blocks, and a dense LSTM with about as many parameters as the sparse one.
  */
 export const VARIANTS = {
-  'big': {cell: 'mLSTM', units: 256, density: 1},
-  'sparse': {cell: 'mLSTM', units: 256, density: 1 / 4},
-  'dense': {cell: 'LSTM', units: 160, density: 1},
+  'big': {cell: 'mLSTM', units: 512, density: 1},
+  'sparse': {cell: 'mLSTM', units: 512, density: 1 / 8},
+  'dense': {cell: 'LSTM', units: 232, density: 1},
 };
 
 export function buildModel(variant, seed) {

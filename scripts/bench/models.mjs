@@ -11,7 +11,7 @@ import layers from '@tfjs-blocksparse/layers';
 
 import {PixelCNN} from '../../examples/image/model.mjs';
 import {SIZE as IMAGE_SIZE} from '../../examples/image/data.mjs';
-import {buildModel as buildSentimentModel, predictCodes} from '../../examples/sentiment/model.mjs';
+import {BLOCK_SIZE as SENTIMENT_BLOCK_SIZE, buildModel as buildSentimentModel, predictCodes, VARIANTS as SENTIMENT_VARIANTS} from '../../examples/sentiment/model.mjs';
 import {INPUT_SIZE, MAX_TOKENS} from '../../examples/sentiment/data.mjs';
 import {buildModel as buildTextModel, sampler} from '../../examples/text/model.mjs';
 import {ALPHABET} from '../../examples/text/data.mjs';
@@ -87,8 +87,10 @@ function modelPairs(converted) {
   return [
     {
       name: 'sentiment',
-      what: `predict as the page does: ${
-          MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense 160 units; block-sparse mLSTM 256 units, 1/4 of 16x16; big: dense mLSTM 256 units) -> p(positive)`,
+      what: `predict as the page does: ${MAX_TOKENS} words (embedding rows looked up) -> LSTM (dense ${
+          SENTIMENT_VARIANTS.dense.units} units; block-sparse mLSTM ${SENTIMENT_VARIANTS.sparse.units} units, 1/${
+          1 / SENTIMENT_VARIANTS.sparse.density} of ${SENTIMENT_BLOCK_SIZE}x${SENTIMENT_BLOCK_SIZE}; big: dense mLSTM ${
+          SENTIMENT_VARIANTS.big.units} units) -> p(positive)`,
       input: b => tf.tensor1d(codes(b * MAX_TOKENS, INPUT_SIZE), 'int32'),
       make: () => ({dense: buildSentimentModel('dense', 1), sparse: buildSentimentModel('sparse', 1), big: buildSentimentModel('big', 1)}),
       call: predictCodes,
