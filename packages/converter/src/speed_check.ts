@@ -103,11 +103,17 @@ export class SpeedCheck {
     const key = JSON.stringify([xShape, layer, density, blockSize]);
     if (!this.timings.has(key)) {
       const active = tf.getBackend();
-      await tf.setBackend(this.backend);
+      // setBackend sets up every registered kernel again: switch only to time on another backend.
+      const switching = active !== this.backend;
+      if (switching) {
+        await tf.setBackend(this.backend);
+      }
       try {
         this.timings.set(key, await timeLayer({...layer, xShape}, density, blockSize));
       } finally {
-        await tf.setBackend(active);
+        if (switching) {
+          await tf.setBackend(active);
+        }
       }
     }
     const {denseMs, sparseMs} = this.timings.get(key)!;

@@ -34,9 +34,14 @@ describe('sparsifyModel', () => {
     expect(maxDiff(sparse.predict(x), model.predict(x))).toBeLessThan(1e-4);
   });
 
-  test('onlyFaster converts exactly the layers it timed faster block-sparse, and and the report shows each speedup', async () => {
+  test('onlyFaster converts exactly the layers it timed faster block-sparse, and the report shows each speedup', async () => {
     const model = convNet();
+    const setBackend = jest.spyOn(tf.engine(), 'setBackend');
     const {model: sparse, report} = await sparsifyModel(model, {density: 1, blockSize: 8, onlyFaster: true, exclude: /logits/});
+    // Timed on the active backend: no switch (setBackend would set up every kernel again).
+    const switches = setBackend.mock.calls.length;
+    setBackend.mockRestore();
+    expect(switches).toBe(0);
     for (const layer of report.layers.filter(l => l.name !== 'logits')) {
       if (layer.converted) {
         expect({name: layer.name, faster: layer.speedup! >= 1.1}).toEqual({name: layer.name, faster: true});

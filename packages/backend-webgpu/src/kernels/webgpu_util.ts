@@ -40,14 +40,22 @@ export function checkDispatch(backend: WebGPUBackend, dispatch: number[], kernel
   }
 }
 
+/** A backend's adapter does not change: it is read once per backend, not on every product call. */
+const softwareAdapters = new WeakMap<WebGPUBackend, boolean>();
+
 /**
  * Whether the backend's adapter runs in software (SwiftShader, llvmpipe,
  * lavapipe, WARP): a workgroup there runs on one CPU thread, so the product
  * programs keep the shapes that suit a CPU (see BlockSparseProductProgram).
  */
 export function softwareAdapter(backend: WebGPUBackend): boolean {
-  // tfjs keeps the adapter's vendor and architecture in fields its typings do not declare.
-  const {vendor = '', architecture = ''} =
-      (backend as unknown as {adapterInfo?: {vendor?: string, architecture?: string}}).adapterInfo ?? {};
-  return /swiftshader|llvmpipe|lavapipe|basic render|warp/i.test(`${vendor} ${architecture}`);
+  let software = softwareAdapters.get(backend);
+  if (software === undefined) {
+    // tfjs keeps the adapter's vendor and architecture in fields its typings do not declare.
+    const {vendor = '', architecture = ''} =
+        (backend as unknown as {adapterInfo?: {vendor?: string, architecture?: string}}).adapterInfo ?? {};
+    software = /swiftshader|llvmpipe|lavapipe|basic render|warp/i.test(`${vendor} ${architecture}`);
+    softwareAdapters.set(backend, software);
+  }
+  return software;
 }
