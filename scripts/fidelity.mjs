@@ -8,11 +8,13 @@
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
 //                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX] [--int8]
-//                             [--block-size 8]
+//                             [--block-size 8] [--calibration-pictures DIR] [--held-out-pictures DIR]
 //   (--distill-inputs: distill on N other crops of the calibration pictures; --int8: the calibrated model
-//   measured also with int8 blocks and with float16 blocks, converter.int8Blocks and float16Blocks)
+//   measured also with int8 blocks and with float16 blocks, converter.int8Blocks and float16Blocks;
+//   --calibration-pictures / --held-out-pictures: the photo models' inputs from the .jpg and .png files under a
+//   folder instead, one seeded crop of each file in turn)
 // Writes bench-results/fidelity.{json,md}.
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -44,6 +46,8 @@ const {values: args} = parseArgs({
     exclude: {type: 'string'},
     int8: {type: 'boolean', default: false},
     'block-size': {type: 'string', default: '8'},
+    'calibration-pictures': {type: 'string'},
+    'held-out-pictures': {type: 'string'},
   }
 });
 const BLOCK_SIZE = Number(args['block-size']);
@@ -60,9 +64,30 @@ if (!(await tf.setBackend(args.backend))) {
 
 /** A picture from an installed package as a [h, w, 3] tensor of pixels in [0, 1]. */
 function picture(pkg, path) {
-  const bytes = readFileSync(join(packageRoot(pkg), path));
-  const {width, height, data} = path.endsWith('.png') ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true});
-  return tf.tidy(() => tf.div(tf.slice(tf.tensor3d(data, [height, width, 4], 'float32'), [0, 0, 0], [-1, -1, 3]), 255));
+  return pictureFile(join(packageRoot(pkg), path));
+}
+
+/** A .jpg or .png file as a [h, w, 3] tensor of pixels in [0, 1], transparent parts over white. */
+function pictureFile(path) {
+  const bytes = readFileSync(path);
+  const {width, height, data} = /\.png$/i.test(path) ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true, maxResolutionInMP: 200});
+  return tf.tidy(() => {
+    const rgba = tf.div(tf.tensor3d(data, [height, width, 4], 'float32'), 255);
+    const alpha = tf.slice(rgba, [0, 0, 3], [-1, -1, 1]);
+    return tf.add(tf.mul(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), alpha), tf.sub(1, alpha));
+  });
+}
+
+/** The .jpg and .png files under a folder, sorted by path. */
+function pictureFiles(dir) {
+  if (!existsSync(dir)) {
+    throw new Error(`fidelity: no folder ${dir} (scripts/fidelity_pictures.mjs makes one)`);
+  }
+  const files = readdirSync(dir, {recursive: true}).filter(f => /\.(jpe?g|png)$/i.test(f)).sort().map(f => join(dir, f));
+  if (files.length === 0) {
+    throw new Error(`fidelity: no .jpg or .png file under ${dir}`);
+  }
+  return files;
 }
 
 /** `count` seeded crops of `boxesOf(i)` regions, mirrored at random, resized to [h, w]: a few pictures make many inputs. */
@@ -117,8 +142,20 @@ function inputsFor(spec, count, part, seed) {
     const image = picture('@vladmandic/human', 'assets/screenshot-facematch.jpg');
     pixels = crops(image, faceRegions(part === 'calibration' ? [0, 1, 2, 3] : [4, 5]), count, [h, w], seed);
     image.dispose();
+  } else if (args[`${part === 'calibration' ? 'calibration' : 'held-out'}-pictures`] != null) {
+    // One seeded crop of each picture in turn: as many distinct pictures as the folder holds.
+    const files = pictureFiles(args[`${part === 'calibration' ? 'calibration' : 'held-out'}-pictures`]);
+    const parts = [];
+    for (let k = 0; k < count; k++) {
+      const image = pictureFile(files[k % files.length]);
+      parts.push(crops(image, randomRegions(image, 1, seed * 1000 + k), 1, [h, w], seed * 1000 + k + 500));
+      image.dispose();
+    }
+    pixels = tf.concat(parts);
+    tf.dispose(parts);
   } else {
-    const sources = PHOTOS[part];
+    // Fewer inputs than photos: the first `count` photos.
+    const sources = PHOTOS[part].slice(0, count);
     const parts = sources.map(([pkg, path], i) => {
       const image = picture(pkg, path);
       const n = Math.floor(count / sources.length) + (i < count % sources.length ? 1 : 0);
@@ -312,7 +349,9 @@ const table = [
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +
       (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + (args.int8 ? ' --int8' : '') +
-      (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) + '`)',
+      (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) +
+      (args['calibration-pictures'] == null ? '' : ` --calibration-pictures ${args['calibration-pictures']}`) +
+      (args['held-out-pictures'] == null ? '' : ` --held-out-pictures ${args['held-out-pictures']}`) + '`)',
   '',
   `| model | density | converted | magnitude pruning | calibrated |${
       args.int8 ? ' calibrated, int8 blocks | calibrated, float16 blocks |' :
