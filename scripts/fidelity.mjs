@@ -258,12 +258,28 @@ for (const name of names) {
   const calibration = inputsFor(spec, Number(args.calibration), 'calibration', 1);
   const heldOut = inputsFor(spec, Number(args['held-out']), 'heldOut', 2);
   const expected = outputsOf(original, heldOut);
+  // What top-1 agreement is to be set against: a model that always gave the original's commonest answer on the
+  // held-out inputs would agree this often.
+  let commonestClass;
+  if (spec.output === 'classes') {
+    const counts = tf.tidy(() => tf.bincount(tf.argMax(expected[0], -1), [], expected[0].shape[1]).arraySync());
+    commonestClass = Math.max(...counts) / heldOut.shape[0];
+    console.log(`${name}: the original's commonest class on the ${heldOut.shape[0]} held-out inputs is its answer on ${
+        commonestClass.toFixed(3)} of them (classes: ${counts.join(', ')})`);
+  }
   const settings = [
     ...args.densities.split(',').filter(Boolean).map(d => ({density: Number(d)})),
     ...args.budgets.split(',').filter(Boolean).map(b => ({budget: Number(b)}))
   ];
   for (const setting of settings) {
-    const row = {model: name, format: spec.format, ...setting, calibrationInputs: calibration.shape[0], heldOutInputs: heldOut.shape[0]};
+    const row = {
+      model: name,
+      format: spec.format,
+      ...setting,
+      calibrationInputs: calibration.shape[0],
+      heldOutInputs: heldOut.shape[0],
+      ...(commonestClass != null && {heldOutCommonestClass: commonestClass})
+    };
     const measure = converted => {
       const actual = outputsOf(converted, heldOut);
       const result = fidelity(spec, expected, actual);
