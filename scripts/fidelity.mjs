@@ -137,20 +137,24 @@ const PHOTOS = {
 /** Calibration and held-out inputs for a model: faces or photos, as the model's preprocessing wants them. */
 function inputsFor(spec, count, part, seed) {
   const [h, w] = spec.inputShape;
+  const folder = args[part === 'calibration' ? 'calibration-pictures' : 'held-out-pictures'];
   let pixels;
   if (spec.inputs === 'faces') {
     const image = picture('@vladmandic/human', 'assets/screenshot-facematch.jpg');
     pixels = crops(image, faceRegions(part === 'calibration' ? [0, 1, 2, 3] : [4, 5]), count, [h, w], seed);
     image.dispose();
-  } else if (args[`${part === 'calibration' ? 'calibration' : 'held-out'}-pictures`] != null) {
-    // One seeded crop of each picture in turn: as many distinct pictures as the folder holds.
-    const files = pictureFiles(args[`${part === 'calibration' ? 'calibration' : 'held-out'}-pictures`]);
-    const parts = [];
-    for (let k = 0; k < count; k++) {
-      const image = pictureFile(files[k % files.length]);
-      parts.push(crops(image, randomRegions(image, 1, seed * 1000 + k), 1, [h, w], seed * 1000 + k + 500));
+  } else if (folder != null) {
+    // One seeded crop of each picture in turn: as many distinct pictures as the folder holds. Each picture is
+    // decoded once for all its crops; the crops stay in input order.
+    const files = pictureFiles(folder);
+    const parts = new Array(count);
+    files.slice(0, count).forEach((file, i) => {
+      const image = pictureFile(file);
+      for (let k = i; k < count; k += files.length) {
+        parts[k] = crops(image, randomRegions(image, 1, seed * 1000 + k), 1, [h, w], seed * 1000 + k + 500);
+      }
       image.dispose();
-    }
+    });
     pixels = tf.concat(parts);
     tf.dispose(parts);
   } else {

@@ -5,7 +5,7 @@
 // the remaining photos into DIR/held-out, so that no picture is in both.
 //   node scripts/fidelity_pictures.mjs [--out DIR]   (default bench-results/pictures)
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
+import {mkdirSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 
@@ -35,9 +35,10 @@ for (const file of files.filter(f => !/tuxpaint|\/icons\/|\/doc\//.test(f) && st
     continue;
   }
   const key = dirname(file);
+  const distance = Math.abs(Number(size[2]) - 1920);
   const best = wallpaperSizes.get(key);
-  if (best == null || Math.abs(Number(size[2]) - 1920) < best.distance) {
-    wallpaperSizes.set(key, {file, distance: Math.abs(Number(size[2]) - 1920)});
+  if (best == null || distance < best.distance) {
+    wallpaperSizes.set(key, {file, distance});
   }
 }
 photos.push(...[...wallpaperSizes.values()].map(w => w.file));
@@ -51,9 +52,7 @@ const link = (dir, prefix, list) => list.forEach((file, i) => {
 });
 const [calibration, heldOut] = [join(out, 'calibration'), join(out, 'held-out')];
 for (const dir of [calibration, heldOut]) {
-  if (existsSync(dir)) {
-    rmSync(dir, {recursive: true});
-  }
+  rmSync(dir, {recursive: true, force: true});
   mkdirSync(dir);
 }
 link(calibration, 'photo', photos.filter((_, i) => i % 2 === 0));
