@@ -14,7 +14,7 @@
 //   --calibration-pictures / --held-out-pictures: the photo models' inputs from the .jpg and .png files under a
 //   folder instead, one seeded crop of each file in turn)
 // Writes bench-results/fidelity.{json,md}.
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -25,8 +25,6 @@ const tf = require('@tensorflow/tfjs');
 require('@tfjs-blocksparse/backend-cpu');
 const converter = require('@tfjs-blocksparse/converter');
 const {seededRandom} = require('@tfjs-blocksparse/core');
-const jpeg = require('jpeg-js');
-const {PNG} = require('pngjs');
 const {PUBLISHED, packageRoot, writePublishedModel} = require('./published_models.cjs');
 
 const {values: args} = parseArgs({
@@ -69,13 +67,7 @@ function picture(pkg, path) {
 
 /** A .jpg or .png file as a [h, w, 3] tensor of pixels in [0, 1], transparent parts over white. */
 function pictureFile(path) {
-  const bytes = readFileSync(path);
-  const {width, height, data} = /\.png$/i.test(path) ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true, maxResolutionInMP: 200});
-  return tf.tidy(() => {
-    const rgba = tf.div(tf.tensor3d(data, [height, width, 4], 'float32'), 255);
-    const alpha = tf.slice(rgba, [0, 0, 3], [-1, -1, 1]);
-    return tf.add(tf.mul(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), alpha), tf.sub(1, alpha));
-  });
+  return tf.tidy(() => tf.div(converter.readImage(path), 255));
 }
 
 /** The .jpg and .png files under a folder, sorted by path. */

@@ -6,7 +6,7 @@ export {float16Blocks, int8Blocks, QuantizedBlocksReport} from './quantized_bloc
 export {GradualBlockPruning, GradualPruningArgs, scheduledDensity} from './gradual_pruning';
 export {loadFrom, ModelFormat, modelFormatOf, readModel, saveTo, SaveOptions, weightBytes} from './node_io';
 export {QUANTIZE_DTYPES, QuantizeDtype, quantizeWeights, StoredWeights, storedWeights} from './quantize';
-export {InputOptions, readInputs} from './node_inputs';
+export {InputOptions, readImage, readInputs} from './node_inputs';
 export {maskToPng} from './png';
 export {formatReport} from './report';
 export {sparsifyGraphModel} from './sparsify_graph';

@@ -18,8 +18,9 @@ const TENSOR = new Set(['.npy', '.json']);
 
 /**
  * Unlabelled inputs for distill, [n, ...shape], from `source`: a folder (or
- * one file) of images (.png, .jpg: resized to the input's height and width,
- * channels matched, pixels mapped to imageRange) and tensors (.npy, .json:
+ * one file) of images (.png, .jpg: transparent parts over white, resized to
+ * the input's height and width, channels matched, pixels mapped to
+ * imageRange) and tensors (.npy, .json:
  * nested arrays or {shape, data}; one example or a batch each); or
  * 'generated': random inputs (uniform over imageRange for image-shaped
  * inputs, standard normal otherwise), the last resort when no data is at hand.
@@ -65,19 +66,32 @@ function imageInput(file: string, shape: number[], low: number, high: number): t
   if (shape.length !== 3 || shape[0] < 0 || shape[1] < 0 || ![1, 3].includes(shape[2])) {
     throw new Error(`${file}: images need a model input of known [height, width, 1 or 3], it takes [${shape}]`);
   }
+  return tf.tidy(() => {
+    const rgb = readImage(file);
+    const pixels = shape[2] === 1 ? tf.mean(rgb, -1, true) : rgb;
+    const resized = tf.image.resizeBilinear(pixels as tf.Tensor3D, [shape[0], shape[1]]);
+    return tf.add(tf.mul(resized, (high - low) / 255), low) as tf.Tensor3D;
+  });
+}
+
+/**
+ * A .png or .jpg file as [height, width, 3] float32 pixels 0 … 255, transparent
+ * parts over white, as a page shows them (the colour a PNG stores under alpha 0
+ * is arbitrary).
+ */
+export function readImage(file: string): tf.Tensor3D {
   const bytes = readFileSync(file);
   let decoded: {width: number, height: number, data: Uint8Array};
   try {
-    decoded = ext(file) === '.png' ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true, formatAsRGBA: true});
+    decoded =
+        ext(file) === '.png' ? PNG.sync.read(bytes) : jpeg.decode(bytes, {useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200});
   } catch (e) {
     throw new Error(`cannot decode image ${file}: ${(e as Error).message}`, {cause: e});
   }
   return tf.tidy(() => {
-    const rgba = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 4], 'int32');
-    let pixels = tf.slice(rgba, [0, 0, 0], [-1, -1, 3]);
-    pixels = shape[2] === 1 ? tf.mean(pixels, -1, true) : pixels;
-    const resized = tf.image.resizeBilinear(tf.cast(pixels, 'float32') as tf.Tensor3D, [shape[0], shape[1]]);
-    return tf.add(tf.mul(resized, (high - low) / 255), low) as tf.Tensor3D;
+    const rgba = tf.tensor3d(decoded.data, [decoded.height, decoded.width, 4], 'float32');
+    const alpha = tf.div(tf.slice(rgba, [0, 0, 3], [-1, -1, 1]), 255);
+    return tf.add(tf.mul(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), alpha), tf.mul(tf.sub(1, alpha), 255)) as tf.Tensor3D;
   });
 }
 

@@ -66,6 +66,21 @@ describe('readInputs', () => {
     expect(grey.shape).toEqual([1, 2, 2, 1]);
   });
 
+  test('transparent parts of a png are white, whatever colour they store; half-transparent ones blended', () => {
+    // Red everywhere; the left half fully transparent, the right half at alpha 128.
+    const data = Buffer.alloc(4 * 4 * 4);
+    for (let i = 0; i < 16; i++) {
+      data.set([255, 0, 0, i % 4 < 2 ? 0 : 128], 4 * i);
+    }
+    writeFileSync(join(dir, 'clear.png'), PNG.sync.write(Object.assign(new PNG({width: 4, height: 4}), {data})));
+    const rgb = readInputs(join(dir, 'clear.png'), {shape: [4, 4, 3]}).reshape([16, 3]).arraySync() as number[][];
+    const half = 1 - 128 / 255;
+    rgb.forEach(([r, g, b], i) => {
+      const expected = i % 4 < 2 ? [1, 1, 1] : [1, half, half];
+      expect(Math.max(Math.abs(r - expected[0]), Math.abs(g - expected[1]), Math.abs(b - expected[2]))).toBeLessThan(1e-5);
+    });
+  });
+
   test('generated inputs follow the input shape; images uniform over the range', () => {
     const images = readInputs('generated', {shape: [8, 8, 3], imageRange: [-1, 1], count: 10});
     expect(images.shape).toEqual([10, 8, 8, 3]);
