@@ -1,8 +1,9 @@
 // Many distinct pictures for scripts/fidelity.mjs (--calibration-pictures, --held-out-pictures), from Debian
 // packages: desktop wallpapers (photos), scikit-image's sample data and Tux Paint's stamps (photos and drawings of
 // animals, food, vehicles, people, on transparent backgrounds). Downloads the packages with `apt-get download`
-// (no root needed), unpacks them with `dpkg -x`, and links every other photo and stamp into DIR/calibration and
-// the remaining photos into DIR/held-out, so that no picture is in both.
+// (no root needed), unpacks them with `dpkg -x`, and links every other photo and stamp into DIR/calibration,
+// the remaining photos into DIR/held-out, so that no picture is in both, and every picture not held out into
+// DIR/distill (for --distill-inputs).
 //   node scripts/fidelity_pictures.mjs [--out DIR]   (default bench-results/pictures)
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs';
@@ -50,13 +51,16 @@ const link = (dir, prefix, list) => list.forEach((file, i) => {
   const name = `${prefix}${String(i).padStart(3, '0')}-${basename(file)}`;
   symlinkSync(file, join(dir, name));
 });
-const [calibration, heldOut] = [join(out, 'calibration'), join(out, 'held-out')];
-for (const dir of [calibration, heldOut]) {
+const [calibration, heldOut, distill] = [join(out, 'calibration'), join(out, 'held-out'), join(out, 'distill')];
+for (const dir of [calibration, heldOut, distill]) {
   rmSync(dir, {recursive: true, force: true});
   mkdirSync(dir);
 }
 link(calibration, 'photo', photos.filter((_, i) => i % 2 === 0));
 link(calibration, 'stamp', stamps.filter((_, i) => i % 2 === 0));
 link(heldOut, 'photo', photos.filter((_, i) => i % 2 === 1));
+link(distill, 'photo', photos.filter((_, i) => i % 2 === 0));
+link(distill, 'stamp', stamps);
 console.log(`${readdirSync(calibration).length} calibration pictures in ${calibration} (${Math.ceil(photos.length / 2)} photos, ${
-    Math.ceil(stamps.length / 2)} stamps); ${readdirSync(heldOut).length} held-out photos in ${heldOut}`);
+    Math.ceil(stamps.length / 2)} stamps); ${readdirSync(heldOut).length} held-out photos in ${heldOut}; ${
+    readdirSync(distill).length} pictures not held out in ${distill}`);
