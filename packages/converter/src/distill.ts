@@ -22,7 +22,7 @@ export interface DistillOptions {
   patience?: number;
   /** How agreement is measured; default: top-1 where the teacher outputs probabilities (softmax), else relative error. */
   metric?: DistillReport['metric'];
-  /** Seeds the order examples are visited in (default 0): the same call gives the same model. */
+  /** Seeds which inputs are held out and the order examples are visited in (default 0): the same call gives the same model. */
   seed?: number;
   onEpoch?: (epoch: number, epochs: number, logs: {loss: number, heldOutLoss: number, agreement: number}) => void;
   /** After each training step: the step within the epoch, the epoch's steps, and the step's loss. */
@@ -95,15 +95,17 @@ export async function distill<M extends Model>(
   const n = inputs.shape[0];
   const nHeld = Math.max(1, Math.round(n * heldOut));
   const nTrain = n - nHeld;
-  // The last nHeld rows are held out; batches are gathered from the inputs themselves (no copy of them is made).
-  const held: [number, number] = [nTrain, n];
-  const trainTargets = predictInBatches(teacher, inputs, batchSize, [0, nTrain]);
+  const random = seededRandom(seed);
+  // A seeded random fifth is held out, not the last rows: inputs read from a folder come sorted by name, and its
+  // last files may be all of one kind. Batches are gathered from the inputs themselves (no copy of them is made).
+  const split = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), random);
+  const [held, train] = [split.slice(0, nHeld).sort(), split.slice(nHeld)];
+  const trainTargets = predictInBatches(teacher, inputs, batchSize, train);
   const heldTargets = predictInBatches(teacher, inputs, batchSize, held);
   const probabilities = areProbabilities(heldTargets);
   const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
   const {variables, forward, finish} = await trainable(student);
   const optimizer = tf.train.adam(learningRate);
-  const random = seededRandom(seed);
   const evaluate = () => tf.tidy(() => {
     const out = predictInBatches({predict: x => forward(x)}, inputs, batchSize, held);
     return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
@@ -118,8 +120,8 @@ export async function distill<M extends Model>(
       const order = shuffleInPlace(Int32Array.from({length: nTrain}, (_, i) => i), random);
       for (let i = 0; i < order.length; i += batchSize) {
         const loss = tf.tidy(() => {
-          const index = tf.tensor1d(Array.from(order.subarray(i, i + batchSize)), 'int32');
-          const [x, target] = [tf.gather(inputs, index), tf.gather(trainTargets, index)];
+          const positions = order.subarray(i, i + batchSize);
+          const [x, target] = [tf.gather(inputs, Array.from(positions, p => train[p])), tf.gather(trainTargets, positions)];
           return optimizer.minimize(() => distillLoss(forward(x), target, probabilities), true, variables)!;
         });
         const value = loss.dataSync()[0];

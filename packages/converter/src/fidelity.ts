@@ -40,17 +40,20 @@ export function asModelInput(model: Predictor, x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Every output of a model on rows [start, end) of x, a batch at a time (a graph made for one batch size in batches
- * of that size, x cast to its input's dtype), each output's batches concatenated; each batch's slice and
- * intermediates are freed before the next (a model's inputs can be most of the memory there is).
+ * Every output of a model on rows of x (a range [start, end), default all, or the given row indices, in their
+ * order), a batch at a time (a graph made for one batch size in batches of that size, x cast to its input's
+ * dtype), each output's batches concatenated; each batch's rows and intermediates are freed before the next (a
+ * model's inputs can be most of the memory there is).
  */
-export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: number, [start, end] = [0, x.shape[0]]): tf.Tensor[] {
+export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: number, rows?: [number, number]|Int32Array): tf.Tensor[] {
   const step = fixedBatchSize(model) ?? batchSize;
+  const [start, end] = rows instanceof Int32Array ? [0, rows.length] : rows ?? [0, x.shape[0]];
   const parts: tf.Tensor[][] = [];
   try {
     for (let i = start; i < end; i += step) {
       parts.push(tf.tidy(() => {
-        const batch = tf.slice(x, i, Math.min(step, end - i));
+        const batch =
+            rows instanceof Int32Array ? tf.gather(x, rows.subarray(i, Math.min(end, i + step))) : tf.slice(x, i, Math.min(step, end - i));
         const out = model.predict(asModelInput(model, batch)) as tf.Tensor | tf.Tensor[] | tf.NamedTensorMap;
         return out instanceof tf.Tensor ? [out] : Array.isArray(out) ? out : Object.values(out);
       }));
@@ -61,9 +64,9 @@ export function outputsInBatches(model: Predictor, x: tf.Tensor, batchSize: numb
   }
 }
 
-/** The one output of a model on rows [start, end) of x, as outputsInBatches. */
-export function predictInBatches(model: Predictor, x: tf.Tensor, batchSize: number, range?: [number, number]): tf.Tensor {
-  const outputs = outputsInBatches(model, x, batchSize, range);
+/** The one output of a model on rows of x, as outputsInBatches. */
+export function predictInBatches(model: Predictor, x: tf.Tensor, batchSize: number, rows?: [number, number]|Int32Array): tf.Tensor {
+  const outputs = outputsInBatches(model, x, batchSize, rows);
   if (outputs.length !== 1) {
     tf.dispose(outputs);
     throw new Error('models with several outputs are not supported');

@@ -105,6 +105,32 @@ describe('distill', () => {
     expect(Array.from(other)).not.toEqual(Array.from(first));
   });
 
+  test('a seeded random fifth of the inputs is held out, not the last rows (a folder\'s inputs come sorted by name)', async () => {
+    const teacher = tf.sequential({layers: [tf.layers.dense({inputShape: [4], units: 4, activation: 'softmax'})]});
+    const {model: student} = await sparsifyModel(teacher, {density: 1, blockSize: 4});
+    // Each input row carries its index, so the rows the teacher is asked about tell the split apart.
+    const inputs = tf.tile(tf.reshape(tf.range(0, 100, 1, 'float32'), [100, 1]), [1, 4]);
+    const heldOut = async (seed: number) => {
+      const predict = teacher.predict.bind(teacher);
+      // The training rows' targets are predicted first, then the held-out rows'.
+      const rows: number[] = [];
+      const spy = jest.spyOn(teacher, 'predict').mockImplementation((x, args) => {
+        rows.push(...Array.from((x as tf.Tensor).slice([0, 0], [-1, 1]).dataSync()));
+        return predict(x, args);
+      });
+      await distill(teacher, student, {inputs, epochs: 0, batchSize: 16, seed});
+      spy.mockRestore();
+      expect([...rows].sort((a, b) => a - b)).toEqual(Array.from({length: 100}, (_, i) => i));
+      return rows.slice(80);
+    };
+    const held = await heldOut(0);
+    expect(held.length).toBe(20);
+    expect(Math.min(...held)).toBeLessThan(40);
+    expect(Math.max(...held)).toBeGreaterThanOrEqual(60);
+    expect(await heldOut(0)).toEqual(held);
+    expect(await heldOut(1)).not.toEqual(held);
+  });
+
   test('a MobileNet-style model (dense first conv, depthwise conv, sparse pointwise conv) distills on wasm', async () => {
     // Its backward pass needs the dense conv gradients that tfjs-backend-wasm lacks; backend-wasm registers them.
     const init = (seed: number) => tf.initializers.glorotNormal({seed});
