@@ -4,7 +4,7 @@ import {allocateBudget, SensitivityProbe} from './calibrate';
 import {outputError, outputsInBatches} from './fidelity';
 import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
-type Convert<M> = (options: SparsifyOptions, probe?: SensitivityProbe) => Promise<{model: M, report: SparsifyReport}>;
+export type Convert<M> = (options: SparsifyOptions, probe?: SensitivityProbe) => Promise<{model: M, report: SparsifyReport}>;
 
 /**
  * A conversion under options.budget: a first pass measures each calibrated

@@ -21,7 +21,7 @@ import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
-                   [--calibrate INPUTS [--damping F]] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
+                   [--calibrate INPUTS [--damping F] [--tolerance E]] [--include REGEX] [--exclude REGEX] [--layout magnitude|random|smallWorld]
                    [--seed N] [--quantize float16|uint8|uint16|float32] [--image-range LOW,HIGH] [--backend cpu|wasm]
                    [--only-faster] [--distill INPUTS [--epochs N] [--learning-rate F] [--batch-size N]] [--int8 | --float16]
   tfjs-blocksparse inspect <model.json> [--png DIR]
@@ -39,6 +39,9 @@ second moment (default 0.001; raise it when the calibration inputs are few or al
 --budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
 its output suffers, or the fraction as one density for all where that follows the original more closely on
 the calibration inputs (needs --calibrate; replaces --density).
+--tolerance: the most the converted model's outputs may differ from the original's on the calibration inputs
+(relative error, e.g. 0.05): above it, the converted layers that lose the most per multiply-add saved are kept
+dense, as few as a bisection finds (each try is another calibration; needs --calibrate).
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
 default: as the input's. Written as float32, each batch norm is folded into the conv or dense layer before
 it (its ReLU too): one fused call where there were three.
@@ -161,6 +164,7 @@ async function convert(args: string[], output: CliOutput) {
         'image-range': {type: 'string'},
         'calibrate': {type: 'string'},
         'budget': {type: 'string'},
+        'tolerance': {type: 'string'},
         'damping': {type: 'string'},
         'backend': {type: 'string'},
         'learning-rate': {type: 'string'},
@@ -180,6 +184,10 @@ async function convert(args: string[], output: CliOutput) {
     throw new UsageError(
         values['calibrate'] == null ? '--budget needs --calibrate INPUTS (its layers\' sensitivity is measured on them)' :
                                       '--budget replaces --density: give one of them');
+  }
+  const tolerance = values['tolerance'] == null ? undefined : numberFlag(values['tolerance'], 'tolerance', n => n >= 0, 'a number >= 0');
+  if (tolerance != null && values['calibrate'] == null) {
+    throw new UsageError('--tolerance needs --calibrate INPUTS (the output error is measured on them)');
   }
   if (values['damping'] != null && values['calibrate'] == null) {
     throw new UsageError('--damping needs --calibrate INPUTS (it weighs the refit to them)');
@@ -237,6 +245,7 @@ async function convert(args: string[], output: CliOutput) {
       include,
       exclude,
       budget,
+      tolerance,
       onProgress,
       onlyFaster: (values['only-faster'] as unknown) === true,
       foldBatchNorm: foldNorms,
@@ -250,8 +259,9 @@ async function convert(args: string[], output: CliOutput) {
     }
     let summary = '';
     if (calibration != null) {
-      summary =
-          await calibrationSummary(model, sparse, report, calibration, {density, blockSize, seed, include, exclude}, Date.now() - started);
+      summary = await calibrationSummary(
+          model, sparse, report, calibration, {density, blockSize, seed, include, exclude, keepDense: report.tolerance?.keptDense},
+          Date.now() - started);
     }
     if (values['distill'] != null) {
       const distilled = await distillCli(model, sparse, values['distill'], {epochs, imageRange, seed, learningRate, batchSize}, output);

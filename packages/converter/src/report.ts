@@ -44,6 +44,13 @@ export function formatReport(report: SparsifyReport): string {
         `${outputError.uniform.toFixed(4)} with ${budget} for all: kept ${
             kept === 'uniform' ? `${budget} for all` : 'densities per layer'}`);
   }
+  if (report.tolerance != null) {
+    const {tolerance, outputError, keptDense, tried} = report.tolerance;
+    lines.push(
+        `tolerance ${tolerance}: model output error on the calibration inputs ${outputError.converted.toFixed(4)} as converted, ` +
+        `${outputError.kept.toFixed(4)} with ${keptDense.length} layer${keptDense.length === 1 ? '' : 's'} kept dense` +
+        (tried.length > 1 ? ` (tried: ${tried.map(t => `${t.keptDense} dense ${t.outputError.toFixed(4)}`).join(', ')})` : ''));
+  }
   if ((report.folded ?? []).length > 0) {
     lines.push(`folded into the layers before them: ${report.folded!.length} norm, bias and activation layers (graph: nodes)`);
   }

@@ -4,12 +4,13 @@ import {BlockLayout} from '@tfjs-blocksparse/core';
 import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
 
 import {artifactsOf} from './model_artifacts';
-import {withBudget} from './budget';
+
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe} from './calibrate';
 import {fixedBatchSize} from './fidelity';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {withTolerance} from './tolerance';
 
 /** A GraphDef attribute value as tfjs's model.json holds it (strings base64, ints as decimal strings). */
 interface AttrValue {
@@ -55,7 +56,7 @@ const CONTROL_FLOW_EXIT = new Set(['Exit', 'Merge']);
 export async function sparsifyGraphModel(
     model: tf.GraphModel, options: SparsifyOptions): Promise<{model: tf.GraphModel, report: SparsifyReport}> {
   checkOptions(options);
-  return withBudget(model, options, (o, probe) => convertGraphModel(model, o, probe));
+  return withTolerance(model, options, (o, probe) => convertGraphModel(model, o, probe));
 }
 
 async function convertGraphModel(

@@ -5,11 +5,12 @@ import '@tfjs-blocksparse/layers';
 import {findWeight, foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
-import {withBudget} from './budget';
+
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';
 import {alreadySparseReport, blockProblem, checkOptions, densityOf, denseReport, filteredOut, LayerReport, sparsifyKernel, SparsifyOptions, SparsifyReport, totalsOf} from './sparsify_weight';
+import {withTolerance} from './tolerance';
 
 export type LayerJSON = {
   class_name: string,
@@ -42,7 +43,7 @@ export async function sparsifyModel<M extends tf.LayersModel|tf.GraphModel>(
   const folded =
       options.foldBatchNorm === false ? {model: model as tf.LayersModel, folded: []} : await foldBatchNorms(model as tf.LayersModel);
   try {
-    const result = await withBudget(folded.model, options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
+    const result = await withTolerance(folded.model, options, (o, probe) => sparsifyLayersModel(folded.model, o, probe));
     result.report.folded = [...folded.folded, ...result.report.folded ?? []];
     result.report.model.paramsBefore = (model as tf.LayersModel).countParams();
     return result as {model: M, report: SparsifyReport};

@@ -28,6 +28,15 @@ export interface SparsifyOptions {
    */
   budget?: number;
   /**
+   * The most the converted model's outputs may differ from the original's on the calibration inputs (relative
+   * error, the mean over its outputs): above it, converted layers are kept dense, those with the most calibrated
+   * error per multiply-add saved first, as few as a bisection over that order finds. Needs `calibrate`; applies to
+   * the conversion `density`, `densities` or `budget` asks for.
+   */
+  tolerance?: number;
+  /** Layers (graph: nodes) kept dense by name (what a tolerance chose). */
+  keepDense?: string[];
+  /**
    * Time each layer on the active tfjs backend at batch 1, dense against
    * block-sparse at its density, and keep dense those that would not be
    * faster (the reason in the report): a converted model is never the
@@ -106,6 +115,16 @@ export interface SparsifyReport {
    * outputs) with densities allocated per layer and with the budget as one density for all, and which was kept.
    */
   budget?: {budget: number, kept: 'per layer'|'uniform', outputError: {perLayer: number, uniform: number}};
+  /**
+   * Under a tolerance: the model's output error on the calibration inputs as first converted and as kept, the
+   * layers kept dense to reach it, and each conversion the bisection tried (layers kept dense, output error).
+   */
+  tolerance?: {
+    tolerance: number,
+    outputError: {converted: number, kept: number},
+    keptDense: string[],
+    tried: Array<{keptDense: number, outputError: number}>
+  };
 }
 
 export function checkOptions(options: SparsifyOptions) {
@@ -127,6 +146,11 @@ export function checkOptions(options: SparsifyOptions) {
   if (options.budget != null && !(options.budget > 0 && options.budget <= 1 && options.calibrate != null)) {
     throw new Error(
         `sparsifyModel: budget must be in (0, 1] and needs calibrate (inputs to measure sensitivity on); got ${options.budget}` +
+        `${options.calibrate == null ? ' without calibrate' : ''}`);
+  }
+  if (options.tolerance != null && !(options.tolerance >= 0 && options.calibrate != null)) {
+    throw new Error(
+        `sparsifyModel: tolerance must be >= 0 and needs calibrate (inputs to measure the output error on); got ${options.tolerance}` +
         `${options.calibrate == null ? ' without calibrate' : ''}`);
   }
   if (options.timeOn != null && !(options.onlyFaster && tf.findBackendFactory(options.timeOn) != null)) {
@@ -155,6 +179,9 @@ export function filteredOut(name: string, options: SparsifyOptions): string|unde
   }
   if (options.exclude != null && options.exclude.test(name)) {
     return 'matched by exclude';
+  }
+  if (options.keepDense?.includes(name)) {
+    return 'listed in keepDense';
   }
   return undefined;
 }

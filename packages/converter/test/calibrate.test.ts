@@ -335,6 +335,63 @@ describe('calibrated conversion', () => {
     expect(graph.report.budget!.outputError.perLayer).toBeCloseTo(perLayer, 4);
   });
 
+  test('a tolerance keeps dense the fewest layers that bring the output error within it, the sensitive one first', async () => {
+    // 'a' and 'c' are nearly block-sparse at 1/4 (robust), 'b' is not (sensitive).
+    const nearlyQuarter = (seed: number) => {
+      const layout = randomLayout({inputSize: 64, outputSize: 64, blockSize: 8, density: 0.25, seed});
+      return tf.add(densify(sparsify(seeded([64, 64], seed), layout), layout), tf.mul(seeded([64, 64], seed + 1), 0.01));
+    };
+    const kernels = [nearlyQuarter(81), tf.mul(seeded([64, 64], 83), 0.2), nearlyQuarter(84)];
+    const model = tf.sequential(
+        {layers: ['a', 'b', 'c'].map((name, i) => tf.layers.dense({...(i === 0 && {inputShape: [64]}), units: 64, useBias: false, name}))});
+    kernels.forEach((kernel, i) => model.layers[i].setWeights([kernel]));
+    const inputs = seeded([256, 64], 86);
+    const errorOn = (m: tf.LayersModel) => relativeError(m.predict(inputs) as tf.Tensor, model.predict(inputs) as tf.Tensor);
+    const options = {density: 0.25, blockSize: 8, calibrate: {inputs}};
+    const errorWithDense = async (keepDense: string[]) => errorOn((await sparsifyModel(model, {...options, keepDense})).model);
+    const [converted, denseA, denseB, denseC] = await Promise.all([[], ['a'], ['b'], ['c']].map(errorWithDense));
+    // Only 'b' kept dense brings the error within this tolerance; 'a' or 'c' does not.
+    const tolerance = (converted + denseB) / 2;
+    expect([denseA, denseC].every(e => e > tolerance) && denseB < tolerance).toBe(true);
+
+    const {model: kept, report} = await sparsifyModel(model, {...options, tolerance});
+    expect(report.tolerance).toEqual({
+      tolerance,
+      outputError: {converted: expect.closeTo(converted, 5), kept: expect.closeTo(denseB, 5)},
+      keptDense: ['b'],
+      tried: [{keptDense: 0, outputError: expect.closeTo(converted, 5)}, {keptDense: 1, outputError: expect.closeTo(denseB, 5)}]
+    });
+    expect(errorOn(kept)).toBeLessThanOrEqual(tolerance);
+    expect(report.layers.map(l => [l.name, l.converted, l.reason])).toEqual([
+      ['a', true, undefined], ['b', false, 'listed in keepDense'], ['c', true, undefined]
+    ]);
+    expect(kept.getLayer('b').getClassName()).toBe('Dense');
+    expect(formatReport(report))
+        .toContain(
+            `tolerance ${tolerance}: model output error on the calibration inputs ${converted.toFixed(4)} as converted, ` +
+            `${denseB.toFixed(4)} with 1 layer kept dense (tried: 0 dense ${converted.toFixed(4)}, 1 dense ${denseB.toFixed(4)})`);
+
+    // Within the tolerance as converted: nothing kept dense. At 0: every layer, the original's outputs.
+    const loose = await sparsifyModel(model, {...options, tolerance: converted * 1.01});
+    expect([loose.report.tolerance!.keptDense, loose.report.tolerance!.tried.length, loose.report.totals.converted]).toEqual([[], 1, 3]);
+    const tensors = tf.memory().numTensors;
+    const exact = await sparsifyModel(model, {...options, tolerance: 0});
+    expect([exact.report.tolerance!.keptDense.sort(), exact.report.tolerance!.outputError.kept, exact.report.totals.converted]).toEqual([
+      ['a', 'b', 'c'], 0, 0
+    ]);
+    // The models tried and not kept are freed.
+    exact.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    // A graph model of the same layers: the same choice.
+    const g = new GraphFixture();
+    g.matMul(
+        'c', g.matMul('b', g.matMul('a', g.placeholder('x', [-1, 64]), g.constant('wa', kernels[0])), g.constant('wb', kernels[1])),
+        g.constant('wc', kernels[2]));
+    const graph = await sparsifyModel(await g.load(), {...options, tolerance});
+    expect(graph.report.tolerance!.keptDense).toEqual(['b']);
+  });
+
   test('budget allocation: the robust layer is made sparser, the sensitive one stays denser', () => {
     const sensitive = {name: 'sensitive', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.5], [0.25, 0.8], [0.125, 0.9], [0.0625, 1]])};
     const robust = {name: 'robust', multiplyAdds: 100, errors: new Map([[1, 0], [0.5, 0.01], [0.25, 0.02], [0.125, 0.05], [0.0625, 0.1]])};
@@ -362,5 +419,9 @@ describe('calibrated conversion', () => {
         .rejects.toThrow(/calibrate chooses the blocks itself; it takes no layout 'random'/);
     await expect(sparsifyModel(model, {density: 1, blockSize: 8, budget: 0.5}))
         .rejects.toThrow(/budget must be in \(0, 1\] and needs calibrate .* without calibrate/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, tolerance: 0.1}))
+        .rejects.toThrow(/tolerance must be >= 0 and needs calibrate .*; got 0.1 without calibrate/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, tolerance: -1, calibrate: {inputs: seeded([4, 8, 8, 16], 1)}}))
+        .rejects.toThrow(/tolerance must be >= 0 .*; got -1$/);
   });
 });

@@ -349,6 +349,23 @@ describe('tfjs-blocksparse CLI', () => {
     expect(budget.out)
         .toMatch(
             /budget 0\.5: model output error on the calibration inputs [\d.]+ with densities per layer, [\d.]+ with 0\.5 for all: kept (densities per layer|0\.5 for all)/);
+
+    // --tolerance below the calibrated error: layers are kept dense until the model is within it.
+    const tolerance = (Number(calibrated) * 0.9).toFixed(4);
+    const tolerant = await run(
+        'convert', modelPath, join(dir, 'tolerant'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs, '--tolerance',
+        tolerance);
+    expect(tolerant.code).toBe(0);
+    const [, asConverted, kept, keptDense] =
+        new RegExp(
+            `tolerance ${
+                tolerance}: model output error on the calibration inputs ([\\d.]+) as converted, ([\\d.]+) with (\\d+) layers? kept dense`)
+            .exec(tolerant.out)!;
+    expect(Number(asConverted)).toBeCloseTo(Number(calibrated), 3);
+    expect(Number(kept)).toBeLessThanOrEqual(Number(tolerance));
+    expect(tolerant.out.match(/stays dense: listed in keepDense/g)?.length).toBe(Number(keptDense));
+    const [, summaryError] = /magnitude pruning [\d.]+ -> calibrated ([\d.]+)/.exec(tolerant.out)!;
+    expect(Number(summaryError)).toBeCloseTo(Number(kept), 3);
   });
 
   test('--calibrate on a graph model with two outputs made for batches of one (as Human\'s faceres and MoveNet)', async () => {
@@ -393,6 +410,8 @@ describe('tfjs-blocksparse CLI', () => {
       [['--density', '0.5', '--calibrate', wrongShape], /wrong-shape\.json.*\[4,16\].*\[32\]|\[32\].*\[4,16\]/],
       [['--budget', '0.5'], /--budget needs --calibrate INPUTS/],
       [['--density', '0.5', '--damping', '0.01'], /--damping needs --calibrate INPUTS/],
+      [['--density', '0.5', '--tolerance', '0.1'], /--tolerance needs --calibrate INPUTS/],
+      [['--density', '0.5', '--calibrate', wrongShape, '--tolerance=-1'], /--tolerance must be a number >= 0, got -1/],
       [['--density', '0.5', '--calibrate', wrongShape, '--damping', '0'], /--damping must be a positive number, got 0/],
       [['--budget', '0.5', '--density', '0.5', '--calibrate', wrongShape], /--budget replaces --density/],
       [['--density', '0.5', '--backend', 'gpu'], /--backend must be cpu or wasm, got gpu/],
