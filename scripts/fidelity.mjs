@@ -8,11 +8,12 @@
 //   node scripts/fidelity.mjs [--models a,b] [--densities 0.5,0.25] [--budgets 0.25] [--calibration N]
 //                             [--held-out N] [--backend wasm|cpu] [--epochs N] [--damping F]
 //                             [--learning-rate F] [--distill-inputs N] [--batch-size N] [--exclude REGEX] [--int8]
-//                             [--block-size 8] [--calibration-pictures DIR] [--held-out-pictures DIR]
+//                             [--block-size 8] [--calibration-pictures DIR] [--held-out-pictures DIR] [--tolerance E]
 //   (--distill-inputs: distill on N other crops of the calibration pictures; --int8: the calibrated model
 //   measured also with int8 blocks and with float16 blocks, converter.int8Blocks and float16Blocks;
 //   --calibration-pictures / --held-out-pictures: the photo models' inputs from the .jpg and .png files under a
-//   folder instead, one seeded crop of each file in turn)
+//   folder instead, one seeded crop of each file in turn; --tolerance: each conversion under the converter's
+//   tolerance, layers kept dense until the output error on the calibration inputs is within E)
 // Writes bench-results/fidelity.{json,md}.
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -46,6 +47,7 @@ const {values: args} = parseArgs({
     'block-size': {type: 'string', default: '8'},
     'calibration-pictures': {type: 'string'},
     'held-out-pictures': {type: 'string'},
+    tolerance: {type: 'string'},
   }
 });
 const BLOCK_SIZE = Number(args['block-size']);
@@ -288,6 +290,7 @@ for (const name of names) {
       budget: setting.budget,
       blockSize: BLOCK_SIZE,
       exclude,
+      tolerance: args.tolerance == null ? undefined : Number(args.tolerance),
       calibrate: {inputs: calibration, damping: args.damping == null ? undefined : Number(args.damping)}
     });
     row.calibrateSeconds = (performance.now() - start) / 1000;
@@ -295,9 +298,16 @@ for (const name of names) {
     row.multiplyAdds = report.totals.multiplyAdds;
     // Under a budget: which conversion was kept (densities per layer or one for all) and both output errors.
     row.budgetChoice = report.budget;
+    // Under a tolerance: the output errors on the calibration inputs as converted and as kept, the layers kept dense.
+    row.tolerance = report.tolerance;
     const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
-    const {model: magnitude} =
-        await converter.sparsifyModel(original, {density: setting.density ?? 1, densities, blockSize: BLOCK_SIZE, exclude});
+    const {model: magnitude} = await converter.sparsifyModel(original, {
+      density: setting.density ?? 1,
+      densities,
+      blockSize: BLOCK_SIZE,
+      exclude,
+      keepDense: report.tolerance?.keptDense,
+    });
     row.magnitude = measure(magnitude);
     row.calibrated = measure(calibrated);
     magnitude.dispose();
@@ -343,7 +353,11 @@ for (const name of names) {
   original.dispose();
 }
 
-const setting = r => r.budget != null ?
+const setting = r => baseSetting(r) +
+    (r.tolerance == null ? '' :
+                           `, tolerance ${r.tolerance.tolerance}: ${r.tolerance.keptDense.length} kept dense (calibration output error ${
+                               r.tolerance.outputError.converted.toFixed(3)} -> ${r.tolerance.outputError.kept.toFixed(3)})`);
+const baseSetting = r => r.budget != null ?
     `budget ${r.budget} (kept ${
         r.budgetChoice.kept === 'uniform' ? `${r.budget} for all` : 'densities per layer'}; calibration output error ${
         r.budgetChoice.outputError.perLayer.toFixed(3)} per layer, ${r.budgetChoice.outputError.uniform.toFixed(3)} for all)` :
@@ -361,7 +375,7 @@ const table = [
            ` --learning-rate ${args['learning-rate']} --distill-inputs ${args['distill-inputs']} --batch-size ${args['batch-size']}` :
            '') +
       (args.exclude == null ? '' : ` --exclude '${args.exclude}'`) + (args.int8 ? ' --int8' : '') +
-      (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) +
+      (args.tolerance == null ? '' : ` --tolerance ${args.tolerance}`) + (BLOCK_SIZE === 8 ? '' : ` --block-size ${BLOCK_SIZE}`) +
       (args['calibration-pictures'] == null ? '' : ` --calibration-pictures ${args['calibration-pictures']}`) +
       (args['held-out-pictures'] == null ? '' : ` --held-out-pictures ${args['held-out-pictures']}`) + '`)',
   '',

@@ -16,6 +16,8 @@ export interface CalibrationOptions {
   batchSize?: number;
   /** Pull of the refit towards the original weights, as a fraction of the mean input second moment (default 0.001). */
   damping?: number;
+  /** Refit the layers that stay dense too, to the original's output from the converted layers' (default true). */
+  refitDense?: boolean;
 }
 
 /** The default damping: the value that followed the published models best on held-out inputs (docs/fidelity.md). */
@@ -78,13 +80,9 @@ export function calibrationBatches(options: CalibrationOptions, dtype: tf.DataTy
   return batches;
 }
 
-/**
- * Collects each calibrated layer's sensitivity instead of fitting it: at each of BUDGET_DENSITIES (the first pass
- * of a budget allocation), or only at the density it is converted at (`atOwnDensity`: a tolerance's fallback order).
- */
+/** Collects each calibrated layer's sensitivity instead of fitting it (the first pass of a budget allocation). */
 export class SensitivityProbe {
   readonly layers: Sensitivity[] = [];
-  constructor(readonly atOwnDensity = false) {}
 }
 
 /**
@@ -100,7 +98,7 @@ export async function calibrateSite(
   const moments = await accumulate(site, inputsOf, options);
   const damping = options.damping ?? DEFAULT_DAMPING;
   if (probe != null) {
-    probe.layers.push(sensitivityOf(name, site, moments, blockSize, probe.atOwnDensity ? [density] : BUDGET_DENSITIES, damping));
+    probe.layers.push(sensitivityOf(name, site, moments, blockSize, damping));
     return undefined;
   }
   return {...fitBlocks(site, moments, blockSize, density, damping), multiplyAdds: moments.rowsPerInput * site.kernel.size};
@@ -254,18 +252,17 @@ const BUDGET_DENSITIES = [1, 1 / 2, 1 / 4, 1 / 8, 1 / 16];
 export interface Sensitivity {
   name: string;
   multiplyAdds: number;
-  /** By density (blocks kept / blocks, for each density probed that keeps a block), and 0 at 1. */
+  /** By density (blocks kept / blocks, for each of BUDGET_DENSITIES that keeps a block). */
   errors: Map<number, number>;
 }
 
-/** The calibrated output error of a layer at each of `densities`, from moments of its original input. */
-function sensitivityOf(
-    name: string, site: CalibrationSite, m: Moments, blockSize: number, densities: number[], damping: number): Sensitivity {
+/** The calibrated output error of a layer at each of BUDGET_DENSITIES, from moments of its original input. */
+function sensitivityOf(name: string, site: CalibrationSite, m: Moments, blockSize: number, damping: number): Sensitivity {
   const [inputSize, outputs] = site.kernel.shape.slice(-2);
   const blocks = (inputSize / blockSize) * (outputs / blockSize);
   const errors = new Map<number, number>([[1, 0]]);
   // The densities a layer can really take: its blocks kept over its blocks (1/8 of 4 blocks keeps 1, as 1/4 does).
-  const reachable = new Set(densities.map(d => Math.round(d * blocks) / blocks).filter(d => d > 0 && d < 1));
+  const reachable = new Set(BUDGET_DENSITIES.map(d => Math.round(d * blocks) / blocks).filter(d => d > 0 && d < 1));
   for (const density of reachable) {
     const fitted = fitBlocks(site, m, blockSize, density, damping);
     errors.set(density, fitted.error.calibrated);

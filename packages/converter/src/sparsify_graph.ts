@@ -151,7 +151,7 @@ class GraphCalibration {
    * nothing before it has changed (its input is the original's) or on a budget's first pass.
    */
   async refit(xInput: string, site: CalibrationSite, feed: (fitted: RefitWeight) => tf.NamedTensorMap): Promise<RefitWeight|undefined> {
-    if (this.converted == null || this.probe != null) {
+    if (this.converted == null || this.probe != null || this.options.refitDense === false) {
       return undefined;
     }
     const originals = await this.original.step(tensorName(xInput), this.batches);

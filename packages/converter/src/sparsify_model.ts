@@ -159,7 +159,7 @@ class LayersCalibration {
    * working copy its refit weights; undefined when nothing before it has changed or its input cannot be reached.
    */
   async refit(name: string, site: CalibrationSite): Promise<RefitWeight|undefined> {
-    const inputsOf = this.changed && this.probe == null ? await this.inputsOf(name) : undefined;
+    const inputsOf = this.changed && this.probe == null && this.options.refitDense !== false ? await this.inputsOf(name) : undefined;
     if (inputsOf == null) {
       return undefined;
     }

@@ -29,9 +29,9 @@ export interface SparsifyOptions {
   budget?: number;
   /**
    * The most the converted model's outputs may differ from the original's on the calibration inputs (relative
-   * error, the mean over its outputs): above it, converted layers are kept dense, those with the most calibrated
-   * error per multiply-add saved first, as few as a bisection over that order finds. Needs `calibrate`; applies to
-   * the conversion `density`, `densities` or `budget` asks for.
+   * error, the mean over its outputs): above it, the first converted layers in the model's order are kept dense,
+   * as few as a bisection finds. Needs `calibrate`; applies to the conversion `density`, `densities` or `budget`
+   * asks for.
    */
   tolerance?: number;
   /** Layers (graph: nodes) kept dense by name (what a tolerance chose). */
@@ -100,7 +100,10 @@ export interface SparsifyReport {
     paramsAfter: number,
     bytesBefore: number,
     bytesAfter: number,
-    /** With calibration: the calibrated layers' multiply-adds per model input, dense and at their densities. */
+    /**
+     * With calibration: the calibrated layers' multiply-adds per model input, dense and at their densities (under a
+     * tolerance, with the layers it kept dense).
+     */
     multiplyAdds?: {before: number, after: number}
   };
   /** Over the whole model. */

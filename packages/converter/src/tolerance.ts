@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
 import {Convert, withBudget} from './budget';
-import {SensitivityProbe} from './calibrate';
 import {outputError, outputsInBatches} from './fidelity';
 import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
@@ -9,12 +8,10 @@ import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
  * A conversion under options.tolerance, as accuracy-aware tuning falls back
  * to full precision: the model is converted as asked (a density, densities or
  * a budget); where its output error on the calibration inputs is above the
- * tolerance, converted layers are kept dense in the order of their calibrated
- * error (each layer's own, on the original's inputs, at its density) per
- * multiply-add given back, and a bisection over that order finds the fewest
- * that bring the error within it (the error need not fall with every layer
- * kept dense: the bisection assumes it does). Without a tolerance, the
- * conversion asked for.
+ * tolerance, the converted layers are ranked by the error each causes alone,
+ * and the first of them kept dense, as few as a bisection over their number
+ * finds to bring the error within it (it assumes the error falls as more are
+ * kept dense). Without a tolerance, the conversion asked for.
  */
 export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     original: M, options: SparsifyOptions, convert: Convert<M>): Promise<{model: M, report: SparsifyReport}> {
@@ -27,21 +24,35 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   const tried: Array<{keptDense: number, outputError: number}> = [];
   // Every model converted here; all but the one returned are disposed, all of them when something throws.
   const held = new Set<M>();
-  const attempt = async (keepDense: string[]) => {
-    const result =
-        await withBudget(original, {...options, tolerance: undefined, keepDense: [...options.keepDense ?? [], ...keepDense]}, convert);
+  // ranking: no layer that stays dense refit, so that each converted layer's own effect is what is measured (and fast).
+  const attempt = async (keepDense: string[], ranking = false) => {
+    const result = await withBudget(
+        original, {
+          ...options,
+          tolerance: undefined,
+          keepDense: [...options.keepDense ?? [], ...keepDense],
+          calibrate: {...options.calibrate!, ...(ranking && {refitDense: false})}
+        },
+        convert);
     held.add(result.model);
     const actual = outputsInBatches(result.model, inputs, batchSize);
     const error = outputError(actual, expected);
     tf.dispose(actual);
-    tried.push({keptDense: keepDense.length, outputError: error});
+    if (!ranking) {
+      tried.push({keptDense: keepDense.length, outputError: error});
+    }
     return {...result, error, keepDense};
   };
   try {
     const first = await attempt([]);
     let kept = first;
     if (first.error > tolerance) {
-      const order = await fallbackOrder(first.report, options, convert);
+      const order = await fallbackOrder(first.report, async keepDense => {
+        const {model, error} = await attempt(keepDense, true);
+        held.delete(model);
+        model.dispose();
+        return error;
+      });
       // Layers kept dense: the tolerance is missed with `fails`, and assumed met with all of them.
       let [fails, passes] = [0, order.length];
       let passing: typeof first|undefined;
@@ -57,6 +68,10 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
       kept = passing ?? (order.length > 0 ? await attempt(order) : first);
     }
     held.delete(kept.model);
+    // The layers kept dense count, dense, in the multiply-adds: the share kept is the whole model's calibrated layers'.
+    const keptDense = kept.keepDense.reduce((n, name) => n + (first.report.layers.find(l => l.name === name)?.multiplyAdds ?? 0), 0);
+    const {before, after} = kept.report.totals.multiplyAdds ?? {before: 0, after: 0};
+    kept.report.totals.multiplyAdds = {before: before + keptDense, after: after + keptDense};
     kept.report.tolerance = {tolerance, outputError: {converted: first.error, kept: kept.error}, keptDense: kept.keepDense, tried};
     return {model: kept.model, report: kept.report};
   } finally {
@@ -66,21 +81,16 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
 }
 
 /**
- * The converted layers of a report, those to keep dense first: the most squared calibrated error (the layer's own,
- * measured on the original model's inputs at the density it was converted at) per multiply-add keeping it dense gives back.
+ * The layers a report converted below density 1 (at 1 they multiply as much as dense ones), those to keep dense
+ * first: the model's output error on the calibration inputs with that layer alone converted (calibrated, the
+ * layers after it as they were), largest first. A layer's own output error does not say this: a small error
+ * early in a network can grow through every layer after it.
  */
-async function fallbackOrder<M extends tf.LayersModel|tf.GraphModel>(
-    report: SparsifyReport, options: SparsifyOptions, convert: Convert<M>): Promise<string[]> {
-  // Layers converted at density 1 multiply as much as dense ones: keeping them dense gives nothing back.
-  const densities = Object.fromEntries(report.layers.filter(l => l.converted && l.density! < 1).map(l => [l.name, l.density!]));
-  const probe = new SensitivityProbe(true);
-  const {model} = await convert({...options, tolerance: undefined, budget: undefined, densities}, probe);
-  model.dispose();
-  const rate = (name: string) => {
-    const layer = probe.layers.find(l => l.name === name)!;
-    const density = densities[name];
-    const error = layer.errors.get(density) ?? Math.max(...layer.errors.values());
-    return error ** 2 / (layer.multiplyAdds * (1 - density));
-  };
-  return Object.keys(densities).filter(name => probe.layers.some(l => l.name === name)).sort((a, b) => rate(b) - rate(a));
+async function fallbackOrder(report: SparsifyReport, errorWith: (keepDense: string[]) => Promise<number>): Promise<string[]> {
+  const names = report.layers.filter(l => l.converted && l.density! < 1).map(l => l.name);
+  const alone = new Map<string, number>();
+  for (const name of names) {
+    alone.set(name, await errorWith(names.filter(n => n !== name)));
+  }
+  return names.sort((a, b) => alone.get(b)! - alone.get(a)!);
 }
