@@ -24,21 +24,22 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   const tried: Array<{keptDense: number, outputError: number}> = [];
   // Every model converted here; all but the one returned are disposed, all of them when something throws.
   const held = new Set<M>();
-  // ranking: no layer that stays dense refit, so that each converted layer's own effect is what is measured (and fast).
-  const attempt = async (keepDense: string[], ranking = false) => {
+  // ranking: at the densities first converted at (a budget is not allocated again), and no layer that stays dense
+  // refit, so that each converted layer's own effect is what is measured (and fast).
+  const attempt = async (keepDense: string[], ranking?: {densities: Record<string, number>}) => {
     const result = await withBudget(
         original, {
           ...options,
           tolerance: undefined,
           keepDense: [...options.keepDense ?? [], ...keepDense],
-          calibrate: {...options.calibrate!, ...(ranking && {refitDense: false})}
+          ...(ranking && {budget: undefined, densities: ranking.densities, calibrate: {...options.calibrate!, refitDense: false}})
         },
         convert);
     held.add(result.model);
     const actual = outputsInBatches(result.model, inputs, batchSize);
     const error = outputError(actual, expected);
     tf.dispose(actual);
-    if (!ranking) {
+    if (ranking == null) {
       tried.push({keptDense: keepDense.length, outputError: error});
     }
     return {...result, error, keepDense};
@@ -47,8 +48,8 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     const first = await attempt([]);
     let kept = first;
     if (first.error > tolerance) {
-      const order = await fallbackOrder(first.report, async keepDense => {
-        const {model, error} = await attempt(keepDense, true);
+      const order = await fallbackOrder(first.report, async (keepDense, densities) => {
+        const {model, error} = await attempt(keepDense, {densities});
         held.delete(model);
         model.dispose();
         return error;
@@ -86,11 +87,14 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
  * layers after it as they were), largest first. A layer's own output error does not say this: a small error
  * early in a network can grow through every layer after it.
  */
-async function fallbackOrder(report: SparsifyReport, errorWith: (keepDense: string[]) => Promise<number>): Promise<string[]> {
-  const names = report.layers.filter(l => l.converted && l.density! < 1).map(l => l.name);
+async function fallbackOrder(
+    report: SparsifyReport, errorWith: (keepDense: string[], densities: Record<string, number>) => Promise<number>): Promise<string[]> {
+  const converted = report.layers.filter(l => l.converted);
+  const names = converted.filter(l => l.density! < 1).map(l => l.name);
+  const densities = Object.fromEntries(converted.map(l => [l.name, l.density!]));
   const alone = new Map<string, number>();
   for (const name of names) {
-    alone.set(name, await errorWith(names.filter(n => n !== name)));
+    alone.set(name, await errorWith(names.filter(n => n !== name), densities));
   }
   return names.sort((a, b) => alone.get(b)! - alone.get(a)!);
 }

@@ -398,6 +398,12 @@ describe('calibrated conversion', () => {
     exact.model.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
 
+    // Under a budget: the layers kept dense leave the budget to the others; within the tolerance all the same.
+    const budgeted = await sparsifyModel(model, {...options, density: 1, budget: 0.25, tolerance});
+    expect(budgeted.report.budget).toBeDefined();
+    expect(budgeted.report.tolerance!.keptDense.length).toBeGreaterThan(0);
+    expect(errorOn(budgeted.model)).toBeLessThanOrEqual(tolerance);
+
     // A graph model of the same layers: the same choice.
     const g = new GraphFixture();
     g.matMul(
