@@ -39,9 +39,9 @@ second moment (default 0.001; raise it when the calibration inputs are few or al
 --budget: keep this fraction of the calibrated layers' multiply-adds, each layer's density chosen by how much
 its output suffers, or the fraction as one density for all where that follows the original more closely on
 the calibration inputs (needs --calibrate; replaces --density).
---tolerance: the most the converted model's outputs may differ from the original's on the calibration inputs
-(relative error, e.g. 0.05): above it, the converted layers that lose the most per multiply-add saved are kept
-dense, as few as a bisection finds (each try is another calibration; needs --calibrate).
+--tolerance: the most the converted model's outputs may differ from the original's (relative error, e.g. 0.05)
+on a fifth of the calibration inputs held out from calibration: above it, the layers whose conversion alone errs
+most are kept dense, as few as a bisection finds (each try another calibration; needs --calibrate).
 --quantize: how the output's weights are stored (tfjs manifest quantization, read by tfjs's own loaders);
 default: as the input's. Written as float32, each batch norm is folded into the conv or dense layer before
 it (its ReLU too): one fused call where there were three.

@@ -45,9 +45,10 @@ export function formatReport(report: SparsifyReport): string {
             kept === 'uniform' ? `${budget} for all` : 'densities per layer'}`);
   }
   if (report.tolerance != null) {
-    const {tolerance, outputError, keptDense, tried} = report.tolerance;
+    const {tolerance, heldOutInputs, outputError, keptDense, tried} = report.tolerance;
     lines.push(
-        `tolerance ${tolerance}: model output error on the calibration inputs ${outputError.converted.toFixed(4)} as converted, ` +
+        `tolerance ${tolerance}: model output error on ${heldOutInputs} held-out calibration inputs ${
+            outputError.converted.toFixed(4)} as converted, ` +
         `${outputError.kept.toFixed(4)} with ${keptDense.length} layer${keptDense.length === 1 ? '' : 's'} kept dense` +
         (tried.length > 1 ? ` (tried: ${tried.map(t => `${t.keptDense} dense ${t.outputError.toFixed(4)}`).join(', ')})` : ''));
   }

@@ -28,10 +28,10 @@ export interface SparsifyOptions {
    */
   budget?: number;
   /**
-   * The most the converted model's outputs may differ from the original's on the calibration inputs (relative
-   * error, the mean over its outputs): above it, the first converted layers in the model's order are kept dense,
-   * as few as a bisection finds. Needs `calibrate`; applies to the conversion `density`, `densities` or `budget`
-   * asks for.
+   * The most the converted model's outputs may differ from the original's (relative error, the mean over its
+   * outputs) on a held-out fifth of the calibration inputs, which the calibration then does not fit: above it,
+   * the layers whose conversion alone errs most are kept dense, as few as a bisection finds. Needs `calibrate`;
+   * applies to the conversion `density`, `densities` or `budget` asks for.
    */
   tolerance?: number;
   /** Layers (graph: nodes) kept dense by name (what a tolerance chose). */
@@ -119,11 +119,13 @@ export interface SparsifyReport {
    */
   budget?: {budget: number, kept: 'per layer'|'uniform', outputError: {perLayer: number, uniform: number}};
   /**
-   * Under a tolerance: the model's output error on the calibration inputs as first converted and as kept, the
-   * layers kept dense to reach it, and each conversion the bisection tried (layers kept dense, output error).
+   * Under a tolerance: the model's output error on the held-out fifth of the calibration inputs (their number) as
+   * first converted and as kept, the layers kept dense to reach it, and each conversion the bisection tried (layers
+   * kept dense, output error).
    */
   tolerance?: {
     tolerance: number,
+    heldOutInputs: number,
     outputError: {converted: number, kept: number},
     keptDense: string[],
     tried: Array<{keptDense: number, outputError: number}>

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
 import {Convert, withBudget} from './budget';
 import {outputError, outputsInBatches} from './fidelity';
@@ -7,11 +8,13 @@ import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
 /**
  * A conversion under options.tolerance, as accuracy-aware tuning falls back
  * to full precision: the model is converted as asked (a density, densities or
- * a budget); where its output error on the calibration inputs is above the
- * tolerance, the converted layers are ranked by the error each causes alone,
- * and the first of them kept dense, as few as a bisection over their number
- * finds to bring the error within it (it assumes the error falls as more are
- * kept dense). Without a tolerance, the conversion asked for.
+ * a budget) on four fifths of the calibration inputs; where its output error
+ * on the other fifth (a seeded random one, which the calibration does not fit:
+ * on the inputs it fits, a layer refit from few rows looks far closer than it
+ * is) is above the tolerance, the converted layers are ranked by the error
+ * each causes alone, and the first of them kept dense, as few as a bisection
+ * over their number finds to bring the error within it (it assumes the error
+ * falls as more are kept dense). Without a tolerance, the conversion asked for.
  */
 export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     original: M, options: SparsifyOptions, convert: Convert<M>): Promise<{model: M, report: SparsifyReport}> {
@@ -19,7 +22,14 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   if (tolerance == null) {
     return withBudget(original, options, convert);
   }
-  const {inputs, batchSize = 16} = options.calibrate!;
+  const {inputs: all, batchSize = 16} = options.calibrate!;
+  const n = all.shape[0];
+  if (n < 2) {
+    throw new Error(`sparsifyModel: a tolerance needs at least 2 calibration inputs (a fifth is held out to measure on); got ${n}`);
+  }
+  const heldOutCount = Math.max(1, Math.round(n / 5));
+  const split = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), seededRandom(options.seed ?? 0));
+  const [inputs, fitted] = [split.subarray(0, heldOutCount), split.subarray(heldOutCount)].map(rows => tf.gather(all, rows));
   const expected = outputsInBatches(original, inputs, batchSize);
   const tried: Array<{keptDense: number, outputError: number}> = [];
   // Every model converted here; all but the one returned are disposed, all of them when something throws.
@@ -32,7 +42,9 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
           ...options,
           tolerance: undefined,
           keepDense: [...options.keepDense ?? [], ...keepDense],
-          ...(ranking && {budget: undefined, densities: ranking.densities, calibrate: {...options.calibrate!, refitDense: false}})
+          calibrate: {...options.calibrate!, inputs: fitted},
+          ...(ranking &&
+              {budget: undefined, densities: ranking.densities, calibrate: {...options.calibrate!, inputs: fitted, refitDense: false}})
         },
         convert);
     held.add(result.model);
@@ -73,11 +85,12 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     const keptDense = kept.keepDense.reduce((n, name) => n + (first.report.layers.find(l => l.name === name)?.multiplyAdds ?? 0), 0);
     const {before, after} = kept.report.totals.multiplyAdds ?? {before: 0, after: 0};
     kept.report.totals.multiplyAdds = {before: before + keptDense, after: after + keptDense};
-    kept.report.tolerance = {tolerance, outputError: {converted: first.error, kept: kept.error}, keptDense: kept.keepDense, tried};
+    kept.report.tolerance =
+        {tolerance, heldOutInputs: heldOutCount, outputError: {converted: first.error, kept: kept.error}, keptDense: kept.keepDense, tried};
     return {model: kept.model, report: kept.report};
   } finally {
     held.forEach(model => model.dispose());
-    tf.dispose(expected);
+    tf.dispose([inputs, fitted, ...expected]);
   }
 }
 

@@ -1,7 +1,7 @@
 import '@tfjs-blocksparse/backend-cpu';
 
 import * as tf from '@tensorflow/tfjs';
-import {BlockLayout, densify, randomLayout, sparsify} from '@tfjs-blocksparse/core';
+import {BlockLayout, densify, randomLayout, seededRandom, shuffleInPlace, sparsify} from '@tfjs-blocksparse/core';
 import {sparsifyModel} from '@tfjs-blocksparse/converter';
 import {BlockSparseConv2D, BlockSparseDense} from '@tfjs-blocksparse/layers';
 
@@ -353,10 +353,14 @@ describe('calibrated conversion', () => {
     const model = tf.sequential(
         {layers: ['a', 'b', 'c'].map((name, i) => tf.layers.dense({...(i === 0 && {inputShape: [64]}), units: 64, useBias: false, name}))});
     kernels.forEach((kernel, i) => model.layers[i].setWeights([kernel]));
-    const inputs = seeded([256, 64], 86);
-    const errorOn = (m: tf.LayersModel) => relativeError(m.predict(inputs) as tf.Tensor, model.predict(inputs) as tf.Tensor);
+    const inputs = seeded([320, 64], 86);
+    // A tolerance measures on a seeded random fifth of the calibration inputs and calibrates on the rest.
+    const split = shuffleInPlace(Int32Array.from({length: 320}, (_, i) => i), seededRandom(0));
+    const [held, fit] = [split.subarray(0, 64), split.subarray(64)].map(rows => tf.gather(inputs, rows));
+    const errorOn = (m: tf.LayersModel) => relativeError(m.predict(held) as tf.Tensor, model.predict(held) as tf.Tensor);
     const options = {density: 0.25, blockSize: 8, calibrate: {inputs}};
-    const errorWithDense = async (keepDense: string[]) => errorOn((await sparsifyModel(model, {...options, keepDense})).model);
+    const errorWithDense = async (keepDense: string[]) =>
+        errorOn((await sparsifyModel(model, {...options, calibrate: {inputs: fit}, keepDense})).model);
     const [converted, denseB, denseC, denseBC] = await Promise.all([[], ['b'], ['c'], ['b', 'c']].map(errorWithDense));
     // 'b' and 'c' kept dense bring the error within this tolerance; either alone does not.
     const tolerance = (Math.min(denseB, denseC) + denseBC) / 2;
@@ -366,6 +370,7 @@ describe('calibrated conversion', () => {
     const first = report.tolerance!.keptDense[0];
     expect(report.tolerance).toEqual({
       tolerance,
+      heldOutInputs: 64,
       outputError: {converted: expect.closeTo(converted, 5), kept: expect.closeTo(denseBC, 5)},
       keptDense: [first, first === 'b' ? 'c' : 'b'],
       tried: [
@@ -383,7 +388,7 @@ describe('calibrated conversion', () => {
     const tried = report.tolerance!.tried.map(t => `${t.keptDense} dense ${t.outputError.toFixed(4)}`).join(', ');
     expect(formatReport(report))
         .toContain(
-            `tolerance ${tolerance}: model output error on the calibration inputs ${converted.toFixed(4)} as converted, ` +
+            `tolerance ${tolerance}: model output error on 64 held-out calibration inputs ${converted.toFixed(4)} as converted, ` +
             `${denseBC.toFixed(4)} with 2 layers kept dense (tried: ${tried})`);
 
     // Within the tolerance as converted: nothing kept dense. At 0: every layer, the original's outputs.
@@ -444,5 +449,7 @@ describe('calibrated conversion', () => {
         .rejects.toThrow(/tolerance must be >= 0 and needs calibrate .*; got 0.1 without calibrate/);
     await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, tolerance: -1, calibrate: {inputs: seeded([4, 8, 8, 16], 1)}}))
         .rejects.toThrow(/tolerance must be >= 0 .*; got -1$/);
+    await expect(sparsifyModel(model, {density: 0.5, blockSize: 8, tolerance: 0.1, calibrate: {inputs: seeded([1, 8, 8, 16], 1)}}))
+        .rejects.toThrow(/a tolerance needs at least 2 calibration inputs \(a fifth is held out to measure on\); got 1/);
   });
 });

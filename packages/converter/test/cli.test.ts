@@ -350,8 +350,14 @@ describe('tfjs-blocksparse CLI', () => {
         .toMatch(
             /budget 0\.5: model output error on the calibration inputs [\d.]+ with densities per layer, [\d.]+ with 0\.5 for all: kept (densities per layer|0\.5 for all)/);
 
-    // --tolerance below the calibrated error: layers are kept dense until the model is within it.
-    const tolerance = (Number(calibrated) * 0.9).toFixed(4);
+    // --tolerance: measured on the held-out fifth of the inputs; a loose one keeps every layer converted, one below
+    // its error keeps layers dense until the model is within it.
+    const loose = await run(
+        'convert', modelPath, join(dir, 'loose'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs, '--tolerance', '10');
+    const [, converted] =
+        /tolerance 10: model output error on 26 held-out calibration inputs ([\d.]+) as converted, \1 with 0 layers kept dense$/m.exec(
+            loose.out)!;
+    const tolerance = String(Number((Number(converted) * 0.97).toFixed(4)));
     const tolerant = await run(
         'convert', modelPath, join(dir, 'tolerant'), '--density', '0.25', '--block-size', '8', '--calibrate', inputs, '--tolerance',
         tolerance);
@@ -359,13 +365,11 @@ describe('tfjs-blocksparse CLI', () => {
     const [, asConverted, kept, keptDense] =
         new RegExp(
             `tolerance ${
-                tolerance}: model output error on the calibration inputs ([\\d.]+) as converted, ([\\d.]+) with (\\d+) layers? kept dense`)
+                tolerance}: model output error on 26 held-out calibration inputs ([\\d.]+) as converted, ([\\d.]+) with (\\d+) layers? kept dense`)
             .exec(tolerant.out)!;
-    expect(Number(asConverted)).toBeCloseTo(Number(calibrated), 3);
+    expect(Number(asConverted)).toBeGreaterThan(Number(tolerance));
     expect(Number(kept)).toBeLessThanOrEqual(Number(tolerance));
     expect(tolerant.out.match(/stays dense: listed in keepDense/g)?.length).toBe(Number(keptDense));
-    const [, summaryError] = /magnitude pruning [\d.]+ -> calibrated ([\d.]+)/.exec(tolerant.out)!;
-    expect(Number(summaryError)).toBeCloseTo(Number(kept), 3);
   });
 
   test('--calibrate on a graph model with two outputs made for batches of one (as Human\'s faceres and MoveNet)', async () => {
