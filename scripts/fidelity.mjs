@@ -13,7 +13,7 @@
 //   measured also with int8 blocks and with float16 blocks, converter.int8Blocks and float16Blocks;
 //   --calibration-pictures / --held-out-pictures: the photo models' inputs from the .jpg and .png files under a
 //   folder instead, one seeded crop of each file in turn; --tolerance: each conversion under the converter's
-//   tolerance, layers kept dense until the output error on the calibration inputs is within E)
+//   tolerance, layers kept dense until the output error on a held-out fifth of the calibration inputs is within E)
 // Writes bench-results/fidelity.{json,md}.
 import {existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -355,8 +355,9 @@ for (const name of names) {
 
 const setting = r => baseSetting(r) +
     (r.tolerance == null ? '' :
-                           `, tolerance ${r.tolerance.tolerance}: ${r.tolerance.keptDense.length} kept dense (calibration output error ${
-                               r.tolerance.outputError.converted.toFixed(3)} -> ${r.tolerance.outputError.kept.toFixed(3)})`);
+                           `, tolerance ${r.tolerance.tolerance}: ${r.tolerance.keptDense.length} kept dense (output error on the ${
+                               r.tolerance.heldOutInputs} calibration inputs held out ${r.tolerance.outputError.converted.toFixed(3)} -> ${
+                               r.tolerance.outputError.kept.toFixed(3)})`);
 const baseSetting = r => r.budget != null ?
     `budget ${r.budget} (kept ${
         r.budgetChoice.kept === 'uniform' ? `${r.budget} for all` : 'densities per layer'}; calibration output error ${
