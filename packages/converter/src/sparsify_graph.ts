@@ -4,7 +4,6 @@ import {BlockLayout} from '@tfjs-blocksparse/core';
 import {GRAPH_ACTIVATIONS, GRAPH_CONV2D_OP, GRAPH_MATMUL_OP} from '@tfjs-blocksparse/graph';
 
 import {artifactsOf} from './model_artifacts';
-
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe} from './calibrate';
 import {fixedBatchSize} from './fidelity';
 import {FrontierStepper, steppedGraph, tensorName} from './frontier_stepper';

@@ -5,7 +5,6 @@ import '@tfjs-blocksparse/layers';
 import {findWeight, foldActivations, foldBatchNorms} from './fold_layers';
 import {artifactsOf} from './model_artifacts';
 import {sparsifyGraphModel} from './sparsify_graph';
-
 import {calibrationBatches, CalibratedWeight, CalibrationOptions, CalibrationSite, calibrateSite, checkInputShape, convRows, matMulRows, refitSite, RefitWeight, RowsOf, SensitivityProbe, SiteInputs} from './calibrate';
 import {FrontierStepper, steppedLayers} from './frontier_stepper';
 import {SpeedCheck, TimedLayer} from './speed_check';

@@ -29,11 +29,11 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   }
   const heldOutCount = Math.max(1, Math.round(n / 5));
   const split = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), seededRandom(options.seed ?? 0));
-  const [inputs, fitted] = [split.subarray(0, heldOutCount), split.subarray(heldOutCount)].map(rows => tf.gather(all, rows));
-  const expected = outputsInBatches(original, inputs, batchSize);
+  const [heldOut, fitInputs] = [split.subarray(0, heldOutCount), split.subarray(heldOutCount)].map(rows => tf.gather(all, rows));
+  const expected = outputsInBatches(original, heldOut, batchSize);
   const tried: Array<{keptDense: number, outputError: number}> = [];
   // Every model converted here; all but the one returned are disposed, all of them when something throws.
-  const held = new Set<M>();
+  const models = new Set<M>();
   // ranking: at the densities first converted at (a budget is not allocated again), and no layer that stays dense
   // refit, so that each converted layer's own effect is what is measured (and fast).
   const attempt = async (keepDense: string[], ranking?: {densities: Record<string, number>}) => {
@@ -42,13 +42,12 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
           ...options,
           tolerance: undefined,
           keepDense: [...options.keepDense ?? [], ...keepDense],
-          calibrate: {...options.calibrate!, inputs: fitted},
-          ...(ranking &&
-              {budget: undefined, densities: ranking.densities, calibrate: {...options.calibrate!, inputs: fitted, refitDense: false}})
+          calibrate: {...options.calibrate!, inputs: fitInputs, ...(ranking && {refitDense: false})},
+          ...(ranking && {budget: undefined, densities: ranking.densities})
         },
         convert);
-    held.add(result.model);
-    const actual = outputsInBatches(result.model, inputs, batchSize);
+    models.add(result.model);
+    const actual = outputsInBatches(result.model, heldOut, batchSize);
     const error = outputError(actual, expected);
     tf.dispose(actual);
     if (ranking == null) {
@@ -62,7 +61,7 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     if (first.error > tolerance) {
       const order = await fallbackOrder(first.report, async (keepDense, densities) => {
         const {model, error} = await attempt(keepDense, {densities});
-        held.delete(model);
+        models.delete(model);
         model.dispose();
         return error;
       });
@@ -80,23 +79,24 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
       }
       kept = passing ?? (order.length > 0 ? await attempt(order) : first);
     }
-    held.delete(kept.model);
+    models.delete(kept.model);
     // The layers kept dense count, dense, in the multiply-adds: the share kept is the whole model's calibrated layers'.
-    const keptDense = kept.keepDense.reduce((n, name) => n + (first.report.layers.find(l => l.name === name)?.multiplyAdds ?? 0), 0);
+    const keptDenseMultiplyAdds =
+        kept.keepDense.reduce((sum, name) => sum + (first.report.layers.find(l => l.name === name)?.multiplyAdds ?? 0), 0);
     const {before, after} = kept.report.totals.multiplyAdds ?? {before: 0, after: 0};
-    kept.report.totals.multiplyAdds = {before: before + keptDense, after: after + keptDense};
+    kept.report.totals.multiplyAdds = {before: before + keptDenseMultiplyAdds, after: after + keptDenseMultiplyAdds};
     kept.report.tolerance =
         {tolerance, heldOutInputs: heldOutCount, outputError: {converted: first.error, kept: kept.error}, keptDense: kept.keepDense, tried};
     return {model: kept.model, report: kept.report};
   } finally {
-    held.forEach(model => model.dispose());
-    tf.dispose([inputs, fitted, ...expected]);
+    models.forEach(model => model.dispose());
+    tf.dispose([heldOut, fitInputs, ...expected]);
   }
 }
 
 /**
  * The layers a report converted below density 1 (at 1 they multiply as much as dense ones), those to keep dense
- * first: the model's output error on the calibration inputs with that layer alone converted (calibrated, the
+ * first: the model's output error on the held-out calibration inputs with that layer alone converted (calibrated, the
  * layers after it as they were), largest first. A layer's own output error does not say this: a small error
  * early in a network can grow through every layer after it.
  */
