@@ -36,10 +36,14 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   const models = new Set<M>();
   // ranking: at the densities first converted at (a budget is not allocated again), and no layer that stays dense
   // refit, so that each converted layer's own effect is what is measured (and fast).
-  const attempt = async (keepDense: string[], ranking?: {densities: Record<string, number>}) => {
+  // `stage` prefixes the layer names onProgress reports: which of the many conversions is running.
+  const attempt = async (keepDense: string[], stage: string, ranking?: {densities: Record<string, number>}) => {
+    const onProgress = options.onProgress;
     const result = await withBudget(
         original, {
           ...options,
+          ...(onProgress != null &&
+              {onProgress: (done: number, total: number, name: string) => onProgress(done, total, `${stage}: ${name}`)}),
           tolerance: undefined,
           keepDense: [...options.keepDense ?? [], ...keepDense],
           calibrate: {...options.calibrate!, inputs: fitInputs, ...(ranking && {refitDense: false})},
@@ -56,11 +60,11 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
     return {...result, error, keepDense};
   };
   try {
-    const first = await attempt([]);
+    const first = await attempt([], 'converting');
     let kept = first;
     if (first.error > tolerance) {
-      const order = await fallbackOrder(first.report, async (keepDense, densities) => {
-        const {model, error} = await attempt(keepDense, {densities});
+      const order = await fallbackOrder(first.report, async (keepDense, densities, stage) => {
+        const {model, error} = await attempt(keepDense, stage, {densities});
         models.delete(model);
         model.dispose();
         return error;
@@ -70,14 +74,14 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
       let passing: typeof first|undefined;
       while (passes - fails > 1) {
         const middle = Math.floor((fails + passes) / 2);
-        const next = await attempt(order.slice(0, middle));
+        const next = await attempt(order.slice(0, middle), `${middle} dense`);
         if (next.error <= tolerance) {
           [passing, passes] = [next, middle];
         } else {
           fails = middle;
         }
       }
-      kept = passing ?? (order.length > 0 ? await attempt(order) : first);
+      kept = passing ?? (order.length > 0 ? await attempt(order, `${order.length} dense`) : first);
     }
     models.delete(kept.model);
     // The layers kept dense count, dense, in the multiply-adds: the share kept is the whole model's calibrated layers'.
@@ -101,13 +105,14 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
  * early in a network can grow through every layer after it.
  */
 async function fallbackOrder(
-    report: SparsifyReport, errorWith: (keepDense: string[], densities: Record<string, number>) => Promise<number>): Promise<string[]> {
+    report: SparsifyReport,
+    errorWith: (keepDense: string[], densities: Record<string, number>, stage: string) => Promise<number>): Promise<string[]> {
   const converted = report.layers.filter(l => l.converted);
   const names = converted.filter(l => l.density! < 1).map(l => l.name);
   const densities = Object.fromEntries(converted.map(l => [l.name, l.density!]));
   const alone = new Map<string, number>();
-  for (const name of names) {
-    alone.set(name, await errorWith(names.filter(n => n !== name), densities));
+  for (const [i, name] of names.entries()) {
+    alone.set(name, await errorWith(names.filter(n => n !== name), densities, `ranking ${i + 1}/${names.length}`));
   }
   return names.sort((a, b) => alone.get(b)! - alone.get(a)!);
 }
