@@ -298,7 +298,8 @@ for (const name of names) {
     row.multiplyAdds = report.totals.multiplyAdds;
     // Under a budget: which conversion was kept (densities per layer or one for all) and both output errors.
     row.budgetChoice = report.budget;
-    // Under a tolerance: the output errors on the calibration inputs as converted and as kept, the layers kept dense.
+    // Under a tolerance: the output errors on the held-out fifth of the calibration inputs as converted and as kept,
+    // the layers kept dense.
     row.tolerance = report.tolerance;
     const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
     const {model: magnitude} = await converter.sparsifyModel(original, {

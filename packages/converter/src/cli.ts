@@ -17,7 +17,7 @@ import {QUANTIZE_DTYPES, QuantizeDtype, storedWeights} from './quantize';
 import {formatBytes, formatReport} from './report';
 import {NodeDef} from './sparsify_graph';
 import {sparsifyModel} from './sparsify_model';
-import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
+import {convertedDensities, SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
 const USAGE = `usage:
   tfjs-blocksparse convert <model.json> <outDir> (--density D | --budget F --calibrate INPUTS) --block-size B
@@ -334,8 +334,7 @@ function readModelInputs(
 async function calibrationSummary(
     model: tf.LayersModel|tf.GraphModel, calibrated: tf.LayersModel|tf.GraphModel, report: SparsifyReport, inputs: tf.Tensor,
     options: SparsifyOptions, milliseconds: number): Promise<string> {
-  const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density!]));
-  const {model: magnitude} = await sparsifyModel(model, {...options, densities});
+  const {model: magnitude} = await sparsifyModel(model, {...options, densities: convertedDensities(report)});
   const [before, after] = [magnitude, calibrated].map(m => fidelityOf(model, m, inputs));
   magnitude.dispose();
   return `calibrated on ${inputs.shape[0]} inputs in ${(milliseconds / 1000).toFixed(1)} s: ${after.metric} with the original on them, ` +

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
 
-import {agreementOf, areProbabilities, asModelInput, fixedBatchSize, predictInBatches} from './fidelity';
+import {agreementOf, areProbabilities, asModelInput, fixedBatchSize, heldOutSplit, predictInBatches} from './fidelity';
 import {registerMissingGradients} from './missing_gradients';
 import {artifactsOf} from './model_artifacts';
 import {blockSparseWeightNames, NodeDef} from './sparsify_graph';
@@ -93,13 +93,11 @@ export async function distill<M extends Model>(
   }
   registerMissingGradients();
   const n = inputs.shape[0];
-  const nHeld = Math.max(1, Math.round(n * heldOut));
-  const nTrain = n - nHeld;
   const random = seededRandom(seed);
-  // A seeded random fifth is held out, not the last rows: inputs read from a folder come sorted by name, and its
-  // last files may be all of one kind. Batches are gathered from the inputs themselves (no copy of them is made).
-  const split = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), random);
-  const [held, train] = [split.slice(0, nHeld).sort(), split.slice(nHeld)];
+  // Batches are gathered from the inputs themselves (no copy of them is made).
+  const [held, train] = heldOutSplit(n, heldOut, random);
+  held.sort();
+  const [nHeld, nTrain] = [held.length, train.length];
   const trainTargets = predictInBatches(teacher, inputs, batchSize, train);
   const heldTargets = predictInBatches(teacher, inputs, batchSize, held);
   const probabilities = areProbabilities(heldTargets);

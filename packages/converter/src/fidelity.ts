@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import {shuffleInPlace} from '@tfjs-blocksparse/core';
 
 /** How closely a converted model follows its original (distill's report and the CLI's calibration line). */
 export interface Fidelity {
@@ -89,4 +90,14 @@ export function agreementOf(student: tf.Tensor, teacher: tf.Tensor, classifier: 
   return tf.tidy(
       () => classifier ? tf.mean(tf.cast(tf.equal(tf.argMax(student, -1), tf.argMax(teacher, -1)), 'float32')).dataSync()[0] :
                          tf.norm(tf.sub(student, teacher)).dataSync()[0] / Math.max(1e-12, tf.norm(teacher).dataSync()[0]));
+}
+
+/**
+ * Rows 0..n-1 split at random into a held-out share of them (at least one) and the rest, each in shuffled order:
+ * not the last rows, as inputs read from a folder come sorted by name and its last files may be all of one kind.
+ */
+export function heldOutSplit(n: number, share: number, random: () => number): [held: Int32Array, rest: Int32Array] {
+  const count = Math.max(1, Math.round(n * share));
+  const order = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), random);
+  return [order.slice(0, count), order.slice(count)];
 }

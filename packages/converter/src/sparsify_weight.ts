@@ -207,6 +207,11 @@ export function denseReport(name: string, className: string, kernelShape: number
   };
 }
 
+/** The density of each layer (graph: node) a report converted, by name. */
+export function convertedDensities(report: SparsifyReport): Record<string, number> {
+  return Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density!]));
+}
+
 /** The density a layer (graph: node) is converted at. */
 export function densityOf(name: string, options: SparsifyOptions): number {
   return options.densities?.[name] ?? options.density;

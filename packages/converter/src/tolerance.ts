@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import {seededRandom, shuffleInPlace} from '@tfjs-blocksparse/core';
+import {seededRandom} from '@tfjs-blocksparse/core';
 
 import {Convert, withBudget} from './budget';
-import {outputError, outputsInBatches} from './fidelity';
-import {SparsifyOptions, SparsifyReport} from './sparsify_weight';
+import {heldOutSplit, outputError, outputsInBatches} from './fidelity';
+import {convertedDensities, SparsifyOptions, SparsifyReport} from './sparsify_weight';
 
 /**
  * A conversion under options.tolerance, as accuracy-aware tuning falls back
@@ -27,9 +27,9 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
   if (n < 2) {
     throw new Error(`sparsifyModel: a tolerance needs at least 2 calibration inputs (a fifth is held out to measure on); got ${n}`);
   }
-  const heldOutCount = Math.max(1, Math.round(n / 5));
-  const split = shuffleInPlace(Int32Array.from({length: n}, (_, i) => i), seededRandom(options.seed ?? 0));
-  const [heldOut, fitInputs] = [split.subarray(0, heldOutCount), split.subarray(heldOutCount)].map(rows => tf.gather(all, rows));
+  const split = heldOutSplit(n, 1 / 5, seededRandom(options.seed ?? 0));
+  const heldOutCount = split[0].length;
+  const [heldOut, fitInputs] = split.map(rows => tf.gather(all, rows));
   const expected = outputsInBatches(original, heldOut, batchSize);
   const tried: Array<{keptDense: number, outputError: number}> = [];
   // Every model converted here; all but the one returned are disposed, all of them when something throws.
@@ -107,9 +107,8 @@ export async function withTolerance<M extends tf.LayersModel|tf.GraphModel>(
 async function fallbackOrder(
     report: SparsifyReport,
     errorWith: (keepDense: string[], densities: Record<string, number>, stage: string) => Promise<number>): Promise<string[]> {
-  const converted = report.layers.filter(l => l.converted);
-  const names = converted.filter(l => l.density! < 1).map(l => l.name);
-  const densities = Object.fromEntries(converted.map(l => [l.name, l.density!]));
+  const densities = convertedDensities(report);
+  const names = report.layers.filter(l => l.converted && l.density! < 1).map(l => l.name);
   const alone = new Map<string, number>();
   for (const [i, name] of names.entries()) {
     alone.set(name, await errorWith(names.filter(n => n !== name), densities, `ranking ${i + 1}/${names.length}`));
