@@ -95,7 +95,7 @@ async function main(status) {
   const pageTest = new Float32Array(PAGE_TEST_DIGITS * PIXELS);
   picked.forEach((d, i) => pageTest.set(test.images.subarray(d * PIXELS, (d + 1) * PIXELS), i * PIXELS));
   drawDigits(document.getElementById('test-digits'), pageTest.filter((_, i) => Math.floor(i / PIXELS) % 5 === 0), 20, 10);
-  show('data-output', `60,000 training and ${test.count} test digits; above, 20 of the test digits.`);
+  show('data-output', `60,000 training and ${test.count.toLocaleString('en')} test digits; above, 20 of the test digits.`);
   const testImages = tf.tensor4d(pageTest, [PAGE_TEST_DIGITS, SIZE, SIZE, 1]);
 
   const results = await fetchPretrained('pretrained/results.json');
