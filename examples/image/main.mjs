@@ -74,13 +74,6 @@ async function loadModel(variant) {
       await fetchPretrained(`pretrained/${variant}/weights.bin`, {as: 'arrayBuffer'}));
 }
 
-async function bitsOn(model, images) {
-  const bits = model.bitsPerDimension(images);
-  const value = (await bits.data())[0];
-  bits.dispose();
-  return value;
-}
-
 async function main(status) {
   await chooseBackend(document.getElementById('backend'));
   status('loading the MNIST test digits…');
@@ -107,7 +100,7 @@ async function main(status) {
         tf.getBackend()}'s programs)…`);
     const {channels, density} = VARIANTS[variant];
     const stored = results.variants[variant];
-    const here = await bitsOn(models[variant], testImages);
+    const here = await models[variant].meanBits(testImages);
     const digitLike = `${Math.round(samples.variants[variant].digitLike * samples.samples)} of ${samples.samples}`;
     appendRow(table, [
       MODEL_NAMES[variant], channels, density, Math.round(stored.params), stored.testBitsPerPixel.toFixed(4), here.toFixed(4), digitLike
@@ -226,7 +219,7 @@ async function main(status) {
           await progress((step + 1) / TRAIN_STEPS);
         }
         show('train-output', `evaluating on the page's ${PAGE_TEST_DIGITS} test digits…`);
-        const bits = await bitsOn(models.sparse, testImages);
+        const bits = await models.sparse.meanBits(testImages);
         show(
             'train-output',
             `${TRAIN_STEPS} steps of ${BATCH} digits in ${((performance.now() - start) / 1000).toFixed(1)} s on ${tf.getBackend()}; ` +

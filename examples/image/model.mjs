@@ -17,6 +17,7 @@ export const BLOCK_SIZE = 8;
 const HIDDEN_LAYERS = 8;
 const FIRST_KERNEL = 7;
 const HIDDEN_KERNEL = 3;
+const EVALUATION_CHUNK = 1000;
 /**
  * The dense baseline runs tf.conv2d, what a user would pick; the sparse model
  * is twice as wide with as many parameters.
@@ -120,6 +121,22 @@ export class PixelCNN {
   /** Mean negative log-likelihood in bits per pixel. */
   bitsPerDimension(x, {training = false} = {}) {
     return tf.tidy(() => tf.div(tf.losses.sigmoidCrossEntropy(x, this.logits(x, {training})), Math.LN2));
+  }
+
+  /**
+   * Mean bits per pixel over images [n, SIZE, SIZE, 1], read back: a thousand
+   * images at a time (10,000 at once overflow the wasm heap).
+   */
+  async meanBits(images) {
+    const count = images.shape[0];
+    let sum = 0;
+    for (let start = 0; start < count; start += EVALUATION_CHUNK) {
+      const size = Math.min(EVALUATION_CHUNK, count - start);
+      const bits = tf.tidy(() => tf.mul(this.bitsPerDimension(tf.slice(images, start, size)), size));
+      sum += (await bits.data())[0];
+      bits.dispose();
+    }
+    return sum / count;
   }
 
   /**

