@@ -37,6 +37,34 @@ const CASES: Case[] = [
     dilations: 1,
     depthwise: false
   },
+  // Channels that 8 or 4 divide: through the block-sparse kernel with every block kept.
+  {
+    name: 'conv 3x3 same, 16 -> 24 channels',
+    xShape: [2, 7, 6, 16],
+    filterShape: [3, 3, 16, 24],
+    strides: 1,
+    pad: 'same',
+    dilations: 1,
+    depthwise: false
+  },
+  {
+    name: 'conv 1x1 valid, 8 -> 16 channels',
+    xShape: [2, 9, 8, 8],
+    filterShape: [1, 1, 8, 16],
+    strides: 1,
+    pad: 'valid',
+    dilations: 1,
+    depthwise: false
+  },
+  {
+    name: 'conv 2x3 stride 2 explicit pad, 12 -> 4 channels',
+    xShape: [1, 9, 8, 12],
+    filterShape: [2, 3, 12, 4],
+    strides: 2,
+    pad: [[0, 0], [1, 0], [0, 2], [0, 0]],
+    dilations: 1,
+    depthwise: false
+  },
   {name: 'depthwise 3x3 same', xShape: [2, 6, 7, 4], filterShape: [3, 3, 4, 1], strides: 1, pad: 'same', dilations: 1, depthwise: true},
   {
     name: 'depthwise 3x3 stride 2 multiplier 2',

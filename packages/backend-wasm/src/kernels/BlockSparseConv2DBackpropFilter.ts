@@ -1,6 +1,6 @@
 import type {BackendWasm} from '@tensorflow/tfjs-backend-wasm';
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {backend_util, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs} from '@tfjs-blocksparse/core';
+import type {backend_util as tfBackendUtil, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {backend_util, BlockLayout, BlockSparseConv2DBackpropFilter, BlockSparseConv2DBackpropFilterAttrs, BlockSparseConv2DBackpropFilterInputs} from '@tfjs-blocksparse/core';
 
 import {withTapTable} from './tap_pixels';
 import {runKernel} from './wasm_kernels';
@@ -12,8 +12,17 @@ export function blockSparseConv2DBackpropFilter(
   const {inputs: {x, dy}, backend, attrs} = args;
   const {layout, filterSize: [kh, kw]} = attrs;
   checkBlockSize(layout, BlockSparseConv2DBackpropFilter);
-  const info = backend_util.conv2DInfo(x.shape, kh, kw, attrs);
-  const {batchSize, inHeight, inWidth, outHeight, outWidth} = info;
+  return packedFilterGradient(backend, backend_util.conv2DInfo(x.shape, kh, kw, attrs), x, dy, layout);
+}
+
+/**
+ * The kept blocks' dW [nnz, kh, kw, bs, bs] of the conv `info` describes (a
+ * block size the SIMD kernels take): also the dense conv's, through a layout
+ * that keeps every block.
+ */
+export function packedFilterGradient(
+    backend: BackendWasm, info: tfBackendUtil.Conv2DInfo, x: TensorInfo, dy: TensorInfo, layout: BlockLayout): TensorInfo {
+  const {batchSize, inHeight, inWidth, outHeight, outWidth, filterHeight: kh, filterWidth: kw} = info;
   const {blockSize: bs, inputSize: cin, outputSize: cout, nnz} = layout;
   const dw = makeZeros(backend, [nnz, kh, kw, bs, bs]);
   const pixels = outHeight * outWidth;
