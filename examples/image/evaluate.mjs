@@ -3,12 +3,11 @@
 // page quote:
 //   node examples/image/evaluate.mjs [--out DIR] [--backend wasm|cpu] [--variants a,b]
 // --variants: only these models (the others' results already in samples.json are kept).
-import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 
 import core from '@tfjs-blocksparse/core';
 
-import {parseVariants, setBackend, writeResults} from '../shared/node.mjs';
+import {parseVariants, readWeightFiles, setBackend, writeResults} from '../shared/node.mjs';
 
 import {loadDigits} from './data.mjs';
 import {classify, digitLikeDistance, nearestTrainingDigit, trainDigitClassifier} from './judge.mjs';
@@ -38,10 +37,8 @@ const results = {
 };
 console.log(`digit-like: within ${distance} pixels of a training digit; the classifier's test accuracy ${accuracy.toFixed(3)}`);
 for (const variant of variants) {
-  const data = readFileSync(`${out}/${variant}/weights.bin`);
-  const model = PixelCNN.fromArtifacts(
-      JSON.parse(readFileSync(`${out}/${variant}/weights.json`, 'utf8')),
-      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const {json, data} = readWeightFiles(`${out}/${variant}`);
+  const model = PixelCNN.fromArtifacts(json, data);
   const images = await model.sample(SAMPLES, core.seededRandom(SEED));
   const distances = nearest(images, SAMPLES);
   const copies = distances.filter(d => d === 0).length;

@@ -1,13 +1,15 @@
-// Trains the dense PixelCNN and its block-sparse twin on the same seeded
+// Trains the dense PixelCNNs and their block-sparse twin on the same seeded
 // batches of digits and writes their test bits per pixel:
-//   node examples/image/train.mjs [--steps N] [--variants dense,sparse] [--backend wasm|cpu] [--seed N] [--quick] [--out DIR]
-// One variant per process (--variants) lets two cores train both at once;
-// the second run adds its results to the first's.
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+//   node examples/image/train.mjs [--steps N] [--variants big,sparse,dense] [--backend wasm|cpu] [--seed N] [--quick] [--out DIR]
+// One variant per process (--variants) lets two cores train two at once;
+// each run adds its results to the earlier ones'. The sparse model is cut
+// from the trained big model (its strongest blocks) and trained on: big trains
+// first, in the same run or an earlier one into the same --out.
+import {existsSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 
 import tf from '@tensorflow/tfjs';
 
-import {batchIndices, checkLossDecreased, setUp, writeResults} from '../shared/node.mjs';
+import {batchIndices, checkLossDecreased, readWeightFiles, setUp, writeResults} from '../shared/node.mjs';
 import {gatherRows} from '../shared/rows.mjs';
 
 import {loadDigits, PIXELS, SIZE} from './data.mjs';
@@ -19,6 +21,13 @@ const REPORT_EVERY = 1000;
 
 const {steps, quick, out, variants, backend, seed} =
     await setUp(import.meta.url, {steps: 14000, quickSteps: 30, variants: Object.keys(VARIANTS), backend: 'wasm'});
+variants.forEach((variant, i) => {
+  const {prunedFrom} = VARIANTS[variant];
+  if (prunedFrom != null && !variants.slice(0, i).includes(prunedFrom) && !existsSync(`${out}/${prunedFrom}/weights.json`)) {
+    throw new Error(
+        `the ${variant} model is cut from the trained ${prunedFrom} model: train that first (--variants ${prunedFrom}) into ${out}`);
+  }
+});
 const {train, test} = await loadDigits();
 const testCount = quick ? 100 : test.count;
 const testImages = tf.tensor4d(Float32Array.from(test.images.subarray(0, testCount * PIXELS)), [testCount, SIZE, SIZE, 1]);
@@ -37,8 +46,23 @@ const results = {
   independentPixelBits: independentPixelBits(train, test),
   variants: {},
 };
+/** Trained models that others are cut from (the big one, for the sparse model). */
+const sources = {};
+/** A new `variant` model: from scratch, or cut from the trained model it is pruned from (trained in this run, else read from --out). */
+function newModel(variant) {
+  const {prunedFrom} = VARIANTS[variant];
+  if (prunedFrom == null) {
+    return PixelCNN.create(variant, seed);
+  }
+  if (!(prunedFrom in sources)) {
+    const {json, data} = readWeightFiles(`${out}/${prunedFrom}`);
+    sources[prunedFrom] = PixelCNN.fromArtifacts(json, data);
+  }
+  return sources[prunedFrom].pruned(variant);
+}
+
 for (const variant of variants) {
-  const model = PixelCNN.create(variant, seed);
+  const model = newModel(variant);
   const before = await model.meanBits(testImages);
   const optimizer = tf.train.adam(LEARNING_RATE);
   const nextBatch = batchIndices(train.count, BATCH, seed);
@@ -70,7 +94,11 @@ for (const variant of variants) {
   writeFileSync(`${dir}/weights.json`, JSON.stringify(json));
   writeFileSync(`${dir}/weights.bin`, Buffer.from(data));
   optimizer.dispose();
-  model.dispose();
+  if (variants.some(v => VARIANTS[v].prunedFrom === variant)) {
+    sources[variant] = model;
+  } else {
+    model.dispose();
+  }
 }
 writeResults(out, results);
 process.exit(0);

@@ -107,6 +107,15 @@ export function writeResults(out, results, file = 'results.json') {
   console.log(`wrote ${path}`);
 }
 
+/** A model's weights.json (parsed) and weights.bin (an ArrayBuffer of its own) in `dir`. */
+export function readWeightFiles(dir) {
+  const data = readFileSync(`${dir}/weights.bin`);
+  return {
+    json: JSON.parse(readFileSync(`${dir}/weights.json`, 'utf8')),
+    data: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+  };
+}
+
 export function countParams(model) {
   return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -68,4 +68,8 @@ test('a bad flag is refused with a message', () => {
   const unknown = train('text', '--variants', 'dense,huge');
   expect(unknown.status).not.toBe(0);
   expect(unknown.stderr).toContain('unknown variant huge');
+  const sparseAlone = train('image', '--quick', '--variants', 'sparse');
+  expect(sparseAlone.status).not.toBe(0);
+  expect(sparseAlone.stderr)
+      .toContain(`the sparse model is cut from the trained big model: train that first (--variants big) into ${sparseAlone.out}`);
 });
