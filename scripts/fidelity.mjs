@@ -301,10 +301,9 @@ for (const name of names) {
     // Under a tolerance: the output errors on the held-out fifth of the calibration inputs as converted and as kept,
     // the layers kept dense.
     row.tolerance = report.tolerance;
-    const densities = Object.fromEntries(report.layers.filter(l => l.converted).map(l => [l.name, l.density]));
     const {model: magnitude} = await converter.sparsifyModel(original, {
       density: setting.density ?? 1,
-      densities,
+      densities: converter.convertedDensities(report),
       blockSize: BLOCK_SIZE,
       exclude,
       keepDense: report.tolerance?.keptDense,

@@ -11,4 +11,4 @@ export {maskToPng} from './png';
 export {formatReport} from './report';
 export {sparsifyGraphModel} from './sparsify_graph';
 export {sparsifyModel} from './sparsify_model';
-export {LayerReport, SparsifyOptions, SparsifyReport} from './sparsify_weight';
+export {convertedDensities, LayerReport, SparsifyOptions, SparsifyReport} from './sparsify_weight';
