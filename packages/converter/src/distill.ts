@@ -98,17 +98,23 @@ export async function distill<M extends Model>(
   const [held, train] = heldOutSplit(n, heldOut, random);
   held.sort();
   const [nHeld, nTrain] = [held.length, train.length];
-  const trainTargets = predictInBatches(teacher, inputs, batchSize, train);
-  const heldTargets = predictInBatches(teacher, inputs, batchSize, held);
-  const probabilities = areProbabilities(heldTargets);
-  const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
-  const {variables, forward, finish} = await trainable(student);
+  // What is made here is given back in `finally`, also when the teacher's predictions or training throw.
+  const targets: tf.Tensor[] = [];
   const optimizer = tf.train.adam(learningRate);
-  const evaluate = () => tf.tidy(() => {
-    const out = predictInBatches({predict: x => forward(x)}, inputs, batchSize, held);
-    return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
-  });
+  let restore: (() => void)|undefined;
   try {
+    targets.push(predictInBatches(teacher, inputs, batchSize, train));
+    targets.push(predictInBatches(teacher, inputs, batchSize, held));
+    const [trainTargets, heldTargets] = targets;
+    const probabilities = areProbabilities(heldTargets);
+    const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
+    const trained = await trainable(student);
+    restore = trained.restore;
+    const {variables, forward, finish} = trained;
+    const evaluate = () => tf.tidy(() => {
+      const out = predictInBatches({predict: x => forward(x)}, inputs, batchSize, held);
+      return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
+    });
     const start = evaluate();
     let best = {loss: start.loss, agreement: start.agreement, weights: variables.map(v => tf.keep(tf.clone(v)))};
     let epoch = 0;
@@ -157,7 +163,8 @@ export async function distill<M extends Model>(
       }
     };
   } finally {
-    tf.dispose([trainTargets, heldTargets]);
+    restore?.();
+    tf.dispose(targets);
     optimizer.dispose();
   }
 }
@@ -178,18 +185,30 @@ interface Trainable {
   forward: (x: tf.Tensor) => tf.Tensor;
   /** The trained model, once training is over. */
   finish: () => Promise<Model>;
+  /** Puts back what training changed on the student besides its weights (after finish, or after a throw). */
+  restore?: () => void;
 }
 
 async function trainable(student: Model): Promise<Trainable> {
   if (student instanceof tf.GraphModel) {
     return trainableGraph(student);
   }
+  // Every layer trains, also those the publisher froze for its own fine-tuning (nsfwjs's MobileNetV2 froze its
+  // first eleven blocks): converted layers anywhere are what differ from the teacher. Their flags come back after.
+  const frozen = allLayers(student).filter(layer => !layer.trainable);
+  frozen.forEach(layer => layer.trainable = true);
   // BatchNorm and Dropout stay in inference mode: the teacher's statistics are the right ones.
   return {
     variables: student.trainableWeights.map(w => w.read() as tf.Variable),
     forward: x => student.apply(x, {training: false}) as tf.Tensor,
-    finish: async () => student
+    finish: async () => student,
+    restore: () => frozen.forEach(layer => layer.trainable = false)
   };
+}
+
+/** A Layers model's layers, those of nested models too (and the nested models themselves). */
+function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.flatMap(layer => layer instanceof tf.LayersModel ? [layer, ...allLayers(layer)] : [layer]);
 }
 
 /**

@@ -84,6 +84,24 @@ describe('distill', () => {
     expect(model.getWeights().map(w => Array.from(w.dataSync()))).toEqual(before);
   });
 
+  test('layers the publisher froze train too, and stay frozen afterwards', async () => {
+    const teacher = tf.sequential({
+      layers: [
+        tf.layers.dense({inputShape: [16], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({seed: 81})}),
+        tf.layers.dense({units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({seed: 82})})
+      ]
+    });
+    // As nsfwjs's MobileNetV2, fine-tuned with its first blocks frozen: the flag is in the model it publishes.
+    teacher.layers[0].trainable = false;
+    const {model: student} = await sparsifyModel(teacher, {density: 0.5, blockSize: 8});
+    expect(student.layers.map(l => l.trainable)).toEqual([false, true]);
+    const kernel = Array.from(student.layers[0].getWeights()[0].dataSync());
+    const {report} = await distill(teacher, student, {inputs: seeded([64, 16], 83), epochs: 2, learningRate: 0.01});
+    expect(report.keptConverted).toBe(false);
+    expect(Array.from(student.layers[0].getWeights()[0].dataSync())).not.toEqual(kernel);
+    expect(student.layers.map(l => l.trainable)).toEqual([false, true]);
+  });
+
   test('the same seed gives the same student; another seed visits the inputs in another order', async () => {
     const make = (seed: number) => tf.sequential({
       layers: [
