@@ -73,7 +73,8 @@ export function checkDistillable(teacher: Model, batchSize?: number): number {
  * does: KL divergence where the outputs are probabilities, squared error
  * otherwise. Keeps the weights of the epoch with the best held-out loss.
  *
- * A LayersModel student is trained in place (all its trainable weights). A
+ * A LayersModel student is trained in place (every layer's trainable weights,
+ * also those of layers marked `trainable: false`, which stay marked so). A
  * GraphModel student has its block-sparse weights and their fused biases
  * trained as variables; the returned model holds the trained weights (save
  * that one: tfjs's GraphModel.save writes the weights a model was loaded
