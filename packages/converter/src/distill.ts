@@ -73,8 +73,8 @@ export function checkDistillable(teacher: Model, batchSize?: number): number {
  * does: KL divergence where the outputs are probabilities, squared error
  * otherwise. Keeps the weights of the epoch with the best held-out loss.
  *
- * A LayersModel student is trained in place (every layer's trainable weights,
- * also those of layers marked `trainable: false`, which stay marked so). A
+ * A LayersModel student is trained in place (its trainable weights: layers it
+ * marks `trainable: false` stay as they are, as model.fit leaves them). A
  * GraphModel student has its block-sparse weights and their fused biases
  * trained as variables; the returned model holds the trained weights (save
  * that one: tfjs's GraphModel.save writes the weights a model was loaded
@@ -102,16 +102,13 @@ export async function distill<M extends Model>(
   // What is made here is given back in `finally`, also when the teacher's predictions or training throw.
   const targets: tf.Tensor[] = [];
   const optimizer = tf.train.adam(learningRate);
-  let restore: (() => void)|undefined;
   try {
     targets.push(predictInBatches(teacher, inputs, batchSize, train));
     targets.push(predictInBatches(teacher, inputs, batchSize, held));
     const [trainTargets, heldTargets] = targets;
     const probabilities = areProbabilities(heldTargets);
     const classifier = (options.metric ?? (probabilities ? 'top-1 agreement' : 'relative error')) === 'top-1 agreement';
-    const trained = await trainable(student);
-    restore = trained.restore;
-    const {variables, forward, finish} = trained;
+    const {variables, forward, finish} = await trainable(student);
     const evaluate = () => tf.tidy(() => {
       const out = predictInBatches({predict: x => forward(x)}, inputs, batchSize, held);
       return {loss: distillLoss(out, heldTargets, probabilities).dataSync()[0], agreement: agreementOf(out, heldTargets, classifier)};
@@ -164,7 +161,6 @@ export async function distill<M extends Model>(
       }
     };
   } finally {
-    restore?.();
     tf.dispose(targets);
     optimizer.dispose();
   }
@@ -186,30 +182,18 @@ interface Trainable {
   forward: (x: tf.Tensor) => tf.Tensor;
   /** The trained model, once training is over. */
   finish: () => Promise<Model>;
-  /** Puts back what training changed on the student besides its weights (after finish, or after a throw). */
-  restore?: () => void;
 }
 
 async function trainable(student: Model): Promise<Trainable> {
   if (student instanceof tf.GraphModel) {
     return trainableGraph(student);
   }
-  // Every layer trains, also those the publisher froze for its own fine-tuning (nsfwjs's MobileNetV2 froze its
-  // first eleven blocks): converted layers anywhere are what differ from the teacher. Their flags come back after.
-  const frozen = allLayers(student).filter(layer => !layer.trainable);
-  frozen.forEach(layer => layer.trainable = true);
   // BatchNorm and Dropout stay in inference mode: the teacher's statistics are the right ones.
   return {
     variables: student.trainableWeights.map(w => w.read() as tf.Variable),
     forward: x => student.apply(x, {training: false}) as tf.Tensor,
-    finish: async () => student,
-    restore: () => frozen.forEach(layer => layer.trainable = false)
+    finish: async () => student
   };
-}
-
-/** A Layers model's layers, those of nested models too (and the nested models themselves). */
-function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
-  return model.layers.flatMap(layer => layer instanceof tf.LayersModel ? [layer, ...allLayers(layer)] : [layer]);
 }
 
 /**
