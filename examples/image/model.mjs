@@ -64,7 +64,9 @@ export class PixelCNN {
   static create(variant, seed) {
     const {channels, density} = VARIANTS[variant];
     const random = core.seededRandom(seed);
-    const normal = (shape, fanIn) => tf.variable(tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', Math.floor(random() * 1e9)));
+    // A variable from its initial value, which goes once the variable holds it.
+    const variable = initial => tf.tidy(() => tf.variable(initial()));
+    const normal = (shape, fanIn) => variable(() => tf.randomNormal(shape, 0, Math.sqrt(2 / fanIn), 'float32', Math.floor(random() * 1e9)));
     const layouts = Array.from(
         {length: HIDDEN_LAYERS},
         (_, i) => core.randomLayout({inputSize: channels, outputSize: channels, blockSize: BLOCK_SIZE, density, seed: seed + i}));
@@ -74,14 +76,14 @@ export class PixelCNN {
                                                   [layout.nnz, HIDDEN_KERNEL, HIDDEN_KERNEL, BLOCK_SIZE, BLOCK_SIZE];
     const weights = {
       firstFilter: normal([FIRST_TAPS.length, channels], FIRST_TAPS.length),
-      firstBias: tf.variable(tf.zeros([channels])),
+      firstBias: variable(() => tf.zeros([channels])),
       ...Object.fromEntries(layouts.flatMap(
           (layout, i) => [
               [`hidden${i}Filter`, normal(hiddenShape(layout), hiddenFanIn)],
-              [`hidden${i}Bias`, tf.variable(tf.zeros([channels]))],
+              [`hidden${i}Bias`, variable(() => tf.zeros([channels]))],
     ])),
-      outFilter: tf.variable(tf.zeros([channels, 1])),
-      outBias: tf.variable(tf.fill([1], -1.7)),
+      outFilter: variable(() => tf.zeros([channels, 1])),
+      outBias: variable(() => tf.fill([1], -1.7)),
     };
     return new PixelCNN(variant, layouts, weights);
   }
@@ -100,7 +102,7 @@ export class PixelCNN {
     });
     const weights = Object.fromEntries(Object.entries(this.weights).map(([name, w]) => {
       const layer = /^hidden(\d+)Filter$/.exec(name);
-      return [name, tf.variable(layer == null ? w : tf.tidy(() => core.sparsify(w, layouts[Number(layer[1])])))];
+      return [name, tf.tidy(() => tf.variable(layer == null ? w : core.sparsify(w, layouts[Number(layer[1])])))];
     }));
     return new PixelCNN(variant, layouts, weights);
   }
